@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from lms.core import views as core_views
+
+api_v1 = [
+    path("", include("lms.accounts.api.urls")),
+    path("", include("lms.audit.api.urls")),
+    path("", include("lms.notifications.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/live/", core_views.health_live, name="health-live"),
+    path("health/ready/", core_views.health_ready, name="health-ready"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/v1/", include(api_v1)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT / "public")
+
+handler404 = "lms.core.views.not_found"
+handler500 = "lms.core.views.server_error"

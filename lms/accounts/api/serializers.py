@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from zoneinfo import available_timezones
+
+from rest_framework import serializers
+
+from lms.accounts.models import InstructorApplication, InstructorProfile, Role, StudentProfile, User
+from lms.core.money import CURRENCY_CHOICES
+from lms.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, ValidatedFileField
+
+_TIMEZONES = sorted(available_timezones())
+
+# --- input -----------------------------------------------------------------------------------
+
+
+class RegisterInputSerializer(serializers.Serializer[dict[str, Any]]):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+
+
+class VerifyEmailInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """Either `{token}` or `{email, code}`."""
+
+    token = serializers.CharField(required=False, max_length=200)
+    email = serializers.EmailField(required=False, max_length=254)
+    code = serializers.RegexField(r"^\d{6}$", required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("token") and not (attrs.get("email") and attrs.get("code")):
+            raise serializers.ValidationError(
+                "Send either a token or an email with its code.", code="required"
+            )
+        return attrs
+
+
+class EmailInputSerializer(serializers.Serializer[dict[str, Any]]):
+    email = serializers.EmailField(max_length=254)
+
+
+class LoginInputSerializer(serializers.Serializer[dict[str, Any]]):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshInputSerializer(serializers.Serializer[dict[str, Any]]):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class TokenPairSerializer(serializers.Serializer[dict[str, Any]]):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class ChangePasswordInputSerializer(serializers.Serializer[dict[str, Any]]):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetConfirmInputSerializer(VerifyEmailInputSerializer):
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class StudentProfileSerializer(serializers.ModelSerializer[StudentProfile]):
+    timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True)
+
+    class Meta:
+        model = StudentProfile
+        fields = ["bio", "language", "country", "timezone", "currency", "education"]
+
+
+class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]):
+    timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=30, required=False
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=10), max_length=20, required=False
+    )
+    hourly_rate = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100000"),
+        required=False,
+    )
+    payout_details = serializers.DictField(
+        child=serializers.CharField(max_length=200), required=False
+    )
+
+    class Meta:
+        model = InstructorProfile
+        fields = [
+            "headline", "bio", "skills", "languages", "hourly_rate", "currency", "timezone",
+            "payout_details",
+        ]
+
+
+class MeUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """Names and the profile; `role`, `email` and verification are not accepted here."""
+
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    profile = serializers.DictField(required=False)
+
+    def validate_profile(self, value: dict[str, Any]) -> dict[str, Any]:
+        user: User = self.context["user"]
+        profile_serializer: serializers.Serializer[Any] = (
+            InstructorProfileSerializer(data=value, partial=True)
+            if user.role == Role.INSTRUCTOR
+            else StudentProfileSerializer(data=value, partial=True)
+        )
+        profile_serializer.is_valid(raise_exception=True)
+        return dict(profile_serializer.validated_data)
+
+
+class AvatarInputSerializer(serializers.Serializer[dict[str, Any]]):
+    avatar = ValidatedFileField(allowed=IMAGE_TYPES, max_bytes=5 * MB)
+
+
+class InstructorApplicationInputSerializer(serializers.Serializer[dict[str, Any]]):
+    headline = serializers.CharField(max_length=200)
+    bio = serializers.CharField(max_length=10000)
+    expertise = serializers.CharField(max_length=500)
+    cv = ValidatedFileField(allowed=DOCUMENT_TYPES, max_bytes=10 * MB)
+    certificate = ValidatedFileField(allowed=DOCUMENT_TYPES, max_bytes=10 * MB)
+
+
+class RejectInputSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = serializers.CharField(max_length=2000)
+
+
+class AdminUserUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def _avatar_url(user: User, request: Any) -> str | None:
+    if not user.avatar:
+        return None
+    url = user.avatar.url
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    email_verified = serializers.BooleanField(read_only=True)
+    avatar = serializers.SerializerMethodField()
+    profile = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "email", "first_name", "last_name", "role", "email_verified", "avatar",
+            "profile", "is_active", "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_avatar(self, user: User) -> str | None:
+        return _avatar_url(user, self.context.get("request"))
+
+    def get_profile(self, user: User) -> dict[str, Any] | None:
+        if user.role == Role.INSTRUCTOR:
+            profile = getattr(user, "instructor_profile", None)
+            return InstructorProfileSerializer(profile).data if profile else None
+        student_profile = getattr(user, "student_profile", None)
+        return StudentProfileSerializer(student_profile).data if student_profile else None
+
+
+class AdminUserSerializer(serializers.ModelSerializer[User]):
+    email_verified = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "email", "first_name", "last_name", "role", "email_verified", "is_active",
+            "last_login", "created_at",
+        ]
+        read_only_fields = fields
+
+
+class LoginOutputSerializer(TokenPairSerializer):
+    user = UserSerializer()
+
+
+class PublicInstructorSerializer(serializers.Serializer[User]):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="full_name")
+    avatar = serializers.SerializerMethodField()
+    headline = serializers.CharField(source="instructor_profile.headline")
+    bio = serializers.CharField(source="instructor_profile.bio")
+    skills = serializers.ListField(source="instructor_profile.skills")
+    languages = serializers.ListField(source="instructor_profile.languages")
+    rating = serializers.FloatField(source="instructor_profile.rating")
+    review_count = serializers.IntegerField(source="instructor_profile.review_count")
+    student_count = serializers.IntegerField(source="instructor_profile.student_count")
+    course_count = serializers.IntegerField(source="instructor_profile.course_count")
+
+    def get_avatar(self, user: User) -> str | None:
+        return _avatar_url(user, self.context.get("request"))
+
+
+class InstructorApplicationSerializer(serializers.ModelSerializer[InstructorApplication]):
+    user = AdminUserSerializer(read_only=True)
+    cv_url = serializers.SerializerMethodField()
+    certificate_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InstructorApplication
+        fields = [
+            "id", "user", "headline", "bio", "expertise", "status", "reason", "cv_url",
+            "certificate_url", "reviewed_at", "created_at",
+        ]
+        read_only_fields = fields
+
+    def _file_url(self, application: InstructorApplication, kind: str) -> str:
+        from django.urls import reverse
+
+        path = reverse("instructor-application-file", args=[application.pk, kind])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_cv_url(self, application: InstructorApplication) -> str:
+        return self._file_url(application, "cv")
+
+    def get_certificate_url(self, application: InstructorApplication) -> str:
+        return self._file_url(application, "certificate")
+
+
+class UserListQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    search = serializers.CharField(max_length=100, required=False)
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -1,0 +1,34 @@
+from django.urls import path
+
+from lms.accounts.api import views
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/verify-email/", views.VerifyEmailView.as_view(), name="auth-verify-email"),
+    path("auth/resend-verification/", views.ResendVerificationView.as_view(),
+         name="auth-resend-verification"),
+    path("auth/login/", views.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh/", views.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/me/avatar/", views.AvatarView.as_view(), name="auth-me-avatar"),
+    path("auth/change-password/", views.ChangePasswordView.as_view(), name="auth-change-password"),
+    path("auth/password-reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path("auth/password-reset/confirm/", views.PasswordResetConfirmView.as_view(),
+         name="auth-password-reset-confirm"),
+    path("instructor-applications/", views.InstructorApplicationListView.as_view(),
+         name="instructor-application-list"),
+    path("instructor-applications/<uuid:pk>/", views.InstructorApplicationDetailView.as_view(),
+         name="instructor-application-detail"),
+    path("instructor-applications/<uuid:pk>/files/<str:kind>/",
+         views.InstructorApplicationFileView.as_view(), name="instructor-application-file"),
+    path("instructor-applications/<uuid:pk>/approve/",
+         views.InstructorApplicationApproveView.as_view(), name="instructor-application-approve"),
+    path("instructor-applications/<uuid:pk>/reject/",
+         views.InstructorApplicationRejectView.as_view(), name="instructor-application-reject"),
+    path("instructors/", views.InstructorListView.as_view(), name="instructor-list"),
+    path("instructors/<uuid:pk>/", views.InstructorDetailView.as_view(),
+         name="instructor-detail"),
+    path("users/", views.UserListView.as_view(), name="user-list"),
+    path("users/<uuid:pk>/", views.UserDetailView.as_view(), name="user-detail"),
+]

@@ -1,0 +1,320 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.accounts import selectors, services, tokens
+from lms.accounts.api import serializers as s
+from lms.accounts.models import InstructorApplication, User
+from lms.accounts.throttles import AUTH_THROTTLES, AuthIPThrottle
+from lms.core.errors import NotFound
+from lms.core.permissions import IsAdmin, IsStaffMember
+
+
+
+
+
+def _accepted() -> Response:
+    """The same answer whether or not the address has an account (no enumeration)."""
+    return Response(
+        {"detail": "If the address belongs to an account, an email is on its way."},
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class PublicView(APIView):
+    """An endpoint for anonymous callers that still answers 401 (not 403) on bad tokens."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+def _me(request: Request) -> dict[str, Any]:
+    user = selectors.user_with_profiles(user_id=request.user.pk)
+    return dict(s.UserSerializer(user, context={"request": request}).data)
+
+
+class RegisterView(PublicView):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(request=s.RegisterInputSerializer, responses={201: s.UserSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_user(**data.validated_data, request=request)
+        return Response(s.UserSerializer(user, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class VerifyEmailView(PublicView):
+    throttle_classes = AUTH_THROTTLES
+
+    @extend_schema(request=s.VerifyEmailInputSerializer, responses=s.UserSerializer)
+    def post(self, request: Request) -> Response:
+        data = s.VerifyEmailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.verify_email(**data.validated_data, request=request)
+        return Response(s.UserSerializer(user, context={"request": request}).data)
+
+
+class ResendVerificationView(PublicView):
+    throttle_classes = AUTH_THROTTLES
+
+    @extend_schema(request=s.EmailInputSerializer, responses={202: None})
+    def post(self, request: Request) -> Response:
+        data = s.EmailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.resend_verification(email=data.validated_data["email"])
+        return _accepted()
+
+
+class LoginView(PublicView):
+    throttle_classes = AUTH_THROTTLES
+
+    @extend_schema(request=s.LoginInputSerializer, responses=s.LoginOutputSerializer)
+    def post(self, request: Request) -> Response:
+        data = s.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, pair = services.log_in(**data.validated_data, request=request)
+        user = selectors.user_with_profiles(user_id=user.pk)
+        return Response(
+            {**pair, "user": s.UserSerializer(user, context={"request": request}).data}
+        )
+
+
+class RefreshView(PublicView):
+
+    @extend_schema(request=s.RefreshInputSerializer, responses=s.TokenPairSerializer)
+    def post(self, request: Request) -> Response:
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(tokens.rotate_refresh_token(raw=data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    @extend_schema(request=s.RefreshInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.log_out(user=request.user, refresh=data.validated_data["refresh"],
+                         request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses=s.UserSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(_me(request))
+
+    @extend_schema(request=s.MeUpdateInputSerializer, responses=s.UserSerializer)
+    def patch(self, request: Request) -> Response:
+        data = s.MeUpdateInputSerializer(data=request.data, context={"user": request.user})
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        profile_fields = fields.pop("profile", {})
+        services.update_me(user=request.user, fields=fields, profile_fields=profile_fields)
+        return Response(_me(request))
+
+
+class AvatarView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=s.AvatarInputSerializer, responses=s.UserSerializer)
+    def post(self, request: Request) -> Response:
+        data = s.AvatarInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.set_avatar(user=request.user, file=data.validated_data["avatar"])
+        return Response(_me(request))
+
+
+class ChangePasswordView(APIView):
+    @extend_schema(request=s.ChangePasswordInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = s.ChangePasswordInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.change_password(user=request.user, **data.validated_data, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicView):
+    throttle_classes = AUTH_THROTTLES
+
+    @extend_schema(request=s.EmailInputSerializer, responses={202: None})
+    def post(self, request: Request) -> Response:
+        data = s.EmailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.request_password_reset(email=data.validated_data["email"], request=request)
+        return _accepted()
+
+
+class PasswordResetConfirmView(PublicView):
+    throttle_classes = AUTH_THROTTLES
+
+    @extend_schema(request=s.PasswordResetConfirmInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = s.PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.confirm_password_reset(**data.validated_data, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InstructorApplicationListView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR,
+                                     enum=InstructorApplication.Status.values)],
+        responses=s.InstructorApplicationSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        queryset = selectors.applications_visible_to(request.user)
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in InstructorApplication.Status.values:
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"status": ["Unknown status."]}, code="invalid_choice")
+            queryset = queryset.filter(status=wanted)
+        paginator = self._paginator()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        data = s.InstructorApplicationSerializer(page, many=True, context={"request": request})
+        return paginator.get_paginated_response(data.data)
+
+    @extend_schema(request=s.InstructorApplicationInputSerializer,
+                   responses={201: s.InstructorApplicationSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.InstructorApplicationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = services.submit_instructor_application(
+            user=request.user, **data.validated_data, request=request
+        )
+        return Response(
+            s.InstructorApplicationSerializer(application, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _paginator(self) -> Any:
+        from lms.core.pagination import PageNumberPagination
+
+        return PageNumberPagination()
+
+
+class InstructorApplicationDetailView(APIView):
+    @extend_schema(responses=s.InstructorApplicationSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        application = selectors.application_for_user(user=request.user, application_id=pk)
+        return Response(
+            s.InstructorApplicationSerializer(application, context={"request": request}).data
+        )
+
+
+class InstructorApplicationFileView(APIView):
+    """The CV or certificate, to the applicant and staff only, always as an attachment."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: str, kind: str) -> FileResponse:
+        application = selectors.application_for_user(user=request.user, application_id=pk)
+        if kind not in ("cv", "certificate"):
+            raise NotFound()
+        field = getattr(application, kind)
+        return FileResponse(field.open("rb"), as_attachment=True,
+                            filename=f"{kind}-{application.pk}.{field.name.rsplit('.', 1)[-1]}")
+
+
+class InstructorApplicationApproveView(APIView):
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(request=None, responses=s.InstructorApplicationSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        application = get_object_or_404(InstructorApplication, pk=pk)
+        application = services.approve_instructor_application(
+            application=application, by=request.user, request=request
+        )
+        return Response(
+            s.InstructorApplicationSerializer(application, context={"request": request}).data
+        )
+
+
+class InstructorApplicationRejectView(APIView):
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(request=s.RejectInputSerializer, responses=s.InstructorApplicationSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        application = get_object_or_404(InstructorApplication, pk=pk)
+        data = s.RejectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = services.reject_instructor_application(
+            application=application, by=request.user, reason=data.validated_data["reason"],
+            request=request,
+        )
+        return Response(
+            s.InstructorApplicationSerializer(application, context={"request": request}).data
+        )
+
+
+class InstructorListView(generics.ListAPIView[User]):
+    permission_classes = [AllowAny]
+    serializer_class = s.PublicInstructorSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("search", OpenApiTypes.STR)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return selectors.public_instructors(search=self.request.query_params.get("search"))
+
+
+class InstructorDetailView(generics.RetrieveAPIView[User]):
+    permission_classes = [AllowAny]
+    serializer_class = s.PublicInstructorSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.public_instructors()
+
+
+class UserListView(generics.ListAPIView[User]):
+    permission_classes = [IsStaffMember]
+    serializer_class = s.AdminUserSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("role", OpenApiTypes.STR),
+        OpenApiParameter("search", OpenApiTypes.STR),
+        OpenApiParameter("is_active", OpenApiTypes.BOOL),
+    ])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        params = s.UserListQuerySerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.users_for_staff(**params.validated_data)
+
+
+class UserDetailView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(responses=s.AdminUserSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(s.AdminUserSerializer(get_object_or_404(User, pk=pk)).data)
+
+    @extend_schema(request=s.AdminUserUpdateInputSerializer, responses=s.AdminUserSerializer)
+    def patch(self, request: Request, pk: str) -> Response:
+        user = get_object_or_404(User, pk=pk)
+        data = s.AdminUserUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.update_user_by_admin(user=user, by=request.user, **data.validated_data,
+                                             request=request)
+        return Response(s.AdminUserSerializer(user).data)

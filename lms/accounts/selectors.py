@@ -1,0 +1,54 @@
+"""Reads of accounts, each scoped to what the caller may see."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from lms.accounts.models import InstructorApplication, Role, User
+from lms.core.permissions import is_staff_member
+
+
+def user_with_profiles(*, user_id: object) -> User:
+    return User.objects.select_related("student_profile", "instructor_profile").get(pk=user_id)
+
+
+def public_instructors(*, search: str | None = None) -> QuerySet[User]:
+    queryset = (
+        User.objects.filter(role=Role.INSTRUCTOR, is_active=True)
+        .select_related("instructor_profile")
+        .order_by("-instructor_profile__student_count", "created_at")
+    )
+    if search:
+        queryset = queryset.filter(
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(instructor_profile__headline__icontains=search)
+        )
+    return queryset
+
+
+def users_for_staff(
+    *, role: str | None = None, search: str | None = None, is_active: bool | None = None
+) -> QuerySet[User]:
+    queryset = User.objects.order_by("-created_at")
+    if role:
+        queryset = queryset.filter(role=role)
+    if is_active is not None:
+        queryset = queryset.filter(is_active=is_active)
+    if search:
+        queryset = queryset.filter(
+            Q(email__icontains=search) | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+        )
+    return queryset
+
+
+def applications_visible_to(user: User) -> QuerySet[InstructorApplication]:
+    """Staff see every application; anyone else only their own."""
+    queryset = InstructorApplication.objects.select_related("user").order_by("-created_at")
+    return queryset if is_staff_member(user) else queryset.filter(user=user)
+
+
+def application_for_user(*, user: User, application_id: object) -> InstructorApplication:
+    return get_object_or_404(applications_visible_to(user), pk=application_id)

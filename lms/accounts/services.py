@@ -1,0 +1,447 @@
+"""Every write of accounts: registration, verification, login, passwords, profiles, roles,
+instructor applications. Views call these; nothing else writes users."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+from lms.accounts import tokens
+from lms.accounts.errors import AccountError
+from lms.accounts.models import (
+    STAFF_ROLES,
+    InstructorApplication,
+    InstructorProfile,
+    OneTimeCode,
+    Role,
+    StudentProfile,
+    User,
+    UserManager,
+)
+from lms.audit.services import record
+from lms.core.email import schedule_templated_email
+from lms.core.errors import Conflict, Invalid, NotAuthenticated, PermissionDenied
+from lms.core.uploads import resize_image
+from lms.notifications.models import Category
+from lms.notifications.services import notify
+
+AnyRequest = HttpRequest | Request | None
+
+
+# --- one-time codes ------------------------------------------------------------------------
+
+
+def _keyed_hash(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def _code_hash(code_row_user_id: Any, purpose: str, code: str) -> str:
+    return _keyed_hash(f"{purpose}:{code_row_user_id}:{code}")
+
+
+def issue_one_time_code(*, user: User, purpose: OneTimeCode.Purpose) -> tuple[str, str]:
+    """A fresh link token and 6-digit code for `purpose`; earlier unused ones stop working."""
+    now = timezone.now()
+    OneTimeCode.objects.filter(user=user, purpose=purpose, used_at=None).update(used_at=now)
+    token = secrets.token_urlsafe(32)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    OneTimeCode.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=_keyed_hash(token),
+        code_hash=_code_hash(user.pk, purpose, code),
+        expires_at=now + timedelta(minutes=settings.ONE_TIME_CODE_TTL_MINUTES),
+    )
+    return token, code
+
+
+def _find_one_time_code(
+    *, purpose: OneTimeCode.Purpose, token: str | None, email: str | None, code: str | None
+) -> OneTimeCode:
+    """The unused, unexpired code the caller proved to hold; a wrong code counts an attempt.
+
+    Not atomic on purpose: a failed attempt must stay counted although the request fails.
+    """
+    if token:
+        row = (
+            OneTimeCode.objects.select_related("user")
+            .filter(token_hash=_keyed_hash(token), purpose=purpose, used_at=None)
+            .first()
+        )
+        if row is None:
+            raise Invalid("The link is invalid or has been used.", code=AccountError.INVALID_TOKEN)
+    else:
+        row = (
+            OneTimeCode.objects.select_related("user")
+            .filter(user__email=UserManager.normalize_email(email), purpose=purpose, used_at=None)
+            .order_by("-created_at")
+            .first()
+        )
+        invalid = Invalid("The code is invalid.", code=AccountError.INVALID_CODE)
+        if row is None or row.attempts >= settings.ONE_TIME_CODE_MAX_ATTEMPTS:
+            raise invalid
+        if not hmac.compare_digest(row.code_hash, _code_hash(row.user_id, purpose, code or "")):
+            OneTimeCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            raise invalid
+    if row.expires_at <= timezone.now():
+        raise Invalid("The code has expired; ask for a new one.", code=AccountError.CODE_EXPIRED)
+    return row
+
+
+def _spend_one_time_code(row: OneTimeCode) -> None:
+    """Mark the code used; a concurrent request that spent it first wins."""
+    spent = OneTimeCode.objects.filter(pk=row.pk, used_at=None).update(used_at=timezone.now())
+    if not spent:
+        raise Invalid("The code has already been used.", code=AccountError.INVALID_TOKEN)
+
+
+def _check_password_strength(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            {"password": [str(message) for message in exc.messages]},
+            code=AccountError.PASSWORD_TOO_WEAK,
+        ) from exc
+
+
+# --- registration and verification -----------------------------------------------------------
+
+
+def _send_verification(*, user: User) -> None:
+    token, code = issue_one_time_code(user=user, purpose=OneTimeCode.Purpose.VERIFY_EMAIL)
+    schedule_templated_email(
+        to=user.email,
+        template="verify_email",
+        context={
+            "user": user,
+            "code": code,
+            "link": f"{settings.FRONTEND_URL}/verify-email?token={token}",
+            "minutes": settings.ONE_TIME_CODE_TTL_MINUTES,
+        },
+    )
+
+
+@transaction.atomic
+def register_user(
+    *, email: str, password: str, first_name: str, last_name: str, request: AnyRequest = None
+) -> User:
+    """Create a student account and send the verification email (link and 6-digit code)."""
+    email = UserManager.normalize_email(email)
+    user = User(email=email, first_name=first_name, last_name=last_name)
+    _check_password_strength(password, user)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": ["An account with this email already exists."]},
+                              code=AccountError.EMAIL_TAKEN)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent registration of the same address
+        raise ValidationError({"email": ["An account with this email already exists."]},
+                              code=AccountError.EMAIL_TAKEN) from exc
+    StudentProfile.objects.create(user=user)
+    _send_verification(user=user)
+    record(action="user.registered", actor=user, target=user, request=request)
+    return user
+
+
+def verify_email(
+    *, token: str | None = None, email: str | None = None, code: str | None = None,
+    request: AnyRequest = None,
+) -> User:
+    row = _find_one_time_code(
+        purpose=OneTimeCode.Purpose.VERIFY_EMAIL, token=token, email=email, code=code
+    )
+    with transaction.atomic():
+        _spend_one_time_code(row)
+        return _mark_email_verified(user=row.user, request=request)
+
+
+def _mark_email_verified(*, user: User, request: AnyRequest) -> User:
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at", "updated_at"])
+        record(action="user.email_verified", actor=user, target=user, request=request)
+    return user
+
+
+@transaction.atomic
+def resend_verification(*, email: str) -> None:
+    """Send a new code if the address belongs to an unverified account; silent otherwise."""
+    user = User.objects.filter(
+        email=UserManager.normalize_email(email), is_active=True, email_verified_at=None
+    ).first()
+    if user is not None:
+        _send_verification(user=user)
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def log_in(*, email: str, password: str, request: AnyRequest = None) -> tuple[User, dict[str, str]]:
+    """Check the credentials and return the user with a fresh token pair.
+
+    A failure is audited in its own transaction: the line must survive the refusal.
+    """
+    user = authenticate(request, email=UserManager.normalize_email(email), password=password)
+    if user is None:
+        record(action="auth.login_failed", request=request, data={"email": email[:254]})
+        raise NotAuthenticated("Email or password is wrong.", code=AccountError.INVALID_CREDENTIALS)
+    assert isinstance(user, User)
+    if settings.REQUIRE_EMAIL_VERIFICATION and not user.email_verified:
+        raise PermissionDenied(
+            "Verify your email address before logging in.", code=AccountError.EMAIL_NOT_VERIFIED
+        )
+    with transaction.atomic():
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login", "updated_at"])
+        record(action="auth.login", actor=user, target=user, request=request)
+        return user, tokens.issue_token_pair(user)
+
+
+def log_out(*, user: User, refresh: str, request: AnyRequest = None) -> None:
+    tokens.blacklist_refresh_token(raw=refresh, user=user)
+    record(action="auth.logout", actor=user, target=user, request=request)
+
+
+@transaction.atomic
+def change_password(
+    *, user: User, old_password: str, new_password: str, request: AnyRequest = None
+) -> None:
+    """Set a new password; every session of the user, this one included, must log in again."""
+    if not user.check_password(old_password):
+        raise ValidationError(
+            {"old_password": ["The current password is wrong."]}, code=AccountError.WRONG_PASSWORD
+        )
+    _check_password_strength(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    tokens.revoke_all_tokens(user=user)
+    record(action="auth.password_changed", actor=user, target=user, request=request)
+
+
+@transaction.atomic
+def request_password_reset(*, email: str, request: AnyRequest = None) -> None:
+    """Email a reset link and code when the account exists; the caller learns nothing either way."""
+    user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
+    if user is None:
+        return
+    token, code = issue_one_time_code(user=user, purpose=OneTimeCode.Purpose.PASSWORD_RESET)
+    schedule_templated_email(
+        to=user.email,
+        template="password_reset",
+        context={
+            "user": user,
+            "code": code,
+            "link": f"{settings.FRONTEND_URL}/reset-password?token={token}",
+            "minutes": settings.ONE_TIME_CODE_TTL_MINUTES,
+        },
+    )
+    record(action="auth.password_reset_requested", actor=user, target=user, request=request)
+
+
+def confirm_password_reset(
+    *,
+    new_password: str,
+    token: str | None = None,
+    email: str | None = None,
+    code: str | None = None,
+    request: AnyRequest = None,
+) -> User:
+    """Set a new password with a reset token or code; every session of the user ends."""
+    row = _find_one_time_code(
+        purpose=OneTimeCode.Purpose.PASSWORD_RESET, token=token, email=email, code=code
+    )
+    user = row.user
+    _check_password_strength(new_password, user)
+    with transaction.atomic():
+        _spend_one_time_code(row)
+        return _reset_password(user=user, new_password=new_password, request=request)
+
+
+def _reset_password(*, user: User, new_password: str, request: AnyRequest) -> User:
+    user.set_password(new_password)
+    # The reset link reached the mailbox, so the address is proven too.
+    user.email_verified_at = user.email_verified_at or timezone.now()
+    user.save(update_fields=["password", "email_verified_at", "updated_at"])
+    tokens.revoke_all_tokens(user=user)
+    record(action="auth.password_reset", actor=user, target=user, request=request)
+    return user
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+def ensure_profile(user: User) -> StudentProfile | InstructorProfile:
+    """The profile that `/auth/me/` shows: the instructor profile for instructors."""
+    if user.role == Role.INSTRUCTOR:
+        profile, _ = InstructorProfile.objects.get_or_create(user=user)
+        return profile
+    student_profile, _ = StudentProfile.objects.get_or_create(user=user)
+    return student_profile
+
+
+@transaction.atomic
+def update_me(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any]) -> User:
+    """Update names and profile fields; role, email and verification are never writable here."""
+    for name in ("first_name", "last_name"):
+        if name in fields:
+            setattr(user, name, fields[name])
+    user.save(update_fields=["first_name", "last_name", "updated_at"])
+    if profile_fields:
+        profile = ensure_profile(user)
+        for name, value in profile_fields.items():
+            setattr(profile, name, value)
+        profile.full_clean()
+        profile.save()
+    return user
+
+
+@transaction.atomic
+def set_avatar(*, user: User, file: UploadedFile) -> User:
+    """Store a re-encoded, resized copy of an already validated image."""
+    old = user.avatar.name if user.avatar else None
+    resized = resize_image(file, max_side=512)
+    user.avatar.save(resized.name or "avatar.webp", resized, save=False)
+    user.save(update_fields=["avatar", "updated_at"])
+    if old:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
+
+
+# --- instructor applications -----------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_instructor_application(
+    *, user: User, headline: str, bio: str, expertise: str, cv: UploadedFile,
+    certificate: UploadedFile, request: AnyRequest = None,
+) -> InstructorApplication:
+    if user.role != Role.STUDENT:
+        raise Conflict("You are already an instructor or staff.", code=AccountError.ALREADY_INSTRUCTOR)
+    locked_user = User.objects.select_for_update().get(pk=user.pk)
+    if InstructorApplication.objects.filter(
+        user=locked_user, status=InstructorApplication.Status.PENDING
+    ).exists():
+        raise Conflict("You already have an application under review.",
+                       code=AccountError.APPLICATION_PENDING)
+    application = InstructorApplication(
+        user=user, headline=headline, bio=bio, expertise=expertise
+    )
+    application.cv.save(cv.name or "cv", cv, save=False)
+    application.certificate.save(certificate.name or "certificate", certificate, save=False)
+    application.save()
+    record(action="instructor_application.submitted", actor=user, target=application,
+           request=request)
+    return application
+
+
+def _lock_pending(application: InstructorApplication) -> InstructorApplication:
+    locked = InstructorApplication.objects.select_for_update().select_related("user").get(
+        pk=application.pk
+    )
+    if locked.status != InstructorApplication.Status.PENDING:
+        raise Conflict("This application has already been reviewed.",
+                       code=AccountError.APPLICATION_NOT_PENDING)
+    return locked
+
+
+@transaction.atomic
+def approve_instructor_application(
+    *, application: InstructorApplication, by: User, request: AnyRequest = None
+) -> InstructorApplication:
+    """Make the applicant an instructor with a profile from the application; tell them."""
+    application = _lock_pending(application)
+    application.status = InstructorApplication.Status.APPROVED
+    application.reviewed_by = by
+    application.reviewed_at = timezone.now()
+    application.save()
+    user = application.user
+    InstructorProfile.objects.update_or_create(
+        user=user,
+        defaults={"headline": application.headline, "bio": application.bio},
+    )
+    if user.role == Role.STUDENT:
+        _set_role(user=user, role=Role.INSTRUCTOR, by=by, request=request)
+    record(action="instructor_application.approved", actor=by, target=application,
+           request=request)
+    notify(
+        user=user, category=Category.ACCOUNT, title="You are now an instructor",
+        body="Your instructor application was approved. You can create your first course.",
+        data={"application_id": str(application.pk)},
+    )
+    return application
+
+
+@transaction.atomic
+def reject_instructor_application(
+    *, application: InstructorApplication, by: User, reason: str, request: AnyRequest = None
+) -> InstructorApplication:
+    application = _lock_pending(application)
+    application.status = InstructorApplication.Status.REJECTED
+    application.reason = reason
+    application.reviewed_by = by
+    application.reviewed_at = timezone.now()
+    application.save()
+    record(action="instructor_application.rejected", actor=by, target=application,
+           request=request, data={"reason": reason})
+    notify(
+        user=application.user, category=Category.ACCOUNT,
+        title="Your instructor application was not approved",
+        body=reason, data={"application_id": str(application.pk)},
+    )
+    return application
+
+
+# --- administration ----------------------------------------------------------------------------
+
+
+def _set_role(*, user: User, role: str, by: User, request: AnyRequest) -> None:
+    previous = user.role
+    user.role = role
+    user.is_staff = role in STAFF_ROLES
+    user.is_superuser = role == Role.ADMIN
+    user.save(update_fields=["role", "is_staff", "is_superuser", "updated_at"])
+    if role == Role.INSTRUCTOR:
+        InstructorProfile.objects.get_or_create(user=user)
+    record(action="user.role_changed", actor=by, target=user, request=request,
+           data={"from": previous, "to": role})
+
+
+@transaction.atomic
+def update_user_by_admin(
+    *, user: User, by: User, role: str | None = None, is_active: bool | None = None,
+    request: AnyRequest = None,
+) -> User:
+    """An admin changes a user's role or activity; deactivation ends every session at once."""
+    if user.pk == by.pk:
+        raise Invalid("You cannot change your own role or status.",
+                      code=AccountError.CANNOT_MODIFY_SELF)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if role is not None and role != user.role:
+        _set_role(user=user, role=role, by=by, request=request)
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        user.save(update_fields=["is_active", "updated_at"])
+        if not is_active:
+            tokens.revoke_all_tokens(user=user)
+        record(action="user.activated" if is_active else "user.deactivated", actor=by,
+               target=user, request=request)
+    return user

@@ -1,0 +1,97 @@
+"""JWT pairs, refresh rotation that survives concurrent use, and revocation.
+
+simplejwt signs, verifies and records tokens (OutstandingToken / BlacklistedToken);
+what it does not do is rotate atomically: its refresh view reads the blacklist and
+then writes, so ten parallel refreshes of one token can all succeed. Here the
+outstanding-token row is locked and the blacklist row is the single point of truth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from lms.accounts.models import User
+
+
+# Claim carrying the user's revocation stamp; `iat` has whole seconds only, too coarse to
+# tell a token issued just before a password change from one issued just after.
+REVOCATION_CLAIM = "rev"
+
+
+def _revocation_stamp(user: User) -> int:
+    return int(user.tokens_valid_after.timestamp() * 1_000_000)
+
+
+def issue_token_pair(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)  # recorded as an OutstandingToken
+    refresh[REVOCATION_CLAIM] = _revocation_stamp(user)  # copied into the access token
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def issued_before_revocation(*, user: User, token: Any) -> bool:
+    """True when the token was issued before the user's last revocation of all tokens."""
+    return token.get(REVOCATION_CLAIM) != _revocation_stamp(user)
+
+
+def _parse_refresh(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)  # signature, expiry, token type and blacklist
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+def _user_of(token: RefreshToken) -> User:
+    user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None or issued_before_revocation(user=user, token=token):
+        raise InvalidToken("Token is no longer valid.")
+    return user
+
+
+def rotate_refresh_token(*, raw: str) -> dict[str, str]:
+    """Spend a refresh token once and return a new pair; a second use is refused."""
+    token = _parse_refresh(raw)
+    user = _user_of(token)
+    try:
+        with transaction.atomic():
+            outstanding = (
+                OutstandingToken.objects.select_for_update()
+                .filter(jti=token[api_settings.JTI_CLAIM])
+                .first()
+            )
+            if outstanding is None:
+                raise InvalidToken("Token is not recognised.")
+            _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+            if not created:
+                raise InvalidToken("Token is blacklisted.")
+            return issue_token_pair(user)
+    except IntegrityError as exc:  # a concurrent rotation won the insert
+        raise InvalidToken("Token is blacklisted.") from exc
+
+
+def blacklist_refresh_token(*, raw: str, user: User) -> None:
+    """Logout: this refresh token is refused from now on."""
+    token = _parse_refresh(raw)
+    if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise InvalidToken("Token belongs to another user.")
+    token.blacklist()
+
+
+def revoke_all_tokens(*, user: User) -> None:
+    """Refuse every token of the user issued until now: refresh tokens are blacklisted, and
+    access tokens carry a stamp of `tokens_valid_after` that no longer matches."""
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
+    user.tokens_valid_after = now
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )

@@ -1,0 +1,20 @@
+from rest_framework import serializers
+
+from lms.audit.models import AuditLog
+
+
+class AuditLogSerializer(serializers.ModelSerializer[AuditLog]):
+    actor = serializers.SerializerMethodField()
+    target = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditLog
+        fields = ["id", "actor", "action", "target", "ip", "user_agent", "data", "created_at"]
+
+    def get_actor(self, obj: AuditLog) -> dict[str, str] | None:
+        if obj.actor is None:
+            return None
+        return {"id": str(obj.actor.pk), "email": obj.actor.email}
+
+    def get_target(self, obj: AuditLog) -> dict[str, str]:
+        return {"type": obj.target_type, "id": obj.target_id, "repr": obj.target_repr}

@@ -1,0 +1,52 @@
+"""The audit log's one writer. Every app calls `record` in the transaction that makes the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+from rest_framework.request import Request
+
+from lms.audit.models import AuditLog
+
+
+def client_ip(request: HttpRequest | Request | None) -> str | None:
+    """The client's address as the throttles see it (trusted proxies only)."""
+    if request is None:
+        return None
+    from rest_framework.settings import api_settings
+
+    meta = request.META
+    remote = meta.get("REMOTE_ADDR")
+    proxies = api_settings.NUM_PROXIES
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    if forwarded and proxies:
+        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if addresses:
+            return addresses[-min(proxies, len(addresses))]
+    return remote
+
+
+def record(
+    *,
+    action: str,
+    actor: Any = None,
+    target: models.Model | None = None,
+    request: HttpRequest | Request | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Append one audit line; `request` supplies the IP and user agent."""
+    if actor is not None and not getattr(actor, "is_authenticated", True):
+        actor = None
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
+    return AuditLog.objects.create(
+        actor=actor,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        ip=client_ip(request),
+        user_agent=user_agent,
+        data=data or {},
+    )

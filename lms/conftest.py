@@ -1,0 +1,104 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from lms.accounts.tokens import issue_token_pair
+from lms.accounts.tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    ManagerFactory,
+    UserFactory,
+)
+
+
+def _clear_cache() -> None:
+    """Throttle counters must not leak between tests (keys are per xdist worker)."""
+    client = getattr(cache, "_cache", None)
+    if client is not None and hasattr(client, "get_client"):
+        redis = client.get_client(write=True)
+        prefix = cache.make_key("")
+        for key in redis.scan_iter(f"{prefix}*"):
+            redis.delete(key)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache() -> Iterator[None]:
+    _clear_cache()
+    yield
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], APIClient]:
+    """`client_for(user)`: an API client sending that user's access token."""
+
+    def make(user: Any) -> APIClient:
+        client = APIClient()
+        access = issue_token_pair(user)["access"]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def student(db: None) -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def other_student(db: None) -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def instructor(db: None) -> Any:
+    return InstructorFactory()
+
+
+@pytest.fixture
+def manager(db: None) -> Any:
+    return ManagerFactory()
+
+
+@pytest.fixture
+def admin_user(db: None) -> Any:
+    return AdminFactory()
+
+
+@pytest.fixture
+def student_client(client_for: Callable[[Any], APIClient], student: Any) -> APIClient:
+    return client_for(student)
+
+
+@pytest.fixture
+def instructor_client(client_for: Callable[[Any], APIClient], instructor: Any) -> APIClient:
+    return client_for(instructor)
+
+
+@pytest.fixture
+def manager_client(client_for: Callable[[Any], APIClient], manager: Any) -> APIClient:
+    return client_for(manager)
+
+
+@pytest.fixture
+def admin_client_api(client_for: Callable[[Any], APIClient], admin_user: Any) -> APIClient:
+    return client_for(admin_user)
+
+
+def error_codes(response: Any) -> list[str]:
+    """The `code` of every error in a response of the standard error shape."""
+    return [error["code"] for error in response.json()["errors"]]

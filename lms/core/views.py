@@ -1,0 +1,56 @@
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connections
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _error(status: int, code: str, detail: str, type_: str = "client_error") -> JsonResponse:
+    return JsonResponse(
+        {"type": type_, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status
+    )
+
+
+@require_GET
+@never_cache
+def health_live(request: HttpRequest) -> JsonResponse:
+    """The process answers: nothing else is checked."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def health_ready(request: HttpRequest) -> JsonResponse:
+    """The process can serve: the database and the cache both answer."""
+    checks: dict[str, str] = {}
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("readiness: database check failed")
+        checks["database"] = "error"
+    try:
+        key = f"health:{uuid.uuid4().hex}"
+        cache.set(key, "1", timeout=5)
+        checks["cache"] = "ok" if cache.get(key) == "1" else "error"
+        cache.delete(key)
+    except Exception:
+        logger.exception("readiness: cache check failed")
+        checks["cache"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
+                        status=200 if healthy else 503)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _error(404, "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return _error(500, "error", "A server error occurred.", type_="server_error")

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from celery import shared_task
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from lms.core.email import schedule_templated_email
+from lms.notifications import services
+from lms.notifications.models import Notification
+
+
+def serialize(notification: Notification) -> dict[str, object]:
+    return {
+        "id": str(notification.pk),
+        "category": notification.category,
+        "title": notification.title,
+        "body": notification.body,
+        "data": notification.data,
+        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+        "created_at": notification.created_at.isoformat(),
+    }
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def deliver_notification(notification_id: str, send_email: bool = True) -> None:
+    """Push a notification to the user's open sockets and email it when the user wants that."""
+    notification = (
+        Notification.objects.select_related("user").filter(pk=notification_id).first()
+    )
+    if notification is None:
+        return
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            services.group_name(notification.user_id),
+            {"type": "notification.created", "notification": serialize(notification)},
+        )
+    if (
+        send_email
+        and notification.emailed_at is None
+        and services.email_enabled(user=notification.user, category=notification.category)
+    ):
+        # Marked first: a retried task never mails twice.
+        updated = Notification.objects.filter(pk=notification.pk, emailed_at=None).update(
+            emailed_at=timezone.now()
+        )
+        if updated:
+            schedule_templated_email(
+                to=notification.user.email,
+                template="notification",
+                context={"notification": notification, "frontend_url": settings.FRONTEND_URL},
+            )
