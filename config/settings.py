@@ -56,6 +56,11 @@ INSTALLED_APPS = [
     "lms.audit",
     "lms.notifications",
     "lms.accounts",
+    "lms.catalog",
+    "lms.learning",
+    "lms.assessments",
+    "lms.payouts",
+    "lms.commerce",
     "lms.demo",
 ]
 

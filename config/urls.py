@@ -9,6 +9,11 @@ api_v1 = [
     path("", include("lms.accounts.api.urls")),
     path("", include("lms.audit.api.urls")),
     path("", include("lms.notifications.api.urls")),
+    path("", include("lms.catalog.api.urls")),
+    path("", include("lms.learning.api.urls")),
+    path("", include("lms.assessments.api.urls")),
+    path("", include("lms.payouts.api.urls")),
+    path("", include("lms.commerce.api.urls")),
 ]
 
 urlpatterns = [
