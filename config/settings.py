@@ -36,6 +36,8 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localho
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 # Absolute base of this API, used in links that leave it (certificate QR codes, signed media).
 BACKEND_URL = env.str("BACKEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The benchmark's floor view (/bench/floor/); never enabled in production.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 INSTALLED_APPS = [
     "daphne",
@@ -240,9 +242,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
-        "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
-        "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+        f"{name}Enum": f"drf_standardized_errors.openapi_serializers.{name}Enum.choices"
+        for name in ("ValidationError", "ClientError", "ServerError")
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -303,8 +304,12 @@ if STORAGE_BACKEND == "s3":
         },
         "private": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**_s3_options, "location": "private", "querystring_auth": True,
-                        "querystring_expire": 300},
+            "OPTIONS": {
+                **_s3_options,
+                "location": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
         },
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }

@@ -26,6 +26,10 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
 ]
 
+if settings.BENCH_ENDPOINTS:
+    # The load benchmark's floor (bench/); off unless BENCH_ENDPOINTS=true.
+    urlpatterns.append(path("bench/floor/", core_views.bench_floor, name="bench-floor"))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -44,8 +44,9 @@ def health_ready(request: HttpRequest) -> JsonResponse:
         logger.exception("readiness: cache check failed")
         checks["cache"] = "error"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
@@ -54,3 +55,26 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 
 def server_error(request: HttpRequest) -> JsonResponse:
     return _error(500, "error", "A server error occurred.", type_="server_error")
+
+
+# A fixed ~2 KB document: fifteen small records, the shape of a typical list page.
+_BENCH_FLOOR_DOCUMENT = {
+    "count": 15,
+    "next": None,
+    "previous": None,
+    "results": [
+        {
+            "id": f"00000000-0000-4000-8000-{index:012d}",
+            "title": f"Benchmark floor item {index:02d}",
+            "slug": f"benchmark-floor-item-{index:02d}",
+            "price": "19.99",
+        }
+        for index in range(15)
+    ],
+}
+
+
+@require_GET
+def bench_floor(request: HttpRequest) -> JsonResponse:
+    """The load benchmark's floor: a bare Django view, no DRF, no database (BENCH_ENDPOINTS)."""
+    return JsonResponse(_BENCH_FLOOR_DOCUMENT)
