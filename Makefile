@@ -35,7 +35,7 @@ test: $(STAMP) ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is se
 lint: $(STAMP) ## ruff, ruff format --check, mypy, import-linter, makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy lms config
+	DEBUG=true $(BIN)/mypy lms config
 	$(BIN)/lint-imports
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from lms.accounts.tokens import issue_token_pair
 from lms.accounts.tests.factories import (
     AdminFactory,
     InstructorFactory,
     ManagerFactory,
     UserFactory,
 )
+from lms.accounts.tokens import issue_token_pair
 
 
 def _clear_cache() -> None:
@@ -31,9 +31,8 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache() -> Iterator[None]:
+def _isolated_cache() -> None:
     _clear_cache()
-    yield
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     # Tokens issued before this instant are refused (password change, reset, deactivation).
     tokens_valid_after = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

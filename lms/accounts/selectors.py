@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -9,7 +11,7 @@ from lms.accounts.models import InstructorApplication, Role, User
 from lms.core.permissions import is_staff_member
 
 
-def user_with_profiles(*, user_id: object) -> User:
+def user_with_profiles(*, user_id: Any) -> User:
     return User.objects.select_related("student_profile", "instructor_profile").get(pk=user_id)
 
 
@@ -38,7 +40,8 @@ def users_for_staff(
         queryset = queryset.filter(is_active=is_active)
     if search:
         queryset = queryset.filter(
-            Q(email__icontains=search) | Q(first_name__icontains=search)
+            Q(email__icontains=search)
+            | Q(first_name__icontains=search)
             | Q(last_name__icontains=search)
         )
     return queryset

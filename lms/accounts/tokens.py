@@ -42,7 +42,7 @@ def issued_before_revocation(*, user: User, token: Any) -> bool:
 
 def _parse_refresh(raw: str) -> RefreshToken:
     try:
-        return RefreshToken(raw)  # signature, expiry, token type and blacklist
+        return RefreshToken(raw)  # type: ignore[arg-type]  # signature, expiry, token type and blacklist
     except TokenError as exc:
         raise InvalidToken(str(exc)) from exc
 

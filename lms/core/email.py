@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 
 def schedule_templated_email(*, to: str, template: str, context: dict[str, Any]) -> None:
-    """Render `emails/<template>.{subject.txt,txt,html}` and send it once the transaction commits."""
+    """Render `emails/<template>.{subject.txt,txt,html}`; send it once the transaction commits."""
     from lms.core.tasks import send_email
 
     subject = render_to_string(f"emails/{template}.subject.txt", context).strip()

@@ -12,7 +12,7 @@ from rest_framework.exceptions import APIException
 
 
 class DomainError(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
     default_detail = "The request could not be processed."
 

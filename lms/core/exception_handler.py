@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rest_framework import exceptions
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
+from rest_framework import exceptions
 
 
 class ExceptionHandler(BaseExceptionHandler):

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import filetype
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.deconstruct import deconstructible
 from PIL import Image, UnidentifiedImageError
@@ -77,32 +77,35 @@ def _check_image(file: Any) -> None:
         file.seek(0)
 
 
-def validate_upload(file: UploadedFile, *, allowed: Mapping[str, str], max_bytes: int) -> str:
+def validate_upload(
+    file: UploadedFile | File[Any], *, allowed: Mapping[str, str], max_bytes: int
+) -> str:
     """Check size and real type, rename the file to a random name; return the sniffed MIME type."""
     if file.size is None or file.size > max_bytes:
         raise PayloadTooLarge(f"The file is larger than {max_bytes // MB} MB.")
     if file.size == 0:
         raise UnsupportedMediaType("The file is empty.", code="empty_file")
     content_type = sniff_content_type(file)
-    if content_type not in allowed:
+    if content_type is None or content_type not in allowed:
         raise UnsupportedMediaType(
             f"Accepted types: {', '.join(sorted(set(allowed.values())))}.",
         )
     if content_type in IMAGE_TYPES:
         _check_image(file)
     file.name = f"{uuid.uuid4().hex}.{allowed[content_type]}"
-    file.content_type = content_type
+    if isinstance(file, UploadedFile):
+        file.content_type = content_type
     return content_type
 
 
 def resize_image(file: Any, *, max_side: int) -> ContentFile[bytes]:
     """Re-encode an image no larger than `max_side` (also drops its metadata)."""
     file.seek(0)
-    with Image.open(file) as image:
-        image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-        image.thumbnail((max_side, max_side))
-        buffer = io.BytesIO()
-        image.save(buffer, format="WEBP", quality=85)
+    with Image.open(file) as original:
+        image = original.convert("RGBA" if original.mode in ("RGBA", "LA", "P") else "RGB")
+    image.thumbnail((max_side, max_side))
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", quality=85)
     return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.webp")
 
 

@@ -26,9 +26,7 @@ def serialize(notification: Notification) -> dict[str, object]:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def deliver_notification(notification_id: str, send_email: bool = True) -> None:
     """Push a notification to the user's open sockets and email it when the user wants that."""
-    notification = (
-        Notification.objects.select_related("user").filter(pk=notification_id).first()
-    )
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if notification is None:
         return
     layer = get_channel_layer()

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from lms.accounts import selectors, services, tokens
 from lms.accounts.api import serializers as s
+from lms.accounts.current import current_user
 from lms.accounts.models import InstructorApplication, User
 from lms.accounts.throttles import AUTH_THROTTLES, AuthIPThrottle
 from lms.core.errors import NotFound
@@ -109,7 +110,7 @@ class LogoutView(APIView):
     def post(self, request: Request) -> Response:
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.log_out(user=request.user, refresh=data.validated_data["refresh"],
+        services.log_out(user=current_user(request), refresh=data.validated_data["refresh"],
                          request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -121,11 +122,11 @@ class MeView(APIView):
 
     @extend_schema(request=s.MeUpdateInputSerializer, responses=s.UserSerializer)
     def patch(self, request: Request) -> Response:
-        data = s.MeUpdateInputSerializer(data=request.data, context={"user": request.user})
+        data = s.MeUpdateInputSerializer(data=request.data, context={"user": current_user(request)})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         profile_fields = fields.pop("profile", {})
-        services.update_me(user=request.user, fields=fields, profile_fields=profile_fields)
+        services.update_me(user=current_user(request), fields=fields, profile_fields=profile_fields)
         return Response(_me(request))
 
 
@@ -136,7 +137,7 @@ class AvatarView(APIView):
     def post(self, request: Request) -> Response:
         data = s.AvatarInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.set_avatar(user=request.user, file=data.validated_data["avatar"])
+        services.set_avatar(user=current_user(request), file=data.validated_data["avatar"])
         return Response(_me(request))
 
 
@@ -145,7 +146,7 @@ class ChangePasswordView(APIView):
     def post(self, request: Request) -> Response:
         data = s.ChangePasswordInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.change_password(user=request.user, **data.validated_data, request=request)
+        services.change_password(user=current_user(request), **data.validated_data, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -180,7 +181,7 @@ class InstructorApplicationListView(APIView):
         responses=s.InstructorApplicationSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        queryset = selectors.applications_visible_to(request.user)
+        queryset = selectors.applications_visible_to(current_user(request))
         wanted = request.query_params.get("status")
         if wanted:
             if wanted not in InstructorApplication.Status.values:
@@ -199,7 +200,7 @@ class InstructorApplicationListView(APIView):
         data = s.InstructorApplicationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = services.submit_instructor_application(
-            user=request.user, **data.validated_data, request=request
+            user=current_user(request), **data.validated_data, request=request
         )
         return Response(
             s.InstructorApplicationSerializer(application, context={"request": request}).data,
@@ -215,7 +216,7 @@ class InstructorApplicationListView(APIView):
 class InstructorApplicationDetailView(APIView):
     @extend_schema(responses=s.InstructorApplicationSerializer)
     def get(self, request: Request, pk: str) -> Response:
-        application = selectors.application_for_user(user=request.user, application_id=pk)
+        application = selectors.application_for_user(user=current_user(request), application_id=pk)
         return Response(
             s.InstructorApplicationSerializer(application, context={"request": request}).data
         )
@@ -226,7 +227,7 @@ class InstructorApplicationFileView(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: str, kind: str) -> FileResponse:
-        application = selectors.application_for_user(user=request.user, application_id=pk)
+        application = selectors.application_for_user(user=current_user(request), application_id=pk)
         if kind not in ("cv", "certificate"):
             raise NotFound()
         field = getattr(application, kind)
@@ -241,7 +242,7 @@ class InstructorApplicationApproveView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         application = get_object_or_404(InstructorApplication, pk=pk)
         application = services.approve_instructor_application(
-            application=application, by=request.user, request=request
+            application=application, by=current_user(request), request=request
         )
         return Response(
             s.InstructorApplicationSerializer(application, context={"request": request}).data
@@ -257,7 +258,7 @@ class InstructorApplicationRejectView(APIView):
         data = s.RejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = services.reject_instructor_application(
-            application=application, by=request.user, reason=data.validated_data["reason"],
+            application=application, by=current_user(request), reason=data.validated_data["reason"],
             request=request,
         )
         return Response(
@@ -315,6 +316,6 @@ class UserDetailView(APIView):
         user = get_object_or_404(User, pk=pk)
         data = s.AdminUserUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.update_user_by_admin(user=user, by=request.user, **data.validated_data,
+        user = services.update_user_by_admin(user=user, by=current_user(request), **data.validated_data,
                                              request=request)
         return Response(s.AdminUserSerializer(user).data)

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lms.notifications import services
+from lms.notifications import selectors, services
 from lms.notifications.api.serializers import (
     EmailPreferencesSerializer,
     NotificationSerializer,
@@ -31,20 +31,20 @@ class NotificationListView(generics.ListAPIView[Notification]):
     filterset_class = NotificationFilter
 
     def get_queryset(self) -> Any:
-        return Notification.objects.filter(user=self.request.user).order_by("-created_at")
+        return selectors.notifications_of(user_id=self.request.user.pk)
 
 
 class UnreadCountView(APIView):
     @extend_schema(responses=UnreadCountSerializer)
     def get(self, request: Request) -> Response:
-        count = Notification.objects.filter(user=request.user, read_at=None).count()
+        count = selectors.unread_count(user_id=request.user.pk)
         return Response({"count": count})
 
 
 class NotificationReadView(APIView):
     @extend_schema(request=None, responses=NotificationSerializer)
     def post(self, request: Request, pk: str) -> Response:
-        notification = get_object_or_404(Notification, pk=pk, user=request.user)
+        notification = get_object_or_404(selectors.notifications_of(user_id=request.user.pk), pk=pk)
         notification = services.mark_read(notification=notification)
         return Response(NotificationSerializer(notification).data)
 

@@ -17,12 +17,27 @@ STAFF = [
     ("manager@demo.learnflow.local", "Max", "Manager", Role.MANAGER),
 ]
 INSTRUCTORS = [
-    ("grace@demo.learnflow.local", "Grace", "Hopper", "Compilers and the craft of programming",
-     ["python", "compilers"]),
-    ("alan@demo.learnflow.local", "Alan", "Turing", "Computation, logic and machine learning",
-     ["machine learning", "mathematics"]),
-    ("frida@demo.learnflow.local", "Frida", "Kahlo", "Painting and visual storytelling",
-     ["painting", "design"]),
+    (
+        "grace@demo.learnflow.local",
+        "Grace",
+        "Hopper",
+        "Compilers and the craft of programming",
+        ["python", "compilers"],
+    ),
+    (
+        "alan@demo.learnflow.local",
+        "Alan",
+        "Turing",
+        "Computation, logic and machine learning",
+        ["machine learning", "mathematics"],
+    ),
+    (
+        "frida@demo.learnflow.local",
+        "Frida",
+        "Kahlo",
+        "Painting and visual storytelling",
+        ["painting", "design"],
+    ),
 ]
 STUDENTS = [
     ("student@demo.learnflow.local", "Sam", "Student"),
@@ -33,10 +48,14 @@ STUDENTS = [
 def _user(email: str, first: str, last: str, role: str) -> User:
     user, created = User.objects.get_or_create(
         email=email,
-        defaults={"first_name": first, "last_name": last, "role": role,
-                  "email_verified_at": timezone.now(),
-                  "is_staff": role in (Role.ADMIN, Role.MANAGER),
-                  "is_superuser": role == Role.ADMIN},
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "role": role,
+            "email_verified_at": timezone.now(),
+            "is_staff": role in (Role.ADMIN, Role.MANAGER),
+            "is_superuser": role == Role.ADMIN,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -54,8 +73,13 @@ class Command(BaseCommand):
         for email, first, last, headline, skills in INSTRUCTORS:
             user = _user(email, first, last, Role.INSTRUCTOR)
             InstructorProfile.objects.update_or_create(
-                user=user, defaults={"headline": headline, "skills": skills,
-                                     "languages": ["en"], "bio": f"{first} teaches {headline}."},
+                user=user,
+                defaults={
+                    "headline": headline,
+                    "skills": skills,
+                    "languages": ["en"],
+                    "bio": f"{first} teaches {headline}.",
+                },
             )
         for email, first, last in STUDENTS:
             user = _user(email, first, last, Role.STUDENT)
