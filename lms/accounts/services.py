@@ -110,12 +110,13 @@ def _spend_one_time_code(row: OneTimeCode) -> None:
         raise Invalid("The code has already been used.", code=AccountError.INVALID_TOKEN)
 
 
-def _check_password_strength(password: str, user: User) -> None:
+def _check_password_strength(password: str, user: User, *, field: str = "password") -> None:
+    """Django's password validators; errors are reported on `field`, the input's own name."""
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationError(
-            {"password": [str(message) for message in exc.messages]},
+            {field: [str(message) for message in exc.messages]},
             code=AccountError.PASSWORD_TOO_WEAK,
         ) from exc
 
@@ -229,7 +230,7 @@ def change_password(
         raise ValidationError(
             {"old_password": ["The current password is wrong."]}, code=AccountError.WRONG_PASSWORD
         )
-    _check_password_strength(new_password, user)
+    _check_password_strength(new_password, user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
     tokens.revoke_all_tokens(user=user)
@@ -269,7 +270,7 @@ def confirm_password_reset(
         purpose=OneTimeCode.Purpose.PASSWORD_RESET, token=token, email=email, code=code
     )
     user = row.user
-    _check_password_strength(new_password, user)
+    _check_password_strength(new_password, user, field="new_password")
     with transaction.atomic():
         _spend_one_time_code(row)
         return _reset_password(user=user, new_password=new_password, request=request)

@@ -60,9 +60,12 @@ def rotate_refresh_token(*, raw: str) -> dict[str, str]:
     user = _user_of(token)
     try:
         with transaction.atomic():
+            # No ordering: OutstandingToken orders by its nullable `user`, which would join it
+            # and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
             outstanding = (
-                OutstandingToken.objects.select_for_update()
+                OutstandingToken.objects.select_for_update(of=("self",))
                 .filter(jti=token[api_settings.JTI_CLAIM])
+                .order_by()
                 .first()
             )
             if outstanding is None:
