@@ -1,0 +1,1 @@
+"""One module per app: `seed()`, optional `prepare()`, `SCENARIOS` (see bench/README.md)."""
