@@ -1,7 +1,16 @@
+import uuid
+
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from lms.accounts.models import InstructorProfile, Role, StudentProfile, User
+from lms.accounts.models import (
+    InstructorApplication,
+    InstructorProfile,
+    Role,
+    StudentProfile,
+    User,
+)
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -17,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     role = Role.STUDENT
     email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password(PASSWORD)
-    student_profile = factory.RelatedFactory(
+    student_profile: factory.declarations.PostGenerationDeclaration = factory.RelatedFactory(
         "lms.accounts.tests.factories.StudentProfileFactory", factory_related_name="user"
     )
 
@@ -31,7 +40,8 @@ class StudentProfileFactory(factory.django.DjangoModelFactory[StudentProfile]):
 
 class InstructorFactory(UserFactory):
     role = Role.INSTRUCTOR
-    student_profile = None
+    # A plain `None` would be passed to User(...) as a field; a no-op hook just skips the profile.
+    student_profile = factory.PostGeneration(lambda user, create, extracted, **kwargs: None)
     instructor_profile = factory.RelatedFactory(
         "lms.accounts.tests.factories.InstructorProfileFactory", factory_related_name="user"
     )
@@ -57,3 +67,22 @@ class AdminFactory(UserFactory):
     role = Role.ADMIN
     is_staff = True
     is_superuser = True
+
+
+def _private_pdf(prefix: str) -> ContentFile[bytes]:
+    return ContentFile(
+        b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\ntrailer\n<< >>\n%%EOF\n",
+        name=f"{prefix}-{uuid.uuid4().hex}.pdf",
+    )
+
+
+class InstructorApplicationFactory(factory.django.DjangoModelFactory[InstructorApplication]):
+    class Meta:
+        model = InstructorApplication
+
+    user = factory.SubFactory(UserFactory)
+    headline = factory.Faker("sentence", nb_words=4)
+    bio = factory.Faker("paragraph")
+    expertise = "python, django"
+    cv = factory.LazyFunction(lambda: _private_pdf("cv"))
+    certificate = factory.LazyFunction(lambda: _private_pdf("certificate"))
