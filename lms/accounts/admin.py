@@ -20,12 +20,24 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "avatar")}),
-        ("Access", {"fields": ("role", "is_active", "is_staff", "is_superuser",
-                               "email_verified_at", "tokens_valid_after")}),
+        (
+            "Access",
+            {
+                "fields": (
+                    "role",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "email_verified_at",
+                    "tokens_valid_after",
+                )
+            },
+        ),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",),
-                             "fields": ("email", "password1", "password2", "role")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),
+    )
     filter_horizontal = ()
 
 
@@ -56,17 +68,32 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
 
     @admin.action(description="Approve the selected applications")
     def approve(self, request: HttpRequest, queryset: QuerySet[InstructorApplication]) -> None:
-        self._apply(request, queryset, lambda application: services.approve_instructor_application(
-            application=application, by=request.user, request=request))  # type: ignore[arg-type]
+        self._apply(
+            request,
+            queryset,
+            lambda application: services.approve_instructor_application(
+                application=application,
+                by=request.user,  # type: ignore[arg-type]
+                request=request,
+            ),
+        )
 
     @admin.action(description="Reject the selected applications")
     def reject(self, request: HttpRequest, queryset: QuerySet[InstructorApplication]) -> None:
-        self._apply(request, queryset, lambda application: services.reject_instructor_application(
-            application=application, by=request.user,  # type: ignore[arg-type]
-            reason="Rejected by staff review.", request=request))
+        self._apply(
+            request,
+            queryset,
+            lambda application: services.reject_instructor_application(
+                application=application,
+                by=request.user,  # type: ignore[arg-type]
+                reason="Rejected by staff review.",
+                request=request,
+            ),
+        )
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet[InstructorApplication],
-               action: Any) -> None:
+    def _apply(
+        self, request: HttpRequest, queryset: QuerySet[InstructorApplication], action: Any
+    ) -> None:
         done = 0
         for application in queryset:
             try:

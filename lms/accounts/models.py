@@ -61,7 +61,9 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(max_length=254, unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STUDENT, db_index=True)
+    role = models.CharField(
+        max_length=20, choices=Role.choices, default=Role.STUDENT, db_index=True
+    )
     is_active = models.BooleanField(default=True)
     # Django admin access; kept in step with the role by accounts.services.
     is_staff = models.BooleanField(default=False)
@@ -138,7 +140,9 @@ class InstructorProfile(BaseModel):
     skills = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)
     hourly_rate = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
@@ -164,9 +168,7 @@ class InstructorApplication(BaseModel):
         APPROVED = "approved"
         REJECTED = "rejected"
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="instructor_applications"
-    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="instructor_applications")
     headline = models.CharField(max_length=200)
     bio = models.TextField(max_length=10000)
     expertise = models.CharField(max_length=500)

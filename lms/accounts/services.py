@@ -147,15 +147,17 @@ def register_user(
     user = User(email=email, first_name=first_name, last_name=last_name)
     _check_password_strength(password, user)
     if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": ["An account with this email already exists."]},
-                              code=AccountError.EMAIL_TAKEN)
+        raise ValidationError(
+            {"email": ["An account with this email already exists."]}, code=AccountError.EMAIL_TAKEN
+        )
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration of the same address
-        raise ValidationError({"email": ["An account with this email already exists."]},
-                              code=AccountError.EMAIL_TAKEN) from exc
+        raise ValidationError(
+            {"email": ["An account with this email already exists."]}, code=AccountError.EMAIL_TAKEN
+        ) from exc
     StudentProfile.objects.create(user=user)
     _send_verification(user=user)
     record(action="user.registered", actor=user, target=user, request=request)
@@ -163,7 +165,10 @@ def register_user(
 
 
 def verify_email(
-    *, token: str | None = None, email: str | None = None, code: str | None = None,
+    *,
+    token: str | None = None,
+    email: str | None = None,
+    code: str | None = None,
     request: AnyRequest = None,
 ) -> User:
     row = _find_one_time_code(
@@ -332,35 +337,46 @@ def set_avatar(*, user: User, file: UploadedFile) -> User:
 
 @transaction.atomic
 def submit_instructor_application(
-    *, user: User, headline: str, bio: str, expertise: str, cv: UploadedFile,
-    certificate: UploadedFile, request: AnyRequest = None,
+    *,
+    user: User,
+    headline: str,
+    bio: str,
+    expertise: str,
+    cv: UploadedFile,
+    certificate: UploadedFile,
+    request: AnyRequest = None,
 ) -> InstructorApplication:
     if user.role != Role.STUDENT:
-        raise Conflict("You are already an instructor or staff.", code=AccountError.ALREADY_INSTRUCTOR)
+        raise Conflict(
+            "You are already an instructor or staff.", code=AccountError.ALREADY_INSTRUCTOR
+        )
     locked_user = User.objects.select_for_update().get(pk=user.pk)
     if InstructorApplication.objects.filter(
         user=locked_user, status=InstructorApplication.Status.PENDING
     ).exists():
-        raise Conflict("You already have an application under review.",
-                       code=AccountError.APPLICATION_PENDING)
-    application = InstructorApplication(
-        user=user, headline=headline, bio=bio, expertise=expertise
-    )
+        raise Conflict(
+            "You already have an application under review.", code=AccountError.APPLICATION_PENDING
+        )
+    application = InstructorApplication(user=user, headline=headline, bio=bio, expertise=expertise)
     application.cv.save(cv.name or "cv", cv, save=False)
     application.certificate.save(certificate.name or "certificate", certificate, save=False)
     application.save()
-    record(action="instructor_application.submitted", actor=user, target=application,
-           request=request)
+    record(
+        action="instructor_application.submitted", actor=user, target=application, request=request
+    )
     return application
 
 
 def _lock_pending(application: InstructorApplication) -> InstructorApplication:
-    locked = InstructorApplication.objects.select_for_update().select_related("user").get(
-        pk=application.pk
+    locked = (
+        InstructorApplication.objects.select_for_update()
+        .select_related("user")
+        .get(pk=application.pk)
     )
     if locked.status != InstructorApplication.Status.PENDING:
-        raise Conflict("This application has already been reviewed.",
-                       code=AccountError.APPLICATION_NOT_PENDING)
+        raise Conflict(
+            "This application has already been reviewed.", code=AccountError.APPLICATION_NOT_PENDING
+        )
     return locked
 
 
@@ -381,10 +397,11 @@ def approve_instructor_application(
     )
     if user.role == Role.STUDENT:
         _set_role(user=user, role=Role.INSTRUCTOR, by=by, request=request)
-    record(action="instructor_application.approved", actor=by, target=application,
-           request=request)
+    record(action="instructor_application.approved", actor=by, target=application, request=request)
     notify(
-        user=user, category=Category.ACCOUNT, title="You are now an instructor",
+        user=user,
+        category=Category.ACCOUNT,
+        title="You are now an instructor",
         body="Your instructor application was approved. You can create your first course.",
         data={"application_id": str(application.pk)},
     )
@@ -401,12 +418,19 @@ def reject_instructor_application(
     application.reviewed_by = by
     application.reviewed_at = timezone.now()
     application.save()
-    record(action="instructor_application.rejected", actor=by, target=application,
-           request=request, data={"reason": reason})
+    record(
+        action="instructor_application.rejected",
+        actor=by,
+        target=application,
+        request=request,
+        data={"reason": reason},
+    )
     notify(
-        user=application.user, category=Category.ACCOUNT,
+        user=application.user,
+        category=Category.ACCOUNT,
         title="Your instructor application was not approved",
-        body=reason, data={"application_id": str(application.pk)},
+        body=reason,
+        data={"application_id": str(application.pk)},
     )
     return application
 
@@ -422,19 +446,29 @@ def _set_role(*, user: User, role: str, by: User, request: AnyRequest) -> None:
     user.save(update_fields=["role", "is_staff", "is_superuser", "updated_at"])
     if role == Role.INSTRUCTOR:
         InstructorProfile.objects.get_or_create(user=user)
-    record(action="user.role_changed", actor=by, target=user, request=request,
-           data={"from": previous, "to": role})
+    record(
+        action="user.role_changed",
+        actor=by,
+        target=user,
+        request=request,
+        data={"from": previous, "to": role},
+    )
 
 
 @transaction.atomic
 def update_user_by_admin(
-    *, user: User, by: User, role: str | None = None, is_active: bool | None = None,
+    *,
+    user: User,
+    by: User,
+    role: str | None = None,
+    is_active: bool | None = None,
     request: AnyRequest = None,
 ) -> User:
     """An admin changes a user's role or activity; deactivation ends every session at once."""
     if user.pk == by.pk:
-        raise Invalid("You cannot change your own role or status.",
-                      code=AccountError.CANNOT_MODIFY_SELF)
+        raise Invalid(
+            "You cannot change your own role or status.", code=AccountError.CANNOT_MODIFY_SELF
+        )
     user = User.objects.select_for_update().get(pk=user.pk)
     if role is not None and role != user.role:
         _set_role(user=user, role=role, by=by, request=request)
@@ -443,6 +477,10 @@ def update_user_by_admin(
         user.save(update_fields=["is_active", "updated_at"])
         if not is_active:
             tokens.revoke_all_tokens(user=user)
-        record(action="user.activated" if is_active else "user.deactivated", actor=by,
-               target=user, request=request)
+        record(
+            action="user.activated" if is_active else "user.deactivated",
+            actor=by,
+            target=user,
+            request=request,
+        )
     return user

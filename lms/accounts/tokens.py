@@ -19,7 +19,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from lms.accounts.models import User
 
-
 # Claim carrying the user's revocation stamp; `iat` has whole seconds only, too coarse to
 # tell a token issued just before a password change from one issued just after.
 REVOCATION_CLAIM = "rev"

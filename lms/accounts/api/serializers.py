@@ -84,7 +84,10 @@ class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]
         child=serializers.CharField(max_length=10), max_length=20, required=False
     )
     hourly_rate = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100000"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100000"),
         required=False,
     )
     payout_details = serializers.DictField(
@@ -94,7 +97,13 @@ class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]
     class Meta:
         model = InstructorProfile
         fields = [
-            "headline", "bio", "skills", "languages", "hourly_rate", "currency", "timezone",
+            "headline",
+            "bio",
+            "skills",
+            "languages",
+            "hourly_rate",
+            "currency",
+            "timezone",
             "payout_details",
         ]
 
@@ -156,8 +165,16 @@ class UserSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User
         fields = [
-            "id", "email", "first_name", "last_name", "role", "email_verified", "avatar",
-            "profile", "is_active", "created_at",
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "email_verified",
+            "avatar",
+            "profile",
+            "is_active",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -178,8 +195,15 @@ class AdminUserSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User
         fields = [
-            "id", "email", "first_name", "last_name", "role", "email_verified", "is_active",
-            "last_login", "created_at",
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "email_verified",
+            "is_active",
+            "last_login",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -213,8 +237,17 @@ class InstructorApplicationSerializer(serializers.ModelSerializer[InstructorAppl
     class Meta:
         model = InstructorApplication
         fields = [
-            "id", "user", "headline", "bio", "expertise", "status", "reason", "cv_url",
-            "certificate_url", "reviewed_at", "created_at",
+            "id",
+            "user",
+            "headline",
+            "bio",
+            "expertise",
+            "status",
+            "reason",
+            "cv_url",
+            "certificate_url",
+            "reviewed_at",
+            "created_at",
         ]
         read_only_fields = fields
 

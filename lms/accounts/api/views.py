@@ -22,9 +22,6 @@ from lms.core.errors import NotFound
 from lms.core.permissions import IsAdmin, IsStaffMember
 
 
-
-
-
 def _accepted() -> Response:
     """The same answer whether or not the address has an account (no enumeration)."""
     return Response(
@@ -56,8 +53,10 @@ class RegisterView(PublicView):
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.register_user(**data.validated_data, request=request)
-        return Response(s.UserSerializer(user, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.UserSerializer(user, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class VerifyEmailView(PublicView):
@@ -91,13 +90,10 @@ class LoginView(PublicView):
         data.is_valid(raise_exception=True)
         user, pair = services.log_in(**data.validated_data, request=request)
         user = selectors.user_with_profiles(user_id=user.pk)
-        return Response(
-            {**pair, "user": s.UserSerializer(user, context={"request": request}).data}
-        )
+        return Response({**pair, "user": s.UserSerializer(user, context={"request": request}).data})
 
 
 class RefreshView(PublicView):
-
     @extend_schema(request=s.RefreshInputSerializer, responses=s.TokenPairSerializer)
     def post(self, request: Request) -> Response:
         data = s.RefreshInputSerializer(data=request.data)
@@ -110,8 +106,9 @@ class LogoutView(APIView):
     def post(self, request: Request) -> Response:
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.log_out(user=current_user(request), refresh=data.validated_data["refresh"],
-                         request=request)
+        services.log_out(
+            user=current_user(request), refresh=data.validated_data["refresh"], request=request
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -176,8 +173,9 @@ class InstructorApplicationListView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", OpenApiTypes.STR,
-                                     enum=InstructorApplication.Status.values)],
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=InstructorApplication.Status.values)
+        ],
         responses=s.InstructorApplicationSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -194,8 +192,10 @@ class InstructorApplicationListView(APIView):
         data = s.InstructorApplicationSerializer(page, many=True, context={"request": request})
         return paginator.get_paginated_response(data.data)
 
-    @extend_schema(request=s.InstructorApplicationInputSerializer,
-                   responses={201: s.InstructorApplicationSerializer})
+    @extend_schema(
+        request=s.InstructorApplicationInputSerializer,
+        responses={201: s.InstructorApplicationSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = s.InstructorApplicationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -231,8 +231,11 @@ class InstructorApplicationFileView(APIView):
         if kind not in ("cv", "certificate"):
             raise NotFound()
         field = getattr(application, kind)
-        return FileResponse(field.open("rb"), as_attachment=True,
-                            filename=f"{kind}-{application.pk}.{field.name.rsplit('.', 1)[-1]}")
+        return FileResponse(
+            field.open("rb"),
+            as_attachment=True,
+            filename=f"{kind}-{application.pk}.{field.name.rsplit('.', 1)[-1]}",
+        )
 
 
 class InstructorApplicationApproveView(APIView):
@@ -258,7 +261,9 @@ class InstructorApplicationRejectView(APIView):
         data = s.RejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = services.reject_instructor_application(
-            application=application, by=current_user(request), reason=data.validated_data["reason"],
+            application=application,
+            by=current_user(request),
+            reason=data.validated_data["reason"],
             request=request,
         )
         return Response(
@@ -290,11 +295,13 @@ class UserListView(generics.ListAPIView[User]):
     permission_classes = [IsStaffMember]
     serializer_class = s.AdminUserSerializer
 
-    @extend_schema(parameters=[
-        OpenApiParameter("role", OpenApiTypes.STR),
-        OpenApiParameter("search", OpenApiTypes.STR),
-        OpenApiParameter("is_active", OpenApiTypes.BOOL),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", OpenApiTypes.STR),
+            OpenApiParameter("search", OpenApiTypes.STR),
+            OpenApiParameter("is_active", OpenApiTypes.BOOL),
+        ]
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -316,6 +323,7 @@ class UserDetailView(APIView):
         user = get_object_or_404(User, pk=pk)
         data = s.AdminUserUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.update_user_by_admin(user=user, by=current_user(request), **data.validated_data,
-                                             request=request)
+        user = services.update_user_by_admin(
+            user=user, by=current_user(request), **data.validated_data, request=request
+        )
         return Response(s.AdminUserSerializer(user).data)

@@ -51,7 +51,9 @@ def pdf_upload(name: str = "cv.pdf") -> SimpleUploadedFile:
 
 def text_disguised_as(name: str, content_type: str) -> SimpleUploadedFile:
     """Plain text that claims, by name and Content-Type, to be something else."""
-    return SimpleUploadedFile(name, b"just some text, not a document\n" * 20, content_type=content_type)
+    return SimpleUploadedFile(
+        name, b"just some text, not a document\n" * 20, content_type=content_type
+    )
 
 
 def oversized_upload(name: str, size: int, content_type: str) -> SimpleUploadedFile:
@@ -80,7 +82,9 @@ def six_digit_code(message: mail.EmailMessage) -> str:
 
 
 def html_part(message: Any) -> str:
-    alternatives = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
+    alternatives = [
+        content for content, mimetype in message.alternatives if mimetype == "text/html"
+    ]
     assert len(alternatives) == 1
     return str(alternatives[0])
 

@@ -62,7 +62,8 @@ def test_student_applies(student_client, student):
     assert application.cv.name.endswith(".pdf")
     assert application.certificate.name.endswith(".png")
     for field in (application.cv, application.certificate):
-        assert "CV" not in field.name and "scan" not in field.name
+        assert "CV" not in field.name
+        assert "scan" not in field.name
         path = Path(field.path).resolve()
         assert path.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
         assert not path.is_relative_to(Path(settings.PUBLIC_MEDIA_ROOT).resolve())
@@ -375,7 +376,8 @@ def test_approve_makes_instructor(client_for, request, staff, django_capture_on_
     applicant.refresh_from_db()
     application.refresh_from_db()
     assert applicant.role == Role.INSTRUCTOR
-    assert application.reviewed_by == reviewer and application.reviewed_at is not None
+    assert application.reviewed_by == reviewer
+    assert application.reviewed_at is not None
     profile = InstructorProfile.objects.get(user=applicant)
     assert (profile.headline, profile.bio) == ("Teaching Go", "Gopher for years")
     notification = Notification.objects.get(user=applicant)
@@ -485,7 +487,8 @@ def test_review_unknown_application_404(manager_client):
 
 
 @pytest.mark.parametrize(
-    ("payload", "code"), [({}, "required"), ({"reason": ""}, "blank"), ({"reason": "x" * 2001}, "max_length")]
+    ("payload", "code"),
+    [({}, "required"), ({"reason": ""}, "blank"), ({"reason": "x" * 2001}, "max_length")],
 )
 def test_reject_bad_input(manager_client, payload, code):
     # given

@@ -67,13 +67,16 @@ def test_register_creates_unverified_student_and_sends_email(
     assert message.to == ["ada.lovelace@example.com"]
     code = six_digit_code(message)
     token = link_token(message)
-    assert len(code) == 6 and code.isdigit()
+    assert len(code) == 6
+    assert code.isdigit()
     assert len(token) >= 32
     html = html_part(message)
-    assert code in html and token in html
+    assert code in html
+    assert token in html
     # stored only as hashes
     row = OneTimeCode.objects.get(user=user)
-    assert code not in row.code_hash and token not in row.token_hash
+    assert code not in row.code_hash
+    assert token not in row.token_hash
 
 
 def test_register_ignores_role_in_body(anon_client):
@@ -84,7 +87,8 @@ def test_register_ignores_role_in_body(anon_client):
     assert response.status_code == 201
     user = User.objects.get(pk=response.json()["id"])
     assert user.role == Role.STUDENT
-    assert not user.is_staff and not user.is_superuser
+    assert not user.is_staff
+    assert not user.is_superuser
     assert user.email_verified_at is None
 
 
@@ -288,7 +292,9 @@ def test_a_few_wrong_codes_still_allow_the_right_one(anon_client, registered):
     assert response.status_code == 200
 
 
-def test_resend_invalidates_the_old_code(anon_client, registered, django_capture_on_commit_callbacks):
+def test_resend_invalidates_the_old_code(
+    anon_client, registered, django_capture_on_commit_callbacks
+):
     # given
     user, first = registered
 
@@ -309,7 +315,9 @@ def test_resend_invalidates_the_old_code(anon_client, registered, django_capture
     assert new.status_code == 200
 
 
-def test_resend_is_always_202_and_same_body(anon_client, student, django_capture_on_commit_callbacks):
+def test_resend_is_always_202_and_same_body(
+    anon_client, student, django_capture_on_commit_callbacks
+):
     # given: `student` is already verified
     with django_capture_on_commit_callbacks(execute=True):
         # when
@@ -455,7 +463,8 @@ def test_login_writes_audit_lines(anon_client, student):
     )
 
     # then
-    assert failed.status_code == 401 and ok.status_code == 200
+    assert failed.status_code == 401
+    assert ok.status_code == 200
     failure = AuditLog.objects.get(action="auth.login_failed")
     assert failure.actor is None
     assert failure.data["email"] == student.email

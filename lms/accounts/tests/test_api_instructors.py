@@ -27,9 +27,19 @@ def test_list_is_public_and_paginated(anon_client, student, django_assert_max_nu
     assert body["count"] == 24
     assert len(body["results"]) == 20
     item = body["results"][0]
-    assert {"id", "name", "avatar", "headline", "bio", "rating", "student_count",
-            "course_count"} <= set(item)
-    assert "email" not in item and "payout_details" not in item and "hourly_rate" not in item
+    assert {
+        "id",
+        "name",
+        "avatar",
+        "headline",
+        "bio",
+        "rating",
+        "student_count",
+        "course_count",
+    } <= set(item)
+    assert "email" not in item
+    assert "payout_details" not in item
+    assert "hourly_rate" not in item
     assert isinstance(item["rating"], float)
     assert isinstance(item["student_count"], int)
 

@@ -58,7 +58,8 @@ def test_change_password_204_and_every_token_revoked(anon_client, student, two_s
     assert student.check_password(NEW_PASSWORD)
     old = anon_client.post(LOGIN, {"email": student.email, "password": PASSWORD})
     new = anon_client.post(LOGIN, {"email": student.email, "password": NEW_PASSWORD})
-    assert old.status_code == 401 and new.status_code == 200
+    assert old.status_code == 401
+    assert new.status_code == 200
     # a login after the change works with the new tokens
     assert APIClient().get(ME, **bearer(new.json()["access"])).status_code == 200
     assert AuditLog.objects.filter(action="auth.password_changed", actor=student).exists()
@@ -180,9 +181,10 @@ def test_confirm_by_token(anon_client, student, reset_email, two_sessions):
     student.refresh_from_db()
     assert student.check_password(NEW_PASSWORD)
     _assert_sessions_dead(two_sessions)
-    assert anon_client.post(
-        LOGIN, {"email": student.email, "password": NEW_PASSWORD}
-    ).status_code == 200
+    assert (
+        anon_client.post(LOGIN, {"email": student.email, "password": NEW_PASSWORD}).status_code
+        == 200
+    )
     assert AuditLog.objects.filter(action="auth.password_reset", actor=student).exists()
 
 
@@ -276,15 +278,17 @@ def test_confirm_wrong_code_counts_attempts(anon_client, student, reset_email):
     assert error_codes(response) == ["invalid_code"]
 
 
-def test_verification_code_cannot_reset_password(
-    anon_client, django_capture_on_commit_callbacks
-):
+def test_verification_code_cannot_reset_password(anon_client, django_capture_on_commit_callbacks):
     # given: an unverified user holding a verification (not reset) code
     with django_capture_on_commit_callbacks(execute=True):
         anon_client.post(
             "/api/v1/auth/register/",
-            {"email": "eve@example.com", "password": "eves-passphrase-123",
-             "first_name": "Eve", "last_name": "E"},
+            {
+                "email": "eve@example.com",
+                "password": "eves-passphrase-123",
+                "first_name": "Eve",
+                "last_name": "E",
+            },
         )
     (message,) = mail.outbox
 

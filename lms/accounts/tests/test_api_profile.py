@@ -28,7 +28,13 @@ AVATAR = "/api/v1/auth/me/avatar/"
 
 STUDENT_FIELDS = {"bio", "language", "country", "timezone", "currency", "education"}
 INSTRUCTOR_FIELDS = {
-    "headline", "bio", "skills", "languages", "hourly_rate", "currency", "timezone",
+    "headline",
+    "bio",
+    "skills",
+    "languages",
+    "hourly_rate",
+    "currency",
+    "timezone",
     "payout_details",
 }
 
@@ -44,8 +50,16 @@ def test_me_student(student_client, student, django_assert_max_num_queries):
     # then
     assert response.status_code == 200
     body = response.json()
-    assert {"id", "email", "first_name", "last_name", "role", "email_verified", "avatar",
-            "profile"} <= set(body)
+    assert {
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "email_verified",
+        "avatar",
+        "profile",
+    } <= set(body)
     assert body["id"] == str(student.pk)
     assert body["role"] == "student"
     assert body["email_verified"] is True
@@ -181,8 +195,10 @@ def test_user_cannot_change_own_role_or_verification(anon_client, student_client
     assert response.status_code == 200
     student.refresh_from_db()
     assert student.role == Role.STUDENT
-    assert not student.is_staff and not student.is_superuser
-    assert student.email_verified and student.is_active
+    assert not student.is_staff
+    assert not student.is_superuser
+    assert student.email_verified
+    assert student.is_active
     assert student.email != "new@example.com"
     assert response.json()["role"] == "student"
     # and an unverified user cannot verify themselves
@@ -217,7 +233,8 @@ def test_patch_student_bad_input(student_client, student, payload, code, attr):
         {"code": e["code"], "attr": e["attr"]} for e in response.json()["errors"]
     ]
     profile = StudentProfile.objects.get(user=student)
-    assert profile.timezone == "UTC" and profile.currency == "USD"
+    assert profile.timezone == "UTC"
+    assert profile.currency == "USD"
 
 
 @pytest.mark.parametrize(
@@ -281,7 +298,8 @@ def test_avatar_accepted_resized_and_renamed(student_client, student, upload):
     assert response.json()["avatar"].startswith("http://testserver/media/avatars/")
     student.refresh_from_db()
     assert student.avatar.name.startswith("avatars/")
-    assert "Holiday" not in student.avatar.name and "photo" not in student.avatar.name.lower()
+    assert "Holiday" not in student.avatar.name
+    assert "photo" not in student.avatar.name.lower()
     image = _stored_avatar(student)
     assert max(image.size) <= 512
     assert image.size == (512, 384)
@@ -334,9 +352,7 @@ def test_avatar_pdf_415(student_client):
     from lms.accounts.tests.helpers import pdf_upload
 
     # when
-    response = student_client.post(
-        AVATAR, {"avatar": pdf_upload("avatar.png")}, format="multipart"
-    )
+    response = student_client.post(AVATAR, {"avatar": pdf_upload("avatar.png")}, format="multipart")
 
     # then
     assert response.status_code == 415

@@ -38,8 +38,8 @@ def _claims(token: str) -> dict:
 
 def test_simplejwt_settings_are_ours():
     # then
-    assert jwt_settings.ACCESS_TOKEN_LIFETIME == timedelta(minutes=15)
-    assert jwt_settings.REFRESH_TOKEN_LIFETIME == timedelta(days=7)
+    assert timedelta(minutes=15) == jwt_settings.ACCESS_TOKEN_LIFETIME
+    assert timedelta(days=7) == jwt_settings.REFRESH_TOKEN_LIFETIME
     assert jwt_settings.ROTATE_REFRESH_TOKENS is True
     assert jwt_settings.BLACKLIST_AFTER_ROTATION is True
     assert jwt_settings.ALGORITHM == "HS256"

@@ -43,11 +43,19 @@ def test_staff_list_users(client_for, request, who, django_assert_max_num_querie
     body = response.json()
     assert body["count"] == 26
     assert len(body["results"]) == 20
-    assert body["next"] is not None and body["previous"] is None
+    assert body["next"] is not None
+    assert body["previous"] is None
     first = body["results"][0]
     assert set(first) == {
-        "id", "email", "first_name", "last_name", "role", "email_verified", "is_active",
-        "last_login", "created_at",
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "email_verified",
+        "is_active",
+        "last_login",
+        "created_at",
     }
 
 
@@ -144,7 +152,8 @@ def test_admin_promotes_to_manager_sets_staff_flags(admin_client_api, student):
     # then
     assert response.status_code == 200
     student.refresh_from_db()
-    assert student.is_staff and not student.is_superuser
+    assert student.is_staff
+    assert not student.is_superuser
     # and demotion takes the flags away again
     admin_client_api.patch(user_url(student), {"role": "student"})
     student.refresh_from_db()
@@ -194,7 +203,8 @@ def test_admin_cannot_modify_self(admin_client_api, admin_user, payload):
     assert response.status_code == 400
     assert error_codes(response) == ["cannot_modify_self"]
     admin_user.refresh_from_db()
-    assert admin_user.role == Role.ADMIN and admin_user.is_active
+    assert admin_user.role == Role.ADMIN
+    assert admin_user.is_active
 
 
 def test_deactivation_revokes_tokens_at_once(admin_client_api, log_in, student):
