@@ -1,0 +1,55 @@
+"""gunicorn settings for the HTTP service.
+
+    gunicorn --config deploy/gunicorn.conf.py config.wsgi:application
+
+Sync workers on purpose: SPEC.md measured Django's ASGI path with these sync DRF views ten
+times slower. WebSockets are served by a separate daphne process (config.asgi, /ws/ only).
+Every value can be changed from the environment.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "sync"
+# A sync worker serves one request at a time; 2 x cores + 1 keeps the CPUs busy while some
+# workers wait on PostgreSQL.
+workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
+timeout = _int("GUNICORN_TIMEOUT", 30)  # a worker silent this long is killed and replaced
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = 2  # ignored by sync workers; the load balancer keeps its own connections
+backlog = _int("GUNICORN_BACKLOG", 2048)
+# Recycle workers now and then so a slow leak cannot grow forever; jitter avoids all at once.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+# Import Django once in the arbiter, then fork: faster start, shared memory pages. No
+# database connection is opened at import time, so none is shared between workers.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() == "true"
+# Heartbeat files on tmpfs: a container's overlay filesystem can stall them.
+_SHARED_MEMORY = "/dev/shm"  # noqa: S108 (a tmpfs, not a world-writable temp file)
+worker_tmp_dir = _SHARED_MEMORY if os.path.isdir(_SHARED_MEMORY) else None
+
+# Only the proxy in front may set X-Forwarded-* for gunicorn (scheme, client address).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+limit_request_line = 8190
+limit_request_fields = 100
+
+# Logs on stdout/stderr for the container runtime. The access log is one JSON-like object
+# per line; values are gunicorn's (not JSON-escaped), which log shippers parse well enough.
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+errorlog = "-"
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = None if _access_log.lower() in ("", "off", "none") else _access_log
+access_log_format = (
+    '{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", '
+    '"query": "%(q)s", "status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, '
+    '"user_agent": "%(a)s", "forwarded_for": "%({x-forwarded-for}i)s"}'
+)
+proc_name = "lms-web"
