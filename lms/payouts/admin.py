@@ -1,0 +1,160 @@
+"""The ledger and wallets read-only; withdrawals reviewed through the same services as the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from lms.core.errors import DomainError
+from lms.payouts import services
+from lms.payouts.models import LedgerEntry, LedgerTransaction, PendingEarning, Wallet, Withdrawal
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Money rows are written by services only; the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LedgerEntryInline(admin.TabularInline[LedgerEntry, LedgerTransaction]):
+    model = LedgerEntry
+    fields = ("account", "wallet", "amount", "currency")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "amount", "currency", "reference_type", "reference_id")
+    list_filter = ("kind", "currency")
+    search_fields = ("idempotency_key", "reference_id", "memo")
+    inlines = (LedgerEntryInline,)
+    date_hierarchy = "created_at"
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "account", "amount", "currency", "wallet", "transaction")
+    list_filter = ("account", "currency")
+    list_select_related = ("transaction", "wallet")
+    search_fields = ("transaction__idempotency_key", "wallet__instructor__email")
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = (
+        "instructor",
+        "currency",
+        "pending",
+        "available",
+        "held",
+        "debt",
+        "total_earned",
+    )
+    list_filter = ("currency",)
+    list_select_related = ("instructor",)
+    search_fields = ("instructor__email",)
+
+
+@admin.register(PendingEarning)
+class PendingEarningAdmin(ReadOnlyAdmin):
+    list_display = ("wallet", "amount", "remaining", "release_at", "released_at")
+    list_select_related = ("wallet__instructor",)
+    list_filter = ("released_at",)
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
+    """The payout queue: filter by status, approve, reject or mark paid in bulk."""
+
+    list_display = ("instructor", "amount", "currency", "method", "status", "created_at", "paid_at")
+    list_filter = ("status", "method", "currency")
+    search_fields = ("instructor__email", "payout_reference")
+    list_select_related = ("instructor",)
+    readonly_fields = (
+        "instructor",
+        "wallet",
+        "amount",
+        "currency",
+        "method",
+        "details",
+        "status",
+        "reason",
+        "payout_reference",
+        "reviewed_by",
+        "approved_at",
+        "rejected_at",
+        "paid_at",
+        "created_at",
+        "updated_at",
+    )
+    actions = ("approve", "reject", "mark_paid")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Approve the selected withdrawals")
+    def approve(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda withdrawal: services.approve_withdrawal(
+                withdrawal=withdrawal, by=request.user, request=request
+            ),
+        )
+
+    @admin.action(description="Reject the selected withdrawals (returns the held amount)")
+    def reject(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda withdrawal: services.reject_withdrawal(
+                withdrawal=withdrawal,
+                by=request.user,
+                reason="Rejected by staff review.",
+                request=request,
+            ),
+        )
+
+    @admin.action(description="Mark the selected withdrawals as paid")
+    def mark_paid(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda withdrawal: services.mark_withdrawal_paid(
+                withdrawal=withdrawal, by=request.user, request=request
+            ),
+        )
+
+    def _apply(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Withdrawal],
+        action: Callable[[Withdrawal], Withdrawal],
+    ) -> None:
+        done = 0
+        for withdrawal in queryset:
+            try:
+                action(withdrawal)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{withdrawal}: {error.detail}", messages.WARNING)
+        self.message_user(request, f"{done} withdrawal(s) updated.")

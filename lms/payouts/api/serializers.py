@@ -1,0 +1,294 @@
+"""Input validation and output shapes of the wallet and withdrawal endpoints.
+
+Money leaves as a decimal string in its currency's minor unit with the currency beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from lms.accounts.models import InstructorProfile
+from lms.core.money import CURRENCY_CHOICES, quantize
+from lms.payouts.errors import PayoutError
+from lms.payouts.models import (
+    AMOUNT_DECIMAL_PLACES,
+    AMOUNT_MAX_DIGITS,
+    LedgerEntry,
+    PayoutMethod,
+    Withdrawal,
+)
+from lms.payouts.selectors import WalletOverview, default_wallet_currency
+
+
+@extend_schema_field(OpenApiTypes.DECIMAL)
+class AmountField(serializers.Field[Any, Any, Any, Any]):
+    """An amount of the instance's own currency, as a decimal string ("49.99", "500")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> tuple[Any, str]:
+        return super().get_attribute(instance), instance.currency
+
+    def to_representation(self, value: tuple[Decimal, str]) -> str:
+        amount, currency = value
+        return str(quantize(amount, currency))
+
+
+# --- wallet ---------------------------------------------------------------------------------------
+
+
+class WalletSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField(read_only=True)
+    available = AmountField()
+    pending = AmountField()
+    held = AmountField()
+    debt = AmountField()
+    total_earned = AmountField()
+
+
+class WalletOverviewSerializer(WalletSerializer):
+    """The primary wallet's figures at the top level, and every wallet in `wallets`."""
+
+    wallets = WalletSerializer(many=True, read_only=True)
+
+    def to_representation(self, instance: WalletOverview) -> dict[str, Any]:
+        return {
+            **WalletSerializer(instance.primary).data,
+            "wallets": WalletSerializer(instance.wallets, many=True).data,
+        }
+
+
+class LedgerReferenceSerializer(serializers.Serializer[Any]):
+    type = serializers.CharField(source="reference_type")
+    id = serializers.CharField(source="reference_id")
+
+
+class LedgerLineSerializer(serializers.ModelSerializer[LedgerEntry]):
+    """One leg on the instructor's accounts: positive in the instructor's favour."""
+
+    transaction_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(source="transaction.kind", read_only=True)
+    amount = AmountField()
+    reference = LedgerReferenceSerializer(source="transaction", read_only=True)
+    memo = serializers.CharField(source="transaction.memo", read_only=True)
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "transaction_id",
+            "kind",
+            "account",
+            "amount",
+            "currency",
+            "reference",
+            "memo",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+# --- withdrawals -------------------------------------------------------------------------------
+
+
+class _StrictSerializer(serializers.Serializer[Any]):
+    """Refuses keys it does not know, so nothing unvalidated is stored."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise ValidationError(
+                {
+                    key: [ErrorDetail("Unexpected field.", code="unexpected_field")]
+                    for key in unknown
+                }
+            )
+        return attrs
+
+
+class PaypalDetailsSerializer(_StrictSerializer):
+    email = serializers.EmailField()
+
+
+class WiseDetailsSerializer(_StrictSerializer):
+    email = serializers.EmailField(required=False)
+    account_id = serializers.RegexField(r"^[0-9A-Za-z-]{4,64}$", required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs.get("email") and not attrs.get("account_id"):
+            raise ValidationError(
+                "Give the Wise account's email or its account id.",
+                code=PayoutError.INVALID_PAYOUT_DETAILS,
+            )
+        return attrs
+
+
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616: country, two check digits, then the account; mod 97 of the rearranged
+    number (letters as 10..35) is 1."""
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", iban):
+        return False
+    rearranged = iban[4:] + iban[:4]
+    digits = "".join(str(int(char, 36)) for char in rearranged)
+    return int(digits) % 97 == 1
+
+
+def aba_routing_is_valid(routing: str) -> bool:
+    """A US ABA routing number: nine digits with the 3-7-1 weighted checksum."""
+    if not re.fullmatch(r"[0-9]{9}", routing):
+        return False
+    weights = (3, 7, 1) * 3
+    return (
+        sum(int(digit) * weight for digit, weight in zip(routing, weights, strict=True)) % 10 == 0
+    )
+
+
+class BankDetailsSerializer(_StrictSerializer):
+    account_holder = serializers.CharField(max_length=200)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$")
+    iban = serializers.CharField(max_length=42, required=False)
+    account_number = serializers.RegexField(r"^[0-9]{4,17}$", required=False)
+    routing_number = serializers.RegexField(r"^[0-9]{6,11}$", required=False)
+
+    def validate_country(self, value: str) -> str:
+        return value.upper()
+
+    def validate_iban(self, value: str) -> str:
+        iban = re.sub(r"\s+", "", value).upper()
+        if not iban_is_valid(iban):
+            raise ValidationError(
+                "Not a valid IBAN (its check digits do not match).", code="invalid_iban"
+            )
+        return iban
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        has_iban = bool(attrs.get("iban"))
+        has_account = bool(attrs.get("account_number") or attrs.get("routing_number"))
+        if has_iban == has_account:
+            raise ValidationError(
+                "Give either an IBAN or an account number with its routing number.",
+                code=PayoutError.INVALID_PAYOUT_DETAILS,
+            )
+        if has_account:
+            if not attrs.get("account_number") or not attrs.get("routing_number"):
+                raise ValidationError(
+                    "An account number needs its routing number.",
+                    code=PayoutError.INVALID_PAYOUT_DETAILS,
+                )
+            if attrs["country"] == "US" and not aba_routing_is_valid(attrs["routing_number"]):
+                raise ValidationError(
+                    {
+                        "routing_number": [
+                            ErrorDetail(
+                                "Not a valid ABA routing number.", code="invalid_routing_number"
+                            )
+                        ]
+                    }
+                )
+        return attrs
+
+
+class StripeDetailsSerializer(_StrictSerializer):
+    account_id = serializers.RegexField(r"^acct_[0-9A-Za-z]{6,64}$")
+
+
+DETAILS_SERIALIZERS: dict[str, type[_StrictSerializer]] = {
+    PayoutMethod.PAYPAL: PaypalDetailsSerializer,
+    PayoutMethod.WISE: WiseDetailsSerializer,
+    PayoutMethod.BANK: BankDetailsSerializer,
+    PayoutMethod.STRIPE: StripeDetailsSerializer,
+}
+
+
+class WithdrawalInputSerializer(serializers.Serializer[Any]):
+    """`{amount, method, details, currency?}`; without details, the profile's payout details."""
+
+    amount = serializers.DecimalField(
+        max_digits=AMOUNT_MAX_DIGITS,
+        decimal_places=AMOUNT_DECIMAL_PLACES,
+        min_value=Decimal("0.001"),
+    )
+    method = serializers.ChoiceField(choices=PayoutMethod.choices)
+    details = serializers.DictField(
+        child=serializers.CharField(max_length=200), required=False, default=dict
+    )
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["user"]
+        currency = attrs.get("currency") or default_wallet_currency(user=user)
+        if quantize(attrs["amount"], currency) != attrs["amount"]:
+            raise ValidationError(
+                {
+                    "amount": [
+                        ErrorDetail(
+                            f"{currency} amounts have fewer decimals.", code="max_decimal_places"
+                        )
+                    ]
+                }
+            )
+        details = attrs.get("details") or _profile_payout_details(user)
+        checked = DETAILS_SERIALIZERS[attrs["method"]](data=details)
+        if not checked.is_valid():
+            raise ValidationError({"details": checked.errors})
+        return {**attrs, "currency": currency, "details": dict(checked.validated_data)}
+
+
+def _profile_payout_details(user: Any) -> dict[str, Any]:
+    details = (
+        InstructorProfile.objects.filter(user=user).values_list("payout_details", flat=True).first()
+    )
+    return dict(details or {})
+
+
+class InstructorSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    name = serializers.CharField(source="full_name")
+
+
+class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
+    instructor = InstructorSummarySerializer(read_only=True)
+    amount = AmountField()
+    reviewed_by = serializers.UUIDField(source="reviewed_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Withdrawal
+        fields = [
+            "id",
+            "instructor",
+            "amount",
+            "currency",
+            "method",
+            "details",
+            "status",
+            "reason",
+            "payout_reference",
+            "reviewed_by",
+            "created_at",
+            "approved_at",
+            "rejected_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+
+class RejectInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=2000)
+
+
+class MarkPaidInputSerializer(serializers.Serializer[Any]):
+    payout_reference = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )

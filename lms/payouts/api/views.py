@@ -1,0 +1,131 @@
+"""Wallet and withdrawal endpoints: authenticate, authorise, call a selector or a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from lms.accounts.current import current_user
+from lms.core.money import CURRENCY_CHOICES
+from lms.core.pagination import PageNumberPagination
+from lms.core.permissions import IsAdmin, IsInstructor
+from lms.payouts import selectors, services
+from lms.payouts.api import serializers as s
+from lms.payouts.filters import WithdrawalFilter
+
+
+def _paginated(
+    request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[BaseSerializer[Any]]
+) -> Response:
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class WalletView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses=s.WalletOverviewSerializer)
+    def get(self, request: Request) -> Response:
+        overview = selectors.wallet_overview(user=current_user(request))
+        return Response(s.WalletOverviewSerializer(overview).data)
+
+
+class WalletTransactionsView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("currency", OpenApiTypes.STR)],
+        responses=s.LedgerLineSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        currency = request.query_params.get("currency") or None
+        if currency is not None and currency not in dict(CURRENCY_CHOICES):
+            raise ValidationError({"currency": ["Unknown currency."]}, code="invalid_choice")
+        lines = selectors.ledger_lines_for(user=current_user(request), currency=currency)
+        return _paginated(request, self, lines, s.LedgerLineSerializer)
+
+
+class WithdrawalListView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(parameters=[WithdrawalFilter], responses=s.WithdrawalSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filtered = WithdrawalFilter(
+            request.query_params, queryset=selectors.withdrawals_visible_to(current_user(request))
+        )
+        if not filtered.is_valid():
+            raise ValidationError(filtered.errors)
+        return _paginated(request, self, filtered.qs, s.WithdrawalSerializer)
+
+    @extend_schema(request=s.WithdrawalInputSerializer, responses={201: s.WithdrawalSerializer})
+    def post(self, request: Request) -> Response:
+        user = current_user(request)
+        data = s.WithdrawalInputSerializer(data=request.data, context={"user": user})
+        data.is_valid(raise_exception=True)
+        withdrawal = services.request_withdrawal(
+            instructor=user, **data.validated_data, request=request
+        )
+        return Response(s.WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)
+
+
+class WithdrawalDetailView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses=s.WithdrawalSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        withdrawal = selectors.withdrawal_for_user(user=current_user(request), withdrawal_id=pk)
+        return Response(s.WithdrawalSerializer(withdrawal).data)
+
+
+class WithdrawalApproveView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=None, responses=s.WithdrawalSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        admin = current_user(request)
+        withdrawal = selectors.withdrawal_for_user(user=admin, withdrawal_id=pk)
+        withdrawal = services.approve_withdrawal(withdrawal=withdrawal, by=admin, request=request)
+        return Response(s.WithdrawalSerializer(withdrawal).data)
+
+
+class WithdrawalRejectView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=s.RejectInputSerializer, responses=s.WithdrawalSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        admin = current_user(request)
+        withdrawal = selectors.withdrawal_for_user(user=admin, withdrawal_id=pk)
+        data = s.RejectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawal = services.reject_withdrawal(
+            withdrawal=withdrawal, by=admin, reason=data.validated_data["reason"], request=request
+        )
+        return Response(s.WithdrawalSerializer(withdrawal).data)
+
+
+class WithdrawalMarkPaidView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=s.MarkPaidInputSerializer, responses=s.WithdrawalSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        admin = current_user(request)
+        withdrawal = selectors.withdrawal_for_user(user=admin, withdrawal_id=pk)
+        data = s.MarkPaidInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawal = services.mark_withdrawal_paid(
+            withdrawal=withdrawal,
+            by=admin,
+            payout_reference=data.validated_data["payout_reference"],
+            request=request,
+        )
+        return Response(s.WithdrawalSerializer(withdrawal).data)

@@ -1,0 +1,85 @@
+"""Row locks of payouts, and the one order in which they are taken.
+
+Lock order (every payouts service follows it, so no two flows can deadlock):
+
+1. Wallet rows, `select_for_update`, sorted by (instructor id, currency) when a flow
+   touches several (a sale split between co-instructors).
+2. The withdrawal row, when the flow acts on one.
+3. PendingEarning rows (the per-sale pending lots), sorted by id.
+
+A balance is read only after its wallet row is locked: two withdrawals over one balance
+queue on the wallet row, and the second sees what the first left. Flows of upper layers
+(commerce locks its order before fulfilment or refund) may hold their own rows when they
+call into payouts, but must never lock a wallet themselves before those rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from lms.payouts.models import PendingEarning, Wallet, Withdrawal
+
+
+def lock_wallet(*, instructor: Any, currency: str, create: bool = False) -> Wallet | None:
+    """Lock one wallet; with `create`, make it first when the instructor has none yet."""
+    return lock_wallets(keys=[(instructor, currency)], create=create).get(
+        (str(instructor.pk), currency)
+    )
+
+
+def lock_wallets(
+    *, keys: Iterable[tuple[Any, str]], create: bool = False
+) -> dict[tuple[str, str], Wallet]:
+    """Lock the wallets of (instructor, currency) pairs in the documented order.
+
+    Returns them keyed by (str(instructor id), currency). A wallet created here by a
+    concurrent call wins the unique constraint; the loser simply locks the winner's row.
+    """
+    instructors = {(str(instructor.pk), currency): instructor for instructor, currency in keys}
+    locked: dict[tuple[str, str], Wallet] = {}
+    for instructor_id, currency in sorted(instructors):
+        wallet = _select_wallet(instructors[(instructor_id, currency)], currency)
+        if wallet is None and create:
+            try:
+                with transaction.atomic():
+                    Wallet.objects.create(
+                        instructor=instructors[(instructor_id, currency)], currency=currency
+                    )
+            except IntegrityError:
+                pass  # created meanwhile by a concurrent call: lock theirs
+            wallet = _select_wallet(instructors[(instructor_id, currency)], currency)
+        if wallet is not None:
+            locked[(instructor_id, currency)] = wallet
+    return locked
+
+
+def _select_wallet(instructor: Any, currency: str) -> Wallet | None:
+    return (
+        Wallet.objects.select_for_update().filter(instructor=instructor, currency=currency).first()
+    )
+
+
+def lock_wallets_by_ids(*, ids: Iterable[Any]) -> list[Wallet]:
+    """Lock wallets known by id, in the same (instructor id, currency) order."""
+    wanted = {wallet_id for wallet_id in ids if wallet_id is not None}
+    return list(
+        Wallet.objects.select_for_update()
+        .filter(pk__in=wanted)
+        .order_by("instructor_id", "currency")
+    )
+
+
+def lock_wallet_by_id(wallet_id: Any) -> Wallet:
+    return Wallet.objects.select_for_update().get(pk=wallet_id)
+
+
+def lock_withdrawal(withdrawal_id: Any) -> Withdrawal:
+    """Lock a withdrawal after its wallet (step 2 of the order above)."""
+    return Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
+
+
+def lock_pending_earnings(*, ids: Iterable[Any]) -> list[PendingEarning]:
+    return list(PendingEarning.objects.select_for_update().filter(pk__in=list(ids)).order_by("id"))

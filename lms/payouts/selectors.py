@@ -1,0 +1,71 @@
+"""Every non-trivial read of payouts: wallets, ledger lines, withdrawals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from lms.accounts.models import InstructorProfile
+from lms.core.money import DEFAULT_CURRENCY
+from lms.core.permissions import ADMIN, has_role
+from lms.payouts.models import LedgerEntry, Wallet, Withdrawal
+
+
+@dataclass(frozen=True, slots=True)
+class WalletOverview:
+    """The wallet shown first (the only one, or the profile's currency) and all of them."""
+
+    primary: Wallet
+    wallets: list[Wallet]
+
+
+def default_wallet_currency(*, user: Any) -> str:
+    """The currency a withdrawal without one is in: the only wallet's, else the profile's."""
+    currencies = list(Wallet.objects.filter(instructor=user).values_list("currency", flat=True)[:2])
+    if len(currencies) == 1:
+        return currencies[0]
+    profile_currency = (
+        InstructorProfile.objects.filter(user=user).values_list("currency", flat=True).first()
+    )
+    return profile_currency or DEFAULT_CURRENCY
+
+
+def wallet_overview(*, user: Any) -> WalletOverview:
+    wallets = list(Wallet.objects.filter(instructor=user).order_by("currency"))
+    profile_currency = (
+        InstructorProfile.objects.filter(user=user).values_list("currency", flat=True).first()
+        or DEFAULT_CURRENCY
+    )
+    primary = next((wallet for wallet in wallets if wallet.currency == profile_currency), None)
+    if primary is None:
+        # An instructor who has earned nothing yet sees zeros in their own currency.
+        primary = wallets[0] if len(wallets) == 1 else Wallet(currency=profile_currency)
+    return WalletOverview(primary=primary, wallets=wallets)
+
+
+def ledger_lines_for(*, user: Any, currency: str | None = None) -> QuerySet[LedgerEntry]:
+    """The legs that moved the user's own wallets, newest first."""
+    queryset = (
+        LedgerEntry.objects.filter(wallet__instructor=user)
+        .select_related("transaction")
+        .order_by("-created_at", "-id")
+    )
+    if currency:
+        queryset = queryset.filter(currency=currency)
+    return queryset
+
+
+def withdrawals_visible_to(user: Any) -> QuerySet[Withdrawal]:
+    """Admins see every withdrawal; an instructor only their own."""
+    queryset = Withdrawal.objects.select_related("instructor", "reviewed_by").order_by(
+        "-created_at", "-id"
+    )
+    return queryset if has_role(user, ADMIN) else queryset.filter(instructor=user)
+
+
+def withdrawal_for_user(*, user: Any, withdrawal_id: Any) -> Withdrawal:
+    """One withdrawal the user may see; 404 for anyone else's."""
+    return get_object_or_404(withdrawals_visible_to(user), pk=withdrawal_id)

@@ -1,0 +1,649 @@
+"""Every write of payouts: posting earnings, refunds and releases to the ledger, withdrawals.
+
+Commerce calls `credit_sale_earnings` when an order is paid and `reverse_sale_earnings`
+when it is refunded; Celery beat calls `release_matured_earnings`; the API and the admin
+call the withdrawal services. Each posts one balanced `LedgerTransaction` and moves the
+wallet balances in the same database transaction, under the locks of `locks.py`.
+docs/payouts.md has the chart of accounts and the posting rule of every movement.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework.request import Request
+
+from lms.audit.services import record
+from lms.core.errors import Conflict, Invalid, PermissionDenied
+from lms.core.money import is_currency, minor_unit_exponent, quantize
+from lms.notifications.models import Category
+from lms.notifications.services import notify
+from lms.payouts import locks, selectors
+from lms.payouts.errors import PayoutError
+from lms.payouts.models import (
+    AMOUNT_DECIMAL_PLACES,
+    AMOUNT_MAX_DIGITS,
+    ZERO,
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    PendingEarning,
+    TransactionKind,
+    Wallet,
+    Withdrawal,
+)
+
+logger = logging.getLogger(__name__)
+
+AnyRequest = HttpRequest | Request | None
+MAX_AMOUNT = Decimal(10) ** (AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerReference:
+    """What caused a movement: `LedgerReference.of(order_item)` or ("commerce.refund", id)."""
+
+    type: str
+    id: str
+
+    @classmethod
+    def of(cls, instance: models.Model) -> LedgerReference:
+        return cls(type=instance._meta.label_lower, id=str(instance.pk))
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    account: Account
+    amount: Decimal
+    wallet: Wallet | None = None
+
+
+# --- validation of amounts -------------------------------------------------------------------
+
+
+def check_currency(currency: str) -> None:
+    """Any ISO 4217 currency whose minor unit fits the ledger's three decimals."""
+    if not is_currency(currency) or minor_unit_exponent(currency) > AMOUNT_DECIMAL_PLACES:
+        raise Invalid(
+            f"{currency!r} is not a supported currency.", code=PayoutError.UNSUPPORTED_CURRENCY
+        )
+
+
+def check_amount(
+    amount: Decimal | int | str, currency: str, *, allow_zero: bool = False
+) -> Decimal:
+    """A finite, non-negative amount in the currency's minor unit and within the ledger's range."""
+    try:
+        value = Decimal(amount) if not isinstance(amount, Decimal) else amount
+    except (InvalidOperation, TypeError, ValueError):
+        raise Invalid("The amount is not a number.", code=PayoutError.INVALID_AMOUNT) from None
+    if not value.is_finite():
+        raise Invalid("The amount is not a number.", code=PayoutError.INVALID_AMOUNT)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise Invalid("The amount must be positive.", code=PayoutError.INVALID_AMOUNT)
+    if value >= MAX_AMOUNT:
+        raise Invalid("The amount is too large.", code=PayoutError.INVALID_AMOUNT)
+    if quantize(value, currency) != value:
+        raise Invalid(
+            f"{currency} amounts have at most {minor_unit_exponent(currency)} decimals.",
+            code=PayoutError.INVALID_AMOUNT,
+        )
+    return quantize(value, currency)
+
+
+# --- the ledger's one writer -------------------------------------------------------------------
+
+# Which wallet field each instructor account moves, and in which direction.
+_WALLET_FIELD = {
+    Account.INSTRUCTOR_PENDING: ("pending", 1),
+    Account.INSTRUCTOR_AVAILABLE: ("available", 1),
+    Account.INSTRUCTOR_HELD: ("held", 1),
+    Account.INSTRUCTOR_DEBT: ("debt", -1),  # debit-normal: a debit (negative leg) is more debt
+}
+_EARNING_KINDS = (TransactionKind.SALE, TransactionKind.SALE_REVERSAL)
+
+
+def _existing(
+    *, key: str, kind: TransactionKind, currency: str, amount: Decimal
+) -> LedgerTransaction | None:
+    """The transaction already posted under `key`; a different request under it is a conflict."""
+    found = LedgerTransaction.objects.filter(idempotency_key=key).first()
+    if found is not None and (
+        found.kind != kind or found.currency != currency or found.amount != amount
+    ):
+        raise Conflict(
+            f"{key} was already posted with other figures ({found.amount} {found.currency}).",
+            code=PayoutError.IDEMPOTENCY_KEY_REUSED,
+        )
+    return found
+
+
+def assert_balanced(legs: Iterable[Leg], currency: str) -> None:
+    """Double entry: the legs of one transaction sum to zero."""
+    total = sum((leg.amount for leg in legs), ZERO)
+    if total != 0:
+        raise AssertionError(f"Unbalanced ledger transaction: legs sum to {total} {currency}.")
+
+
+def _post(
+    *,
+    kind: TransactionKind,
+    key: str,
+    reference: LedgerReference,
+    currency: str,
+    amount: Decimal,
+    legs: Sequence[Leg],
+    reverses: LedgerTransaction | None = None,
+    memo: str = "",
+) -> tuple[LedgerTransaction, bool]:
+    """Write one balanced transaction and move the (locked) wallets of its legs.
+
+    Returns the transaction and whether it is new; an idempotency key already used returns
+    the earlier transaction and changes nothing. Callers hold the locks of every wallet.
+    """
+    legs = [leg for leg in legs if leg.amount != 0]
+    assert_balanced(legs, currency)
+    for leg in legs:
+        if (leg.account in _WALLET_FIELD) != (leg.wallet is not None):
+            raise AssertionError(f"{leg.account} leg with wallet {leg.wallet}.")
+    try:
+        with transaction.atomic():
+            posted = LedgerTransaction.objects.create(
+                kind=kind,
+                idempotency_key=key,
+                reference_type=reference.type,
+                reference_id=reference.id,
+                currency=currency,
+                amount=amount,
+                reverses=reverses,
+                memo=memo[:200],
+            )
+    except IntegrityError:
+        existing = _existing(key=key, kind=kind, currency=currency, amount=amount)
+        if existing is None:
+            raise
+        return existing, False
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            transaction=posted,
+            account=leg.account,
+            wallet=leg.wallet,
+            currency=currency,
+            amount=leg.amount,
+        )
+        for leg in legs
+    )
+    _apply_to_wallets(kind=kind, legs=legs)
+    return posted, True
+
+
+def _apply_to_wallets(*, kind: TransactionKind, legs: Sequence[Leg]) -> None:
+    changed: dict[Any, tuple[Wallet, set[str]]] = {}
+    for leg in legs:
+        if leg.wallet is None:
+            continue
+        wallet = leg.wallet
+        field, direction = _WALLET_FIELD[leg.account]
+        setattr(wallet, field, getattr(wallet, field) + direction * leg.amount)
+        fields = changed.setdefault(wallet.pk, (wallet, set()))[1]
+        fields.add(field)
+        if kind in _EARNING_KINDS:
+            wallet.total_earned += leg.amount
+            fields.add("total_earned")
+    for wallet, fields in changed.values():
+        wallet.save(update_fields=[*sorted(fields), "updated_at"])
+
+
+def _into_available(wallet: Wallet, amount: Decimal) -> list[Leg]:
+    """Money coming to the instructor's available balance pays off their debt first."""
+    recovered = min(wallet.debt, amount)
+    return [
+        Leg(Account.INSTRUCTOR_DEBT, recovered, wallet),
+        Leg(Account.INSTRUCTOR_AVAILABLE, amount - recovered, wallet),
+    ]
+
+
+# --- sales and refunds (called by commerce) -----------------------------------------------------
+
+
+def _sale_key(reference: LedgerReference) -> str:
+    return f"sale:{reference}"
+
+
+def _round_down(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-minor_unit_exponent(currency)), rounding=ROUND_DOWN)
+
+
+def _check_splits(splits: Sequence[tuple[Any, Decimal | int]]) -> None:
+    if not splits:
+        raise Invalid("A sale needs at least one instructor.", code=PayoutError.INVALID_SPLITS)
+    seen: set[Any] = set()
+    for instructor, percent in splits:
+        if instructor.pk in seen:
+            raise Invalid(
+                "An instructor appears twice in the split.", code=PayoutError.INVALID_SPLITS
+            )
+        seen.add(instructor.pk)
+        if Decimal(percent) <= 0:
+            raise Invalid("Every share must be positive.", code=PayoutError.INVALID_SPLITS)
+    if sum(Decimal(percent) for _, percent in splits) != 100:
+        raise Invalid("The shares must add up to 100 percent.", code=PayoutError.INVALID_SPLITS)
+
+
+def split_sale(
+    *, currency: str, amount_paid: Decimal, splits: Sequence[tuple[Any, Decimal | int]]
+) -> tuple[Decimal, list[tuple[Any, Decimal]]]:
+    """The platform fee and each instructor's share of a price paid; nothing is lost.
+
+    The fee is PLATFORM_FEE_PERCENT of the price, rounded half up to the minor unit; the rest
+    is split by share, each co-instructor's part rounded down and the remainder going to the
+    first split (the owner), so the parts always add up to the price exactly.
+    """
+    fee = quantize(amount_paid * Decimal(settings.PLATFORM_FEE_PERCENT) / 100, currency)
+    pool = amount_paid - fee
+    others = [
+        (instructor, _round_down(pool * Decimal(percent) / 100, currency))
+        for instructor, percent in splits[1:]
+    ]
+    first = pool - sum((share for _, share in others), ZERO)
+    return fee, [(splits[0][0], first), *others]
+
+
+@transaction.atomic
+def credit_sale_earnings(
+    *,
+    reference: LedgerReference,
+    currency: str,
+    amount_paid: Decimal,
+    splits: Sequence[tuple[Any, Decimal | int]],
+    hold_until: datetime | None = None,
+) -> LedgerTransaction | None:
+    """Post a paid sale: the platform fee to revenue, the rest to the instructors' pending.
+
+    Idempotent per `reference` (a replay returns the first posting). Nothing is posted for a
+    free sale (`amount_paid` zero): None. Pending matures at `hold_until`, by default
+    EARNINGS_HOLD_DAYS from now.
+    """
+    check_currency(currency)
+    amount_paid = check_amount(amount_paid, currency, allow_zero=True)
+    _check_splits(splits)
+    if amount_paid == 0:
+        return None
+    key = _sale_key(reference)
+    if (
+        done := _existing(key=key, kind=TransactionKind.SALE, currency=currency, amount=amount_paid)
+    ) is not None:
+        return done
+    fee, shares = split_sale(currency=currency, amount_paid=amount_paid, splits=splits)
+    shares = [(instructor, share) for instructor, share in shares if share > 0]
+    wallets = locks.lock_wallets(
+        keys=[(instructor, currency) for instructor, _ in shares], create=True
+    )
+    credited = [(wallets[(str(instructor.pk), currency)], share) for instructor, share in shares]
+    sale, created = _post(
+        kind=TransactionKind.SALE,
+        key=key,
+        reference=reference,
+        currency=currency,
+        amount=amount_paid,
+        legs=[
+            Leg(Account.PLATFORM_CLEARING, -amount_paid),
+            Leg(Account.PLATFORM_REVENUE, fee),
+            *(Leg(Account.INSTRUCTOR_PENDING, share, wallet) for wallet, share in credited),
+        ],
+    )
+    if created:
+        release_at = hold_until or timezone.now() + timedelta(days=settings.EARNINGS_HOLD_DAYS)
+        PendingEarning.objects.bulk_create(
+            PendingEarning(
+                wallet=wallet, sale=sale, amount=share, remaining=share, release_at=release_at
+            )
+            for wallet, share in credited
+        )
+    return sale
+
+
+@transaction.atomic
+def reverse_sale_earnings(
+    *, reference: LedgerReference, refund_reference: LedgerReference
+) -> LedgerTransaction:
+    """Reverse a refunded sale in full: fee back from revenue, each share back from the
+    instructor's pending of that sale, then available, and a recorded debt for the rest.
+
+    Idempotent per (`refund_reference`, `reference`); another refund of the same sale is 409.
+    """
+    sale = LedgerTransaction.objects.filter(
+        idempotency_key=_sale_key(reference), kind=TransactionKind.SALE
+    ).first()
+    if sale is None:
+        raise Conflict(
+            f"No earnings were credited for {reference}.", code=PayoutError.SALE_NOT_CREDITED
+        )
+    key = f"sale_reversal:{refund_reference}:{reference}"
+    currency = sale.currency
+
+    def replay() -> LedgerTransaction | None:
+        return _existing(
+            key=key, kind=TransactionKind.SALE_REVERSAL, currency=currency, amount=sale.amount
+        )
+
+    if (done := replay()) is not None:
+        return done
+    sale_legs = list(sale.entries.all())
+    wallets = {
+        wallet.pk: wallet
+        for wallet in locks.lock_wallets_by_ids(ids=[leg.wallet_id for leg in sale_legs])
+    }
+    if (done := replay()) is not None:
+        return done
+    if sale.reversals.exists():
+        raise Conflict(
+            f"The earnings of {reference} were already reversed.", code=PayoutError.ALREADY_REVERSED
+        )
+    lots = {
+        lot.wallet_id: lot
+        for lot in locks.lock_pending_earnings(
+            ids=PendingEarning.objects.filter(sale=sale).values_list("id", flat=True)
+        )
+    }
+    legs = []
+    for leg in sale_legs:
+        if leg.wallet_id is None:
+            # Platform legs (clearing, fee revenue) are reversed exactly.
+            legs.append(Leg(Account(leg.account), -leg.amount))
+        else:
+            wallet = wallets[leg.wallet_id]
+            lot = lots.get(wallet.pk)
+            from_pending = (
+                min(leg.amount, lot.remaining) if lot and lot.released_at is None else ZERO
+            )
+            from_available = min(leg.amount - from_pending, wallet.available)
+            into_debt = leg.amount - from_pending - from_available
+            legs += [
+                Leg(Account.INSTRUCTOR_PENDING, -from_pending, wallet),
+                Leg(Account.INSTRUCTOR_AVAILABLE, -from_available, wallet),
+                Leg(Account.INSTRUCTOR_DEBT, -into_debt, wallet),
+            ]
+            if lot is not None and from_pending:
+                lot.remaining -= from_pending
+                lot.save(update_fields=["remaining", "updated_at"])
+            if into_debt:
+                logger.warning(
+                    "payouts.debt_recorded",
+                    extra={
+                        "wallet": str(wallet.pk),
+                        "amount": str(into_debt),
+                        "currency": currency,
+                    },
+                )
+    reversal, _ = _post(
+        kind=TransactionKind.SALE_REVERSAL,
+        key=key,
+        reference=refund_reference,
+        currency=currency,
+        amount=sale.amount,
+        legs=legs,
+        reverses=sale,
+    )
+    return reversal
+
+
+# --- hold period ---------------------------------------------------------------------------------
+
+
+def release_matured_earnings(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Move every pending lot whose hold has passed to available; returns how many moved.
+
+    Each lot is released in its own short transaction and stamped, so the task can run
+    again, or twice at once, without moving anything twice.
+    """
+    now = now or timezone.now()
+    due = list(
+        PendingEarning.objects.filter(released_at__isnull=True, release_at__lte=now)
+        .order_by("release_at", "id")
+        .values_list("id", "wallet_id")[:limit]
+    )
+    return sum(1 for lot_id, wallet_id in due if _release_pending_earning(lot_id, wallet_id))
+
+
+@transaction.atomic
+def _release_pending_earning(lot_id: Any, wallet_id: Any) -> bool:
+    wallet = locks.lock_wallet_by_id(wallet_id)
+    [lot] = locks.lock_pending_earnings(ids=[lot_id])
+    if lot.released_at is not None:
+        return False
+    if lot.remaining > 0:
+        _post(
+            kind=TransactionKind.EARNINGS_RELEASE,
+            key=f"earnings_release:{lot.pk}",
+            reference=LedgerReference.of(lot),
+            currency=wallet.currency,
+            amount=lot.remaining,
+            legs=[
+                Leg(Account.INSTRUCTOR_PENDING, -lot.remaining, wallet),
+                *_into_available(wallet, lot.remaining),
+            ],
+        )
+    lot.released_at = timezone.now()
+    lot.save(update_fields=["released_at", "updated_at"])
+    return True
+
+
+# --- withdrawals ----------------------------------------------------------------------------------
+
+Status = Withdrawal.Status
+
+# The state machine of a withdrawal: which states may follow which.
+WITHDRAWAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.PENDING: (Status.APPROVED, Status.REJECTED),
+    Status.APPROVED: (Status.PAID, Status.REJECTED),
+    Status.PAID: (),
+    Status.REJECTED: (),
+}
+
+
+@transaction.atomic
+def request_withdrawal(
+    *,
+    instructor: Any,
+    amount: Decimal,
+    method: str,
+    details: dict[str, str],
+    currency: str | None = None,
+    request: AnyRequest = None,
+) -> Withdrawal:
+    """Ask to be paid `amount` of the available balance; it is held at once.
+
+    `details` must already be validated for `method` (api.serializers does it).
+    More than available (after waiting for the wallet lock) is 400 `insufficient_funds`.
+    """
+    currency = currency or selectors.default_wallet_currency(user=instructor)
+    check_currency(currency)
+    amount = check_amount(amount, currency)
+    wallet = locks.lock_wallet(instructor=instructor, currency=currency)
+    if wallet is None or wallet.available < amount:
+        available = wallet.available if wallet is not None else ZERO
+        raise Invalid(
+            f"Only {quantize(available, currency)} {currency} is available.",
+            code=PayoutError.INSUFFICIENT_FUNDS,
+        )
+    withdrawal = Withdrawal.objects.create(
+        instructor=instructor,
+        wallet=wallet,
+        amount=amount,
+        currency=currency,
+        method=method,
+        details=details,
+    )
+    _post(
+        kind=TransactionKind.WITHDRAWAL_HOLD,
+        key=f"withdrawal_hold:{withdrawal.pk}",
+        reference=LedgerReference.of(withdrawal),
+        currency=currency,
+        amount=amount,
+        legs=[
+            Leg(Account.INSTRUCTOR_AVAILABLE, -amount, wallet),
+            Leg(Account.INSTRUCTOR_HELD, amount, wallet),
+        ],
+    )
+    record(
+        action="withdrawal.requested",
+        actor=instructor,
+        target=withdrawal,
+        request=request,
+        data={"amount": str(amount), "currency": currency, "method": method},
+    )
+    return withdrawal
+
+
+def _start_transition(*, withdrawal: Withdrawal, to: str, by: Any) -> tuple[Wallet, Withdrawal]:
+    """Lock the wallet then the withdrawal, and check that `by` may move it to `to`."""
+    wallet = locks.lock_wallet_by_id(withdrawal.wallet_id)
+    withdrawal = locks.lock_withdrawal(withdrawal.pk)
+    if withdrawal.instructor_id == by.pk:
+        raise PermissionDenied(
+            "Another administrator must review your own withdrawal.",
+            code=PayoutError.CANNOT_REVIEW_OWN_WITHDRAWAL,
+        )
+    if to not in WITHDRAWAL_TRANSITIONS[withdrawal.status]:
+        raise Conflict(
+            f"A {withdrawal.status} withdrawal cannot become {to}.",
+            code=PayoutError.INVALID_WITHDRAWAL_STATE,
+        )
+    return wallet, withdrawal
+
+
+def _finish_transition(
+    *,
+    withdrawal: Withdrawal,
+    to: str,
+    by: Any,
+    request: AnyRequest,
+    title: str,
+    body: str,
+    fields: Sequence[str] = (),
+    data: dict[str, str] | None = None,
+) -> Withdrawal:
+    """Save the new state, write the audit line and tell the instructor."""
+    previous = withdrawal.status
+    withdrawal.status = to
+    withdrawal.reviewed_by = by
+    withdrawal.save(update_fields=["status", "reviewed_by", *fields, "updated_at"])
+    record(
+        action=f"withdrawal.{to}",
+        actor=by,
+        target=withdrawal,
+        request=request,
+        data={
+            "from": previous,
+            "amount": str(withdrawal.amount),
+            "currency": withdrawal.currency,
+            **(data or {}),
+        },
+    )
+    notify(
+        user=withdrawal.instructor,
+        category=Category.PAYOUTS,
+        title=title,
+        body=body,
+        data={"withdrawal_id": str(withdrawal.pk), "status": to},
+    )
+    return withdrawal
+
+
+def _money(withdrawal: Withdrawal) -> str:
+    return f"{quantize(withdrawal.amount, withdrawal.currency)} {withdrawal.currency}"
+
+
+@transaction.atomic
+def approve_withdrawal(
+    *, withdrawal: Withdrawal, by: Any, request: AnyRequest = None
+) -> Withdrawal:
+    """pending → approved; the amount stays held until it is paid or rejected."""
+    _, withdrawal = _start_transition(withdrawal=withdrawal, to=Status.APPROVED, by=by)
+    withdrawal.approved_at = timezone.now()
+    return _finish_transition(
+        withdrawal=withdrawal,
+        to=Status.APPROVED,
+        by=by,
+        request=request,
+        fields=["approved_at"],
+        title="Your withdrawal was approved",
+        body=f"Your withdrawal of {_money(withdrawal)} was approved and will be paid shortly.",
+    )
+
+
+@transaction.atomic
+def reject_withdrawal(
+    *, withdrawal: Withdrawal, by: Any, reason: str, request: AnyRequest = None
+) -> Withdrawal:
+    """pending/approved → rejected; the held amount returns to available (debt first)."""
+    wallet, withdrawal = _start_transition(withdrawal=withdrawal, to=Status.REJECTED, by=by)
+    _post(
+        kind=TransactionKind.WITHDRAWAL_RELEASE,
+        key=f"withdrawal_release:{withdrawal.pk}",
+        reference=LedgerReference.of(withdrawal),
+        currency=withdrawal.currency,
+        amount=withdrawal.amount,
+        legs=[
+            Leg(Account.INSTRUCTOR_HELD, -withdrawal.amount, wallet),
+            *_into_available(wallet, withdrawal.amount),
+        ],
+    )
+    withdrawal.reason = reason
+    withdrawal.rejected_at = timezone.now()
+    return _finish_transition(
+        withdrawal=withdrawal,
+        to=Status.REJECTED,
+        by=by,
+        request=request,
+        fields=["reason", "rejected_at"],
+        data={"reason": reason},
+        title="Your withdrawal was rejected",
+        body=f"Your withdrawal of {_money(withdrawal)} was rejected: {reason} "
+        "The amount is back in your available balance.",
+    )
+
+
+@transaction.atomic
+def mark_withdrawal_paid(
+    *, withdrawal: Withdrawal, by: Any, payout_reference: str = "", request: AnyRequest = None
+) -> Withdrawal:
+    """approved → paid; posts the payout: the held amount leaves the platform."""
+    wallet, withdrawal = _start_transition(withdrawal=withdrawal, to=Status.PAID, by=by)
+    _post(
+        kind=TransactionKind.PAYOUT,
+        key=f"payout:{withdrawal.pk}",
+        reference=LedgerReference.of(withdrawal),
+        currency=withdrawal.currency,
+        amount=withdrawal.amount,
+        legs=[
+            Leg(Account.INSTRUCTOR_HELD, -withdrawal.amount, wallet),
+            Leg(Account.PAYOUTS_OUTGOING, withdrawal.amount),
+        ],
+        memo=payout_reference,
+    )
+    withdrawal.payout_reference = payout_reference
+    withdrawal.paid_at = timezone.now()
+    return _finish_transition(
+        withdrawal=withdrawal,
+        to=Status.PAID,
+        by=by,
+        request=request,
+        fields=["payout_reference", "paid_at"],
+        data={"payout_reference": payout_reference},
+        title="Your withdrawal was paid",
+        body=f"{_money(withdrawal)} is on its way to you.",
+    )
