@@ -1,0 +1,491 @@
+"""Every non-trivial read of learning, scoped to what the caller may see.
+
+Progress is always read over the course's *current* lessons: a lesson added later lowers
+it, a removed lesson (its progress rows go with it) is not counted.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from lms.accounts.models import User
+from lms.catalog.models import Course, CourseStatus, Lesson
+from lms.catalog.permissions import is_course_instructor
+from lms.catalog.selectors import course_ref_filter
+from lms.core.errors import NotFound, PermissionDenied
+from lms.core.permissions import is_staff_member
+
+from .models import ACCESS_STATUSES, ActivityEvent, Certificate, Enrollment, LessonProgress
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def percent(done: int, total: int) -> float:
+    """Completed lessons over current lessons, 0-100 with one decimal."""
+    if total <= 0:
+        return 0.0
+    return round(min(done, total) * 100 / total, 1)
+
+
+def count_of(queryset: QuerySet[Any]) -> Coalesce:
+    """`(SELECT COUNT(*) ...)` of a correlated queryset, as an integer expression."""
+    counted = queryset.order_by().annotate(
+        n=Func(F("pk"), function="COUNT", output_field=IntegerField())
+    )
+    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), Value(0))
+
+
+def _lesson_total() -> Coalesce:
+    return count_of(Lesson.objects.filter(course_id=OuterRef("course_id")))
+
+
+def _lessons_done() -> Coalesce:
+    return count_of(
+        LessonProgress.objects.filter(
+            enrollment_id=OuterRef("pk"),
+            completed_at__isnull=False,
+            lesson__course_id=OuterRef("course_id"),
+        )
+    )
+
+
+def with_live_progress(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate `lessons_total` and `lessons_done` (read `live_percent(enrollment)`)."""
+    return queryset.annotate(lessons_total=_lesson_total(), lessons_done=_lessons_done())
+
+
+def live_percent(enrollment: Enrollment) -> float:
+    total = getattr(enrollment, "lessons_total", None)
+    done = getattr(enrollment, "lessons_done", None)
+    if total is None or done is None:
+        return enrollment.progress_percent
+    return percent(done, total)
+
+
+def progress_of(*, enrollment: Enrollment) -> float:
+    """The enrollment's progress over the course's current lessons, in one query."""
+    fresh = with_live_progress(Enrollment.objects.filter(pk=enrollment.pk)).first()
+    return live_percent(fresh) if fresh is not None else 0.0
+
+
+def progress_percent_for(*, user: Any, course_id: Any) -> float:
+    """How far the user got in the course (0 when not enrolled); commerce's refund rule reads it."""
+    enrollment = with_live_progress(
+        Enrollment.objects.filter(student_id=user.pk, course_id=course_id)
+    ).first()
+    return live_percent(enrollment) if enrollment is not None else 0.0
+
+
+# --- the catalog's questions (registered in LearningConfig.ready) --------------------------------
+
+
+def enrolled_course_ids_for(user: Any, course_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `course_ids` the user may study (active or completed), in one query."""
+    return set(
+        Enrollment.objects.filter(
+            student_id=user.pk, course_id__in=list(course_ids), status__in=ACCESS_STATUSES
+        ).values_list("course_id", flat=True)
+    )
+
+
+def completed_lesson_ids_for(user: Any, course_id: Any) -> set[uuid.UUID]:
+    """Lessons of the course the user completed, in one query (none once revoked)."""
+    return set(
+        LessonProgress.objects.filter(
+            enrollment__student_id=user.pk,
+            enrollment__course_id=course_id,
+            enrollment__status__in=ACCESS_STATUSES,
+            completed_at__isnull=False,
+        ).values_list("lesson_id", flat=True)
+    )
+
+
+# --- enrollments -------------------------------------------------------------------------------
+
+
+def active_enrollment(*, user: Any, course_id: Any) -> Enrollment | None:
+    """The user's enrollment that gives access to the course (active or completed), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Enrollment.objects.filter(
+            student_id=user.pk, course_id=course_id, status__in=ACCESS_STATUSES
+        )
+        .select_related("course")
+        .first()
+    )
+
+
+def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
+    """The user's enrollments with their course, last lesson and live progress."""
+    return with_live_progress(
+        Enrollment.objects.filter(student_id=user.pk)
+        .select_related("course", "course__instructor", "last_lesson")
+        .order_by("-enrolled_at", "-id")
+    )
+
+
+def enrollment_for_user(*, user: Any, enrollment_id: Any) -> Enrollment:
+    """The user's own enrollment, or 404 (another user's is never revealed)."""
+    enrollment = enrollments_of(user=user).filter(pk=enrollment_id).first()
+    if enrollment is None:
+        raise NotFound("Enrollment not found.")
+    return enrollment
+
+
+def lesson_progress_of(*, enrollment: Enrollment) -> list[dict[str, Any]]:
+    """Per-lesson progress rows of one enrollment (current lessons only)."""
+    rows = (
+        LessonProgress.objects.filter(enrollment=enrollment, lesson__course_id=enrollment.course_id)
+        .order_by("lesson_id")
+        .values("lesson_id", "completed_at", "position_seconds")
+    )
+    return [dict(row) for row in rows]
+
+
+def lesson_by_id(*, lesson_id: Any) -> Lesson:
+    """Any lesson by id, or 404; services decide whether it belongs to the enrollment."""
+    lesson = Lesson.objects.filter(pk=lesson_id).first()
+    if lesson is None:
+        raise NotFound("Lesson not found.")
+    return lesson
+
+
+def unmet_prerequisites(*, user: Any, course_id: Any) -> list[dict[str, Any]]:
+    """Prerequisite courses the user has not completed: `[{id, slug, title}]`."""
+    completed = Enrollment.objects.filter(
+        student_id=user.pk,
+        course_id=OuterRef("pk"),
+        completed_at__isnull=False,
+        status__in=ACCESS_STATUSES,
+    )
+    rows = (
+        Course.objects.filter(required_by=course_id)
+        .exclude(Exists(completed))
+        .order_by("title")
+        .values("id", "slug", "title")
+    )
+    return [dict(row) for row in rows]
+
+
+def published_course(*, ref: Any) -> Course:
+    """A published course by id or slug, or 404."""
+    course = (
+        Course.objects.filter(course_ref_filter(ref), status=CourseStatus.PUBLISHED)
+        .select_related("instructor")
+        .first()
+    )
+    if course is None:
+        raise NotFound("Course not found.")
+    return course
+
+
+def instructor_names(*, course: Course) -> list[str]:
+    """The owner first, then the co-instructors by name."""
+    owner = User.objects.get(pk=course.instructor_id)
+    others = course.co_instructors.order_by("first_name", "last_name", "email")
+    return [owner.full_name, *(person.full_name for person in others)]
+
+
+# --- certificates ------------------------------------------------------------------------------
+
+
+def certificates_of(*, user: Any) -> QuerySet[Certificate]:
+    return (
+        Certificate.objects.filter(student_id=user.pk)
+        .select_related("course")
+        .order_by("-issued_at", "-id")
+    )
+
+
+def certificate_for_user(*, user: Any, certificate_id: Any) -> Certificate:
+    """The user's own certificate, or 404."""
+    certificate = certificates_of(user=user).filter(pk=certificate_id).first()
+    if certificate is None:
+        raise NotFound("Certificate not found.")
+    return certificate
+
+
+def certificate_by_code(*, code: str | None) -> Certificate | None:
+    if code is None:
+        return None
+    return Certificate.objects.filter(code=code).first()
+
+
+# --- activity, streaks and the dashboard ---------------------------------------------------------
+
+
+def user_timezone(*, user: Any) -> zoneinfo.ZoneInfo:
+    """The timezone of the user's profile (student first, then instructor), UTC by default."""
+    found = (
+        User.objects.filter(pk=user.pk)
+        .values("student_profile__timezone", "instructor_profile__timezone")
+        .first()
+    )
+    row: dict[str, Any] = dict(found) if found else {}
+    for name in (row.get("student_profile__timezone"), row.get("instructor_profile__timezone")):
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def study_days(*, user: Any, tz: zoneinfo.ZoneInfo) -> dict[date, int]:
+    """Seconds studied per local day in `tz`, for every day with any activity (one query)."""
+    rows = (
+        ActivityEvent.objects.filter(user_id=user.pk)
+        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(seconds=Sum("seconds"))
+        .values_list("day", "seconds")
+    )
+    return {day: seconds or 0 for day, seconds in rows}
+
+
+@dataclass(frozen=True)
+class Streaks:
+    current: int
+    longest: int
+
+
+def streaks(days: Collection[date], *, today: date) -> Streaks:
+    """Runs of consecutive study days. The current run is still alive until today ends, so it
+    counts up to yesterday when the user has not studied yet today."""
+    ordered = sorted(set(days))
+    longest = run = 0
+    previous: date | None = None
+    for day in ordered:
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    current = 0
+    if previous is not None and today - previous <= timedelta(days=1):
+        current = run
+    return Streaks(current=current, longest=longest)
+
+
+def dashboard_stats(*, user: Any) -> dict[str, Any]:
+    """The figures of `/dashboard/stats/` in three queries."""
+    counts = Enrollment.objects.filter(student_id=user.pk).aggregate(
+        enrolled=Count("id", filter=Q(status__in=ACCESS_STATUSES)),
+        completed=Count("id", filter=Q(status="completed")),
+        in_progress=Count("id", filter=Q(status="active")),
+        certificates=Count("certificate"),
+    )
+    tz = user_timezone(user=user)
+    days = study_days(user=user, tz=tz)
+    today = timezone.now().astimezone(tz).date()
+    week_start = today - timedelta(days=6)
+    seconds_7d = sum(seconds for day, seconds in days.items() if week_start <= day <= today)
+    run = streaks(days, today=today)
+    return {
+        "enrolled_count": counts["enrolled"],
+        "completed_count": counts["completed"],
+        "in_progress_count": counts["in_progress"],
+        "certificate_count": counts["certificates"],
+        "current_streak": run.current,
+        "longest_streak": run.longest,
+        "learning_minutes_7d": round(seconds_7d / 60),
+        "timezone": str(tz),
+    }
+
+
+def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _curriculum_order(queryset: QuerySet[Lesson]) -> QuerySet[Lesson]:
+    return queryset.order_by("section__order", "section__created_at", "order", "created_at")
+
+
+def continue_learning(*, user: Any) -> QuerySet[Enrollment]:
+    """Active enrollments, most recently studied first, each annotated with its next lesson.
+
+    The next lesson is the first one in curriculum order that is not completed yet.
+    """
+    remaining = _curriculum_order(
+        Lesson.objects.filter(course_id=OuterRef("course_id")).exclude(
+            pk__in=LessonProgress.objects.filter(
+                enrollment_id=OuterRef(OuterRef("pk")), completed_at__isnull=False
+            ).values("lesson_id")
+        )
+    )
+    return with_live_progress(
+        Enrollment.objects.filter(student_id=user.pk, status="active")
+        .select_related("course", "course__instructor")
+        .annotate(next_lesson_id=Subquery(remaining.values("id")[:1]))
+        .filter(next_lesson_id__isnull=False)
+        .order_by(F("last_accessed_at").desc(nulls_last=True), "-enrolled_at", "-id")
+    )
+
+
+def next_lessons(*, enrollments: Collection[Enrollment]) -> dict[Any, dict[str, Any]]:
+    """The next lessons of a page of `continue_learning` by id, in one query."""
+    ids: list[Any] = [getattr(enrollment, "next_lesson_id", None) for enrollment in enrollments]
+    ids = [lesson_id for lesson_id in ids if lesson_id is not None]
+    rows = Lesson.objects.filter(pk__in=ids).values(
+        "id", "title", "type", "duration_seconds", "section_id", "section__title"
+    )
+    return {row["id"]: dict(row) for row in rows}
+
+
+def resume_positions(*, enrollments: Collection[Enrollment]) -> dict[tuple[Any, Any], int]:
+    """Where each next lesson was left off, by (enrollment id, lesson id), in one query."""
+    pairs = [
+        (enrollment.pk, getattr(enrollment, "next_lesson_id", None)) for enrollment in enrollments
+    ]
+    lesson_ids = [lesson_id for _enrollment, lesson_id in pairs if lesson_id is not None]
+    if not lesson_ids:
+        return {}
+    rows = LessonProgress.objects.filter(
+        enrollment_id__in=[enrollment_id for enrollment_id, _lesson in pairs],
+        lesson_id__in=lesson_ids,
+    ).values_list("enrollment_id", "lesson_id", "position_seconds")
+    return {(enrollment_id, lesson_id): position for enrollment_id, lesson_id, position in rows}
+
+
+# --- recommendations ---------------------------------------------------------------------------
+
+RECOMMENDATION_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "subtitle",
+    "thumbnail",
+    "level",
+    "language",
+    "price",
+    "currency",
+    "is_free",
+    "rating",
+    "review_count",
+    "enrollment_count",
+    "lesson_count",
+    "category_id",
+    "instructor_id",
+    "instructor__first_name",
+    "instructor__last_name",
+)
+
+
+def recommendations(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
+    """Published courses the user neither owns nor teaches, ranked by what they study.
+
+    Score: same category as a studied course (3), each shared tag (2), each co-enrolled
+    student who also took it (1); ties and cold starts go by popularity, then rating.
+    """
+    studied = Enrollment.objects.filter(student_id=user.pk, status__in=ACCESS_STATUSES)
+    studied_ids = list(studied.values_list("course_id", flat=True))
+    taught = Course.co_instructors.through.objects.filter(user_id=user.pk).values("course_id")
+    candidates = (
+        Course.objects.filter(status=CourseStatus.PUBLISHED)
+        .exclude(pk__in=studied_ids)
+        .exclude(instructor_id=user.pk)
+        .exclude(pk__in=taught)
+    )
+    popularity = ("-enrollment_count", "-rating", "-published_at", "-id")
+    if not studied_ids:
+        return list(candidates.order_by(*popularity).values(*RECOMMENDATION_FIELDS)[:limit])
+
+    category_ids = list(
+        Course.objects.filter(pk__in=studied_ids, category_id__isnull=False)
+        .values_list("category_id", flat=True)
+        .distinct()
+    )
+    tag_ids = Course.tags.through.objects.filter(course_id__in=studied_ids).values("tag_id")
+    shared_tags = count_of(
+        Course.tags.through.objects.filter(course_id=OuterRef("pk"), tag_id__in=tag_ids)
+    )
+    peers = (
+        Enrollment.objects.filter(course_id__in=studied_ids, status__in=ACCESS_STATUSES)
+        .exclude(student_id=user.pk)
+        .values("student_id")
+    )
+    co_enrolled = count_of(
+        Enrollment.objects.filter(
+            course_id=OuterRef("pk"), student_id__in=peers, status__in=ACCESS_STATUSES
+        )
+    )
+    return list(
+        candidates.annotate(
+            category_score=Case(
+                When(category_id__in=category_ids, then=Value(3)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            tag_score=shared_tags,
+            peer_score=co_enrolled,
+        )
+        .annotate(score=F("category_score") + 2 * F("tag_score") + F("peer_score"))
+        .order_by("-score", *popularity)
+        .values(*RECOMMENDATION_FIELDS, "score")[:limit]
+    )
+
+
+# --- instructors' view of a course -------------------------------------------------------------
+
+
+def course_for_progress_view(*, user: Any, ref: Any) -> Course:
+    """A course whose students the user may follow: its instructors and platform staff.
+
+    404 when the course does not exist or is not visible to the user; 403 when it is
+    visible (published) but the user does not teach it.
+    """
+    course = Course.objects.filter(course_ref_filter(ref)).select_related("instructor").first()
+    if course is None:
+        raise NotFound("Course not found.")
+    if is_staff_member(user):
+        return course
+    co_instructor_ids = list(course.co_instructors.values_list("id", flat=True))
+    if is_course_instructor(
+        user, instructor_id=course.instructor_id, co_instructor_ids=co_instructor_ids
+    ):
+        return course
+    if course.status != CourseStatus.PUBLISHED:
+        raise NotFound("Course not found.")
+    raise PermissionDenied("Only the course's instructors see its students.")
+
+
+def course_students(*, course: Course, status: str | None = None) -> QuerySet[Enrollment]:
+    """The course's enrollments with the student, live progress and last activity."""
+    last_activity = (
+        ActivityEvent.objects.filter(
+            user_id=OuterRef("student_id"), course_id=OuterRef("course_id")
+        )
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    queryset = Enrollment.objects.filter(course=course)
+    if status:
+        queryset = queryset.filter(status=status)
+    return with_live_progress(
+        queryset.select_related("student", "last_lesson")
+        .annotate(last_activity_at=Subquery(last_activity))
+        .order_by("-enrolled_at", "-id")
+    )

@@ -1,0 +1,449 @@
+"""Every write of learning: enrolling, revoking, progress, activity and certificates.
+
+Plain functions with keyword-only arguments, one transaction each; side effects (the
+certificate task, emails) run after commit. Lock order is in `locks.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from lms.accounts.models import InstructorProfile, User
+from lms.audit.services import record
+from lms.catalog.models import Course, CourseStatus, Lesson
+from lms.catalog.permissions import is_course_instructor
+from lms.core.email import schedule_templated_email
+from lms.core.errors import Conflict, Invalid, PaymentRequired, PermissionDenied
+from lms.notifications.models import Category
+from lms.notifications.services import email_enabled, notify
+
+from . import certificates, locks, selectors
+from .errors import LearningError
+from .models import (
+    ACCESS_STATUSES,
+    ActivityEvent,
+    ActivityKind,
+    Certificate,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    LessonProgress,
+)
+
+logger = logging.getLogger(__name__)
+
+IfExists = Literal["raise", "return"]
+
+# A revoked enrollment comes back only through these (a refund then a new purchase, a grant).
+REACTIVATING_SOURCES = (EnrollmentSource.PURCHASE, EnrollmentSource.STAFF_GRANT)
+
+
+# --- enrolling ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enroll(
+    *,
+    student: User,
+    course: Course,
+    source: EnrollmentSource | str,
+    if_exists: IfExists = "raise",
+    actor: User | None = None,
+) -> Enrollment:
+    """Enroll `student` in `course`: the one way in for every caller (free, purchase, grant).
+
+    Safe under a concurrent double call (the unique constraint decides). An existing active or
+    completed enrollment raises 409 `already_enrolled` with `if_exists="raise"` and is returned
+    unchanged with `if_exists="return"` (commerce's fulfilment). A revoked one is reactivated
+    by a purchase or a staff grant.
+    """
+    try:
+        source = EnrollmentSource(source)
+    except ValueError as exc:
+        raise Invalid("Unknown enrollment source.", code=LearningError.INVALID_SOURCE) from exc
+    existing = locks.lock_enrollment_of(student_id=student.pk, course_id=course.pk)
+    if existing is None:
+        try:
+            # A savepoint: losing the race to a concurrent call rolls back only this insert.
+            with transaction.atomic():
+                enrollment = Enrollment.objects.create(
+                    student=student,
+                    course=course,
+                    source=source,
+                    status=EnrollmentStatus.ACTIVE,
+                    last_accessed_at=timezone.now(),
+                )
+        except IntegrityError:
+            existing = locks.lock_enrollment_of(student_id=student.pk, course_id=course.pk)
+            if existing is None:
+                raise
+        else:
+            _count_enrollment(enrollment, step=1)
+            record_activity(user=student, kind=ActivityKind.ENROLLED, course=course)
+            record(
+                action="learning.enrolled",
+                actor=actor or student,
+                target=enrollment,
+                data={"course_id": str(course.pk), "source": source.value},
+            )
+            return enrollment
+    return _enroll_again(existing, source=source, if_exists=if_exists, actor=actor or student)
+
+
+def _enroll_again(
+    enrollment: Enrollment, *, source: EnrollmentSource, if_exists: IfExists, actor: User
+) -> Enrollment:
+    if enrollment.status != EnrollmentStatus.REVOKED:
+        if if_exists == "return":
+            return enrollment
+        raise Conflict(
+            "You are already enrolled in this course.", code=LearningError.ALREADY_ENROLLED
+        )
+    if source not in REACTIVATING_SOURCES:
+        raise PermissionDenied(
+            "Your access to this course was revoked.", code=LearningError.ENROLLMENT_REVOKED
+        )
+    enrollment.status = (
+        EnrollmentStatus.COMPLETED if enrollment.completed_at else EnrollmentStatus.ACTIVE
+    )
+    enrollment.source = source
+    enrollment.revoked_at = None
+    enrollment.revoke_reason = ""
+    enrollment.last_accessed_at = timezone.now()
+    enrollment.save(
+        update_fields=[
+            "status",
+            "source",
+            "revoked_at",
+            "revoke_reason",
+            "last_accessed_at",
+            "updated_at",
+        ]
+    )
+    _count_enrollment(enrollment, step=1)
+    record(
+        action="learning.enrollment_reactivated",
+        actor=actor,
+        target=enrollment,
+        data={"course_id": str(enrollment.course_id), "source": source.value},
+    )
+    return enrollment
+
+
+def _count_enrollment(enrollment: Enrollment, *, step: int) -> None:
+    """Move the course's enrollment count and the instructor's distinct-student count."""
+    courses = Course.objects.filter(pk=enrollment.course_id)
+    if step > 0:
+        courses.update(enrollment_count=F("enrollment_count") + 1)
+    else:
+        courses.filter(enrollment_count__gt=0).update(enrollment_count=F("enrollment_count") - 1)
+    instructor_id = Course.objects.filter(pk=enrollment.course_id).values_list(
+        "instructor_id", flat=True
+    )[0]
+    other_courses_of_instructor = (
+        Enrollment.objects.filter(
+            student_id=enrollment.student_id,
+            course__instructor_id=instructor_id,
+            status__in=ACCESS_STATUSES,
+        )
+        .exclude(pk=enrollment.pk)
+        .exists()
+    )
+    if other_courses_of_instructor:
+        return
+    profiles = InstructorProfile.objects.filter(user_id=instructor_id)
+    if step > 0:
+        profiles.update(student_count=F("student_count") + 1)
+    else:
+        profiles.filter(student_count__gt=0).update(student_count=F("student_count") - 1)
+
+
+@transaction.atomic
+def enroll_in_free_course(*, student: User, course: Course) -> Enrollment:
+    """`POST /courses/{course}/enroll/`: the checks of a self-service enrollment, then `enroll`."""
+    co_instructor_ids = list(course.co_instructors.values_list("id", flat=True))
+    if is_course_instructor(
+        student, instructor_id=course.instructor_id, co_instructor_ids=co_instructor_ids
+    ):
+        raise Invalid("You cannot enroll in a course you teach.", code=LearningError.OWN_COURSE)
+    if not (course.is_free or course.price == 0):
+        raise PaymentRequired(
+            "This course has a price: add it to your cart.", code=LearningError.PAYMENT_REQUIRED
+        )
+    ensure_prerequisites_met(student=student, course=course)
+    return enroll(student=student, course=course, source=EnrollmentSource.FREE)
+
+
+def ensure_prerequisites_met(*, student: User, course: Course) -> None:
+    """409 `prerequisites_not_met`, naming the courses still to complete (commerce calls it too)."""
+    missing = selectors.unmet_prerequisites(user=student, course_id=course.pk)
+    if missing:
+        titles = ", ".join(row["title"] for row in missing)
+        raise Conflict(
+            f"Complete these courses first: {titles}.", code=LearningError.PREREQUISITES_NOT_MET
+        )
+
+
+@transaction.atomic
+def grant_enrollment(*, student: User, course: Course, by: User) -> Enrollment:
+    """Staff give a student a course (no payment, no prerequisite check)."""
+    if course.status != CourseStatus.PUBLISHED:
+        raise Conflict("The course is not published.", code=LearningError.COURSE_NOT_AVAILABLE)
+    return enroll(student=student, course=course, source=EnrollmentSource.STAFF_GRANT, actor=by)
+
+
+@transaction.atomic
+def revoke_enrollment(
+    *, enrollment: Enrollment, reason: str, actor: User | None = None
+) -> Enrollment:
+    """Take the course away (a refund, a staff decision); access ends at once. Idempotent."""
+    enrollment = locks.lock_enrollment(enrollment.pk)
+    if enrollment.status == EnrollmentStatus.REVOKED:
+        return enrollment
+    enrollment.status = EnrollmentStatus.REVOKED
+    enrollment.revoked_at = timezone.now()
+    enrollment.revoke_reason = reason[:300]
+    enrollment.save(update_fields=["status", "revoked_at", "revoke_reason", "updated_at"])
+    _count_enrollment(enrollment, step=-1)
+    record(
+        action="learning.enrollment_revoked",
+        actor=actor,
+        target=enrollment,
+        data={"course_id": str(enrollment.course_id), "reason": enrollment.revoke_reason},
+    )
+    return enrollment
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def _check_progress_allowed(enrollment: Enrollment, lesson: Lesson) -> None:
+    if lesson.course_id != enrollment.course_id:
+        raise Invalid(
+            "This lesson belongs to another course.", code=LearningError.LESSON_NOT_IN_COURSE
+        )
+    if enrollment.status == EnrollmentStatus.REVOKED:
+        raise PermissionDenied(
+            "Your access to this course was revoked.", code=LearningError.ENROLLMENT_REVOKED
+        )
+
+
+@transaction.atomic
+def complete_lesson(*, enrollment: Enrollment, lesson: Lesson) -> Enrollment:
+    """Mark a lesson done (idempotent) and recompute progress; at 100% the course completes.
+
+    Completing the course sets `completed_at` and issues the certificate after commit.
+    """
+    _check_progress_allowed(enrollment, lesson)
+    enrollment = locks.lock_enrollment(enrollment.pk)
+    _check_progress_allowed(enrollment, lesson)
+    now = timezone.now()
+    progress, _created = LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
+    if progress.completed_at is None:
+        unwatched = max(lesson.duration_seconds - progress.position_seconds, 0)
+        progress.completed_at = now
+        progress.save(update_fields=["completed_at", "updated_at"])
+        record_activity(
+            user=enrollment.student,
+            kind=ActivityKind.LESSON_COMPLETED,
+            course=enrollment.course,
+            lesson=lesson,
+            # Watched video time was credited as it played; the rest of a video (or a whole
+            # reading lesson) counts now.
+            seconds=unwatched,
+        )
+    _touch(enrollment, lesson=lesson, at=now)
+    return _refresh_progress(enrollment, at=now)
+
+
+@transaction.atomic
+def update_lesson_position(
+    *, enrollment: Enrollment, lesson: Lesson, position_seconds: int, completed: bool = False
+) -> LessonProgress:
+    """Save the video resume point; `completed` also completes the lesson.
+
+    Study time is credited for forward playback, never more than the wall-clock time since
+    the previous report, so seeking ahead earns no minutes.
+    """
+    _check_progress_allowed(enrollment, lesson)
+    if position_seconds < 0:
+        raise Invalid("A position cannot be negative.", code=LearningError.INVALID_POSITION)
+    enrollment = locks.lock_enrollment(enrollment.pk)
+    _check_progress_allowed(enrollment, lesson)
+    now = timezone.now()
+    if lesson.duration_seconds:
+        position_seconds = min(position_seconds, lesson.duration_seconds)
+    previous_visit = enrollment.last_accessed_at or enrollment.enrolled_at
+    progress, created = LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
+    since = previous_visit if created else progress.updated_at
+    elapsed = max(int((now - since).total_seconds()), 0)
+    watched = min(max(position_seconds - progress.position_seconds, 0), elapsed)
+    progress.position_seconds = position_seconds
+    progress.save(update_fields=["position_seconds", "updated_at"])
+    if watched:
+        record_activity(
+            user=enrollment.student,
+            kind=ActivityKind.LESSON_PROGRESS,
+            course=enrollment.course,
+            lesson=lesson,
+            seconds=watched,
+        )
+    if completed:
+        complete_lesson(enrollment=enrollment, lesson=lesson)
+    else:
+        _touch(enrollment, lesson=lesson, at=now)
+        enrollment.save(update_fields=["last_lesson", "last_accessed_at", "updated_at"])
+    progress.refresh_from_db()
+    return progress
+
+
+def _touch(enrollment: Enrollment, *, lesson: Lesson, at: datetime) -> None:
+    enrollment.last_lesson = lesson
+    enrollment.last_accessed_at = at
+
+
+def _refresh_progress(enrollment: Enrollment, *, at: datetime) -> Enrollment:
+    """Store the progress snapshot; complete the enrollment the first time it reaches 100%."""
+    enrollment.progress_percent = selectors.progress_of(enrollment=enrollment)
+    fields = ["progress_percent", "last_lesson", "last_accessed_at", "updated_at"]
+    if enrollment.progress_percent >= 100 and enrollment.completed_at is None:
+        enrollment.completed_at = at
+        enrollment.status = EnrollmentStatus.COMPLETED
+        fields += ["completed_at", "status"]
+        record_activity(
+            user=enrollment.student, kind=ActivityKind.COURSE_COMPLETED, course=enrollment.course
+        )
+        record(
+            action="learning.course_completed",
+            actor=enrollment.student,
+            target=enrollment,
+            data={"course_id": str(enrollment.course_id)},
+        )
+        enrollment_id = str(enrollment.pk)
+
+        def issue() -> None:
+            from .tasks import issue_certificate
+
+            issue_certificate.delay(enrollment_id)
+
+        transaction.on_commit(issue)
+    enrollment.save(update_fields=fields)
+    return enrollment
+
+
+# --- activity ----------------------------------------------------------------------------------
+
+
+def record_activity(
+    *,
+    user: Any,
+    kind: ActivityKind | str,
+    course: Course | None = None,
+    lesson: Lesson | None = None,
+    minutes: float = 0,
+    seconds: int = 0,
+    at: datetime | None = None,
+) -> ActivityEvent:
+    """One learning action for streaks and study time (`minutes` and `seconds` add up)."""
+    total = max(int(seconds) + round(minutes * 60), 0)
+    return ActivityEvent.objects.create(
+        user=user,
+        kind=ActivityKind(kind),
+        course=course,
+        lesson=lesson,
+        seconds=total,
+        occurred_at=at or timezone.now(),
+    )
+
+
+# --- certificates ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_certificate(*, enrollment_id: Any) -> Certificate:
+    """The certificate of a completed enrollment, created once (later calls return it)."""
+    enrollment = locks.lock_enrollment(enrollment_id)
+    existing = Certificate.objects.filter(enrollment=enrollment).first()
+    if existing is not None:
+        return existing
+    if enrollment.completed_at is None:
+        raise Conflict("The course is not completed yet.", code=LearningError.COURSE_NOT_COMPLETED)
+    student = User.objects.get(pk=enrollment.student_id)
+    course = enrollment.course
+    certificate = Certificate(
+        enrollment=enrollment,
+        student=student,
+        course=course,
+        code=_unused_certificate_code(),
+        issued_at=timezone.now(),
+        student_name=student.full_name,
+        course_title=course.title,
+        instructor_names=selectors.instructor_names(course=course),
+    )
+    certificate.pdf.save(
+        f"{certificate.code}.pdf",
+        ContentFile(certificates.render_pdf(certificate)),
+        save=False,
+    )
+    certificate.save()
+    record(action="learning.certificate_issued", actor=None, target=certificate)
+    _announce_certificate(certificate, student=student)
+    return certificate
+
+
+def _unused_certificate_code() -> str:
+    for _attempt in range(10):
+        code = certificates.new_code()
+        if not Certificate.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("Could not find an unused certificate code.")  # 30^8 codes: not reached
+
+
+def _announce_certificate(certificate: Certificate, *, student: User) -> None:
+    link = certificates.verification_url(certificate.code)
+    notify(
+        user=student,
+        category=Category.LEARNING,
+        title=f"Your certificate for {certificate.course_title} is ready",
+        body=f"Congratulations on completing the course. Verification code: {certificate.code}.",
+        data={
+            "certificate_id": str(certificate.pk),
+            "code": certificate.code,
+            "verify_url": link,
+            "course_id": str(certificate.course_id),
+        },
+        email=False,  # the certificate has its own email below
+    )
+    if email_enabled(user=student, category=Category.LEARNING):
+        schedule_templated_email(
+            to=student.email,
+            template="certificate_issued",
+            context={
+                "certificate": certificate,
+                "student_name": certificate.student_name,
+                "verify_url": link,
+                "certificates_url": f"{settings.FRONTEND_URL}/certificates/{certificate.pk}",
+            },
+        )
+
+
+def certificate_pdf_bytes(*, certificate: Certificate) -> bytes:
+    """The stored PDF; rendered again (and stored) when the file went missing."""
+    if certificate.pdf:
+        try:
+            with certificate.pdf.open("rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            logger.warning("Certificate %s lost its PDF; rendering it again.", certificate.pk)
+    content = certificates.render_pdf(certificate)
+    certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(content), save=False)
+    Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+    return content

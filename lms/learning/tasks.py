@@ -1,0 +1,24 @@
+"""Celery tasks of learning: thin wrappers around services, called with ids after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from lms.core.errors import Conflict
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def issue_certificate(enrollment_id: str) -> str | None:
+    """Issue (once) the certificate of a completed enrollment; returns its id."""
+    from . import services
+
+    try:
+        certificate = services.issue_certificate(enrollment_id=enrollment_id)
+    except Conflict:
+        logger.warning("Enrollment %s is not completed; no certificate.", enrollment_id)
+        return None
+    return str(certificate.pk)
