@@ -44,3 +44,26 @@ def enrolled_course_ids(user: Any, course_ids: Collection[Any]) -> set[uuid.UUID
 def is_enrolled(user: Any, course_id: Any) -> bool:
     """Whether the user is enrolled in the course."""
     return bool(enrolled_course_ids(user, [course_id]))
+
+
+CompletionChecker = Callable[[Any, uuid.UUID], set[uuid.UUID]]
+
+_completion_checker: CompletionChecker | None = None
+
+
+def register_completion_checker(checker: CompletionChecker) -> None:
+    """Install `completed_lesson_ids(user, course_id) -> set of lesson ids` (learning)."""
+    global _completion_checker
+    _completion_checker = checker
+
+
+def unregister_completion_checker() -> None:
+    global _completion_checker
+    _completion_checker = None
+
+
+def completed_lesson_ids(user: Any, course_id: Any) -> set[uuid.UUID]:
+    """Lessons of the course the user has completed; asked only for enrolled users."""
+    if _completion_checker is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return {uuid.UUID(str(value)) for value in _completion_checker(user, course_id)}

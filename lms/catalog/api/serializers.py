@@ -1,0 +1,412 @@
+"""Input validation, and the output shapes.
+
+Hot read paths (list, detail, curriculum, related) are shaped from `.values()` rows by the
+`*_data` functions below and rendered by orjson; the `*OutputSerializer` classes describe
+the same shapes for the OpenAPI schema and serialise the cold paths (authoring answers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.files.storage import storages
+from rest_framework import serializers
+
+from lms.accounts.models import Role, User
+from lms.core.money import CURRENCY_CHOICES
+from lms.core.uploads import IMAGE_TYPES, MB, ValidatedFileField
+
+from ..models import MAX_PRICE, Category, Course, Lesson, LessonType, Level, MediaAsset, Section
+from ..selectors import CourseView, Row
+from ..video import PlaybackCredential, sign_media
+
+# --- input --------------------------------------------------------------------------------------
+
+
+class LowercaseChoiceField(serializers.ChoiceField):
+    """Accepts `Beginner` for `beginner`: levels match case-insensitively, like the filters."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data.lower() if isinstance(data, str) else data)
+
+
+class CourseInputSerializer(serializers.Serializer[dict[str, Any]]):
+    title = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=220, required=False)
+    subtitle = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
+    outcomes = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=50, required=False
+    )
+    requirements = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=50, required=False
+    )
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=20, required=False
+    )
+    level = LowercaseChoiceField(choices=Level.choices, required=False)
+    language = serializers.RegexField(
+        r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", max_length=10, required=False
+    )
+    price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, max_value=MAX_PRICE, required=False
+    )
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+    is_free = serializers.BooleanField(required=False)
+    preview_video = serializers.PrimaryKeyRelatedField(
+        queryset=MediaAsset.objects.all(), required=False, allow_null=True
+    )
+    prerequisites = serializers.PrimaryKeyRelatedField(
+        queryset=Course.objects.all(), many=True, required=False
+    )
+    co_instructors = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role__in=[Role.INSTRUCTOR, Role.ADMIN], is_active=True),
+        many=True,
+        required=False,
+    )
+
+
+class CourseUpdateInputSerializer(CourseInputSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    slug = None  # type: ignore[assignment]  # stable: set once, at creation
+
+
+class ThumbnailInputSerializer(serializers.Serializer[dict[str, Any]]):
+    thumbnail = ValidatedFileField(allowed=IMAGE_TYPES, max_bytes=5 * MB)
+
+
+class RejectInputSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = serializers.CharField(max_length=5000)
+
+
+class SectionInputSerializer(serializers.Serializer[dict[str, Any]]):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    order = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+
+
+class SectionUpdateInputSerializer(SectionInputSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+
+
+class ReorderInputSerializer(serializers.Serializer[dict[str, Any]]):
+    ids = serializers.ListField(child=serializers.UUIDField(), max_length=1000, allow_empty=True)
+
+
+class LessonInputSerializer(serializers.Serializer[dict[str, Any]]):
+    title = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=LessonType.choices)
+    content = serializers.CharField(max_length=200_000, required=False, allow_blank=True)
+    video_id = serializers.RegexField(r"^[A-Za-z0-9_-]{1,100}$", required=False, allow_blank=True)
+    media = serializers.PrimaryKeyRelatedField(
+        queryset=MediaAsset.objects.all(), required=False, allow_null=True
+    )
+    duration_seconds = serializers.IntegerField(min_value=0, max_value=86_400, required=False)
+    is_preview = serializers.BooleanField(required=False)
+    order = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+
+
+class LessonUpdateInputSerializer(LessonInputSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    type = serializers.ChoiceField(choices=LessonType.choices, required=False)
+
+
+class MediaInputSerializer(serializers.Serializer[dict[str, Any]]):
+    # Type and size are checked by content in services.upload_media (415 / 413).
+    file = serializers.FileField()
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class CategoryInputSerializer(serializers.Serializer[dict[str, Any]]):
+    name = serializers.CharField(max_length=100)
+    slug = serializers.SlugField(max_length=120, required=False)
+    icon = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    order = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
+
+
+class CategoryUpdateInputSerializer(CategoryInputSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+
+
+class TagInputSerializer(serializers.Serializer[dict[str, Any]]):
+    name = serializers.CharField(max_length=50)
+
+
+# --- output shapes for the schema ---------------------------------------------------------------
+
+
+class CategoryRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class TagOutputSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    avatar = serializers.CharField(allow_null=True)
+    headline = serializers.CharField()
+
+
+class PrerequisiteSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    slug = serializers.CharField()
+    status = serializers.CharField()
+
+
+class CourseListItemSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    subtitle = serializers.CharField()
+    category = CategoryRefSerializer(allow_null=True)
+    tags = TagOutputSerializer(many=True)
+    level = serializers.ChoiceField(choices=Level.choices)
+    language = serializers.CharField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    is_free = serializers.BooleanField()
+    thumbnail = serializers.CharField(allow_null=True)
+    instructor = PersonSerializer()
+    rating = serializers.FloatField()
+    review_count = serializers.IntegerField()
+    enrollment_count = serializers.IntegerField()
+    lesson_count = serializers.IntegerField()
+    duration_seconds = serializers.IntegerField()
+    status = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+class LessonOutlineSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    type = serializers.ChoiceField(choices=LessonType.choices)
+    duration_seconds = serializers.IntegerField()
+    is_preview = serializers.BooleanField()
+    order = serializers.IntegerField()
+    is_completed = serializers.BooleanField()
+    locked = serializers.BooleanField()
+
+
+class CurriculumSectionSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    order = serializers.IntegerField()
+    lessons = LessonOutlineSerializer(many=True)
+
+
+class CourseDetailSerializer(CourseListItemSerializer):
+    description = serializers.CharField()
+    outcomes = serializers.ListField(child=serializers.CharField())
+    requirements = serializers.ListField(child=serializers.CharField())
+    preview_video = serializers.CharField(allow_null=True, help_text="A signed, expiring URL.")
+    co_instructors = PersonSerializer(many=True)
+    prerequisites = PrerequisiteSerializer(many=True)
+    is_enrolled = serializers.BooleanField()
+    rejection_reason = serializers.CharField(
+        help_text="Only shown to the course's authors and staff."
+    )
+    curriculum = CurriculumSectionSerializer(many=True)
+
+
+class SectionOutputSerializer(serializers.ModelSerializer[Section]):
+    class Meta:
+        model = Section
+        fields = ["id", "course", "title", "description", "order", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class MediaRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField(help_text="A signed URL that expires after 10 minutes.")
+    expires_at = serializers.DateTimeField()
+
+
+class LessonOutputSerializer(serializers.Serializer[Lesson]):
+    id = serializers.UUIDField()
+    course = serializers.UUIDField(source="course_id")
+    section = serializers.UUIDField(source="section_id")
+    title = serializers.CharField()
+    type = serializers.CharField()
+    content = serializers.CharField()
+    video_id = serializers.CharField()
+    media = serializers.SerializerMethodField()
+    duration_seconds = serializers.IntegerField()
+    is_preview = serializers.BooleanField()
+    order = serializers.IntegerField()
+    locked = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
+
+    def get_media(self, lesson: Lesson) -> MediaRefSerializer | None:  # type: ignore[valid-type]
+        if lesson.media is None:
+            return None
+        signed = sign_media(lesson.media, user=self.context.get("user"))
+        return {  # type: ignore[return-value]
+            "id": lesson.media.pk,
+            "kind": lesson.media.kind,
+            "content_type": lesson.media.content_type,
+            "size": lesson.media.size,
+            "url": signed.url,
+            "expires_at": signed.expires_at,
+        }
+
+    def get_locked(self, lesson: Lesson) -> bool:
+        return False
+
+
+class PlaybackOutputSerializer(serializers.Serializer[PlaybackCredential]):
+    provider = serializers.CharField()
+    token = serializers.CharField()
+    otp = serializers.CharField(allow_null=True)
+    url = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class MediaUsageSerializer(serializers.Serializer[Any]):
+    lesson_id = serializers.UUIDField()
+    lesson_title = serializers.CharField()
+    course_id = serializers.UUIDField()
+    course_title = serializers.CharField()
+
+
+class MediaOutputSerializer(serializers.ModelSerializer[MediaAsset]):
+    url = serializers.SerializerMethodField()
+    usage = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MediaAsset
+        fields = [
+            "id", "title", "kind", "size", "content_type", "checksum", "url", "usage",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_url(self, asset: MediaAsset) -> str:
+        return sign_media(asset, user=self.context.get("user")).url
+
+    def get_usage(self, asset: MediaAsset) -> MediaUsageSerializer(many=True):  # type: ignore[valid-type]
+        return self.context.get("usage", {}).get(asset.pk, [])  # type: ignore[no-any-return]
+
+
+class CategoryOutputSerializer(serializers.ModelSerializer[Category]):
+    course_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "icon", "parent", "order", "course_count"]
+        read_only_fields = fields
+
+
+# --- shaping rows (hot paths) --------------------------------------------------------------------
+
+
+class UrlBuilder:
+    """Absolute URLs of public files, resolved against the request once."""
+
+    def __init__(self, request: Any) -> None:
+        self.storage = storages["default"]
+        self.request = request
+
+    def __call__(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        url = self.storage.url(name)
+        if url.startswith("/") and self.request is not None:
+            return str(self.request.build_absolute_uri(url))
+        return url
+
+
+def _instructor(row: Row, urls: UrlBuilder) -> Row:
+    name = f"{row['instructor__first_name']} {row['instructor__last_name']}".strip()
+    return {
+        "id": row["instructor_id"],
+        "name": name or row["instructor__email"].split("@")[0],
+        "avatar": urls(row["instructor__avatar"]),
+        "headline": row["instructor__instructor_profile__headline"] or "",
+    }
+
+
+def course_item_data(row: Row, urls: UrlBuilder) -> Row:
+    """One course of a list, from a `.values()` row of COURSE_ROW_FIELDS plus `tags`."""
+    return {
+        "id": row["id"],
+        "slug": row["slug"],
+        "title": row["title"],
+        "subtitle": row["subtitle"],
+        "category": (
+            {"id": row["category_id"], "name": row["category__name"], "slug": row["category__slug"]}
+            if row["category_id"] is not None
+            else None
+        ),
+        "tags": row.get("tags", []),
+        "level": row["level"],
+        "language": row["language"],
+        "price": row["price"],
+        "currency": row["currency"],
+        "is_free": row["is_free"],
+        "thumbnail": urls(row["thumbnail"]),
+        "instructor": _instructor(row, urls),
+        "rating": row["rating"],
+        "review_count": row["review_count"],
+        "enrollment_count": row["enrollment_count"],
+        "lesson_count": row["lesson_count"],
+        "duration_seconds": row["duration_seconds"],
+        "status": row["status"],
+        "published_at": row["published_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def course_items_data(rows: Iterable[Row], request: Any) -> list[Row]:
+    urls = UrlBuilder(request)
+    return [course_item_data(row, urls) for row in rows]
+
+
+def curriculum_data(sections: list[Row], *, full_access: bool, completed: set[Any]) -> list[Row]:
+    """Mark each lesson `locked` (content not available to the caller) and `is_completed`."""
+    for section in sections:
+        for lesson in section["lessons"]:
+            lesson["locked"] = not (full_access or lesson["is_preview"])
+            lesson["is_completed"] = lesson["id"] in completed
+    return sections
+
+
+def course_detail_data(
+    view: CourseView, request: Any, *, curriculum: list[Row], preview_video_url: str | None
+) -> Row:
+    urls = UrlBuilder(request)
+    row = view.row
+    data = course_item_data({**row, "tags": view.tags}, urls)
+    data.update(
+        description=row["description"],
+        outcomes=row["outcomes"],
+        requirements=row["requirements"],
+        preview_video=preview_video_url,
+        co_instructors=[
+            {**person, "avatar": urls(person["avatar"])} for person in view.co_instructors
+        ],
+        prerequisites=view.prerequisites,
+        is_enrolled=view.enrolled,
+        curriculum=curriculum,
+    )
+    if view.can_edit or (view.full_access and not view.enrolled):
+        data["rejection_reason"] = row["rejection_reason"]
+    return data

@@ -1,0 +1,536 @@
+"""Catalog endpoints: thin views that check access, call a selector or a service, shape output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.accounts.current import current_user
+from lms.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from lms.core.pagination import PageNumberPagination
+from lms.core.permissions import IsAdmin, IsInstructor, IsStaffMember
+
+from .. import access, selectors, services
+from ..errors import CatalogError
+from ..filters import ORDERING_CHOICES
+from ..models import Level, MediaAsset, MediaKind, Tag
+from ..video import media_id_from_token, sign_media_id, video_provider
+from . import serializers as s
+
+COURSE_LIST_PARAMETERS = [
+    OpenApiParameter(
+        "category", OpenApiTypes.STR, description="Category slug (its subcategories too)."
+    ),
+    OpenApiParameter("level", OpenApiTypes.STR, enum=Level.values),
+    OpenApiParameter("price_min", OpenApiTypes.DECIMAL),
+    OpenApiParameter("price_max", OpenApiTypes.DECIMAL),
+    OpenApiParameter("is_free", OpenApiTypes.BOOL),
+    OpenApiParameter("rating_min", OpenApiTypes.NUMBER),
+    OpenApiParameter("language", OpenApiTypes.STR),
+    OpenApiParameter("instructor", OpenApiTypes.UUID),
+    OpenApiParameter("tag", OpenApiTypes.STR, description="Tag slug."),
+    OpenApiParameter("search", OpenApiTypes.STR),
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=ORDERING_CHOICES),
+    OpenApiParameter("mine", OpenApiTypes.BOOL, description="Your own courses, in every state."),
+]
+
+
+class CatalogView(APIView):
+    """Permissions chosen per HTTP method: reads are public, writes need a role."""
+
+    read_permissions: Sequence[type[BasePermission]] = (AllowAny,)
+    write_permissions: Sequence[type[BasePermission]] = (IsInstructor,)
+
+    def get_permissions(self) -> list[BasePermission]:
+        chosen = (
+            self.read_permissions
+            if self.request.method in ("GET", "HEAD", "OPTIONS")
+            else self.write_permissions
+        )
+        return [permission() for permission in chosen]
+
+
+def _paginated(view: APIView, request: Request, queryset: Any, shape: Any) -> Response:
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(shape(page or []))
+
+
+def _course_list_response(view: APIView, request: Request, params: Any) -> Response:
+    queryset = selectors.course_list(user=request.user, params=params)
+    return _paginated(
+        view,
+        request,
+        queryset,
+        lambda page: s.course_items_data(selectors.with_tags(page), request),
+    )
+
+
+def _course_detail(request: Request, ref: Any) -> dict[str, Any]:
+    view = selectors.course_view(user=request.user, ref=ref)
+    completed = access.completed_lesson_ids(request.user, view.id) if view.enrolled else set()
+    curriculum = s.curriculum_data(
+        selectors.curriculum_rows(course_id=view.id),
+        full_access=view.full_access,
+        completed=completed,
+    )
+    preview_id = view.row["preview_video_id"]
+    preview_url = sign_media_id(preview_id, user=request.user).url if preview_id else None
+    return s.course_detail_data(view, request, curriculum=curriculum, preview_video_url=preview_url)
+
+
+# --- categories and tags ------------------------------------------------------------------------
+
+
+class CategoryListView(CatalogView):
+    write_permissions = (IsAdmin,)
+
+    @extend_schema(responses=s.CategoryOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        queryset = selectors.categories_with_counts()
+        return _paginated(
+            self, request, queryset, lambda page: s.CategoryOutputSerializer(page, many=True).data
+        )
+
+    @extend_schema(request=s.CategoryInputSerializer, responses={201: s.CategoryOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.CategoryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        category = services.create_category(
+            by=current_user(request), data=data.validated_data, request=request
+        )
+        category = selectors.category_by_ref(ref=category.pk)
+        return Response(s.CategoryOutputSerializer(category).data, status=status.HTTP_201_CREATED)
+
+
+class CategoryDetailView(CatalogView):
+    write_permissions = (IsAdmin,)
+
+    @extend_schema(responses=s.CategoryOutputSerializer)
+    def get(self, request: Request, category: str) -> Response:
+        return Response(s.CategoryOutputSerializer(selectors.category_by_ref(ref=category)).data)
+
+    @extend_schema(request=s.CategoryUpdateInputSerializer, responses=s.CategoryOutputSerializer)
+    def patch(self, request: Request, category: str) -> Response:
+        found = selectors.category_by_ref(ref=category)
+        data = s.CategoryUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.update_category(
+            category=found, by=current_user(request), data=data.validated_data, request=request
+        )
+        return Response(s.CategoryOutputSerializer(selectors.category_by_ref(ref=found.pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, category: str) -> Response:
+        services.delete_category(
+            category=selectors.category_by_ref(ref=category),
+            by=current_user(request),
+            request=request,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TagListView(CatalogView):
+    write_permissions = (IsAdmin,)
+
+    @extend_schema(responses=s.TagOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        queryset = selectors.tags_in_use().values("id", "name", "slug")
+        return _paginated(self, request, queryset, list)
+
+    @extend_schema(request=s.TagInputSerializer, responses={201: s.TagOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.TagInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tag = services.create_tag(
+            by=current_user(request), name=data.validated_data["name"], request=request
+        )
+        return Response(s.TagOutputSerializer(tag).data, status=status.HTTP_201_CREATED)
+
+
+class TagDetailView(CatalogView):
+    write_permissions = (IsAdmin,)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: str) -> Response:
+        tag = Tag.objects.filter(pk=pk).first()
+        if tag is None:
+            raise NotFound()
+        services.delete_tag(tag=tag, by=current_user(request), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- courses ------------------------------------------------------------------------------------
+
+
+class CourseListView(CatalogView):
+    @extend_schema(
+        parameters=COURSE_LIST_PARAMETERS, responses=s.CourseListItemSerializer(many=True)
+    )
+    def get(self, request: Request) -> Response:
+        return _course_list_response(self, request, request.query_params)
+
+    @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.CourseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        course = services.create_course(
+            by=current_user(request), data=data.validated_data, request=request
+        )
+        return Response(_course_detail(request, course.pk), status=status.HTTP_201_CREATED)
+
+
+class SearchView(CatalogView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, required=True),
+            *COURSE_LIST_PARAMETERS,
+        ],
+        responses=s.CourseListItemSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params.copy()
+        params["search"] = request.query_params.get("q", params.get("search", ""))
+        return _course_list_response(self, request, params)
+
+
+class CourseDetailView(CatalogView):
+    @extend_schema(responses=s.CourseDetailSerializer)
+    def get(self, request: Request, course: str) -> Response:
+        return Response(_course_detail(request, course))
+
+    @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
+    def patch(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_editing(user=request.user, ref=course)
+        data = s.CourseUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.update_course(
+            course=found, by=current_user(request), data=data.validated_data, request=request
+        )
+        return Response(_course_detail(request, found.pk))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_editing(user=request.user, ref=course)
+        services.delete_course(course=found, by=current_user(request), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CourseThumbnailView(CatalogView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=s.ThumbnailInputSerializer, responses=s.CourseDetailSerializer)
+    def post(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_editing(user=request.user, ref=course)
+        data = s.ThumbnailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.set_course_thumbnail(
+            course=found, file=data.validated_data["thumbnail"], by=current_user(request)
+        )
+        return Response(_course_detail(request, found.pk))
+
+
+class CourseSubmitView(CatalogView):
+    @extend_schema(request=None, responses=s.CourseDetailSerializer)
+    def post(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_editing(user=request.user, ref=course)
+        services.submit_course_for_review(course=found, by=current_user(request), request=request)
+        return Response(_course_detail(request, found.pk))
+
+
+class CourseModerationView(CatalogView):
+    """approve / publish / unpublish: staff only."""
+
+    write_permissions = (IsStaffMember,)
+    action = ""
+    actions = {
+        "approve": services.approve_course,
+        "publish": services.publish_course,
+        "unpublish": services.unpublish_course,
+    }
+
+    @extend_schema(request=None, responses=s.CourseDetailSerializer)
+    def post(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_moderation(ref=course)
+        self.actions[self.action](course=found, by=current_user(request), request=request)
+        return Response(_course_detail(request, found.pk))
+
+
+class CourseRejectView(CatalogView):
+    write_permissions = (IsStaffMember,)
+
+    @extend_schema(request=s.RejectInputSerializer, responses=s.CourseDetailSerializer)
+    def post(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_moderation(ref=course)
+        data = s.RejectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reject_course(
+            course=found,
+            by=current_user(request),
+            reason=data.validated_data["reason"],
+            request=request,
+        )
+        return Response(_course_detail(request, found.pk))
+
+
+class CurriculumView(CatalogView):
+    @extend_schema(responses=s.CurriculumSectionSerializer(many=True))
+    def get(self, request: Request, course: str) -> Response:
+        return Response(_course_detail(request, course)["curriculum"])
+
+
+class RelatedCoursesView(CatalogView):
+    @extend_schema(responses=s.CourseListItemSerializer(many=True))
+    def get(self, request: Request, course: str) -> Response:
+        view = selectors.course_view(user=request.user, ref=course)
+        queryset = selectors.related_courses(course_view=view)
+        return _paginated(
+            self,
+            request,
+            queryset,
+            lambda page: s.course_items_data(selectors.with_tags(page), request),
+        )
+
+
+# --- sections and lessons -----------------------------------------------------------------------
+
+
+class SectionListView(CatalogView):
+    read_permissions = (IsInstructor,)
+
+    @extend_schema(responses=s.SectionOutputSerializer(many=True))
+    def get(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_editing(user=request.user, ref=course)
+        return Response(
+            s.SectionOutputSerializer(selectors.sections_of(course=found), many=True).data
+        )
+
+    @extend_schema(request=s.SectionInputSerializer, responses={201: s.SectionOutputSerializer})
+    def post(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_editing(user=request.user, ref=course)
+        data = s.SectionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        section = services.create_section(
+            course=found, by=current_user(request), **data.validated_data
+        )
+        return Response(s.SectionOutputSerializer(section).data, status=status.HTTP_201_CREATED)
+
+
+class SectionReorderView(CatalogView):
+    @extend_schema(request=s.ReorderInputSerializer, responses=s.SectionOutputSerializer(many=True))
+    def post(self, request: Request, course: str) -> Response:
+        found = selectors.course_for_editing(user=request.user, ref=course)
+        data = s.ReorderInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reorder_sections(
+            course=found, by=current_user(request), ids=data.validated_data["ids"]
+        )
+        return Response(
+            s.SectionOutputSerializer(selectors.sections_of(course=found), many=True).data
+        )
+
+
+class SectionDetailView(CatalogView):
+    @extend_schema(request=s.SectionUpdateInputSerializer, responses=s.SectionOutputSerializer)
+    def patch(self, request: Request, pk: str) -> Response:
+        section = selectors.section_for_editing(user=request.user, section_id=pk)
+        data = s.SectionUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        section = services.update_section(
+            section=section, by=current_user(request), data=data.validated_data
+        )
+        return Response(s.SectionOutputSerializer(section).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: str) -> Response:
+        section = selectors.section_for_editing(user=request.user, section_id=pk)
+        services.delete_section(section=section, by=current_user(request), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _lesson_data(request: Request, lesson: Any) -> Any:
+    return s.LessonOutputSerializer(lesson, context={"user": request.user}).data
+
+
+class LessonListView(CatalogView):
+    read_permissions = (IsInstructor,)
+
+    @extend_schema(responses=s.LessonOutputSerializer(many=True))
+    def get(self, request: Request, pk: str) -> Response:
+        section = selectors.section_for_editing(user=request.user, section_id=pk)
+        lessons = selectors.lessons_of(section=section)
+        return Response(
+            s.LessonOutputSerializer(lessons, many=True, context={"user": request.user}).data
+        )
+
+    @extend_schema(request=s.LessonInputSerializer, responses={201: s.LessonOutputSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        section = selectors.section_for_editing(user=request.user, section_id=pk)
+        data = s.LessonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lesson = services.create_lesson(
+            section=section, by=current_user(request), data=data.validated_data
+        )
+        return Response(_lesson_data(request, lesson), status=status.HTTP_201_CREATED)
+
+
+class LessonReorderView(CatalogView):
+    @extend_schema(request=s.ReorderInputSerializer, responses=s.LessonOutputSerializer(many=True))
+    def post(self, request: Request, pk: str) -> Response:
+        section = selectors.section_for_editing(user=request.user, section_id=pk)
+        data = s.ReorderInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reorder_lessons(
+            section=section, by=current_user(request), ids=data.validated_data["ids"]
+        )
+        lessons = selectors.lessons_of(section=section)
+        return Response(
+            s.LessonOutputSerializer(lessons, many=True, context={"user": request.user}).data
+        )
+
+
+def _readable_lesson(request: Request, pk: str) -> Any:
+    """The lesson with its content, or 401/403 for callers who may only see its outline."""
+    found = selectors.lesson_for_viewing(user=request.user, lesson_id=pk)
+    if not found.can_view_content:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        raise PermissionDenied(
+            "Enroll in the course to open this lesson.", code=CatalogError.ENROLLMENT_REQUIRED
+        )
+    return found.lesson
+
+
+class LessonDetailView(CatalogView):
+    @extend_schema(responses=s.LessonOutputSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(_lesson_data(request, _readable_lesson(request, pk)))
+
+    @extend_schema(request=s.LessonUpdateInputSerializer, responses=s.LessonOutputSerializer)
+    def patch(self, request: Request, pk: str) -> Response:
+        lesson = selectors.lesson_for_editing(user=request.user, lesson_id=pk)
+        data = s.LessonUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        lesson = services.update_lesson(
+            lesson=lesson, by=current_user(request), data=data.validated_data
+        )
+        return Response(_lesson_data(request, lesson))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: str) -> Response:
+        lesson = selectors.lesson_for_editing(user=request.user, lesson_id=pk)
+        services.delete_lesson(lesson=lesson, by=current_user(request), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PlaybackView(CatalogView):
+    @extend_schema(responses=s.PlaybackOutputSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        lesson = _readable_lesson(request, pk)
+        credential = video_provider().playback(lesson=lesson, user=request.user)
+        return Response(s.PlaybackOutputSerializer(credential).data)
+
+
+# --- media library ------------------------------------------------------------------------------
+
+
+class MediaListView(CatalogView):
+    read_permissions = (IsInstructor,)
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, enum=MediaKind.values)],
+        responses=s.MediaOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        queryset = selectors.media_of(user=request.user)
+        kind = request.query_params.get("kind")
+        if kind:
+            if kind not in MediaKind.values:
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"kind": ["Unknown kind."]}, code="invalid_choice")
+            queryset = queryset.filter(kind=kind)
+
+        def shape(page: list[MediaAsset]) -> Any:
+            usage = selectors.media_usage(assets=page)
+            return s.MediaOutputSerializer(
+                page, many=True, context={"usage": usage, "user": request.user}
+            ).data
+
+        return _paginated(self, request, queryset, shape)
+
+    @extend_schema(request=s.MediaInputSerializer, responses={201: s.MediaOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.MediaInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        asset = services.upload_media(
+            owner=current_user(request), **data.validated_data, request=request
+        )
+        return Response(
+            s.MediaOutputSerializer(asset, context={"usage": {}, "user": request.user}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MediaDetailView(CatalogView):
+    read_permissions = (IsInstructor,)
+
+    @extend_schema(responses=s.MediaOutputSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        asset = selectors.media_for_owner(user=request.user, media_id=pk)
+        usage = selectors.media_usage(assets=[asset])
+        return Response(
+            s.MediaOutputSerializer(asset, context={"usage": usage, "user": request.user}).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: str) -> Response:
+        asset = selectors.media_for_owner(user=request.user, media_id=pk)
+        services.delete_media(asset=asset, by=current_user(request), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+_ATTACHMENT_KINDS = {MediaKind.SLIDES, MediaKind.ARCHIVE}
+
+
+@require_GET
+def media_stream(request: HttpRequest, token: str) -> HttpResponse:
+    """Serve a media file to whoever holds a valid, unexpired signed token; nothing else."""
+    media_id = media_id_from_token(token)
+    asset = MediaAsset.objects.filter(pk=media_id).first() if media_id else None
+    if asset is None:
+        return JsonResponse(
+            {
+                "type": "client_error",
+                "errors": [
+                    {
+                        "code": CatalogError.INVALID_SIGNATURE.value,
+                        "detail": "This link is invalid or has expired.",
+                        "attr": None,
+                    }
+                ],
+            },
+            status=403,
+        )
+    extension = asset.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        asset.file.open("rb"),
+        content_type=asset.content_type,
+        as_attachment=asset.kind in _ATTACHMENT_KINDS,
+        filename=f"{asset.pk}.{extension}",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

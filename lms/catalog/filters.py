@@ -1,0 +1,150 @@
+"""The public course list's filters and orderings (django-filter).
+
+Values outside a closed set (level, ordering, booleans, numbers, UUIDs) are refused with
+400 naming the parameter; values that name something (category, tag, language) simply
+match nothing when nothing has that name. Unknown parameter names are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+
+from .models import MAX_PRICE, Course, Level, Tag
+
+SEARCH_CONFIG = "english"
+
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "-published_at": ("-published_at", "-id"),
+    "-rating": ("-rating", "-review_count", "-id"),
+    "-enrollment_count": ("-enrollment_count", "-id"),
+    "price": ("price", "-id"),
+    "-price": ("-price", "-id"),
+}
+ORDERING_ALIASES = {
+    "newest": "-published_at",
+    "rating": "-rating",
+    "popular": "-enrollment_count",
+    "price_low": "price",
+    "price_high": "-price",
+}
+ORDERING_CHOICES = [*ORDERINGS, "relevance", *ORDERING_ALIASES]
+
+
+class LowercaseChoiceField(forms.ChoiceField):
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().lower()
+
+
+class LowercaseChoiceFilter(django_filters.ChoiceFilter):
+    field_class = LowercaseChoiceField
+
+
+class StrictBooleanField(forms.Field):
+    """true/false/1/0 (any case); anything else is an error, not a silent "no filter"."""
+
+    TRUE = frozenset({"true", "1", "yes"})
+    FALSE = frozenset({"false", "0", "no"})
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+def search_courses(queryset: QuerySet[Course], term: str, *, rank: bool) -> QuerySet[Course]:
+    """Full-text match on the stored vector (PostgreSQL) or icontains (SQLite fallback)."""
+    term = term.strip()
+    if not term:
+        return queryset
+    if connection.vendor == "postgresql":
+        query = SearchQuery(term, config=SEARCH_CONFIG, search_type="websearch")
+        queryset = queryset.filter(search_vector=query)
+        if rank:
+            queryset = queryset.annotate(rank=SearchRank(F("search_vector"), query))
+        return queryset
+    tagged = Tag.objects.filter(name__icontains=term).values("courses")
+    return queryset.filter(
+        Q(title__icontains=term)
+        | Q(subtitle__icontains=term)
+        | Q(description__icontains=term)
+        | Q(instructor__first_name__icontains=term)
+        | Q(instructor__last_name__icontains=term)
+        | Q(pk__in=tagged)
+    )
+
+
+class CourseFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(method="filter_category", max_length=120)
+    level = LowercaseChoiceFilter(choices=Level.choices)
+    price_min = django_filters.NumberFilter(
+        field_name="price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE
+    )
+    price_max = django_filters.NumberFilter(
+        field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE
+    )
+    is_free = StrictBooleanFilter(field_name="is_free")
+    rating_min = django_filters.NumberFilter(
+        field_name="rating", lookup_expr="gte", min_value=0, max_value=5
+    )
+    language = django_filters.CharFilter(field_name="language", lookup_expr="iexact", max_length=10)
+    instructor = django_filters.UUIDFilter(field_name="instructor_id")
+    tag = django_filters.CharFilter(method="filter_tag", max_length=60)
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    mine = StrictBooleanFilter(method="filter_noop")
+    ordering = LowercaseChoiceFilter(
+        choices=[(value, value) for value in ORDERING_CHOICES], method="filter_noop"
+    )
+
+    class Meta:
+        model = Course
+        fields: list[str] = []
+
+    def filter_category(self, queryset: QuerySet[Course], name: str, value: str) -> Any:
+        # A parent category also lists the courses of its children.
+        return queryset.filter(
+            Q(category__slug__iexact=value) | Q(category__parent__slug__iexact=value)
+        )
+
+    def filter_tag(self, queryset: QuerySet[Course], name: str, value: str) -> Any:
+        return queryset.filter(pk__in=Tag.objects.filter(slug__iexact=value).values("courses"))
+
+    def filter_search(self, queryset: QuerySet[Course], name: str, value: str) -> Any:
+        return search_courses(queryset, value, rank=self.ordering_key() == "relevance")
+
+    def filter_noop(self, queryset: QuerySet[Course], name: str, value: str) -> Any:
+        # `ordering` is applied by `ordered`, after every filter; `mine` picks the base queryset.
+        return queryset
+
+    def ordering_key(self) -> str:
+        """The canonical ordering: aliases resolved; relevance by default while searching."""
+        data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
+        wanted = data.get("ordering") or ""
+        searching = bool((data.get("search") or "").strip())
+        if wanted == "relevance" and not searching:
+            wanted = ""
+        if not wanted:
+            wanted = "relevance" if searching else "-published_at"
+        return ORDERING_ALIASES.get(wanted, wanted)
+
+    def ordered(self, queryset: QuerySet[Course]) -> QuerySet[Course]:
+        key = self.ordering_key()
+        if key == "relevance":
+            if connection.vendor == "postgresql":
+                return queryset.order_by("-rank", "-enrollment_count", "-id")
+            return queryset.order_by("-enrollment_count", "-rating", "-id")
+        return queryset.order_by(*ORDERINGS[key])

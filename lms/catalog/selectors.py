@@ -1,0 +1,452 @@
+"""Reads of the catalog, each scoped to what the caller may see.
+
+The public read paths (list, detail, curriculum, related) return plain rows from
+`.values()` in a fixed number of queries; `api/presenters.py` shapes them into JSON.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
+from django_filters.utils import translate_validation
+
+from lms.accounts.models import User
+from lms.core.errors import NotAuthenticated, NotFound
+from lms.core.permissions import ADMIN, has_role
+
+from . import access
+from .filters import CourseFilter
+from .models import Category, Course, CourseStatus, Lesson, MediaAsset, Section, Tag
+from .permissions import can_edit_course, can_see_course, has_full_access
+
+Row = dict[str, Any]
+
+COURSE_ROW_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "subtitle",
+    "level",
+    "language",
+    "price",
+    "currency",
+    "is_free",
+    "thumbnail",
+    "rating",
+    "review_count",
+    "enrollment_count",
+    "lesson_count",
+    "duration_seconds",
+    "status",
+    "published_at",
+    "updated_at",
+    "category_id",
+    "category__name",
+    "category__slug",
+    "instructor_id",
+    "instructor__first_name",
+    "instructor__last_name",
+    "instructor__email",
+    "instructor__avatar",
+    "instructor__instructor_profile__headline",
+)
+COURSE_DETAIL_FIELDS = (
+    *COURSE_ROW_FIELDS,
+    "description",
+    "outcomes",
+    "requirements",
+    "rejection_reason",
+    "preview_video_id",
+    "created_at",
+)
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def course_ref_filter(ref: Any) -> Q:
+    """`{course}` in a URL is an id or a slug."""
+    course_id = _as_uuid(ref)
+    return Q(pk=course_id) if course_id is not None else Q(slug=str(ref))
+
+
+# --- querysets by audience ---------------------------------------------------------------------
+
+
+def published_courses() -> QuerySet[Course]:
+    return Course.objects.filter(status=CourseStatus.PUBLISHED)
+
+
+def courses_editable_by(user: Any) -> QuerySet[Course]:
+    """Courses the user authors (owner or co-instructor); admins edit every course."""
+    if not getattr(user, "is_authenticated", False):
+        return Course.objects.none()
+    if has_role(user, ADMIN):
+        return Course.objects.all()
+    co_taught = Course.co_instructors.through.objects.filter(user_id=user.pk).values("course_id")
+    return Course.objects.filter(Q(instructor_id=user.pk) | Q(pk__in=co_taught))
+
+
+def course_for_editing(*, user: Any, ref: Any, lock: bool = False) -> Course:
+    """A course the user may edit, or 404 (never reveal someone else's course)."""
+    queryset = courses_editable_by(user).filter(course_ref_filter(ref))
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    course = queryset.select_related("instructor", "category").first()
+    if course is None:
+        raise NotFound()
+    return course
+
+
+def course_for_moderation(*, ref: Any) -> Course:
+    """Any course, for platform staff (the view has checked the role)."""
+    course = Course.objects.filter(course_ref_filter(ref)).select_related("instructor").first()
+    if course is None:
+        raise NotFound()
+    return course
+
+
+def section_for_editing(*, user: Any, section_id: Any) -> Section:
+    section = (
+        Section.objects.filter(pk=section_id, course__in=courses_editable_by(user))
+        .select_related("course")
+        .first()
+    )
+    if section is None:
+        raise NotFound()
+    return section
+
+
+def lesson_for_editing(*, user: Any, lesson_id: Any) -> Lesson:
+    lesson = (
+        Lesson.objects.filter(pk=lesson_id, course__in=courses_editable_by(user))
+        .select_related("course", "section", "media")
+        .first()
+    )
+    if lesson is None:
+        raise NotFound()
+    return lesson
+
+
+def sections_of(*, course: Course) -> QuerySet[Section]:
+    return Section.objects.filter(course=course).order_by("order", "created_at")
+
+
+def lessons_of(*, section: Section) -> QuerySet[Lesson]:
+    return (
+        Lesson.objects.filter(section=section)
+        .select_related("media")
+        .order_by("order", "created_at")
+    )
+
+
+# --- the public list ---------------------------------------------------------------------------
+
+
+def course_list(*, user: Any, params: Mapping[str, Any]) -> QuerySet[Any]:
+    """The filtered, ordered course list as a `.values()` queryset (paginate it, then `with_tags`).
+
+    Published courses; with `?mine=true` the caller's own courses in every state.
+    """
+    filterset = CourseFilter(params, queryset=Course.objects.none())
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    if filterset.form.cleaned_data.get("mine"):
+        if not getattr(user, "is_authenticated", False):
+            raise NotAuthenticated()
+        filterset.queryset = courses_editable_by(user)
+    else:
+        filterset.queryset = published_courses()
+    return filterset.ordered(filterset.qs).values(*COURSE_ROW_FIELDS)
+
+
+def with_tags(rows: Iterable[Row]) -> list[Row]:
+    """Attach `tags` to each row: one query for the whole page."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    by_course: dict[Any, list[Row]] = defaultdict(list)
+    links = (
+        Course.tags.through.objects.filter(course_id__in=[row["id"] for row in rows])
+        .order_by("tag__name")
+        .values("course_id", "tag_id", "tag__name", "tag__slug")
+    )
+    for link in links:
+        by_course[link["course_id"]].append(
+            {"id": link["tag_id"], "name": link["tag__name"], "slug": link["tag__slug"]}
+        )
+    for row in rows:
+        row["tags"] = by_course.get(row["id"], [])
+    return rows
+
+
+# --- detail and curriculum ---------------------------------------------------------------------
+
+
+@dataclass
+class CourseView:
+    """A course as one caller sees it: its row, people and links, and the caller's access."""
+
+    row: Row
+    tags: list[Row] = field(default_factory=list)
+    co_instructors: list[Row] = field(default_factory=list)
+    prerequisites: list[Row] = field(default_factory=list)
+    enrolled: bool = False
+    full_access: bool = False
+    can_edit: bool = False
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.row["id"]  # type: ignore[no-any-return]
+
+
+def _course_links(course_id: Any) -> QuerySet[Any]:
+    """Tags, co-instructors and prerequisites of one course in ONE query (a UNION)."""
+    text = CharField()
+    tags = Tag.objects.filter(courses=course_id).values_list(
+        Value("tag", output_field=text),
+        "id",
+        "name",
+        "slug",
+        Value("", output_field=text),
+        Value("", output_field=text),
+    )
+    people = User.objects.filter(courses_co_taught=course_id).values_list(
+        Value("co_instructor", output_field=text),
+        "id",
+        Concat("first_name", Value(" "), "last_name", output_field=text),
+        "email",
+        "avatar",
+        Coalesce("instructor_profile__headline", Value(""), output_field=text),
+    )
+    prerequisites = Course.objects.filter(required_by=course_id).values_list(
+        Value("prerequisite", output_field=text),
+        "id",
+        "title",
+        "slug",
+        "status",
+        Value("", output_field=text),
+    )
+    return tags.order_by().union(people.order_by(), prerequisites.order_by(), all=True)
+
+
+def course_view(*, user: Any, ref: Any) -> CourseView:
+    """A course the user may see, its links and the user's access: 2 queries, +1 when signed in."""
+    row = Course.objects.filter(course_ref_filter(ref)).values(*COURSE_DETAIL_FIELDS).first()
+    if row is None:
+        raise NotFound()
+    view = CourseView(row=row)
+    for kind, link_id, a, b, c, d in _course_links(row["id"]):
+        if kind == "tag":
+            view.tags.append({"id": link_id, "name": a, "slug": b})
+        elif kind == "co_instructor":
+            view.co_instructors.append(
+                {"id": link_id, "name": a.strip() or b.split("@")[0], "avatar": c, "headline": d}
+            )
+        else:
+            view.prerequisites.append({"id": link_id, "title": a, "slug": b, "status": c})
+    view.tags.sort(key=lambda tag: tag["name"])
+    co_ids = [person["id"] for person in view.co_instructors]
+    if not can_see_course(
+        user, status=row["status"], instructor_id=row["instructor_id"], co_instructor_ids=co_ids
+    ):
+        raise NotFound()
+    view.enrolled = access.is_enrolled(user, row["id"])
+    view.full_access = has_full_access(
+        user, instructor_id=row["instructor_id"], co_instructor_ids=co_ids, enrolled=view.enrolled
+    )
+    view.can_edit = can_edit_course(
+        user, instructor_id=row["instructor_id"], co_instructor_ids=co_ids
+    )
+    return view
+
+
+def curriculum_rows(*, course_id: Any) -> list[Row]:
+    """Sections with their lessons in ONE query (a left join, so empty sections stay)."""
+    rows = (
+        Section.objects.filter(course_id=course_id)
+        .order_by("order", "created_at", "lessons__order", "lessons__created_at")
+        .values(
+            "id",
+            "title",
+            "order",
+            "lessons__id",
+            "lessons__title",
+            "lessons__type",
+            "lessons__duration_seconds",
+            "lessons__is_preview",
+            "lessons__order",
+        )
+    )
+    sections: dict[Any, Row] = {}
+    for row in rows:
+        section = sections.get(row["id"])
+        if section is None:
+            section = sections[row["id"]] = {
+                "id": row["id"],
+                "title": row["title"],
+                "order": row["order"],
+                "lessons": [],
+            }
+        if row["lessons__id"] is not None:
+            section["lessons"].append(
+                {
+                    "id": row["lessons__id"],
+                    "title": row["lessons__title"],
+                    "type": row["lessons__type"],
+                    "duration_seconds": row["lessons__duration_seconds"],
+                    "is_preview": row["lessons__is_preview"],
+                    "order": row["lessons__order"],
+                }
+            )
+    return list(sections.values())
+
+
+def related_courses(*, course_view: CourseView) -> QuerySet[Any]:
+    """Published courses of the same category or with shared tags, then by popularity."""
+    row = course_view.row
+    tag_ids = [tag["id"] for tag in course_view.tags]
+    shared = (
+        Course.tags.through.objects.filter(course_id=OuterRef("pk"), tag_id__in=tag_ids)
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("tag_id"))
+        .values("n")
+    )
+    match = Q(pk__in=Course.tags.through.objects.filter(tag_id__in=tag_ids).values("course_id"))
+    if row["category_id"] is not None:
+        match |= Q(category_id=row["category_id"])
+    return (
+        published_courses()
+        .exclude(pk=row["id"])
+        .filter(match)
+        .annotate(
+            same_category=Case(
+                When(category_id=row["category_id"], then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            shared_tags=Coalesce(Subquery(shared, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("-same_category", "-shared_tags", "-enrollment_count", "-rating", "-id")
+        .values(*COURSE_ROW_FIELDS)
+    )
+
+
+# --- lessons as learners see them ----------------------------------------------------------------
+
+
+@dataclass
+class LessonAccess:
+    lesson: Lesson
+    can_view_content: bool
+    can_edit: bool
+
+
+def lesson_for_viewing(*, user: Any, lesson_id: Any) -> LessonAccess:
+    """A lesson of a course the user can see, with whether its content is theirs to read."""
+    lesson = (
+        Lesson.objects.filter(pk=lesson_id).select_related("course", "section", "media").first()
+    )
+    if lesson is None:
+        raise NotFound()
+    course = lesson.course
+    co_ids = list(course.co_instructors.values_list("id", flat=True))
+    if not can_see_course(
+        user, status=course.status, instructor_id=course.instructor_id, co_instructor_ids=co_ids
+    ):
+        raise NotFound()
+    can_edit = can_edit_course(user, instructor_id=course.instructor_id, co_instructor_ids=co_ids)
+    if lesson.is_preview or can_edit:
+        return LessonAccess(lesson=lesson, can_view_content=True, can_edit=can_edit)
+    enrolled = access.is_enrolled(user, course.pk)
+    full = has_full_access(
+        user, instructor_id=course.instructor_id, co_instructor_ids=co_ids, enrolled=enrolled
+    )
+    return LessonAccess(lesson=lesson, can_view_content=full, can_edit=can_edit)
+
+
+# --- media library and categories ----------------------------------------------------------------
+
+
+def media_of(*, user: Any) -> QuerySet[MediaAsset]:
+    """An instructor's own media library (admins see every asset)."""
+    queryset = MediaAsset.objects.select_related("owner").order_by("-created_at", "-id")
+    return queryset if has_role(user, ADMIN) else queryset.filter(owner_id=user.pk)
+
+
+def media_for_owner(*, user: Any, media_id: Any) -> MediaAsset:
+    asset = media_of(user=user).filter(pk=media_id).first()
+    if asset is None:
+        raise NotFound()
+    return asset
+
+
+def media_usage(*, assets: Iterable[MediaAsset]) -> dict[Any, list[Row]]:
+    """The lessons that use each asset, in one query."""
+    ids = [asset.pk for asset in assets]
+    usage: dict[Any, list[Row]] = defaultdict(list)
+    rows = (
+        Lesson.objects.filter(media_id__in=ids)
+        .order_by("course__title", "order")
+        .values("media_id", "id", "title", "course_id", "course__title")
+    )
+    for row in rows:
+        usage[row["media_id"]].append(
+            {
+                "lesson_id": row["id"],
+                "lesson_title": row["title"],
+                "course_id": row["course_id"],
+                "course_title": row["course__title"],
+            }
+        )
+    return usage
+
+
+def categories_with_counts() -> QuerySet[Category]:
+    published = (
+        Course.objects.filter(category_id=OuterRef("pk"), status=CourseStatus.PUBLISHED)
+        .order_by()
+        .values("category_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Category.objects.annotate(
+        course_count=Coalesce(Subquery(published, output_field=IntegerField()), Value(0))
+    ).order_by("order", "name")
+
+
+def category_by_ref(*, ref: Any) -> Category:
+    category_id = _as_uuid(ref)
+    lookup = Q(pk=category_id) if category_id is not None else Q(slug=str(ref))
+    category = categories_with_counts().filter(lookup).first()
+    if category is None:
+        raise NotFound()
+    return category
+
+
+def tags_in_use() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name")

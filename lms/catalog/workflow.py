@@ -1,0 +1,118 @@
+"""The course review workflow: one table of allowed transitions, one function applying them.
+
+    draft ──submit──▶ pending ──approve──▶ approved ──publish──▶ published
+    rejected ◀─reject─┘  ▲                  unpublished ◀─unpublish─┘
+       └────submit───────┘                       └──────publish──────▶ published
+
+Submitting needs a complete course (checked in services.submit_course_for_review);
+everything else is a pure state change with its side effects listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from lms.accounts.models import InstructorProfile
+from lms.audit.services import record
+from lms.core.errors import Conflict
+from lms.notifications.models import Category as NotificationCategory
+from lms.notifications.services import notify
+
+from .errors import CatalogError
+from .models import Course, CourseStatus
+
+S = CourseStatus
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[str]
+    target: str
+    staff_only: bool
+    notice: str  # the instructor's notification title; {title} is the course's
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition("submit", frozenset({S.DRAFT, S.REJECTED}), S.PENDING, False,
+                   "“{title}” was submitted for review"),
+        Transition("approve", frozenset({S.PENDING}), S.APPROVED, True,
+                   "“{title}” was approved"),
+        Transition("reject", frozenset({S.PENDING}), S.REJECTED, True,
+                   "“{title}” needs changes before it can be published"),
+        Transition("publish", frozenset({S.APPROVED, S.UNPUBLISHED}), S.PUBLISHED, True,
+                   "“{title}” is now published"),
+        Transition("unpublish", frozenset({S.PUBLISHED}), S.UNPUBLISHED, True,
+                   "“{title}” was unpublished"),
+    )
+}  # fmt: skip
+
+
+def allowed_transitions(status: str) -> list[str]:
+    return [t.name for t in TRANSITIONS.values() if status in t.sources]
+
+
+def _adjust_course_count(*, instructor_id: Any, delta: int) -> None:
+    InstructorProfile.objects.filter(user_id=instructor_id).update(
+        course_count=Greatest(F("course_count") + delta, 0)
+    )
+
+
+@transaction.atomic
+def apply_transition(
+    *, course: Course, name: str, by: Any, request: Any = None, reason: str = ""
+) -> Course:
+    """Move the course along `name`, or raise Conflict; writes the audit line and notifies."""
+    transition = TRANSITIONS[name]
+    # Lock the row: two reviewers clicking at once must not both publish.
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if locked.status not in transition.sources:
+        raise Conflict(
+            f"A {locked.status} course cannot be {name}ed"
+            f" (allowed: {', '.join(allowed_transitions(locked.status)) or 'none'}).",
+            code=CatalogError.INVALID_TRANSITION,
+        )
+    previous = locked.status
+    now = timezone.now()
+    locked.status = transition.target
+    fields = ["status", "updated_at"]
+    if name == "submit":
+        locked.submitted_at = now
+        fields.append("submitted_at")
+    if name == "reject":
+        locked.rejection_reason = reason
+        fields.append("rejection_reason")
+    elif name in ("approve", "submit"):
+        locked.rejection_reason = ""
+        fields.append("rejection_reason")
+    if name == "publish":
+        if locked.published_at is None:
+            locked.published_at = now  # kept on republish: "newest" means first published
+            fields.append("published_at")
+        _adjust_course_count(instructor_id=locked.instructor_id, delta=1)
+    if name == "unpublish":
+        _adjust_course_count(instructor_id=locked.instructor_id, delta=-1)
+    locked.save(update_fields=fields)
+    record(
+        action=f"course.{name}",
+        actor=by,
+        target=locked,
+        request=request,
+        data={"from": previous, "to": locked.status, **({"reason": reason} if reason else {})},
+    )
+    notify(
+        user=locked.instructor,
+        category=NotificationCategory.COURSES,
+        title=transition.notice.format(title=locked.title),
+        body=reason,
+        data={"course_id": str(locked.pk), "status": locked.status},
+    )
+    return locked
