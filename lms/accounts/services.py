@@ -75,12 +75,16 @@ def _find_one_time_code(
 ) -> OneTimeCode:
     """The unused, unexpired code the caller proved to hold; a wrong code counts an attempt.
 
+    Codes of deactivated accounts never match: a reset link must not outlive deactivation.
+
     Not atomic on purpose: a failed attempt must stay counted although the request fails.
     """
     if token:
         row = (
             OneTimeCode.objects.select_related("user")
-            .filter(token_hash=_keyed_hash(token), purpose=purpose, used_at=None)
+            .filter(
+                token_hash=_keyed_hash(token), purpose=purpose, used_at=None, user__is_active=True
+            )
             .first()
         )
         if row is None:
@@ -88,7 +92,12 @@ def _find_one_time_code(
     else:
         row = (
             OneTimeCode.objects.select_related("user")
-            .filter(user__email=UserManager.normalize_email(email), purpose=purpose, used_at=None)
+            .filter(
+                user__email=UserManager.normalize_email(email),
+                user__is_active=True,
+                purpose=purpose,
+                used_at=None,
+            )
             .order_by("-created_at")
             .first()
         )

@@ -334,3 +334,24 @@ def test_reset_verifies_email_too(anon_client, django_capture_on_commit_callback
     # then
     user.refresh_from_db()
     assert user.email_verified
+
+
+def test_reset_link_dies_with_deactivation(anon_client, admin_client_api, student, reset_email):
+    # given
+    admin_client_api.patch(f"/api/v1/users/{student.pk}/", {"is_active": False})
+
+    # when
+    by_token = anon_client.post(
+        CONFIRM, {"token": link_token(reset_email), "new_password": NEW_PASSWORD}
+    )
+    by_code = anon_client.post(
+        CONFIRM,
+        {"email": student.email, "code": six_digit_code(reset_email), "new_password": NEW_PASSWORD},
+    )
+
+    # then
+    assert by_token.status_code == by_code.status_code == 400
+    assert error_codes(by_token) == ["invalid_token"]
+    assert error_codes(by_code) == ["invalid_code"]
+    student.refresh_from_db()
+    assert student.check_password(PASSWORD)
