@@ -1,0 +1,197 @@
+"""Races and database guards that only PostgreSQL can show (row locks, deferred triggers)."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from lms.accounts.tests.factories import InstructorFactory
+from lms.core.errors import Invalid
+from lms.payouts import services
+from lms.payouts.models import (
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    PendingEarning,
+    TransactionKind,
+    Wallet,
+    Withdrawal,
+)
+from lms.payouts.testing import assert_payouts_consistent
+from lms.payouts.tests.factories import VALID_DETAILS, SaleReferenceFactory, earn
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+
+def run_at_once(count, work):
+    """Run `work(index)` in `count` threads released together; each closes its connection."""
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def thread_body(index):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = ("ok", work(index))
+        except Exception as error:
+            outcomes[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=thread_body, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_withdrawals_over_one_balance_only_one_succeeds():
+    # given: 85.00 available
+    instructor = InstructorFactory()
+    earn(instructor, "100.00")
+
+    # when: two withdrawals of 60.00 at the same instant
+    outcomes = run_at_once(
+        2,
+        lambda _: services.request_withdrawal(
+            instructor=instructor,
+            amount=Decimal("60.00"),
+            currency="USD",
+            method="paypal",
+            details=VALID_DETAILS["paypal"],
+        ),
+    )
+
+    # then
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["error", "ok"], outcomes
+    [error] = [value for kind, value in outcomes if kind == "error"]
+    assert isinstance(error, Invalid)
+    assert error.code == "insufficient_funds"
+    wallet = Wallet.objects.get(instructor=instructor)
+    assert (wallet.available, wallet.held) == (Decimal("25.00"), Decimal("60.00"))
+    assert Withdrawal.objects.count() == 1
+    assert_payouts_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_sale_credited_twice_at_once_posts_once():
+    first, second = InstructorFactory(), InstructorFactory()
+    reference = SaleReferenceFactory()
+
+    outcomes = run_at_once(
+        4,
+        lambda _: services.credit_sale_earnings(
+            reference=reference,
+            currency="USD",
+            amount_paid=Decimal("50.00"),
+            splits=[(first, 50), (second, 50)],
+        ),
+    )
+
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    assert len({value.pk for _, value in outcomes}) == 1
+    assert LedgerTransaction.objects.count() == 1
+    assert sum(w.pending for w in Wallet.objects.all()) == Decimal("42.50")
+    assert_payouts_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_release_runs_move_each_lot_once():
+    instructors = [InstructorFactory() for _ in range(3)]
+    for instructor in instructors:
+        for _ in range(3):
+            earn(instructor, "10.00", matured=False)
+    PendingEarning.objects.update(release_at=timezone.now() - timedelta(seconds=1))
+
+    outcomes = run_at_once(3, lambda _: services.release_matured_earnings())
+
+    assert sum(value for _, value in outcomes) == 9, outcomes
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.EARNINGS_RELEASE).count() == 9
+    assert all(w.available == Decimal("25.50") for w in Wallet.objects.all())
+    assert_payouts_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_deferred_trigger_refuses_an_unbalanced_transaction_at_commit():
+    # given: a transaction written past the services, with legs that do not sum to zero
+    def write_unbalanced():
+        with transaction.atomic():
+            posted = LedgerTransaction.objects.create(
+                kind=TransactionKind.SALE,
+                idempotency_key="forged",
+                reference_type="test",
+                reference_id="1",
+                currency="USD",
+                amount=Decimal("10.00"),
+            )
+            LedgerEntry.objects.bulk_create(
+                [
+                    LedgerEntry(
+                        transaction=posted,
+                        account=Account.PLATFORM_CLEARING,
+                        currency="USD",
+                        amount=Decimal("-10.00"),
+                    ),
+                    LedgerEntry(
+                        transaction=posted,
+                        account=Account.PLATFORM_REVENUE,
+                        currency="USD",
+                        amount=Decimal("9.99"),
+                    ),
+                ]
+            )
+            # the statements themselves pass: the check is deferred to the commit
+
+    # when / then
+    with pytest.raises(IntegrityError, match="unbalanced"):
+        write_unbalanced()
+    assert not LedgerTransaction.objects.filter(idempotency_key="forged").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_deferred_trigger_accepts_legs_that_balance_by_commit():
+    with transaction.atomic():
+        posted = LedgerTransaction.objects.create(
+            kind=TransactionKind.SALE,
+            idempotency_key="fine",
+            reference_type="test",
+            reference_id="1",
+            currency="USD",
+            amount=Decimal("10.00"),
+        )
+        LedgerEntry.objects.create(
+            transaction=posted,
+            account=Account.PLATFORM_CLEARING,
+            currency="USD",
+            amount=Decimal("-10.00"),
+        )
+        # unbalanced between statements is fine: the check is deferred to commit
+        LedgerEntry.objects.create(
+            transaction=posted,
+            account=Account.PLATFORM_REVENUE,
+            currency="USD",
+            amount=Decimal("10.00"),
+        )
+    assert LedgerEntry.objects.filter(transaction=posted).count() == 2
+    assert_payouts_consistent()
+
+
+@pytest.mark.django_db
+def test_ledger_rows_cannot_be_updated_or_deleted_in_sql(instructor):
+    sale = earn(instructor, "10.00", matured=False)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        LedgerEntry.objects.filter(transaction=sale).update(amount=Decimal("1.00"))
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        LedgerEntry.objects.filter(transaction=sale)._raw_delete(using="default")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        LedgerTransaction.objects.filter(pk=sale.pk).update(memo="changed")
+    assert sale.entries.count() == 3
+    assert_payouts_consistent()
