@@ -143,7 +143,7 @@ def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
     """The user's enrollments with their course, last lesson and live progress."""
     return with_live_progress(
         Enrollment.objects.filter(student_id=user.pk)
-        .select_related("course", "course__instructor", "last_lesson")
+        .select_related("course", "course__instructor", "last_lesson", "certificate")
         .order_by("-enrolled_at", "-id")
     )
 
@@ -230,9 +230,15 @@ def certificate_for_user(*, user: Any, certificate_id: Any) -> Certificate:
 
 
 def certificate_by_code(*, code: str | None) -> Certificate | None:
+    """A certificate by its canonical code (with its enrollment, for the validity check)."""
     if code is None:
         return None
-    return Certificate.objects.filter(code=code).first()
+    return Certificate.objects.filter(code=code).select_related("enrollment").first()
+
+
+def certificate_is_valid(*, certificate: Certificate) -> bool:
+    """A certificate stops being valid when its enrollment is revoked (a refund, a decision)."""
+    return bool(certificate.enrollment.status != "revoked")
 
 
 # --- activity, streaks and the dashboard ---------------------------------------------------------
@@ -372,6 +378,7 @@ def resume_positions(*, enrollments: Collection[Enrollment]) -> dict[tuple[Any, 
 
 # --- recommendations ---------------------------------------------------------------------------
 
+RECOMMENDATION_LIMIT = 50
 RECOMMENDATION_FIELDS = (
     "id",
     "slug",

@@ -1,0 +1,222 @@
+"""Thin views: authenticate, authorise through a selector, call a service, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.accounts.current import current_user
+from lms.core.pagination import PageNumberPagination
+from lms.learning import certificates, selectors, services
+from lms.learning.api import serializers as s
+from lms.learning.throttles import CertificateVerifyThrottle
+
+
+def _paginated(request: Request, view: APIView, items: Any) -> tuple[PageNumberPagination, Any]:
+    paginator = PageNumberPagination()
+    page: list[Any] | None = paginator.paginate_queryset(items, request, view=view)
+    return paginator, page if page is not None else []
+
+
+def _enrollment_body(request: Request, enrollment_id: Any) -> dict[str, Any]:
+    fresh = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
+    return dict(s.EnrollmentSerializer(fresh, context={"request": request}).data)
+
+
+class EnrollView(APIView):
+    @extend_schema(request=None, responses={201: s.EnrollmentSerializer})
+    def post(self, request: Request, course: str) -> Response:
+        found = selectors.published_course(ref=course)
+        enrollment = services.enroll_in_free_course(student=current_user(request), course=found)
+        return Response(_enrollment_body(request, enrollment.pk), status=status.HTTP_201_CREATED)
+
+
+class EnrollmentListView(APIView):
+    @extend_schema(responses=s.EnrollmentSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        paginator, page = _paginated(request, self, selectors.enrollments_of(user=request.user))
+        data = s.EnrollmentSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+class EnrollmentDetailView(APIView):
+    @extend_schema(responses=s.EnrollmentDetailSerializer)
+    def get(self, request: Request, enrollment_id: Any) -> Response:
+        enrollment = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
+        return Response(s.EnrollmentDetailSerializer(enrollment, context={"request": request}).data)
+
+
+class MarkLessonCompleteView(APIView):
+    @extend_schema(request=s.MarkLessonCompleteInputSerializer, responses=s.EnrollmentSerializer)
+    def post(self, request: Request, enrollment_id: Any) -> Response:
+        data = s.MarkLessonCompleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrollment = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
+        lesson = selectors.lesson_by_id(lesson_id=data.validated_data["lesson_id"])
+        services.complete_lesson(enrollment=enrollment, lesson=lesson)
+        return Response(_enrollment_body(request, enrollment.pk))
+
+
+class LessonPositionView(APIView):
+    @extend_schema(request=s.LessonPositionInputSerializer, responses=s.LessonPositionSerializer)
+    def put(self, request: Request, enrollment_id: Any, lesson_id: Any) -> Response:
+        data = s.LessonPositionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrollment = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
+        lesson = selectors.lesson_by_id(lesson_id=lesson_id)
+        progress = services.update_lesson_position(
+            enrollment=enrollment,
+            lesson=lesson,
+            position_seconds=data.validated_data["position_seconds"],
+            completed=data.validated_data["completed"],
+        )
+        body = {
+            "lesson_id": lesson.pk,
+            "position_seconds": progress.position_seconds,
+            "completed": progress.completed_at is not None,
+            "completed_at": progress.completed_at,
+            "progress_percent": selectors.progress_of(enrollment=enrollment),
+        }
+        return Response(s.LessonPositionSerializer(body).data)
+
+
+class CertificateListView(APIView):
+    @extend_schema(responses=s.CertificateSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        paginator, page = _paginated(request, self, selectors.certificates_of(user=request.user))
+        data = s.CertificateSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+class CertificateDetailView(APIView):
+    @extend_schema(responses=s.CertificateSerializer)
+    def get(self, request: Request, certificate_id: Any) -> Response:
+        certificate = selectors.certificate_for_user(
+            user=request.user, certificate_id=certificate_id
+        )
+        return Response(s.CertificateSerializer(certificate, context={"request": request}).data)
+
+
+class CertificatePdfView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request: Request, certificate_id: Any) -> HttpResponse:
+        certificate = selectors.certificate_for_user(
+            user=request.user, certificate_id=certificate_id
+        )
+        response = HttpResponse(
+            services.certificate_pdf_bytes(certificate=certificate),
+            content_type="application/pdf",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="certificate-{certificate.code}.pdf"'
+        )
+        return response
+
+
+class CertificateVerifyView(APIView):
+    """Public: whether a code belongs to a valid certificate, and nothing else about anyone."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [CertificateVerifyThrottle]
+
+    @extend_schema(responses=s.CertificateVerificationSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        certificate = selectors.certificate_by_code(code=certificates.normalize_code(code))
+        if certificate is None or not selectors.certificate_is_valid(certificate=certificate):
+            body: dict[str, Any] = {
+                "valid": False,
+                "student_name": None,
+                "course_title": None,
+                "issued_at": None,
+            }
+        else:
+            body = {
+                "valid": True,
+                "student_name": certificate.student_name,
+                "course_title": certificate.course_title,
+                "issued_at": certificate.issued_at,
+            }
+        return Response(s.CertificateVerificationSerializer(body).data)
+
+
+class DashboardStatsView(APIView):
+    @extend_schema(responses=s.DashboardStatsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(selectors.dashboard_stats(user=request.user))
+
+
+class ContinueLearningView(APIView):
+    @extend_schema(responses=s.ContinueLearningSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        paginator, page = _paginated(request, self, selectors.continue_learning(user=request.user))
+        lessons = selectors.next_lessons(enrollments=page)
+        positions = selectors.resume_positions(enrollments=page)
+        items = []
+        for enrollment in page:
+            lesson = lessons.get(getattr(enrollment, "next_lesson_id", None))
+            next_lesson = None
+            if lesson is not None:
+                next_lesson = {
+                    "id": lesson["id"],
+                    "title": lesson["title"],
+                    "type": lesson["type"],
+                    "duration_seconds": lesson["duration_seconds"],
+                    "section_title": lesson["section__title"],
+                    "position_seconds": positions.get((enrollment.pk, lesson["id"]), 0),
+                }
+            items.append(
+                {
+                    "enrollment_id": enrollment.pk,
+                    "course": enrollment.course,
+                    "progress_percent": selectors.live_percent(enrollment),
+                    "last_accessed_at": enrollment.last_accessed_at,
+                    "next_lesson": next_lesson,
+                }
+            )
+        data = s.ContinueLearningSerializer(items, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+class RecommendationsView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("page_size", int, description="at most 50 in all")],
+        responses=s.RecommendedCourseSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.recommendations(user=request.user, limit=selectors.RECOMMENDATION_LIMIT)
+        for row in rows:
+            row["thumbnail"] = s.image_url(row["thumbnail"])
+            first = row.pop("instructor__first_name")
+            last = row.pop("instructor__last_name")
+            row["instructor"] = {"id": row.pop("instructor_id"), "name": f"{first} {last}".strip()}
+            row.setdefault("score", 0)
+        paginator, page = _paginated(request, self, rows)
+        return paginator.get_paginated_response(s.RecommendedCourseSerializer(page, many=True).data)
+
+
+class CourseStudentsView(APIView):
+    """An instructor's view of who studies their course and how far they got."""
+
+    @extend_schema(
+        parameters=[s.CourseStudentsFilterSerializer],
+        responses=s.CourseStudentSerializer(many=True),
+    )
+    def get(self, request: Request, course: str) -> Response:
+        filters = s.CourseStudentsFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        found = selectors.course_for_progress_view(user=request.user, ref=course)
+        students = selectors.course_students(
+            course=found, status=filters.validated_data.get("status")
+        )
+        paginator, page = _paginated(request, self, students)
+        data = s.CourseStudentSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
