@@ -50,7 +50,7 @@ from lms.core.uploads import (
     validate_upload,
 )
 
-from . import workflow
+from . import hooks, workflow
 from .errors import CatalogError
 from .filters import SEARCH_CONFIG
 from .models import (
@@ -508,6 +508,7 @@ def create_lesson(*, section: Section, by: User, data: dict[str, Any]) -> Lesson
     _check_lesson_media(lesson=lesson, by=by)
     lesson.full_clean(exclude=["course", "section", "media"])
     lesson.save()
+    hooks.lesson_saved(lesson)  # a quiz or assignment lesson gets its quiz/assignment now
     _refresh_course_totals(section.course_id)
     return lesson
 
@@ -516,12 +517,15 @@ def create_lesson(*, section: Section, by: User, data: dict[str, Any]) -> Lesson
 def update_lesson(*, lesson: Lesson, by: User, data: dict[str, Any]) -> Lesson:
     """Edit a lesson; the course's lesson count and duration follow."""
     _lock_course(lesson.course_id)
+    previous_type = lesson.type
     for name in _LESSON_FIELDS:
         if name in data:
             setattr(lesson, name, data[name])
     _check_lesson_media(lesson=lesson, by=by)
     lesson.full_clean(exclude=["course", "section", "media"])
     lesson.save()
+    if lesson.type != previous_type:
+        hooks.lesson_saved(lesson)
     _refresh_course_totals(lesson.course_id)
     return lesson
 

@@ -7,6 +7,7 @@ the same shapes for the OpenAPI schema and serialise the cold paths (authoring a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ from lms.accounts.models import Role, User
 from lms.core.money import CURRENCY_CHOICES
 from lms.core.uploads import IMAGE_TYPES, MB, ValidatedFileField
 
+from .. import hooks
 from ..models import MAX_PRICE, Category, Course, Lesson, LessonType, Level, MediaAsset, Section
 from ..selectors import CourseView, Row
 from ..video import PlaybackCredential, sign_media
@@ -253,7 +255,19 @@ class LessonOutputSerializer(serializers.Serializer[Lesson]):
     is_preview = serializers.BooleanField()
     order = serializers.IntegerField()
     locked = serializers.SerializerMethodField()
+    quiz_id = serializers.SerializerMethodField(help_text="Type quiz: its quiz.")
+    assignment_id = serializers.SerializerMethodField(help_text="Type assignment: its assignment.")
     updated_at = serializers.DateTimeField()
+
+    def _link(self, lesson: Lesson, name: str) -> Any:
+        # Filled by the app that owns quizzes and assignments (catalog.hooks); no query.
+        return hooks.lesson_links([(lesson.pk, lesson.type)])[lesson.pk].get(name)
+
+    def get_quiz_id(self, lesson: Lesson) -> uuid.UUID | None:
+        return self._link(lesson, "quiz_id")
+
+    def get_assignment_id(self, lesson: Lesson) -> uuid.UUID | None:
+        return self._link(lesson, "assignment_id")
 
     def get_media(self, lesson: Lesson) -> MediaRefSerializer | None:  # type: ignore[valid-type]
         if lesson.media is None:
