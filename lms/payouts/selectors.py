@@ -42,7 +42,7 @@ def wallet_overview(*, user: Any) -> WalletOverview:
     primary = next((wallet for wallet in wallets if wallet.currency == profile_currency), None)
     if primary is None:
         # An instructor who has earned nothing yet sees zeros in their own currency.
-        primary = wallets[0] if len(wallets) == 1 else Wallet(currency=profile_currency)
+        primary = wallets[0] if wallets else Wallet(currency=profile_currency)
     return WalletOverview(primary=primary, wallets=wallets)
 
 

@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -27,7 +26,7 @@ from lms.payouts.models import (
 from lms.payouts.selectors import WalletOverview, default_wallet_currency
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field({"type": "string", "format": "decimal", "example": "49.99"})
 class AmountField(serializers.Field[Any, Any, Any, Any]):
     """An amount of the instance's own currency, as a decimal string ("49.99", "500")."""
 
@@ -284,11 +283,11 @@ class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
         read_only_fields = fields
 
 
-class RejectInputSerializer(serializers.Serializer[Any]):
+class WithdrawalRejectInputSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
 
 
-class MarkPaidInputSerializer(serializers.Serializer[Any]):
+class WithdrawalMarkPaidInputSerializer(serializers.Serializer[Any]):
     payout_reference = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )

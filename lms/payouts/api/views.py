@@ -21,6 +21,7 @@ from lms.core.permissions import IsAdmin, IsInstructor
 from lms.payouts import selectors, services
 from lms.payouts.api import serializers as s
 from lms.payouts.filters import WithdrawalFilter
+from lms.payouts.models import PayoutMethod, Withdrawal
 
 
 def _paginated(
@@ -58,7 +59,17 @@ class WalletTransactionsView(APIView):
 class WithdrawalListView(APIView):
     permission_classes = [IsInstructor]
 
-    @extend_schema(parameters=[WithdrawalFilter], responses=s.WithdrawalSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Withdrawal.Status.values),
+            OpenApiParameter("method", OpenApiTypes.STR, enum=PayoutMethod.values),
+            OpenApiParameter("currency", OpenApiTypes.STR),
+            OpenApiParameter("instructor", OpenApiTypes.UUID, description="admins"),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+        ],
+        responses=s.WithdrawalSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         filtered = WithdrawalFilter(
             request.query_params, queryset=selectors.withdrawals_visible_to(current_user(request))
@@ -101,11 +112,11 @@ class WithdrawalApproveView(APIView):
 class WithdrawalRejectView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=s.RejectInputSerializer, responses=s.WithdrawalSerializer)
+    @extend_schema(request=s.WithdrawalRejectInputSerializer, responses=s.WithdrawalSerializer)
     def post(self, request: Request, pk: str) -> Response:
         admin = current_user(request)
         withdrawal = selectors.withdrawal_for_user(user=admin, withdrawal_id=pk)
-        data = s.RejectInputSerializer(data=request.data)
+        data = s.WithdrawalRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         withdrawal = services.reject_withdrawal(
             withdrawal=withdrawal, by=admin, reason=data.validated_data["reason"], request=request
@@ -116,11 +127,11 @@ class WithdrawalRejectView(APIView):
 class WithdrawalMarkPaidView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=s.MarkPaidInputSerializer, responses=s.WithdrawalSerializer)
+    @extend_schema(request=s.WithdrawalMarkPaidInputSerializer, responses=s.WithdrawalSerializer)
     def post(self, request: Request, pk: str) -> Response:
         admin = current_user(request)
         withdrawal = selectors.withdrawal_for_user(user=admin, withdrawal_id=pk)
-        data = s.MarkPaidInputSerializer(data=request.data)
+        data = s.WithdrawalMarkPaidInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         withdrawal = services.mark_withdrawal_paid(
             withdrawal=withdrawal,
