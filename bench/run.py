@@ -87,6 +87,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--redis-url", default="", help="give the server Redis (cache, throttles) as production has"
     )
     parser.add_argument(
+        "--floor-every",
+        choices=["scenario", "round"],
+        default="scenario",
+        help="measure the floor right before every scenario (default) or once per round",
+    )
+    parser.add_argument(
         "--tool",
         choices=["auto", "wrk", "python"],
         default="auto",
@@ -170,40 +176,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load: {tool_label}; {args.rounds} round(s) of {args.duration:g} s per scenario")
 
     started = time.time()
+    load_before = os.getloadavg()[0]  # other work on the machine, before ours starts
     with server.Gunicorn(env, workers=args.workers) as gunicorn:
         for round_number in range(1, args.rounds + 1):
             # Fresh tokens every round: access tokens live 15 minutes.
             contexts = {name: module.prepare() for name, module in module_by_name.items()}
             connections.close_all()
-            floor_rps = None
-            for outcome in outcomes:
-                scenario = outcome.scenario
-                connections_count = scenario.connections or args.connections
-                measurement = load.measure(
-                    tool=tool,
-                    host="127.0.0.1",
-                    port=gunicorn.port,
-                    request=scenario.resolve(contexts.get(scenario.module, {})),
-                    connections=connections_count,
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    expect_status=scenario.expect_status,
-                )
-                if scenario is FLOOR:
-                    floor_rps = measurement.requests_per_s
-                ratio = measurement.requests_per_s / floor_rps if floor_rps else 0.0
-                outcome.rounds.append(
-                    {**asdict(measurement), "ratio": ratio, "connections": connections_count}
-                )
-                print(
-                    f"round {round_number}/{args.rounds} {scenario.name:<28} "
-                    f"{measurement.requests_per_s:8.0f} req/s  p50 {measurement.p50_ms:6.1f} ms"
-                    f"  p99 {measurement.p99_ms:6.1f} ms  ratio {ratio:5.1%}"
-                    + (
-                        f"  BAD {measurement.bad} ({measurement.detail})" if measurement.bad else ""
-                    ),
-                    flush=True,
-                )
+            floor_rps: float | None = None
+            for outcome in outcomes[1:]:
+                # The floor right before each scenario (--floor-every scenario, the default),
+                # or once at the start of the round: a ratio is only as good as its floor.
+                if floor_rps is None or args.floor_every == "scenario":
+                    floor_rps = run_one(
+                        args, tool, gunicorn.port, outcomes[0], contexts, round_number, None
+                    )
+                run_one(args, tool, gunicorn.port, outcome, contexts, round_number, floor_rps)
+            if len(outcomes) == 1:
+                run_one(args, tool, gunicorn.port, outcomes[0], contexts, round_number, None)
+    load_after = os.getloadavg()[0]
 
     header = (
         f"Load generator: {tool_label}; {args.connections} connections, "
@@ -211,11 +201,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} sync workers; PostgreSQL {args.database_url.rsplit('/', 1)[-1]}; "
         "FAST_PASSWORD_HASHER=true (bench only)"
     )
+    cpus = os.cpu_count() or 1
+    busy = load_before > 0.5 * cpus
     print()
     print(header)
+    if busy:
+        print(
+            f"WARNING: the machine was busy before the benchmark started (load average "
+            f"{load_before:.1f} on {cpus} CPUs): absolute figures are unreliable, ratios less so"
+        )
     print(render_table(outcomes))
     failed = [outcome for outcome in outcomes if outcome.failures()]
-    path = write_results(args, tool_label, outcomes, started)
+    loads = {"before": load_before, "after": load_after, "busy_before": busy}
+    path = write_results(args, tool_label, outcomes, started, loads)
     print(f"\nresults: {path.relative_to(server.ROOT)}")
     if failed:
         print(
@@ -227,6 +225,51 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("every budget met")
     return 0
+
+
+def run_one(
+    args: argparse.Namespace,
+    tool: str,
+    port: int,
+    outcome: Outcome,
+    contexts: dict[str, registry.Context],
+    round_number: int,
+    floor_rps: float | None,
+) -> float:
+    """Measure one scenario once; its ratio is to `floor_rps` (None: this is the floor)."""
+    scenario = outcome.scenario
+    connections_count = scenario.connections or args.connections
+    measurement = load.measure(
+        tool=tool,
+        host="127.0.0.1",
+        port=port,
+        request=scenario.resolve(contexts.get(scenario.module, {})),
+        connections=connections_count,
+        duration=args.duration,
+        warmup=args.warmup,
+        expect_status=scenario.expect_status,
+    )
+    if floor_rps is None:
+        ratio = 1.0
+    else:
+        ratio = measurement.requests_per_s / floor_rps if floor_rps else 0.0
+    outcome.rounds.append(
+        {
+            **asdict(measurement),
+            "round": round_number,
+            "ratio": ratio,
+            "floor_requests_per_s": floor_rps,
+            "connections": connections_count,
+        }
+    )
+    print(
+        f"round {round_number}/{args.rounds} {scenario.name:<28} "
+        f"{measurement.requests_per_s:8.0f} req/s  p50 {measurement.p50_ms:6.1f} ms"
+        f"  p99 {measurement.p99_ms:6.1f} ms  ratio {ratio:5.1%}"
+        + (f"  BAD {measurement.bad} ({measurement.detail})" if measurement.bad else ""),
+        flush=True,
+    )
+    return measurement.requests_per_s
 
 
 def render_table(outcomes: list[Outcome]) -> str:
@@ -270,7 +313,11 @@ def render_table(outcomes: list[Outcome]) -> str:
 
 
 def write_results(
-    args: argparse.Namespace, tool_label: str, outcomes: list[Outcome], started: float
+    args: argparse.Namespace,
+    tool_label: str,
+    outcomes: list[Outcome],
+    started: float,
+    loads: dict[str, Any],
 ) -> Any:
     server.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.fromtimestamp(started, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -283,10 +330,12 @@ def write_results(
             "python": platform.python_version(),
         },
         "load_generator": tool_label,
+        "load_average": loads,
         "settings": {
             "rounds": args.rounds,
             "duration_s": args.duration,
             "warmup_s": args.warmup,
+            "floor_every": args.floor_every,
             "connections": args.connections,
             "workers": args.workers,
             "redis": bool(args.redis_url),
