@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class AssessmentsConfig(AppConfig):
     name = "lms.assessments"
     label = "assessments"
+
+    def ready(self) -> None:
+        # Catalog sits below assessments: it learns about quizzes and assignments through
+        # its lesson hooks, never by importing this app.
+        from lms.catalog import hooks
+
+        from . import services
+
+        hooks.register_lesson_saved_handler("assessments", services.ensure_lesson_assessment)
+        hooks.register_lesson_links(
+            "assessments",
+            fields=("quiz_id", "assignment_id"),
+            lookup=services.lesson_assessment_links,
+        )

@@ -1,0 +1,333 @@
+"""Input validation and output shape of assessments; no business rules here.
+
+Output serializers for students never carry `is_correct` or `accepted_answers`: those
+fields exist only on the `*Author*` serializers, used for the course's instructors and staff.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from lms.assessments.models import (
+    MAX_ASSIGNMENT_SCORE,
+    MAX_QUESTION_POINTS,
+    MAX_SUBMISSION_MB,
+    MAX_TIME_LIMIT_MINUTES,
+    Assignment,
+    Attempt,
+    FileKind,
+    QuestionType,
+    Quiz,
+    ReviewVisibility,
+    Submission,
+)
+from lms.assessments.selectors import AttemptView
+
+# --- quizzes -----------------------------------------------------------------------------------
+
+
+class QuizSettingsInputSerializer(serializers.Serializer[Any]):
+    pass_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    max_attempts = serializers.IntegerField(
+        min_value=1, max_value=1000, required=False, allow_null=True
+    )
+    time_limit_minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_TIME_LIMIT_MINUTES, required=False, allow_null=True
+    )
+    shuffle = serializers.BooleanField(required=False)
+    show_correct_answers = serializers.ChoiceField(choices=ReviewVisibility.choices, required=False)
+
+
+class ChoiceStudentSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+
+
+class ChoiceAuthorSerializer(ChoiceStudentSerializer):
+    is_correct = serializers.BooleanField()
+    order = serializers.IntegerField()
+
+
+class QuestionAuthorSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    text = serializers.CharField()
+    points = serializers.IntegerField()
+    order = serializers.IntegerField()
+    choices = ChoiceAuthorSerializer(many=True, source="choices.all")
+    accepted_answers = serializers.ListField(child=serializers.CharField())
+
+
+class ChoiceInputSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField(max_length=1000)
+    is_correct = serializers.BooleanField(default=False)
+
+
+class QuestionInputSerializer(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=QuestionType.choices)
+    text = serializers.CharField(max_length=5000)
+    points = serializers.IntegerField(min_value=1, max_value=MAX_QUESTION_POINTS, default=1)
+    order = serializers.IntegerField(min_value=0, required=False)
+    choices = ChoiceInputSerializer(many=True, required=False, default=list)
+    accepted_answers = serializers.ListField(
+        child=serializers.CharField(max_length=1000), required=False, default=list
+    )
+
+
+class QuizSerializer(serializers.Serializer[Any]):
+    """The quiz's settings; the view adds `questions` for authors and `my_attempts` for students."""
+
+    id = serializers.UUIDField()
+    lesson_id = serializers.UUIDField()
+    course_id = serializers.UUIDField(source="lesson.course_id")
+    title = serializers.CharField(source="lesson.title")
+    pass_percent = serializers.IntegerField()
+    max_attempts = serializers.IntegerField(allow_null=True)
+    time_limit_minutes = serializers.IntegerField(allow_null=True)
+    shuffle = serializers.BooleanField()
+    show_correct_answers = serializers.CharField()
+
+
+class QuizDetailSerializer(QuizSerializer):
+    question_count = serializers.IntegerField()
+    max_score = serializers.IntegerField()
+    questions = QuestionAuthorSerializer(many=True, required=False)
+    attempts_used = serializers.IntegerField(required=False)
+    attempts_left = serializers.IntegerField(required=False, allow_null=True)
+
+
+def quiz_detail(
+    quiz: Quiz, *, questions: list[Any], attempts_used: int | None, sees_answers: bool
+) -> dict[str, Any]:
+    """The quiz with its totals; questions (with answers) only for authors and staff."""
+    data: dict[str, Any] = dict(QuizSerializer(quiz).data)
+    data["question_count"] = len(questions)
+    data["max_score"] = sum(question.points for question in questions)
+    if sees_answers:
+        data["questions"] = QuestionAuthorSerializer(questions, many=True).data
+    if attempts_used is not None:
+        data["attempts_used"] = attempts_used
+        data["attempts_left"] = (
+            None if quiz.max_attempts is None else max(quiz.max_attempts - attempts_used, 0)
+        )
+    return data
+
+
+# --- attempts ----------------------------------------------------------------------------------
+
+
+class AnswerInputSerializer(serializers.Serializer[Any]):
+    question_id = serializers.UUIDField()
+    choice_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
+    text = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class SubmitInputSerializer(serializers.Serializer[Any]):
+    answers = serializers.ListField(child=AnswerInputSerializer(), max_length=500)
+
+
+class AttemptQuestionSerializer(serializers.Serializer[Any]):
+    """A question inside an attempt: never the right answer."""
+
+    id = serializers.UUIDField(source="question.id")
+    type = serializers.CharField(source="question.type")
+    text = serializers.CharField(source="question.text")
+    points = serializers.IntegerField(source="question.points")
+    choices = ChoiceStudentSerializer(many=True)
+
+
+class ReviewItemSerializer(serializers.Serializer[Any]):
+    question_id = serializers.UUIDField()
+    points = serializers.IntegerField()
+    points_awarded = serializers.FloatField()
+    is_correct = serializers.BooleanField()
+    choice_ids = serializers.ListField(child=serializers.UUIDField())
+    text = serializers.CharField()
+    correct_choice_ids = serializers.ListField(child=serializers.UUIDField())
+    accepted_answers = serializers.ListField(child=serializers.CharField())
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else serializers.DateTimeField().to_representation(value)
+
+
+class AttemptSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    quiz_id = serializers.UUIDField()
+    number = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.SerializerMethodField()
+    max_score = serializers.SerializerMethodField()
+    percent = serializers.SerializerMethodField()
+    passed = serializers.BooleanField(allow_null=True)
+
+    def get_score(self, attempt: Attempt) -> float | None:
+        return _number(attempt.score)
+
+    def get_max_score(self, attempt: Attempt) -> float | None:
+        return _number(attempt.max_score)
+
+    def get_percent(self, attempt: Attempt) -> float | None:
+        return _number(attempt.percent)
+
+
+class AttemptSerializer(serializers.Serializer[Any]):
+    """Documentation of the attempt payload built by `attempt_payload`."""
+
+    id = serializers.UUIDField()
+    quiz_id = serializers.UUIDField()
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["in_progress", "submitted", "expired"])
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.FloatField(allow_null=True)
+    max_score = serializers.FloatField(allow_null=True)
+    percent = serializers.FloatField(allow_null=True)
+    passed = serializers.BooleanField(allow_null=True)
+    questions = AttemptQuestionSerializer(many=True)
+    review = ReviewItemSerializer(many=True, allow_null=True)
+
+
+def attempt_payload(view: AttemptView) -> dict[str, Any]:
+    data: dict[str, Any] = dict(AttemptSummarySerializer(view.attempt).data)
+    data["status"] = view.status
+    data["questions"] = AttemptQuestionSerializer(view.questions, many=True).data
+    data["review"] = (
+        None if view.review is None else ReviewItemSerializer(view.review, many=True).data
+    )
+    return data
+
+
+class SubmitResultSerializer(serializers.Serializer[Any]):
+    attempt_id = serializers.UUIDField()
+    score = serializers.FloatField()
+    max_score = serializers.FloatField()
+    percent = serializers.FloatField()
+    passed = serializers.BooleanField()
+    submitted_at = serializers.DateTimeField()
+    review = ReviewItemSerializer(many=True, allow_null=True)
+
+
+def submit_result(view: AttemptView) -> dict[str, Any]:
+    attempt = view.attempt
+    return {
+        "attempt_id": str(attempt.pk),
+        "score": _number(attempt.score),
+        "max_score": _number(attempt.max_score),
+        "percent": _number(attempt.percent),
+        "passed": attempt.passed,
+        "submitted_at": _timestamp(attempt.submitted_at),
+        "review": None
+        if view.review is None
+        else ReviewItemSerializer(view.review, many=True).data,
+    }
+
+
+# --- assignments -------------------------------------------------------------------------------
+
+
+class AssignmentSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    lesson_id = serializers.UUIDField()
+    course_id = serializers.UUIDField(source="lesson.course_id")
+    title = serializers.CharField(source="lesson.title")
+    instructions = serializers.CharField()
+    max_score = serializers.IntegerField()
+    pass_score = serializers.IntegerField()
+    allowed_file_types = serializers.ListField(child=serializers.CharField())
+    max_file_size_mb = serializers.IntegerField()
+    due_days = serializers.IntegerField(allow_null=True)
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    due_at = serializers.DateTimeField(allow_null=True, required=False)
+
+
+class AssignmentInputSerializer(serializers.Serializer[Any]):
+    instructions = serializers.CharField(max_length=50_000, allow_blank=True, required=False)
+    max_score = serializers.IntegerField(
+        min_value=1, max_value=MAX_ASSIGNMENT_SCORE, required=False
+    )
+    pass_score = serializers.IntegerField(
+        min_value=0, max_value=MAX_ASSIGNMENT_SCORE, required=False
+    )
+    allowed_file_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=FileKind.choices), required=False, max_length=10
+    )
+    max_file_size_mb = serializers.IntegerField(
+        min_value=1, max_value=MAX_SUBMISSION_MB, required=False
+    )
+    due_days = serializers.IntegerField(
+        min_value=0, max_value=3650, required=False, allow_null=True
+    )
+
+
+class SubmissionInputSerializer(serializers.Serializer[Any]):
+    """The file is validated by content in the service, against the assignment's own rules."""
+
+    text = serializers.CharField(max_length=50_000, required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, allow_null=True, allow_empty_file=True)
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+
+    def get_name(self, user: Any) -> str:
+        return str(user.full_name)
+
+
+class SubmissionSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    assignment_id = serializers.UUIDField()
+    student = PersonSerializer()
+    text = serializers.CharField()
+    file_url = serializers.SerializerMethodField()
+    file_content_type = serializers.CharField()
+    file_size = serializers.IntegerField(allow_null=True)
+    revision = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    is_late = serializers.BooleanField()
+    status = serializers.CharField()
+    score = serializers.SerializerMethodField()
+    passed = serializers.BooleanField(allow_null=True)
+    feedback = serializers.CharField()
+    graded_by = PersonSerializer(allow_null=True)
+    graded_at = serializers.DateTimeField(allow_null=True)
+
+    def get_file_url(self, submission: Submission) -> str | None:
+        if not submission.file:
+            return None
+        path = reverse("submission-file", kwargs={"pk": submission.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_score(self, submission: Submission) -> float | None:
+        return _number(submission.score)
+
+
+class GradeInputSerializer(serializers.Serializer[Any]):
+    score = serializers.DecimalField(max_digits=9, decimal_places=2)
+    feedback = serializers.CharField(
+        max_length=20_000, required=False, allow_blank=True, default=""
+    )
+
+
+def assignment_detail(assignment: Assignment, *, due_at: Any = None) -> dict[str, Any]:
+    data: dict[str, Any] = dict(AssignmentSerializer(assignment).data)
+    data["due_at"] = _timestamp(due_at)
+    return data

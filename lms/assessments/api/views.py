@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.accounts.current import current_user
+from lms.assessments import selectors, services
+from lms.assessments.api import serializers as s
+from lms.assessments.errors import AssessmentError
+from lms.assessments.models import SubmissionStatus
+from lms.core.errors import NotFound
+from lms.core.pagination import PageNumberPagination
+
+
+def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
+    paginator = PageNumberPagination()
+    page: Any = paginator.paginate_queryset(queryset, request, view=view)
+    data = serializer(page, many=True, context={"request": request}).data
+    return paginator.get_paginated_response(data)
+
+
+# --- quizzes -----------------------------------------------------------------------------------
+
+
+def _quiz_detail(request: Request, quiz_access: selectors.QuizAccess) -> dict[str, Any]:
+    quiz, access = quiz_access.quiz, quiz_access.access
+    questions = list(selectors.questions_of(quiz=quiz))
+    attempts_used = None
+    if not access.sees_answers:
+        attempts_used = selectors.attempts_of(quiz=quiz, student=request.user).count()
+    return s.quiz_detail(
+        quiz, questions=questions, attempts_used=attempts_used, sees_answers=access.sees_answers
+    )
+
+
+class QuizDetailView(APIView):
+    @extend_schema(responses=s.QuizDetailSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
+        return Response(_quiz_detail(request, quiz_access))
+
+    @extend_schema(request=s.QuizSettingsInputSerializer, responses=s.QuizDetailSerializer)
+    def patch(self, request: Request, pk: str) -> Response:
+        quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
+        quiz_access.access.require_editor()
+        data = s.QuizSettingsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.update_quiz_settings(
+            quiz=quiz_access.quiz, by=current_user(request), data=data.validated_data
+        )
+        return Response(_quiz_detail(request, quiz_access))
+
+
+class QuizQuestionListView(APIView):
+    @extend_schema(responses=s.QuestionAuthorSerializer(many=True))
+    def get(self, request: Request, pk: str) -> Response:
+        quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
+        quiz_access.access.require_editor()
+        questions = selectors.questions_of(quiz=quiz_access.quiz)
+        return _paginated(request, self, questions, s.QuestionAuthorSerializer)
+
+    @extend_schema(request=s.QuestionInputSerializer, responses={201: s.QuestionAuthorSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
+        quiz_access.access.require_editor()
+        data = s.QuestionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = services.add_question(
+            quiz=quiz_access.quiz, by=current_user(request), **data.validated_data
+        )
+        question = selectors.questions_of(quiz=quiz_access.quiz).get(pk=question.pk)
+        return Response(s.QuestionAuthorSerializer(question).data, status=status.HTTP_201_CREATED)
+
+
+class QuestionDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: str) -> Response:
+        question = selectors.question_for_editing(user=request.user, question_id=pk)
+        services.delete_question(question=question, by=current_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class QuizAttemptListView(APIView):
+    @extend_schema(responses=s.AttemptSummarySerializer(many=True))
+    def get(self, request: Request, pk: str) -> Response:
+        """The caller's own attempts at the quiz, newest first."""
+        quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
+        quiz_access.access.require_student()
+        attempts = selectors.attempts_of(quiz=quiz_access.quiz, student=request.user)
+        return _paginated(request, self, attempts, s.AttemptSummarySerializer)
+
+    @extend_schema(request=None, responses={201: s.AttemptSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
+        quiz_access.access.require_student()
+        attempt = services.start_attempt(quiz=quiz_access.quiz, student=current_user(request))
+        view = selectors.attempt_view(attempt=attempt)
+        return Response(s.attempt_payload(view), status=status.HTTP_201_CREATED)
+
+
+class AttemptDetailView(APIView):
+    @extend_schema(responses=s.AttemptSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        attempt = selectors.attempt_for_student(user=request.user, attempt_id=pk)
+        return Response(s.attempt_payload(selectors.attempt_view(attempt=attempt)))
+
+
+class AttemptSubmitView(APIView):
+    @extend_schema(request=s.SubmitInputSerializer, responses=s.SubmitResultSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        attempt = selectors.attempt_for_student(user=request.user, attempt_id=pk)
+        data = s.SubmitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.submit_attempt(
+            attempt=attempt, student=current_user(request), answers=data.validated_data["answers"]
+        )
+        return Response(s.submit_result(selectors.attempt_view(attempt=attempt)))
+
+
+# --- assignments -------------------------------------------------------------------------------
+
+
+class AssignmentDetailView(APIView):
+    @extend_schema(responses=s.AssignmentDetailSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        found = selectors.assignment_for_user(user=request.user, assignment_id=pk)
+        enrollment = found.access.enrollment
+        due_at = services.due_at(found.assignment, enrollment) if enrollment else None
+        return Response(s.assignment_detail(found.assignment, due_at=due_at))
+
+    @extend_schema(request=s.AssignmentInputSerializer, responses=s.AssignmentDetailSerializer)
+    def patch(self, request: Request, pk: str) -> Response:
+        found = selectors.assignment_for_user(user=request.user, assignment_id=pk)
+        found.access.require_editor()
+        data = s.AssignmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.update_assignment(
+            assignment=found.assignment, by=current_user(request), data=data.validated_data
+        )
+        return Response(s.assignment_detail(assignment))
+
+
+class AssignmentSubmissionListView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=SubmissionStatus.values),
+        ],
+        responses=s.SubmissionSerializer(many=True),
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        found = selectors.assignment_for_user(user=request.user, assignment_id=pk)
+        submissions = selectors.submissions_visible(user=request.user, assignment_access=found)
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in SubmissionStatus.values:
+                raise ValidationError({"status": ["Unknown status."]}, code="invalid_choice")
+            submissions = submissions.filter(status=wanted)
+        return _paginated(request, self, submissions, s.SubmissionSerializer)
+
+    @extend_schema(
+        request={"multipart/form-data": s.SubmissionInputSerializer},
+        responses={201: s.SubmissionSerializer, 200: s.SubmissionSerializer},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        found = selectors.assignment_for_user(user=request.user, assignment_id=pk)
+        enrollment = found.access.require_student()
+        data = s.SubmissionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission, created = services.submit_assignment(
+            assignment=found.assignment,
+            student=current_user(request),
+            enrollment=enrollment,
+            text=data.validated_data.get("text", ""),
+            file=data.validated_data.get("file"),
+        )
+        return Response(
+            s.SubmissionSerializer(submission, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class SubmissionDetailView(APIView):
+    @extend_schema(responses=s.SubmissionSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        found = selectors.submission_for_user(user=request.user, submission_id=pk)
+        return Response(s.SubmissionSerializer(found.submission, context={"request": request}).data)
+
+
+class SubmissionFileView(APIView):
+    """The submitted file, to its student and the course's instructors, always as an attachment."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: str) -> FileResponse:
+        submission = selectors.submission_for_user(user=request.user, submission_id=pk).submission
+        if not submission.file:
+            raise NotFound("This submission has no file.", code=AssessmentError.NO_FILE)
+        extension = str(submission.file.name).rsplit(".", 1)[-1]
+        response = FileResponse(
+            submission.file.open("rb"),
+            as_attachment=True,
+            filename=f"submission-{submission.pk}-r{submission.revision}.{extension}",
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class SubmissionGradeView(APIView):
+    @extend_schema(request=s.GradeInputSerializer, responses=s.SubmissionSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        found = selectors.submission_for_user(user=request.user, submission_id=pk)
+        found.access.require_editor()
+        data = s.GradeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = services.grade_submission(
+            submission=found.submission,
+            by=current_user(request),
+            score=data.validated_data["score"],
+            feedback=data.validated_data.get("feedback", ""),
+            request=request,
+        )
+        return Response(s.SubmissionSerializer(submission, context={"request": request}).data)

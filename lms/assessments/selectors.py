@@ -1,0 +1,213 @@
+"""Reads of assessments, each scoped to what the caller may see (404 for anything else)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from lms.catalog.models import LessonType
+from lms.core.errors import NotFound, PermissionDenied
+
+from .models import Assignment, Attempt, AttemptAnswer, Choice, Question, Quiz, Submission
+from .permissions import CourseAccess, Role, course_access
+
+
+@dataclass(frozen=True)
+class QuizAccess:
+    quiz: Quiz
+    access: CourseAccess
+
+
+@dataclass(frozen=True)
+class AssignmentAccess:
+    assignment: Assignment
+    access: CourseAccess
+
+
+@dataclass(frozen=True)
+class SubmissionAccess:
+    submission: Submission
+    access: CourseAccess
+
+
+def quiz_for_user(*, user: Any, quiz_id: Any) -> QuizAccess:
+    """A quiz of a quiz lesson with the user's role in its course (404 / 403 otherwise)."""
+    quiz = (
+        Quiz.objects.filter(pk=quiz_id, lesson__type=LessonType.QUIZ)
+        .select_related("lesson__course")
+        .first()
+    )
+    if quiz is None:
+        raise NotFound()
+    return QuizAccess(quiz=quiz, access=course_access(user=user, course=quiz.lesson.course))
+
+
+def questions_of(*, quiz: Quiz) -> QuerySet[Question]:
+    """The quiz's questions in their order, with their choices (two queries)."""
+    return (
+        Question.objects.filter(quiz=quiz)
+        .prefetch_related(
+            Prefetch("choices", queryset=Choice.objects.order_by("order", "created_at"))
+        )
+        .order_by("order", "created_at")
+    )
+
+
+def attempts_of(*, quiz: Quiz, student: Any) -> QuerySet[Attempt]:
+    return Attempt.objects.filter(quiz=quiz, student=student).order_by("-number")
+
+
+def attempt_for_student(*, user: Any, attempt_id: Any, lock: bool = False) -> Attempt:
+    """The user's own attempt; anyone else's is 404."""
+    queryset = Attempt.objects.filter(pk=attempt_id, student_id=user.pk)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    attempt = queryset.select_related("quiz__lesson__course").first()
+    if attempt is None:
+        raise NotFound()
+    return attempt
+
+
+def assignment_for_user(*, user: Any, assignment_id: Any) -> AssignmentAccess:
+    """An assignment of an assignment lesson with the user's role in its course."""
+    assignment = (
+        Assignment.objects.filter(pk=assignment_id, lesson__type=LessonType.ASSIGNMENT)
+        .select_related("lesson__course")
+        .first()
+    )
+    if assignment is None:
+        raise NotFound()
+    return AssignmentAccess(
+        assignment=assignment, access=course_access(user=user, course=assignment.lesson.course)
+    )
+
+
+def submissions_visible(*, user: Any, assignment_access: AssignmentAccess) -> QuerySet[Submission]:
+    """Every submission for the course's instructors and staff; a student's own otherwise."""
+    queryset = (
+        Submission.objects.filter(assignment=assignment_access.assignment)
+        .select_related("student", "graded_by")
+        .order_by("-submitted_at", "-id")
+    )
+    if assignment_access.access.role is Role.STUDENT:
+        queryset = queryset.filter(student_id=user.pk)
+    return queryset
+
+
+def submission_for_user(*, user: Any, submission_id: Any) -> SubmissionAccess:
+    """The student's own submission, or any of a course the user teaches or moderates; else 404."""
+    submission = (
+        Submission.objects.filter(pk=submission_id)
+        .select_related("assignment__lesson__course", "student", "graded_by")
+        .first()
+    )
+    if submission is None or not getattr(user, "is_authenticated", False):
+        raise NotFound()
+    if submission.student_id == user.pk:
+        return SubmissionAccess(submission=submission, access=CourseAccess(role=Role.STUDENT))
+    try:
+        access = course_access(user=user, course=submission.assignment.lesson.course)
+    except (NotFound, PermissionDenied) as exc:  # another course's submission: not there
+        raise NotFound() from exc
+    if access.role is Role.STUDENT:
+        raise NotFound()
+    return SubmissionAccess(submission=submission, access=access)
+
+
+def question_for_editing(*, user: Any, question_id: Any) -> Question:
+    """A question of a quiz the user may edit; 404 if they cannot see it, 403 if only read."""
+    question = (
+        Question.objects.filter(pk=question_id, quiz__lesson__type=LessonType.QUIZ)
+        .select_related("quiz__lesson__course")
+        .first()
+    )
+    if question is None:
+        raise NotFound()
+    course_access(user=user, course=question.quiz.lesson.course).require_editor()
+    return question
+
+
+@dataclass
+class AttemptQuestion:
+    question: Question
+    choices: list[Choice]  # in the attempt's order
+
+
+@dataclass
+class AttemptView:
+    """An attempt as its student sees it: questions in its own order, the review if allowed."""
+
+    attempt: Attempt
+    questions: list[AttemptQuestion]
+    status: str
+    review: list[dict[str, Any]] | None = None
+
+
+def attempt_status(attempt: Attempt) -> str:
+    from .services import is_expired
+
+    if attempt.submitted_at is not None:
+        return "submitted"
+    return "expired" if is_expired(attempt) else "in_progress"
+
+
+def attempt_view(*, attempt: Attempt) -> AttemptView:
+    """Questions and choices in the order fixed at the start (questions removed since are left
+    out); after submitting, the review when the quiz's settings show it. Three queries at most."""
+    from .permissions import review_visible
+
+    quiz = attempt.quiz
+    by_id = {
+        str(question.pk): question
+        for question in questions_of(quiz=quiz).filter(pk__in=attempt.question_order)
+    }
+    ordered: list[AttemptQuestion] = []
+    for question_id in attempt.question_order:
+        question = by_id.get(question_id)
+        if question is None:
+            continue
+        choices = {str(choice.pk): choice for choice in question.choices.all()}
+        order = [
+            choice_id
+            for choice_id in attempt.choice_order.get(question_id, [])
+            if choice_id in choices
+        ]
+        # Choices added after the start go last, so every choice shown can be answered.
+        order += [choice_id for choice_id in choices if choice_id not in order]
+        ordered.append(AttemptQuestion(question=question, choices=[choices[c] for c in order]))
+    view = AttemptView(attempt=attempt, questions=ordered, status=attempt_status(attempt))
+    if review_visible(
+        show_correct_answers=quiz.show_correct_answers,
+        submitted=attempt.submitted_at is not None,
+        passed=attempt.passed,
+    ):
+        view.review = attempt_review(attempt=attempt, questions=ordered)
+    return view
+
+
+def attempt_review(*, attempt: Attempt, questions: list[AttemptQuestion]) -> list[dict[str, Any]]:
+    """Per question: what was answered, what it earned, and the right answer."""
+    answers = {
+        str(answer.question_id): answer for answer in AttemptAnswer.objects.filter(attempt=attempt)
+    }
+    review = []
+    for item in questions:
+        question = item.question
+        answer = answers.get(str(question.pk))
+        review.append(
+            {
+                "question_id": question.pk,
+                "points": question.points,
+                "points_awarded": float(answer.points_awarded) if answer else 0.0,
+                "is_correct": bool(answer and answer.is_correct),
+                "choice_ids": answer.choice_ids if answer else [],
+                "text": answer.text if answer else "",
+                "correct_choice_ids": [
+                    str(choice.pk) for choice in item.choices if choice.is_correct
+                ],
+                "accepted_answers": list(question.accepted_answers),
+            }
+        )
+    return review
