@@ -29,7 +29,7 @@ def forced_client(user) -> APIClient:
     return client
 
 
-# --- GET /dashboard/stats/ ---------------------------------------------------------------
+# --- GET /dashboard/stats/
 
 
 def test_stats_count_enrollments_and_certificates(
@@ -121,7 +121,7 @@ def test_unknown_timezone_falls_back_to_utc(student, student_client):
     assert student_client.get("/api/v1/dashboard/stats/").json()["timezone"] == "UTC"
 
 
-# --- GET /dashboard/continue-learning/ ---------------------------------------------------------------
+# --- GET /dashboard/continue-learning/
 
 
 def test_continue_learning_points_at_the_next_incomplete_lesson(student, student_client):
@@ -159,7 +159,7 @@ def test_continue_learning_needs_a_login(anon_client):
     assert anon_client.get("/api/v1/dashboard/continue-learning/").status_code == 401
 
 
-# --- GET /dashboard/recommendations/ -----------------------------------------------------------------
+# --- GET /dashboard/recommendations/
 
 
 def _ids(response) -> list[str]:
