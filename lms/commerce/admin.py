@@ -1,0 +1,175 @@
+"""Django admin for orders, payments, provider events, refunds and coupons.
+
+Money rows are read-only here: every change goes through the services (refunds from the
+API or the order's refund action), so the ledger and the audit log stay complete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from lms.core.errors import DomainError
+
+from . import services
+from .models import Coupon, Order, OrderItem, Payment, ProviderEvent, Refund
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderItemInline(admin.TabularInline[OrderItem, Order]):
+    model = OrderItem
+    extra = 0
+    can_delete = False
+    fields = [
+        "title",
+        "course",
+        "instructor",
+        "price",
+        "discount",
+        "amount_paid",
+        "currency",
+        "refund",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundInline(admin.TabularInline[Refund, Order]):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ["amount", "currency", "status", "external", "provider_ref", "reason", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "user",
+        "status",
+        "total",
+        "currency",
+        "coupon_code",
+        "paid_at",
+        "created_at",
+    ]
+    list_filter = ["status", "currency", "created_at"]
+    search_fields = ["number", "user__email", "coupon_code"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    inlines = [OrderItemInline, RefundInline]
+    actions = ["refund_orders"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewing only; `refund_orders` needs the change permission to be listed for admins.
+        return bool(request.user.is_superuser) and obj is None
+
+    @admin.action(description="Refund the selected paid orders (through the provider)")
+    def refund_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        for order in queryset:
+            try:
+                services.request_refund(
+                    order_id=order.pk,
+                    by=request.user,
+                    reason="Refunded by staff",  # type: ignore[arg-type]
+                    request=request,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{order.number}: {exc.detail}", messages.WARNING)
+            else:
+                self.message_user(request, f"{order.number}: refunded.")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "order",
+        "provider",
+        "provider_ref",
+        "status",
+        "amount",
+        "currency",
+        "amount_refunded",
+        "disputed_at",
+        "created_at",
+    ]
+    list_filter = ["provider", "status", "currency"]
+    search_fields = ["provider_ref", "provider_payment_ref", "order__number", "order__user__email"]
+    list_select_related = ["order"]
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdmin):
+    list_display = [
+        "event_id",
+        "provider",
+        "type",
+        "status",
+        "attempts",
+        "processed_at",
+        "created_at",
+    ]
+    list_filter = ["provider", "type", "status"]
+    search_fields = ["event_id"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = [
+        "order",
+        "amount",
+        "currency",
+        "status",
+        "external",
+        "attempts",
+        "provider_ref",
+        "created_at",
+    ]
+    list_filter = ["status", "external"]
+    search_fields = ["order__number", "provider_ref"]
+    list_select_related = ["order"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin[Coupon]):
+    list_display = [
+        "code",
+        "kind",
+        "value",
+        "currency",
+        "scope",
+        "redemption_count",
+        "max_redemptions",
+        "is_active",
+        "ends_at",
+    ]
+    list_filter = ["kind", "scope", "is_active"]
+    search_fields = ["code"]
+    readonly_fields = ["redemption_count", "created_by"]
+    filter_horizontal = ["courses"]
+    raw_id_fields = ["instructor"]
+
+    def save_model(self, request: HttpRequest, obj: Coupon, form: Any, change: bool) -> None:
+        obj.code = obj.code.strip().upper()
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

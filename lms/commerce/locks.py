@@ -1,0 +1,47 @@
+"""Row locks of commerce, always taken in this order so two flows never deadlock.
+
+1. `Cart` (the buyer's cart: adding, applying a coupon, placing an order)
+2. `Order` (checkout, fulfilment, refunds)
+3. `Payment` of that order
+4. `Refund` rows of that order
+5. `Coupon` (fulfilment counts a redemption)
+6. `ProviderEvent` is locked on its own, before any of the above, by the webhook inbox.
+
+Below commerce, fulfilment and refunds then call learning (its enrollment row) and payouts
+(wallet rows, sorted); those layers never lock commerce rows, so the order holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Cart, Coupon, Order, Payment, ProviderEvent, Refund
+
+
+def lock_cart(*, user: Any) -> Cart:
+    """The user's cart, created on first use, locked until the transaction ends."""
+    cart = Cart.objects.select_for_update().filter(user=user).first()
+    if cart is None:
+        Cart.objects.get_or_create(user=user)
+        cart = Cart.objects.select_for_update().get(user=user)
+    return cart
+
+
+def lock_order(order_id: Any) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def lock_payment(payment_id: Any) -> Payment:
+    return Payment.objects.select_for_update().get(pk=payment_id)
+
+
+def lock_refund(refund_id: Any) -> Refund:
+    return Refund.objects.select_for_update().get(pk=refund_id)
+
+
+def lock_coupon(coupon_id: Any) -> Coupon:
+    return Coupon.objects.select_for_update().get(pk=coupon_id)
+
+
+def lock_event(event_pk: Any) -> ProviderEvent:
+    return ProviderEvent.objects.select_for_update().get(pk=event_pk)

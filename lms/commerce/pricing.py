@@ -1,0 +1,171 @@
+"""Prices of a cart or an order: which lines a coupon covers, the discount of each, totals.
+
+One place for the rule that a coupon never makes anything negative: a percent coupon takes
+that share of each covered line; a fixed coupon is capped at the covered subtotal and spread
+over the covered lines in proportion to their prices, so every line's amount paid (what the
+instructors' earnings are computed from) stays between zero and its price.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from lms.core.errors import Invalid
+from lms.core.money import minor_unit_exponent, quantize
+
+from .errors import CommerceError
+from .models import Coupon, CouponKind, CouponRedemption, CouponScope
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    course_id: uuid.UUID
+    instructor_id: uuid.UUID
+    price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    line: Line
+    discount: Decimal
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return self.line.price - self.discount
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    currency: str
+    lines: list[PricedLine]
+    subtotal: Decimal
+    discount: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount
+
+
+@dataclass(frozen=True, slots=True)
+class CouponRules:
+    """The parts of a coupon that pricing needs (a plain copy: no queries while pricing)."""
+
+    kind: str
+    value: Decimal
+    currency: str
+    scope: str
+    instructor_id: uuid.UUID | None
+    course_ids: frozenset[uuid.UUID]
+
+    @classmethod
+    def of(cls, coupon: Coupon, course_ids: Sequence[Any] | None = None) -> CouponRules:
+        ids = course_ids if course_ids is not None else coupon.courses.values_list("id", flat=True)
+        return cls(
+            kind=coupon.kind,
+            value=coupon.value,
+            currency=coupon.currency,
+            scope=coupon.scope,
+            instructor_id=coupon.instructor_id,
+            course_ids=frozenset(ids),
+        )
+
+    def covers(self, line: Line) -> bool:
+        if self.scope == CouponScope.PLATFORM:
+            return True
+        if self.scope == CouponScope.INSTRUCTOR:
+            return line.instructor_id == self.instructor_id
+        return line.course_id in self.course_ids
+
+
+def _step(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit_exponent(currency))
+
+
+def price_lines(lines: Sequence[Line], rules: CouponRules | None, currency: str) -> Priced:
+    """Subtotal, discount per line and total; raises 400 when the coupon cannot apply."""
+    subtotal = sum((line.price for line in lines), Decimal("0"))
+    if rules is None or not lines:
+        return Priced(
+            currency, [PricedLine(line, Decimal("0")) for line in lines], subtotal, Decimal("0")
+        )
+    covered = [line for line in lines if rules.covers(line)]
+    if not covered:
+        raise Invalid(
+            "This coupon does not apply to anything in your cart.",
+            code=CommerceError.COUPON_NOT_APPLICABLE,
+        )
+    discounts: dict[uuid.UUID, Decimal] = {}
+    if rules.kind == CouponKind.PERCENT:
+        for line in covered:
+            discounts[line.course_id] = min(
+                line.price, quantize(line.price * rules.value / 100, currency)
+            )
+    else:
+        if rules.currency != currency:
+            raise Invalid(
+                f"This coupon is in {rules.currency}; your cart is in {currency}.",
+                code=CommerceError.COUPON_CURRENCY_MISMATCH,
+            )
+        covered_total = sum((line.price for line in covered), Decimal("0"))
+        amount = min(rules.value, covered_total)
+        step = _step(currency)
+        left = amount
+        for line in covered:
+            share = (
+                (amount * line.price / covered_total).quantize(step, rounding=ROUND_DOWN)
+                if covered_total
+                else Decimal("0")
+            )
+            share = min(share, line.price)
+            discounts[line.course_id] = share
+            left -= share
+        # What rounding down left over goes to the lines with room, in order.
+        for line in covered:
+            if left <= 0:
+                break
+            room = line.price - discounts[line.course_id]
+            extra = min(room, left)
+            discounts[line.course_id] += extra
+            left -= extra
+    priced = [PricedLine(line, discounts.get(line.course_id, Decimal("0"))) for line in lines]
+    discount = sum((item.discount for item in priced), Decimal("0"))
+    return Priced(currency, priced, subtotal, discount)
+
+
+# --- coupon checks ---------------------------------------------------------------------------
+
+
+def check_coupon_window(coupon: Coupon, *, now: datetime | None = None) -> None:
+    """Switched on and inside its window (checked when applied and when ordering)."""
+    now = now or timezone.now()
+    if not coupon.is_active:
+        raise Invalid("This coupon code is not valid.", code=CommerceError.COUPON_INVALID)
+    if coupon.starts_at and now < coupon.starts_at:
+        raise Invalid("This coupon is not valid yet.", code=CommerceError.COUPON_NOT_STARTED)
+    if coupon.ends_at and now >= coupon.ends_at:
+        raise Invalid("This coupon has expired.", code=CommerceError.COUPON_EXPIRED)
+
+
+def coupon_exhausted_for(coupon: Coupon, *, user: Any) -> bool:
+    """Whether the total or the user's limit is reached (redemptions counted at payment)."""
+    if coupon.max_redemptions is not None and coupon.redemption_count >= coupon.max_redemptions:
+        return True
+    if coupon.per_user_limit is not None:
+        used = CouponRedemption.objects.filter(coupon=coupon, user_id=user.pk).count()
+        if used >= coupon.per_user_limit:
+            return True
+    return False
+
+
+def check_coupon_usable(coupon: Coupon, *, user: Any) -> None:
+    check_coupon_window(coupon)
+    if coupon_exhausted_for(coupon, user=user):
+        raise Invalid("This coupon has been used up.", code=CommerceError.COUPON_EXHAUSTED)

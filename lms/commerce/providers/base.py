@@ -1,0 +1,78 @@
+"""The payment provider interface: what commerce asks of Stripe or of the fake provider.
+
+A provider speaks integer minor units at its edge only; everything it returns is
+normalised into these small value objects so the services never see a provider's types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from lms.commerce.models import Order, Payment
+
+PaymentState = Literal["pending", "succeeded", "failed", "cancelled"]
+EventKind = Literal["succeeded", "failed", "refunded", "disputed", "ignored"]
+
+
+class ProviderError(Exception):
+    """The provider refused, failed (5xx) or did not answer in time."""
+
+
+class SignatureError(Exception):
+    """A webhook whose signature is missing, wrong, stale or from the future."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPayment:
+    ref: str
+    client_secret: str = ""
+    checkout_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRefund:
+    ref: str
+    status: Literal["succeeded", "pending", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePayment:
+    """The provider's truth about one payment (reconciliation)."""
+
+    state: PaymentState
+    amount_minor: int | None = None
+    currency: str = ""
+    payment_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentEvent:
+    """One provider event, normalised: which payment it concerns and what happened to it."""
+
+    kind: EventKind
+    payment_id: str = ""  # ours, from the provider object's metadata when present
+    provider_ref: str = ""  # the PaymentIntent or Checkout Session id
+    payment_ref: str = ""  # the PaymentIntent id
+    amount_minor: int | None = None
+    currency: str = ""
+    amount_refunded_minor: int | None = None
+    error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def create_payment(self, *, payment: Payment, order: Order, hosted: bool) -> CreatedPayment:
+        """Create the provider's payment for `payment` (idempotent by payment.idempotency_key)."""
+        ...
+
+    def refund(
+        self, *, payment: Payment, amount_minor: int, idempotency_key: str
+    ) -> CreatedRefund: ...
+
+    def retrieve(self, *, payment: Payment) -> RemotePayment: ...
+
+    def parse_event(self, payload: dict[str, Any]) -> PaymentEvent: ...

@@ -1,0 +1,240 @@
+"""Stripe, through its official SDK: PaymentIntents, Checkout Sessions, refunds, webhooks.
+
+Every call sends an idempotency key derived from our own row (never a random one), so a
+retried call (a Celery retry, a timeout followed by a second click) cannot charge or refund
+twice. Amounts cross this edge in integer minor units. `STRIPE_API_BASE` points the SDK at
+stripe-mock or a local stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import stripe as stripe_sdk
+from django.conf import settings
+
+from lms.core.money import to_minor_units
+
+from .base import (
+    CreatedPayment,
+    CreatedRefund,
+    PaymentEvent,
+    ProviderError,
+    RemotePayment,
+    SignatureError,
+)
+
+if TYPE_CHECKING:
+    from lms.commerce.models import Order, Payment
+
+# Stripe's SDK refuses signatures older than the tolerance but accepts any future timestamp;
+# a signature more than this far ahead is refused here too.
+SIGNATURE_TOLERANCE_SECONDS = 300
+REQUEST_TIMEOUT_SECONDS = 20
+
+
+def _client() -> stripe_sdk.StripeClient:
+    return stripe_sdk.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        # requests-based, so tests intercept it with `responses`; retries are ours (same key).
+        http_client=stripe_sdk.RequestsClient(timeout=REQUEST_TIMEOUT_SECONDS),
+        max_network_retries=0,
+    )
+
+
+def _metadata(payment: Payment, order: Order) -> dict[str, str]:
+    return {"payment_id": str(payment.pk), "order_id": str(order.pk), "order_number": order.number}
+
+
+def _state_of_intent(status: str) -> str:
+    if status == "succeeded":
+        return "succeeded"
+    if status == "canceled":
+        return "cancelled"
+    return "pending"  # requires_payment_method after a decline: the buyer may try again
+
+
+def verify_webhook(*, payload: bytes, signature: str, now: float | None = None) -> dict[str, Any]:
+    """The event of a webhook whose `Stripe-Signature` is valid, fresh and not from the future."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret or not signature:
+        raise SignatureError("Missing signature or webhook secret.")
+    timestamps = [
+        part.split("=", 1)[1] for part in signature.split(",") if part.strip().startswith("t=")
+    ]
+    try:
+        timestamp = int(timestamps[0])
+    except (IndexError, ValueError):
+        raise SignatureError("No timestamp in the signature.") from None
+    current = time.time() if now is None else now
+    if timestamp > current + SIGNATURE_TOLERANCE_SECONDS:
+        raise SignatureError("The signature's timestamp is in the future.")
+    try:
+        stripe_sdk.Webhook.construct_event(
+            payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
+        event: dict[str, Any] = json.loads(payload)
+    except (stripe_sdk.SignatureVerificationError, ValueError) as exc:
+        raise SignatureError(str(exc)) from exc
+    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+        raise SignatureError("Not a Stripe event.")
+    return event
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def create_payment(self, *, payment: Payment, order: Order, hosted: bool) -> CreatedPayment:
+        amount = to_minor_units(order.total, order.currency)
+        currency = order.currency.lower()
+        metadata = _metadata(payment, order)
+        try:
+            if hosted:
+                session = _client().v1.checkout.sessions.create(
+                    params={
+                        "mode": "payment",
+                        "client_reference_id": str(order.pk),
+                        "line_items": [
+                            {
+                                "quantity": 1,
+                                "price_data": {
+                                    "currency": currency,
+                                    "unit_amount": amount,
+                                    "product_data": {"name": f"Order {order.number}"},
+                                },
+                            }
+                        ],
+                        "metadata": metadata,
+                        "payment_intent_data": {"metadata": metadata},
+                        "success_url": f"{settings.FRONTEND_URL}/orders/{order.pk}?checkout=success",
+                        "cancel_url": f"{settings.FRONTEND_URL}/orders/{order.pk}?checkout=cancelled",
+                    },
+                    options={"idempotency_key": f"{payment.idempotency_key}-session"},
+                )
+                return CreatedPayment(ref=session.id, checkout_url=session.url or "")
+            intent = _client().v1.payment_intents.create(
+                params={
+                    "amount": amount,
+                    "currency": currency,
+                    "metadata": metadata,
+                    "automatic_payment_methods": {"enabled": True},
+                    "description": f"Order {order.number}",
+                },
+                options={"idempotency_key": f"{payment.idempotency_key}-intent"},
+            )
+        except stripe_sdk.StripeError as exc:
+            raise ProviderError(str(exc.user_message or exc)[:500]) from exc
+        return CreatedPayment(ref=intent.id, client_secret=intent.client_secret or "")
+
+    def _intent_id(self, payment: Payment) -> str:
+        if payment.provider_payment_ref:
+            return payment.provider_payment_ref
+        ref = payment.provider_ref or ""
+        if ref.startswith("cs_"):
+            session = _client().v1.checkout.sessions.retrieve(ref)
+            intent = session.payment_intent
+            return intent if isinstance(intent, str) else getattr(intent, "id", "") or ""
+        return ref
+
+    def refund(self, *, payment: Payment, amount_minor: int, idempotency_key: str) -> CreatedRefund:
+        try:
+            refund = _client().v1.refunds.create(
+                params={
+                    "payment_intent": self._intent_id(payment),
+                    "amount": amount_minor,
+                    "metadata": {"payment_id": str(payment.pk)},
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe_sdk.StripeError as exc:
+            raise ProviderError(str(exc.user_message or exc)[:500]) from exc
+        status = refund.status if refund.status in ("succeeded", "pending", "failed") else "pending"
+        return CreatedRefund(ref=refund.id, status=status)  # type: ignore[arg-type]
+
+    def retrieve(self, *, payment: Payment) -> RemotePayment:
+        ref = payment.provider_ref or ""
+        try:
+            if ref.startswith("cs_"):
+                session = _client().v1.checkout.sessions.retrieve(ref)
+                intent = session.payment_intent
+                intent_id = intent if isinstance(intent, str) else getattr(intent, "id", "") or ""
+                if session.payment_status == "paid":
+                    state = "succeeded"
+                elif session.status == "expired":
+                    state = "cancelled"
+                else:
+                    state = "pending"
+                return RemotePayment(
+                    state=state,  # type: ignore[arg-type]
+                    amount_minor=session.amount_total,
+                    currency=(session.currency or "").upper(),
+                    payment_ref=intent_id,
+                )
+            intent = _client().v1.payment_intents.retrieve(ref)
+        except stripe_sdk.StripeError as exc:
+            raise ProviderError(str(exc.user_message or exc)[:500]) from exc
+        return RemotePayment(
+            state=_state_of_intent(intent.status),  # type: ignore[arg-type]
+            amount_minor=intent.amount_received or intent.amount,
+            currency=(intent.currency or "").upper(),
+            payment_ref=intent.id,
+        )
+
+    def parse_event(self, payload: dict[str, Any]) -> PaymentEvent:
+        kind = str(payload.get("type", ""))
+        obj: dict[str, Any] = (payload.get("data") or {}).get("object") or {}
+        metadata = obj.get("metadata") or {}
+        payment_id = str(metadata.get("payment_id", ""))
+        currency = str(obj.get("currency") or "").upper()
+        if kind == "payment_intent.succeeded":
+            return PaymentEvent(
+                kind="succeeded",
+                payment_id=payment_id,
+                provider_ref=obj.get("id", ""),
+                payment_ref=obj.get("id", ""),
+                amount_minor=obj.get("amount_received", obj.get("amount")),
+                currency=currency,
+            )
+        if kind == "payment_intent.payment_failed":
+            error = (obj.get("last_payment_error") or {}).get("message", "")
+            return PaymentEvent(
+                kind="failed",
+                payment_id=payment_id,
+                provider_ref=obj.get("id", ""),
+                payment_ref=obj.get("id", ""),
+                error=str(error)[:500],
+            )
+        if kind == "checkout.session.completed":
+            if obj.get("payment_status") != "paid":
+                return PaymentEvent(kind="ignored")  # delayed methods: wait for the intent
+            intent = obj.get("payment_intent") or ""
+            return PaymentEvent(
+                kind="succeeded",
+                payment_id=payment_id,
+                provider_ref=obj.get("id", ""),
+                payment_ref=intent if isinstance(intent, str) else intent.get("id", ""),
+                amount_minor=obj.get("amount_total"),
+                currency=currency,
+            )
+        if kind == "charge.refunded":
+            return PaymentEvent(
+                kind="refunded",
+                payment_id=payment_id,
+                payment_ref=str(obj.get("payment_intent") or ""),
+                amount_minor=obj.get("amount"),
+                currency=currency,
+                amount_refunded_minor=obj.get("amount_refunded"),
+            )
+        if kind == "charge.dispute.created":
+            return PaymentEvent(
+                kind="disputed",
+                payment_id=payment_id,
+                payment_ref=str(obj.get("payment_intent") or ""),
+                amount_minor=obj.get("amount"),
+                currency=currency,
+                extra={"dispute_id": obj.get("id", ""), "reason": obj.get("reason", "")},
+            )
+        return PaymentEvent(kind="ignored")
