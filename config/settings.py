@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "lms.payouts.tasks.release_matured_earnings",
         "schedule": 3600.0,
     },
+    "commerce-reconcile-pending-payments": {
+        "task": "lms.commerce.tasks.reconcile_pending_payments",
+        "schedule": 900.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
