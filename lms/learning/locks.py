@@ -16,10 +16,14 @@ from .models import Enrollment
 
 
 def lock_enrollment(enrollment_id: Any) -> Enrollment:
-    """The enrollment row, locked until the transaction ends (no-op lock on SQLite)."""
+    """The enrollment row, locked until the transaction ends (no-op lock on SQLite).
+
+    Its course (with the instructor) and certificate come along unlocked, for the caller's
+    answer.
+    """
     return (
         Enrollment.objects.select_for_update(of=("self",))
-        .select_related("course")
+        .select_related("course", "course__instructor", "certificate")
         .get(pk=enrollment_id)
     )
 

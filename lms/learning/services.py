@@ -312,7 +312,11 @@ def _touch(enrollment: Enrollment, *, lesson: Lesson, at: datetime) -> None:
 
 def _refresh_progress(enrollment: Enrollment, *, at: datetime) -> Enrollment:
     """Store the progress snapshot; complete the enrollment the first time it reaches 100%."""
-    enrollment.progress_percent = selectors.progress_of(enrollment=enrollment)
+    counts = selectors.lesson_counts(enrollment=enrollment)
+    enrollment.progress_percent = counts.percent
+    # What the API answers with, so it needs no second read.
+    enrollment.lessons_done = counts.done  # type: ignore[attr-defined]
+    enrollment.lessons_total = counts.total  # type: ignore[attr-defined]
     fields = ["progress_percent", "last_lesson", "last_accessed_at", "updated_at"]
     if enrollment.progress_percent >= 100 and enrollment.completed_at is None:
         enrollment.completed_at = at

@@ -27,7 +27,7 @@ def _paginated(request: Request, view: APIView, items: Any) -> tuple[PageNumberP
 
 
 def _enrollment_body(request: Request, enrollment_id: Any) -> dict[str, Any]:
-    fresh = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
+    fresh = selectors.enrollment_detail(user=request.user, enrollment_id=enrollment_id)
     return dict(s.EnrollmentSerializer(fresh, context={"request": request}).data)
 
 
@@ -50,7 +50,7 @@ class EnrollmentListView(APIView):
 class EnrollmentDetailView(APIView):
     @extend_schema(responses=s.EnrollmentDetailSerializer)
     def get(self, request: Request, enrollment_id: Any) -> Response:
-        enrollment = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
+        enrollment = selectors.enrollment_detail(user=request.user, enrollment_id=enrollment_id)
         return Response(s.EnrollmentDetailSerializer(enrollment, context={"request": request}).data)
 
 
@@ -61,8 +61,8 @@ class MarkLessonCompleteView(APIView):
         data.is_valid(raise_exception=True)
         enrollment = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
         lesson = selectors.lesson_by_id(lesson_id=data.validated_data["lesson_id"])
-        services.complete_lesson(enrollment=enrollment, lesson=lesson)
-        return Response(_enrollment_body(request, enrollment.pk))
+        enrollment = services.complete_lesson(enrollment=enrollment, lesson=lesson)
+        return Response(s.EnrollmentSerializer(enrollment, context={"request": request}).data)
 
 
 class LessonPositionView(APIView):

@@ -96,3 +96,8 @@ class Command(BaseCommand):
 
 # Later domains (catalog, learning, commerce) append their seeders here.
 extra_seeders: list[Any] = []
+
+# Learning runs after the catalog's seeder: it enrolls the demo students in its courses.
+from lms.learning import demo as learning_demo  # noqa: E402
+
+extra_seeders.append(learning_demo.seed)
