@@ -38,7 +38,7 @@ def receipt_pdf(*, order: Order) -> bytes:
         ("Order", order.number),
         ("Paid", paid),
         ("Status", order.get_status_display()),
-        ("Billed to", order.billing_address.get("name") or buyer.get_full_name() or buyer.email),
+        ("Billed to", order.billing_address.get("name") or buyer.full_name or buyer.email),
         ("Email", buyer.email),
     ):
         pdf.drawString(20 * mm, y, f"{label}:")
