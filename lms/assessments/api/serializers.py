@@ -281,7 +281,7 @@ class SubmissionInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(required=False, allow_null=True, allow_empty_file=True)
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class SubmissionPersonSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.SerializerMethodField()
     email = serializers.EmailField()
@@ -293,7 +293,7 @@ class PersonSerializer(serializers.Serializer[Any]):
 class SubmissionSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     assignment_id = serializers.UUIDField()
-    student = PersonSerializer()
+    student = SubmissionPersonSerializer()
     text = serializers.CharField()
     file_url = serializers.SerializerMethodField()
     file_content_type = serializers.CharField()
@@ -306,7 +306,7 @@ class SubmissionSerializer(serializers.Serializer[Any]):
     score = serializers.SerializerMethodField()
     passed = serializers.BooleanField(allow_null=True)
     feedback = serializers.CharField()
-    graded_by = PersonSerializer(allow_null=True)
+    graded_by = SubmissionPersonSerializer(allow_null=True)
     graded_at = serializers.DateTimeField(allow_null=True)
 
     def get_file_url(self, submission: Submission) -> str | None:
