@@ -180,9 +180,13 @@ def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
 
 
 def enrollment_for_user(*, user: Any, enrollment_id: Any) -> Enrollment:
-    """The user's own enrollment, or 404 (another user's is never revealed). No joins: the
-    access check of every progress write."""
-    enrollment = Enrollment.objects.filter(student_id=user.pk, pk=enrollment_id).first()
+    """The user's own enrollment, or 404 (another user's is never revealed); the access check
+    of every progress write (no annotations, so it stays cheap)."""
+    enrollment = (
+        Enrollment.objects.filter(student_id=user.pk, pk=enrollment_id)
+        .select_related("course", "course__instructor", "last_lesson", "certificate")
+        .first()
+    )
     if enrollment is None:
         raise NotFound("Enrollment not found.")
     return enrollment

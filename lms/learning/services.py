@@ -7,7 +7,7 @@ certificate task, emails) run after commit. Lock order is in `locks.py`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
@@ -243,6 +243,8 @@ def complete_lesson(*, enrollment: Enrollment, lesson: Lesson) -> Enrollment:
     Completing the course sets `completed_at` and issues the certificate after commit.
     """
     _check_progress_allowed(enrollment, lesson)
+    if _already_recorded(enrollment, lesson):
+        return enrollment
     enrollment = locks.lock_enrollment(enrollment.pk)
     _check_progress_allowed(enrollment, lesson)
     now = timezone.now()
@@ -262,6 +264,37 @@ def complete_lesson(*, enrollment: Enrollment, lesson: Lesson) -> Enrollment:
         )
     _touch(enrollment, lesson=lesson, at=now)
     return _refresh_progress(enrollment, at=now)
+
+
+# A repeated completion within this interval, with nothing else changed, writes nothing.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def _already_recorded(enrollment: Enrollment, lesson: Lesson) -> bool:
+    """Whether completing `lesson` again would change nothing (no lock, no write needed).
+
+    Players resend completions; answering those without the enrollment's row lock keeps
+    them from queueing behind each other.
+    """
+    now = timezone.now()
+    if (
+        enrollment.last_lesson_id != lesson.pk
+        or enrollment.last_accessed_at is None
+        or now - enrollment.last_accessed_at > TOUCH_INTERVAL
+    ):
+        return False
+    if not LessonProgress.objects.filter(
+        enrollment_id=enrollment.pk, lesson_id=lesson.pk, completed_at__isnull=False
+    ).exists():
+        return False
+    counts = selectors.lesson_counts(enrollment=enrollment)
+    if counts.percent != enrollment.progress_percent or (
+        counts.percent >= 100 and enrollment.completed_at is None
+    ):
+        return False
+    enrollment.lessons_done = counts.done  # type: ignore[attr-defined]
+    enrollment.lessons_total = counts.total  # type: ignore[attr-defined]
+    return True
 
 
 @transaction.atomic

@@ -118,3 +118,21 @@ def test_revoked_enrollment_cannot_progress(student, free_course):
     with pytest.raises(PermissionDenied):
         services.complete_lesson(enrollment=enrollment, lesson=free_course.lessons[0])
     assert not Enrollment.objects.filter(lesson_progress__isnull=False).exists()
+
+
+def test_repeated_completion_takes_no_lock_and_writes_nothing(student, free_course):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrollment = services.enroll(student=student, course=free_course.course, source="free")
+    lesson = free_course.lessons[0]
+    enrollment = services.complete_lesson(enrollment=enrollment, lesson=lesson)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = services.complete_lesson(enrollment=enrollment, lesson=lesson)
+
+    sql = " ".join(query["sql"].upper() for query in queries)
+    assert "UPDATE" not in sql
+    assert "INSERT" not in sql
+    assert again.progress_percent == 25
+    assert again.lessons_done == 1
