@@ -49,6 +49,14 @@ def _metadata(payment: Payment, order: Order) -> dict[str, str]:
     return {"payment_id": str(payment.pk), "order_id": str(order.pk), "order_number": order.number}
 
 
+def _field(obj: Any, name: str) -> str:
+    """A string field of an SDK object (its objects are not dicts; an id when expanded)."""
+    value = obj.to_dict().get(name)
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value or "")
+
+
 def _state_of_intent(status: str) -> str:
     if status == "succeeded":
         return "succeeded"
@@ -114,7 +122,7 @@ class StripeProvider:
                     },
                     options={"idempotency_key": f"{payment.idempotency_key}-session"},
                 )
-                return CreatedPayment(ref=session.id, checkout_url=session.url or "")
+                return CreatedPayment(ref=session.id, checkout_url=_field(session, "url"))
             intent = _client().v1.payment_intents.create(
                 params={
                     "amount": amount,
@@ -127,7 +135,7 @@ class StripeProvider:
             )
         except stripe_sdk.StripeError as exc:
             raise ProviderError(str(exc.user_message or exc)[:500]) from exc
-        return CreatedPayment(ref=intent.id, client_secret=intent.client_secret or "")
+        return CreatedPayment(ref=intent.id, client_secret=_field(intent, "client_secret"))
 
     def _intent_id(self, payment: Payment) -> str:
         if payment.provider_payment_ref:
@@ -135,8 +143,7 @@ class StripeProvider:
         ref = payment.provider_ref or ""
         if ref.startswith("cs_"):
             session = _client().v1.checkout.sessions.retrieve(ref)
-            intent = session.payment_intent
-            return intent if isinstance(intent, str) else getattr(intent, "id", "") or ""
+            return _field(session, "payment_intent")
         return ref
 
     def refund(self, *, payment: Payment, amount_minor: int, idempotency_key: str) -> CreatedRefund:
@@ -151,7 +158,9 @@ class StripeProvider:
             )
         except stripe_sdk.StripeError as exc:
             raise ProviderError(str(exc.user_message or exc)[:500]) from exc
-        status = refund.status if refund.status in ("succeeded", "pending", "failed") else "pending"
+        status = _field(refund, "status")
+        if status not in ("succeeded", "pending", "failed"):
+            status = "pending"  # requires_action, canceled...: settled by the charge.refunded event
         return CreatedRefund(ref=refund.id, status=status)  # type: ignore[arg-type]
 
     def retrieve(self, *, payment: Payment) -> RemotePayment:
@@ -159,27 +168,27 @@ class StripeProvider:
         try:
             if ref.startswith("cs_"):
                 session = _client().v1.checkout.sessions.retrieve(ref)
-                intent = session.payment_intent
-                intent_id = intent if isinstance(intent, str) else getattr(intent, "id", "") or ""
-                if session.payment_status == "paid":
+                data = session.to_dict()
+                if data.get("payment_status") == "paid":
                     state = "succeeded"
-                elif session.status == "expired":
+                elif data.get("status") == "expired":
                     state = "cancelled"
                 else:
                     state = "pending"
                 return RemotePayment(
                     state=state,  # type: ignore[arg-type]
-                    amount_minor=session.amount_total,
-                    currency=(session.currency or "").upper(),
-                    payment_ref=intent_id,
+                    amount_minor=data.get("amount_total"),
+                    currency=str(data.get("currency") or "").upper(),
+                    payment_ref=_field(session, "payment_intent"),
                 )
             intent = _client().v1.payment_intents.retrieve(ref)
         except stripe_sdk.StripeError as exc:
             raise ProviderError(str(exc.user_message or exc)[:500]) from exc
+        data = intent.to_dict()
         return RemotePayment(
-            state=_state_of_intent(intent.status),  # type: ignore[arg-type]
-            amount_minor=intent.amount_received or intent.amount,
-            currency=(intent.currency or "").upper(),
+            state=_state_of_intent(str(data.get("status", ""))),  # type: ignore[arg-type]
+            amount_minor=data.get("amount_received") or data.get("amount"),
+            currency=str(data.get("currency") or "").upper(),
             payment_ref=intent.id,
         )
 
@@ -215,7 +224,7 @@ class StripeProvider:
                 kind="succeeded",
                 payment_id=payment_id,
                 provider_ref=obj.get("id", ""),
-                payment_ref=intent if isinstance(intent, str) else intent.get("id", ""),
+                payment_ref=intent if isinstance(intent, str) else str(intent.get("id", "")),
                 amount_minor=obj.get("amount_total"),
                 currency=currency,
             )

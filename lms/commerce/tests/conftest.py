@@ -99,12 +99,24 @@ def stripe_http(stripe_settings: Any) -> Iterator[responses.RequestsMock]:
         yield mock
 
 
-def stub_payment_intent(mock: responses.RequestsMock, *, pi_id: str = "pi_test_1",
-                        status: int = 200, **fields: Any) -> None:
-    body = {"id": pi_id, "object": "payment_intent", "client_secret": f"{pi_id}_secret_abc",
-            "status": "requires_payment_method", **fields}
-    mock.add(responses.POST, f"{STRIPE_BASE}/v1/payment_intents", json=body if status == 200 else
-             {"error": {"type": "api_error", "message": "Stripe is down"}}, status=status)
+def stub_payment_intent(
+    mock: responses.RequestsMock, *, pi_id: str = "pi_test_1", status: int = 200, **fields: Any
+) -> None:
+    body = {
+        "id": pi_id,
+        "object": "payment_intent",
+        "client_secret": f"{pi_id}_secret_abc",
+        "status": "requires_payment_method",
+        **fields,
+    }
+    mock.add(
+        responses.POST,
+        f"{STRIPE_BASE}/v1/payment_intents",
+        json=body
+        if status == 200
+        else {"error": {"type": "api_error", "message": "Stripe is down"}},
+        status=status,
+    )
 
 
 def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
@@ -115,10 +127,16 @@ def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None 
 
 
 def stripe_event(event_id: str, event_type: str, obj: dict[str, Any]) -> bytes:
-    return json.dumps({
-        "id": event_id, "object": "event", "type": event_type, "api_version": "2024-06-20",
-        "created": int(time.time()), "data": {"object": obj},
-    }).encode()
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "data": {"object": obj},
+        }
+    ).encode()
 
 
 def post_webhook(client: APIClient, payload: bytes, signature: str | None = None) -> Any:
@@ -126,8 +144,21 @@ def post_webhook(client: APIClient, payload: bytes, signature: str | None = None
     return client.post(WEBHOOK_URL, data=payload, content_type="application/json", **headers)
 
 
-def intent_object(payment: dict[str, Any] | Any, *, pi_id: str, amount: int, currency: str = "usd",
-                  status: str = "succeeded") -> dict[str, Any]:
+def intent_object(
+    payment: dict[str, Any] | Any,
+    *,
+    pi_id: str,
+    amount: int,
+    currency: str = "usd",
+    status: str = "succeeded",
+) -> dict[str, Any]:
     payment_id = payment["payment_id"] if isinstance(payment, dict) else str(payment.pk)
-    return {"id": pi_id, "object": "payment_intent", "amount": amount, "amount_received": amount,
-            "currency": currency, "status": status, "metadata": {"payment_id": payment_id}}
+    return {
+        "id": pi_id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_received": amount,
+        "currency": currency,
+        "status": status,
+        "metadata": {"payment_id": payment_id},
+    }

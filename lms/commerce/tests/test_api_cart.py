@@ -19,8 +19,13 @@ def test_cart_starts_empty(student_client):
     # then
     assert response.status_code == 200
     assert response.json() == {
-        "items": [], "coupon": None, "coupon_error": "", "subtotal": "0.00", "discount": "0.00",
-        "total": "0.00", "currency": None,
+        "items": [],
+        "coupon": None,
+        "coupon_error": "",
+        "subtotal": "0.00",
+        "discount": "0.00",
+        "total": "0.00",
+        "currency": None,
     }
 
 
@@ -38,7 +43,11 @@ def test_add_courses_and_read_totals(student_client, course_factory):
     assert response.json()["price"] == "49.99"
     assert [item["course"]["slug"] for item in cart["items"]] == [first.slug, second.slug]
     assert (cart["subtotal"], cart["discount"], cart["total"], cart["currency"]) == (
-        "69.99", "0.00", "69.99", "USD")
+        "69.99",
+        "0.00",
+        "69.99",
+        "USD",
+    )
 
 
 def test_add_by_slug(student_client, course):
@@ -66,10 +75,18 @@ def test_missing_course_id_is_400(student_client):
 @pytest.mark.parametrize(
     ("setup", "status", "code"),
     [
-        (lambda c, u: c.__class__.objects.filter(pk=c.pk).update(status=CourseStatus.UNPUBLISHED), 400,
-         "course_not_available"),
-        (lambda c, u: c.__class__.objects.filter(pk=c.pk).update(is_free=True, price=0), 400,
-         "course_is_free"),
+        (
+            lambda c, u: c.__class__.objects.filter(pk=c.pk).update(
+                status=CourseStatus.UNPUBLISHED
+            ),
+            400,
+            "course_not_available",
+        ),
+        (
+            lambda c, u: c.__class__.objects.filter(pk=c.pk).update(is_free=True, price=0),
+            400,
+            "course_is_free",
+        ),
         (lambda c, u: c.__class__.objects.filter(pk=c.pk).update(instructor=u), 400, "own_course"),
         (lambda c, u: c.co_instructors.add(u), 400, "own_course"),
         (lambda c, u: EnrollmentFactory(student=u, course=c), 409, "already_enrolled"),
@@ -130,8 +147,9 @@ def test_another_users_cart_item_is_404(student_client, client_for, other_studen
     assert CartItem.objects.count() == 1
 
 
-def test_cart_is_a_constant_number_of_queries(student_client, course_factory,
-                                              django_assert_max_num_queries):
+def test_cart_is_a_constant_number_of_queries(
+    student_client, course_factory, django_assert_max_num_queries
+):
     for _ in range(10):
         add_to_cart(student_client, course_factory())
     # auth user + cart + items (+ a savepoint-free read path)

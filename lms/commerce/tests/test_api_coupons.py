@@ -14,8 +14,12 @@ CART_COUPON = "/api/v1/cart/coupon/"
 
 
 def make_coupon(**kwargs):
-    defaults = {"code": "SAVE10", "kind": CouponKind.PERCENT, "value": Decimal("10"),
-                "scope": CouponScope.PLATFORM}
+    defaults = {
+        "code": "SAVE10",
+        "kind": CouponKind.PERCENT,
+        "value": Decimal("10"),
+        "scope": CouponScope.PLATFORM,
+    }
     defaults.update(kwargs)
     if "created_by" not in defaults:
         from lms.accounts.tests.factories import AdminFactory
@@ -34,25 +38,45 @@ def test_instructor_creates_a_coupon_for_own_course(instructor, instructor_clien
     # given
     course = course_factory(instructor=instructor)
     # when
-    response = instructor_client.post(COUPONS, {
-        "code": "spring25", "kind": "percent", "value": "25", "courses": [str(course.pk)],
-        "max_redemptions": 10, "per_user_limit": 1,
-    }, format="json")
+    response = instructor_client.post(
+        COUPONS,
+        {
+            "code": "spring25",
+            "kind": "percent",
+            "value": "25",
+            "courses": [str(course.pk)],
+            "max_redemptions": 10,
+            "per_user_limit": 1,
+        },
+        format="json",
+    )
     # then
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["code"], body["kind"], body["value"], body["scope"]) == ("SPRING25", "percent", "25.00", "courses")
+    assert (body["code"], body["kind"], body["value"], body["scope"]) == (
+        "SPRING25",
+        "percent",
+        "25.00",
+        "courses",
+    )
     assert body["courses"] == [str(course.pk)]
     assert instructor_client.get(COUPONS).json()["count"] == 1
 
 
 def test_fixed_coupon_needs_a_currency_and_respects_its_minor_unit(admin_client_api):
-    missing = admin_client_api.post(COUPONS, {"code": "FIX5", "kind": "fixed", "value": "5",
-                                              "scope": "platform"}, format="json")
-    jpy_decimals = admin_client_api.post(COUPONS, {"code": "YEN", "kind": "fixed", "value": "5.50",
-                                                   "currency": "JPY", "scope": "platform"}, format="json")
-    ok = admin_client_api.post(COUPONS, {"code": "YEN2", "kind": "fixed", "value": "500",
-                                         "currency": "jpy", "scope": "platform"}, format="json")
+    missing = admin_client_api.post(
+        COUPONS, {"code": "FIX5", "kind": "fixed", "value": "5", "scope": "platform"}, format="json"
+    )
+    jpy_decimals = admin_client_api.post(
+        COUPONS,
+        {"code": "YEN", "kind": "fixed", "value": "5.50", "currency": "JPY", "scope": "platform"},
+        format="json",
+    )
+    ok = admin_client_api.post(
+        COUPONS,
+        {"code": "YEN2", "kind": "fixed", "value": "500", "currency": "jpy", "scope": "platform"},
+        format="json",
+    )
     assert missing.status_code == 400
     assert error_codes(missing) == ["required"]
     assert jpy_decimals.status_code == 400
@@ -63,8 +87,11 @@ def test_fixed_coupon_needs_a_currency_and_respects_its_minor_unit(admin_client_
 
 def test_coupon_of_another_instructors_course_is_refused(instructor_client, course_factory):
     someone_elses = course_factory()
-    response = instructor_client.post(COUPONS, {"code": "STEAL", "kind": "percent", "value": "50",
-                                                "courses": [str(someone_elses.pk)]}, format="json")
+    response = instructor_client.post(
+        COUPONS,
+        {"code": "STEAL", "kind": "percent", "value": "50", "courses": [str(someone_elses.pk)]},
+        format="json",
+    )
     assert response.status_code == 400
     assert error_codes(response) == ["not_your_course"]
     assert not Coupon.objects.exists()
@@ -77,21 +104,33 @@ def test_platform_coupons_are_for_admins(instructor_client, admin_client_api):
 
 
 @pytest.mark.parametrize(
-    "value", ["-5", "0", "abc", "1e30", "NaN", "100000000000", "", None, "101"],
+    "value",
+    ["-5", "0", "abc", "1e30", "NaN", "100000000000", "", None, "101"],
 )
 def test_bad_coupon_values_are_400(admin_client_api, value):
-    response = admin_client_api.post(COUPONS, {"code": "BAD", "kind": "percent", "value": value,
-                                               "scope": "platform"}, format="json")
+    response = admin_client_api.post(
+        COUPONS,
+        {"code": "BAD", "kind": "percent", "value": value, "scope": "platform"},
+        format="json",
+    )
     assert response.status_code == 400
     assert not Coupon.objects.exists()
 
 
 def test_coupon_window_must_be_ordered(admin_client_api):
     now = timezone.now()
-    response = admin_client_api.post(COUPONS, {
-        "code": "BACKWARDS", "kind": "percent", "value": "5", "scope": "platform",
-        "starts_at": now.isoformat(), "ends_at": (now - timedelta(days=1)).isoformat(),
-    }, format="json")
+    response = admin_client_api.post(
+        COUPONS,
+        {
+            "code": "BACKWARDS",
+            "kind": "percent",
+            "value": "5",
+            "scope": "platform",
+            "starts_at": now.isoformat(),
+            "ends_at": (now - timedelta(days=1)).isoformat(),
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert error_codes(response) == ["invalid_coupon"]
 
@@ -137,7 +176,11 @@ def test_percent_coupon_on_the_cart(student_client, course_factory):
     assert response.status_code == 200
     cart = response.json()
     assert (cart["coupon"], cart["subtotal"], cart["discount"], cart["total"]) == (
-        "SAVE10", "69.99", "7.00", "62.99")
+        "SAVE10",
+        "69.99",
+        "7.00",
+        "62.99",
+    )
     assert student_client.delete(CART_COUPON).json()["total"] == "69.99"
 
 
@@ -148,11 +191,18 @@ def test_fixed_coupon_never_makes_the_total_negative(student_client, course_fact
     assert (cart["discount"], cart["total"]) == ("15.00", "0.00")
 
 
-def test_instructor_scope_covers_only_that_instructors_courses(student_client, course_factory, instructor):
+def test_instructor_scope_covers_only_that_instructors_courses(
+    student_client, course_factory, instructor
+):
     add_to_cart(student_client, course_factory(instructor=instructor, price=Decimal("40")))
     add_to_cart(student_client, course_factory(price=Decimal("60")))
-    make_coupon(code="MINE", scope=CouponScope.INSTRUCTOR, instructor=instructor, value=Decimal("50"),
-                created_by=instructor)
+    make_coupon(
+        code="MINE",
+        scope=CouponScope.INSTRUCTOR,
+        instructor=instructor,
+        value=Decimal("50"),
+        created_by=instructor,
+    )
     cart = student_client.post(CART_COUPON, {"code": "MINE"}).json()
     assert (cart["discount"], cart["total"]) == ("20.00", "80.00")
 
@@ -164,8 +214,10 @@ def test_instructor_scope_covers_only_that_instructors_courses(student_client, c
         ({"code": "LATER", "starts_at": timezone.now() + timedelta(days=1)}, "coupon_not_started"),
         ({"code": "OLD", "ends_at": timezone.now() - timedelta(days=1)}, "coupon_expired"),
         ({"code": "GONE", "max_redemptions": 1, "redemption_count": 1}, "coupon_exhausted"),
-        ({"code": "EUR5", "kind": CouponKind.FIXED, "value": Decimal("5"), "currency": "EUR"},
-         "coupon_currency_mismatch"),
+        (
+            {"code": "EUR5", "kind": CouponKind.FIXED, "value": Decimal("5"), "currency": "EUR"},
+            "coupon_currency_mismatch",
+        ),
         ({"code": "ELSEWHERE", "scope": CouponScope.COURSES}, "coupon_not_applicable"),
     ],
 )

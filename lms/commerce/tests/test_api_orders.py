@@ -10,8 +10,14 @@ from lms.learning.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/orders/"
-ADDRESS = {"name": "Sam Student", "line1": "1 Main St", "line2": "", "city": "Lisbon",
-           "postal_code": "1000-001", "country": "pt"}
+ADDRESS = {
+    "name": "Sam Student",
+    "line1": "1 Main St",
+    "line2": "",
+    "city": "Lisbon",
+    "postal_code": "1000-001",
+    "country": "pt",
+}
 
 
 def test_place_order_snapshots_prices_and_empties_the_cart(student_client, course_factory):
@@ -21,19 +27,32 @@ def test_place_order_snapshots_prices_and_empties_the_cart(student_client, cours
     add_to_cart(student_client, first)
     add_to_cart(student_client, second)
     # when: the body tries to set a price, a total and a status
-    response = student_client.post(ORDERS, {
-        "billing_address": ADDRESS, "total": "0.01", "status": "paid", "subtotal": "0",
-        "items": [{"course": str(first.pk), "price": "0.01"}],
-    }, format="json")
+    response = student_client.post(
+        ORDERS,
+        {
+            "billing_address": ADDRESS,
+            "total": "0.01",
+            "status": "paid",
+            "subtotal": "0",
+            "items": [{"course": str(first.pk), "price": "0.01"}],
+        },
+        format="json",
+    )
     Course.objects.filter(pk=first.pk).update(price=Decimal("99.00"))
     # then
     assert response.status_code == 201, response.json()
     order = response.json()
     assert order["number"].startswith("LF-")
-    assert (order["status"], order["subtotal"], order["discount"], order["total"], order["currency"]) == (
-        "pending", "60.00", "0.00", "60.00", "USD")
-    assert [(item["course"]["id"], item["price"], item["amount_paid"]) for item in order["items"]] == [
-        (str(first.pk), "49.99", "49.99"), (str(second.pk), "10.01", "10.01")]
+    assert (
+        order["status"],
+        order["subtotal"],
+        order["discount"],
+        order["total"],
+        order["currency"],
+    ) == ("pending", "60.00", "0.00", "60.00", "USD")
+    assert [
+        (item["course"]["id"], item["price"], item["amount_paid"]) for item in order["items"]
+    ] == [(str(first.pk), "49.99", "49.99"), (str(second.pk), "10.01", "10.01")]
     assert order["billing_address"]["country"] == "PT"
     assert not CartItem.objects.exists()
     assert student_client.get(f"{ORDERS}{order['id']}/").json()["items"][0]["price"] == "49.99"
@@ -54,8 +73,9 @@ def test_empty_cart_is_400(student_client):
 
 def test_bad_billing_address_is_400(student_client, course):
     add_to_cart(student_client, course)
-    response = student_client.post(ORDERS, {"billing_address": {"name": "x", "country": "Portugal"}},
-                                   format="json")
+    response = student_client.post(
+        ORDERS, {"billing_address": {"name": "x", "country": "Portugal"}}, format="json"
+    )
     assert response.status_code == 400
     assert not Order.objects.exists()
     assert CartItem.objects.count() == 1
@@ -85,23 +105,27 @@ def test_orders_need_authentication(anon_client):
     assert anon_client.post(ORDERS, {}).status_code == 401
 
 
-def test_orders_list_is_own_and_admin_sees_all(student_client, client_for, other_student,
-                                               admin_client_api, course_factory):
+def test_orders_list_is_own_and_admin_sees_all(
+    student_client, client_for, other_student, admin_client_api, course_factory
+):
     place_order(student_client, course_factory())
     place_order(client_for(other_student), course_factory())
     assert student_client.get(ORDERS).json()["count"] == 1
     assert admin_client_api.get(ORDERS).json()["count"] == 2
 
 
-def test_another_users_order_is_404(student_client, client_for, other_student, manager_client, course):
+def test_another_users_order_is_404(
+    student_client, client_for, other_student, manager_client, course
+):
     order = place_order(client_for(other_student), course)
     assert student_client.get(f"{ORDERS}{order['id']}/").status_code == 404
     assert manager_client.get(f"{ORDERS}{order['id']}/").status_code == 404
     assert student_client.get(f"{ORDERS}not-a-uuid/").status_code == 404
 
 
-def test_orders_list_and_detail_are_constant_queries(student_client, course_factory,
-                                                     django_assert_max_num_queries):
+def test_orders_list_and_detail_are_constant_queries(
+    student_client, course_factory, django_assert_max_num_queries
+):
     # given: 12 paid orders of two courses each
     for _ in range(12):
         buy(student_client, course_factory(), course_factory())
@@ -159,8 +183,9 @@ def test_checkout_is_idempotent(student_client, course):
 def test_checkout_input(student_client, anon_client):
     assert anon_client.post("/api/v1/payments/checkout/", {}).status_code == 401
     missing = student_client.post("/api/v1/payments/checkout/", {})
-    booking = student_client.post("/api/v1/payments/checkout/",
-                                  {"booking_id": "00000000-0000-0000-0000-000000000001"})
+    booking = student_client.post(
+        "/api/v1/payments/checkout/", {"booking_id": "00000000-0000-0000-0000-000000000001"}
+    )
     garbage = student_client.post("/api/v1/payments/checkout/", {"order_id": "1; drop table"})
     assert (missing.status_code, error_codes(missing)) == (400, ["required"])
     assert (booking.status_code, error_codes(booking)) == (400, ["booking_checkout_unavailable"])

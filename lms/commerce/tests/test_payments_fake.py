@@ -23,8 +23,9 @@ def wallet_of(user, currency="USD"):
     return Wallet.objects.get(instructor=user, currency=currency)
 
 
-def test_simulated_success_fulfils_the_order(student, student_client, course,
-                                             django_capture_on_commit_callbacks):
+def test_simulated_success_fulfils_the_order(
+    student, student_client, course, django_capture_on_commit_callbacks
+):
     # given
     order = place_order(student_client, course)
     payment = checkout(student_client, order["id"])
@@ -80,8 +81,9 @@ def test_a_paid_order_never_goes_back(student_client, course):
     assert again["payment_id"] == order["payment"]["id"]
 
 
-def test_simulate_access_and_input(student_client, client_for, other_student, anon_client, course,
-                                   settings):
+def test_simulate_access_and_input(
+    student_client, client_for, other_student, anon_client, course, settings
+):
     order = place_order(student_client, course)
     payment = checkout(student_client, order["id"])
     url = f"/api/v1/payments/{payment['payment_id']}/simulate/"
@@ -99,13 +101,27 @@ def test_payment_detail(student_client, client_for, other_student, course):
     order = place_order(student_client, course)
     payment = checkout(student_client, order["id"])
     mine = student_client.get(f"/api/v1/payments/{payment['payment_id']}/")
-    assert (mine.status_code, mine.json()["amount"], mine.json()["status"]) == (200, "100.00", "pending")
-    assert client_for(other_student).get(f"/api/v1/payments/{payment['payment_id']}/").status_code == 404
+    assert (mine.status_code, mine.json()["amount"], mine.json()["status"]) == (
+        200,
+        "100.00",
+        "pending",
+    )
+    assert (
+        client_for(other_student).get(f"/api/v1/payments/{payment['payment_id']}/").status_code
+        == 404
+    )
 
 
-def test_free_order_after_a_full_coupon_is_paid_at_checkout(student, student_client, course, admin_user):
-    coupon = Coupon.objects.create(code="FREE100", kind=CouponKind.PERCENT, value=Decimal("100"),
-                                   scope=CouponScope.PLATFORM, created_by=admin_user)
+def test_free_order_after_a_full_coupon_is_paid_at_checkout(
+    student, student_client, course, admin_user
+):
+    coupon = Coupon.objects.create(
+        code="FREE100",
+        kind=CouponKind.PERCENT,
+        value=Decimal("100"),
+        scope=CouponScope.PLATFORM,
+        created_by=admin_user,
+    )
     add_to_cart(student_client, course)
     student_client.post("/api/v1/cart/coupon/", {"code": "FREE100"})
     order = student_client.post("/api/v1/orders/", {}, format="json").json()
@@ -122,8 +138,14 @@ def test_free_order_after_a_full_coupon_is_paid_at_checkout(student, student_cli
 def test_coupon_discount_reduces_instructor_earnings(student_client, course_factory, admin_user):
     first = course_factory(price=Decimal("60"))
     second = course_factory(price=Decimal("40"))
-    Coupon.objects.create(code="TEN", kind=CouponKind.FIXED, value=Decimal("10"), currency="USD",
-                          scope=CouponScope.PLATFORM, created_by=admin_user)
+    Coupon.objects.create(
+        code="TEN",
+        kind=CouponKind.FIXED,
+        value=Decimal("10"),
+        currency="USD",
+        scope=CouponScope.PLATFORM,
+        created_by=admin_user,
+    )
     add_to_cart(student_client, first)
     add_to_cart(student_client, second)
     student_client.post("/api/v1/cart/coupon/", {"code": "TEN"})
@@ -134,7 +156,9 @@ def test_coupon_discount_reduces_instructor_earnings(student_client, course_fact
     assert wallet_of(second.instructor).pending == Decimal("30.600")
 
 
-def test_co_instructor_shares(instructor, instructor_client, client_for, student_client, course_factory):
+def test_co_instructor_shares(
+    instructor, instructor_client, client_for, student_client, course_factory
+):
     # given: the owner gives a co-instructor 30 percent
     from lms.accounts.tests.factories import InstructorFactory
 
@@ -142,8 +166,12 @@ def test_co_instructor_shares(instructor, instructor_client, client_for, student
     course = course_factory(instructor=instructor, price=Decimal("100"))
     course.co_instructors.add(helper)
     url = f"/api/v1/courses/{course.pk}/revenue-shares/"
-    body = {"shares": [{"instructor_id": str(instructor.pk), "percent": "70"},
-                       {"instructor_id": str(helper.pk), "percent": "30"}]}
+    body = {
+        "shares": [
+            {"instructor_id": str(instructor.pk), "percent": "70"},
+            {"instructor_id": str(helper.pk), "percent": "30"},
+        ]
+    }
     assert client_for(helper).put(url, body, format="json").status_code == 403
     response = instructor_client.put(url, body, format="json")
     assert response.status_code == 200, response.json()
@@ -159,18 +187,24 @@ def test_revenue_share_validation(instructor, instructor_client, student_client,
     course = course_factory(instructor=instructor)
     url = f"/api/v1/courses/{course.pk}/revenue-shares/"
     stranger = course_factory().instructor
-    not_100 = instructor_client.put(url, {"shares": [{"instructor_id": str(instructor.pk),
-                                                      "percent": "90"}]}, format="json")
-    outsider = instructor_client.put(url, {"shares": [{"instructor_id": str(stranger.pk),
-                                                       "percent": "100"}]}, format="json")
-    negative = instructor_client.put(url, {"shares": [{"instructor_id": str(instructor.pk),
-                                                       "percent": "-100"}]}, format="json")
+    not_100 = instructor_client.put(
+        url, {"shares": [{"instructor_id": str(instructor.pk), "percent": "90"}]}, format="json"
+    )
+    outsider = instructor_client.put(
+        url, {"shares": [{"instructor_id": str(stranger.pk), "percent": "100"}]}, format="json"
+    )
+    negative = instructor_client.put(
+        url, {"shares": [{"instructor_id": str(instructor.pk), "percent": "-100"}]}, format="json"
+    )
     assert (not_100.status_code, error_codes(not_100)) == (400, ["invalid_shares"])
     assert (outsider.status_code, error_codes(outsider)) == (400, ["invalid_shares"])
     assert negative.status_code == 400
     assert student_client.get(url).status_code == 403
     other_course = course_factory()
-    assert instructor_client.get(f"/api/v1/courses/{other_course.pk}/revenue-shares/").status_code == 404
+    assert (
+        instructor_client.get(f"/api/v1/courses/{other_course.pk}/revenue-shares/").status_code
+        == 404
+    )
     reset = instructor_client.put(url, {"shares": []}, format="json")
     assert (reset.status_code, reset.json()) == (200, [])
 
@@ -197,7 +231,11 @@ def test_student_refund_within_the_window(student, student_client, course):
     # then
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["status"], body["amount"], body["order"]["status"]) == ("succeeded", "100.00", "refunded")
+    assert (body["status"], body["amount"], body["order"]["status"]) == (
+        "succeeded",
+        "100.00",
+        "refunded",
+    )
     assert Enrollment.objects.get(student=student, course=course).status == EnrollmentStatus.REVOKED
     wallet = wallet_of(course.instructor)
     assert (wallet.pending, wallet.total_earned) == (Decimal("0"), Decimal("0"))
@@ -229,12 +267,14 @@ def test_partial_then_full_refund(student, student_client, course_factory):
     assert wallet_of(second.instructor).pending == Decimal("0")
 
 
-def test_student_refund_after_the_window_is_403_but_admin_may(student_client, admin_client_api, course,
-                                                               settings):
+def test_student_refund_after_the_window_is_403_but_admin_may(
+    student_client, admin_client_api, course, settings
+):
     order = buy(student_client, course)
     # the tokens would expire if the clock moved: the payment moves back instead
     Order.objects.filter(pk=order["id"]).update(
-        paid_at=timezone.now() - timedelta(days=settings.REFUND_WINDOW_DAYS, hours=1))
+        paid_at=timezone.now() - timedelta(days=settings.REFUND_WINDOW_DAYS, hours=1)
+    )
     late = refund(student_client, order["id"])
     by_admin = refund(admin_client_api, order["id"])
     assert (late.status_code, error_codes(late)) == (403, ["refund_window_closed"])
@@ -252,8 +292,9 @@ def test_student_refund_with_30_percent_done_is_403(student, student_client, cou
     assert Order.objects.get(pk=order["id"]).status == "paid"
 
 
-def test_refund_access_and_state(student_client, client_for, other_student, anon_client, manager_client,
-                                 course):
+def test_refund_access_and_state(
+    student_client, client_for, other_student, anon_client, manager_client, course
+):
     order = buy(client_for(other_student), course)
     pending = place_order(student_client, course)
     assert anon_client.post(f"/api/v1/orders/{order['id']}/refund/").status_code == 401
