@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lms.catalog.models import Course, CourseStatus
 from lms.catalog.permissions import can_edit_course, can_see_unpublished
 from lms.core.errors import NotFound, PermissionDenied
+from lms.learning.models import Enrollment
+from lms.learning.selectors import active_enrollment
 
 from .errors import AssessmentError
-
-if TYPE_CHECKING:
-    from lms.learning.models import Enrollment
+from .models import ReviewVisibility
 
 
 class Role(StrEnum):
@@ -53,8 +53,6 @@ class CourseAccess:
 
 def course_access(*, user: Any, course: Course) -> CourseAccess:
     """The user's role in the course; 403 for a visible course they may not use, else 404."""
-    from lms.learning.selectors import active_enrollment
-
     co_ids = list(course.co_instructors.values_list("id", flat=True))
     if can_edit_course(user, instructor_id=course.instructor_id, co_instructor_ids=co_ids):
         return CourseAccess(role=Role.EDITOR)
@@ -72,8 +70,6 @@ def course_access(*, user: Any, course: Course) -> CourseAccess:
 
 def review_visible(*, show_correct_answers: str, submitted: bool, passed: bool | None) -> bool:
     """Whether a student sees the right answers of their attempt: never before submitting."""
-    from .models import ReviewVisibility
-
     if not submitted:
         return False
     if show_correct_answers == ReviewVisibility.AFTER_SUBMIT:

@@ -25,6 +25,7 @@ from lms.catalog.models import Lesson, LessonType
 from lms.core.errors import Conflict, Invalid, PermissionDenied, UnsupportedMediaType
 from lms.core.uploads import MB, validate_upload
 from lms.learning.models import ActivityKind, Enrollment
+from lms.learning.selectors import active_enrollment
 from lms.learning.services import complete_lesson, record_activity
 from lms.notifications.models import Category
 from lms.notifications.services import notify
@@ -45,6 +46,7 @@ from .models import (
     SubmissionStatus,
     accepted_content_types,
 )
+from .selectors import questions_of
 
 # An answer sent this long after the deadline still counts: the network and a slow phone
 # should not cost a student an attempt they submitted on time.
@@ -385,8 +387,6 @@ def submit_attempt(
     409 for a second submit or past the deadline (plus `SUBMIT_GRACE_SECONDS`); 400 for an
     answer to a question outside the attempt; 403 when the enrollment no longer gives access.
     """
-    from lms.learning.selectors import active_enrollment
-
     attempt = locks.lock_attempt(attempt.pk)
     if attempt.student_id != student.pk:
         raise PermissionDenied()
@@ -404,8 +404,6 @@ def submit_attempt(
         raise PermissionDenied(
             "Enroll in the course first.", code=AssessmentError.ENROLLMENT_REQUIRED
         )
-    from .selectors import questions_of
-
     questions = {
         str(question.pk): question
         for question in questions_of(quiz=quiz).filter(pk__in=attempt.question_order)
@@ -585,8 +583,6 @@ def grade_submission(
     *, submission: Submission, by: User, score: Decimal, feedback: str = "", request: Any = None
 ) -> Submission:
     """Grade (or regrade) a submission; a pass completes the lesson; the student is notified."""
-    from lms.learning.selectors import active_enrollment
-
     submission = locks.lock_submission(submission.pk)
     assignment = submission.assignment
     if score < 0 or score > assignment.max_score:
