@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from lms.accounts.models import User
 from lms.core.errors import DomainError
 
 from . import services
@@ -33,7 +34,7 @@ class OrderItemInline(admin.TabularInline[OrderItem, Order]):
     model = OrderItem
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "title",
         "course",
         "instructor",
@@ -42,7 +43,7 @@ class OrderItemInline(admin.TabularInline[OrderItem, Order]):
         "amount_paid",
         "currency",
         "refund",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -53,7 +54,7 @@ class RefundInline(admin.TabularInline[Refund, Order]):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ["amount", "currency", "status", "external", "provider_ref", "reason", "created_at"]
+    fields = ("amount", "currency", "status", "external", "provider_ref", "reason", "created_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -85,13 +86,13 @@ class OrderAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Refund the selected paid orders (through the provider)")
     def refund_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        staff = request.user
+        if not isinstance(staff, User):
+            return
         for order in queryset:
             try:
                 services.request_refund(
-                    order_id=order.pk,
-                    by=request.user,
-                    reason="Refunded by staff",  # type: ignore[arg-type]
-                    request=request,
+                    order_id=order.pk, by=staff, reason="Refunded by staff", request=request
                 )
             except DomainError as exc:
                 self.message_user(request, f"{order.number}: {exc.detail}", messages.WARNING)

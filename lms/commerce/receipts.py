@@ -26,7 +26,7 @@ def receipt_pdf(*, order: Order) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
     pdf.setTitle(f"Receipt {order.number}")
-    width, height = A4
+    _width, height = A4
     y = height - 25 * mm
     pdf.setFont("Helvetica-Bold", 18)
     pdf.drawString(20 * mm, y, f"{PLATFORM_NAME} receipt")

@@ -44,7 +44,6 @@ from . import locks, selectors
 from .errors import CommerceError, ProviderUnavailable
 from .models import (
     ZERO,
-    Cart,
     CartItem,
     Coupon,
     CouponKind,
@@ -175,7 +174,8 @@ def add_to_cart(*, user: User, course_ref: Any) -> CartItem:
         raise Conflict("This course is already in your cart.", code=CommerceError.ALREADY_IN_CART)
     if currencies and course.currency not in currencies:
         raise Conflict(
-            f"Your cart is in {', '.join(sorted(currencies))}; this course is in {course.currency}.",
+            f"Your cart is in {', '.join(sorted(currencies))}; "
+            f"this course is in {course.currency}.",
             code=CommerceError.CURRENCY_MISMATCH,
         )
     return CartItem.objects.create(cart=cart, course=course)
@@ -683,7 +683,8 @@ def _apply_success_locked(
     if amount_minor is None or int(amount_minor) != expected or currency.upper() != order.currency:
         payment.status = PaymentStatus.MISMATCH
         payment.last_error = (
-            f"Provider reported {amount_minor} {currency.upper()}, order is {expected} {order.currency}"
+            f"Provider reported {amount_minor} {currency.upper()}, "
+            f"order is {expected} {order.currency}"
         )[:500]
         payment.save()
         logger.error(
@@ -1118,7 +1119,8 @@ def _complete_refund(
         user=order.user,
         category=Category.COMMERCE,
         title="Refund issued",
-        body=f"{_money(refund.amount, refund.currency)} of order {order.number} is on its way back to you.",
+        body=f"{_money(refund.amount, refund.currency)} of order {order.number} "
+        "is on its way back to you.",
         data={"order_id": str(order.pk), "refund_id": str(refund.pk), "status": order.status},
     )
 

@@ -99,6 +99,7 @@ class StripeProvider:
         amount = to_minor_units(order.total, order.currency)
         currency = order.currency.lower()
         metadata = _metadata(payment, order)
+        return_url = f"{settings.FRONTEND_URL}/orders/{order.pk}"
         try:
             if hosted:
                 session = _client().v1.checkout.sessions.create(
@@ -117,8 +118,8 @@ class StripeProvider:
                         ],
                         "metadata": metadata,
                         "payment_intent_data": {"metadata": metadata},
-                        "success_url": f"{settings.FRONTEND_URL}/orders/{order.pk}?checkout=success",
-                        "cancel_url": f"{settings.FRONTEND_URL}/orders/{order.pk}?checkout=cancelled",
+                        "success_url": f"{return_url}?checkout=success",
+                        "cancel_url": f"{return_url}?checkout=cancelled",
                     },
                     options={"idempotency_key": f"{payment.idempotency_key}-session"},
                 )

@@ -52,14 +52,18 @@ def run_together(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def test_the_same_webhook_twice_at_once_fulfils_once(student, student_client, client_for, course,
-                                                     stripe_http):
+def test_the_same_webhook_twice_at_once_fulfils_once(
+    student, student_client, client_for, course, stripe_http
+):
     # given
     order = place_order(student_client, course)
     stub_payment_intent(stripe_http, pi_id="pi_race")
     payment = checkout(student_client, order["id"])
-    payload = stripe_event("evt_race", "payment_intent.succeeded",
-                           intent_object(payment, pi_id="pi_race", amount=10000))
+    payload = stripe_event(
+        "evt_race",
+        "payment_intent.succeeded",
+        intent_object(payment, pi_id="pi_race", amount=10000),
+    )
     clients = [client_for(student), client_for(student), client_for(student)]
     # when
     responses = run_together(*(lambda c=c: post_webhook(c, payload) for c in clients))
@@ -77,9 +81,14 @@ def test_a_coupon_at_its_limit_is_redeemed_only_up_to_it(client_for, course_fact
     # given: a coupon with two uses left, in the orders of four buyers
     from lms.accounts.tests.factories import UserFactory
 
-    coupon = Coupon.objects.create(code="RACE", kind=CouponKind.PERCENT, value=Decimal("50"),
-                                   scope=CouponScope.PLATFORM, created_by=admin_user,
-                                   max_redemptions=2)
+    coupon = Coupon.objects.create(
+        code="RACE",
+        kind=CouponKind.PERCENT,
+        value=Decimal("50"),
+        scope=CouponScope.PLATFORM,
+        created_by=admin_user,
+        max_redemptions=2,
+    )
     course = course_factory(price=Decimal("40"))
     buyers = []
     for _ in range(4):
@@ -98,16 +107,23 @@ def test_a_coupon_at_its_limit_is_redeemed_only_up_to_it(client_for, course_fact
     assert coupon.redemption_count == 2
     assert Enrollment.objects.filter(course=course).count() == 2
     assert set(Order.objects.filter(status="failed").values_list("failure_code", flat=True)) == {
-        "coupon_exhausted"}
+        "coupon_exhausted"
+    }
     assert LedgerTransaction.objects.filter(kind=TransactionKind.SALE).count() == 2
     assert_payouts_consistent()
 
 
-def test_concurrent_checkouts_of_one_order_make_one_payment(student, student_client, client_for, course):
+def test_concurrent_checkouts_of_one_order_make_one_payment(
+    student, student_client, client_for, course
+):
     order = place_order(student_client, course)
     clients = [client_for(student) for _ in range(4)]
-    results = run_together(*(
-        lambda c=c: c.post("/api/v1/payments/checkout/", {"order_id": order["id"]}) for c in clients))
+    results = run_together(
+        *(
+            lambda c=c: c.post("/api/v1/payments/checkout/", {"order_id": order["id"]})
+            for c in clients
+        )
+    )
     assert [r.status_code for r in results] == [200] * 4
     assert len({r.json()["payment_id"] for r in results}) == 1
     assert Payment.objects.count() == 1
@@ -117,8 +133,12 @@ def test_concurrent_refunds_of_one_order_refund_once(student, student_client, cl
     order = place_order(student_client, course)
     simulate(student_client, checkout(student_client, order["id"])["payment_id"])
     clients = [client_for(student) for _ in range(3)]
-    results = run_together(*(
-        lambda c=c: c.post(f"/api/v1/orders/{order['id']}/refund/", {}, format="json") for c in clients))
+    results = run_together(
+        *(
+            lambda c=c: c.post(f"/api/v1/orders/{order['id']}/refund/", {}, format="json")
+            for c in clients
+        )
+    )
     assert sorted(r.status_code for r in results) == [200, 409, 409]
     assert LedgerTransaction.objects.filter(kind=TransactionKind.SALE_REVERSAL).count() == 1
     assert_payouts_consistent()
