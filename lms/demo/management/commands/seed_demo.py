@@ -101,3 +101,8 @@ extra_seeders: list[Any] = []
 from lms.learning import demo as learning_demo  # noqa: E402
 
 extra_seeders.append(learning_demo.seed)
+
+# Commerce runs last: its buyers pay for a demo course through the fake provider.
+from lms.commerce import demo as commerce_demo  # noqa: E402
+
+extra_seeders.append(commerce_demo.seed)
