@@ -42,8 +42,13 @@ def _course(seller: User) -> Course:
         section = Section.objects.create(course=course, title="Front end", order=0)
         for order, title in enumerate(["Tokens", "A recursive-descent parser", "Types"]):
             Lesson.objects.create(
-                course=course, section=section, title=title, type=LessonType.TEXT, order=order,
-                content=f"{title}: the idea, the code and an exercise.", duration_seconds=600,
+                course=course,
+                section=section,
+                title=title,
+                type=LessonType.TEXT,
+                order=order,
+                content=f"{title}: the idea, the code and an exercise.",
+                duration_seconds=600,
             )
     return course
 
@@ -51,9 +56,14 @@ def _course(seller: User) -> Course:
 def _coupon(seller: User, course: Course) -> Coupon:
     coupon, created = Coupon.objects.get_or_create(
         code=COUPON_CODE,
-        defaults={"kind": CouponKind.PERCENT, "value": Decimal("10"),
-                  "scope": CouponScope.INSTRUCTOR, "instructor": seller, "created_by": seller,
-                  "per_user_limit": 1},
+        defaults={
+            "kind": CouponKind.PERCENT,
+            "value": Decimal("10"),
+            "scope": CouponScope.INSTRUCTOR,
+            "instructor": seller,
+            "created_by": seller,
+            "per_user_limit": 1,
+        },
     )
     if created:
         coupon.courses.set([course])
@@ -72,9 +82,12 @@ def seed(stdout: Any) -> None:
     paid = 0
     for index, email in enumerate(BUYERS):
         buyer = User.objects.filter(email=email).first()
-        if buyer is None or OrderItem.objects.filter(
-            order__user=buyer, course=course, order__status=OrderStatus.PAID
-        ).exists():
+        if (
+            buyer is None
+            or OrderItem.objects.filter(
+                order__user=buyer, course=course, order__status=OrderStatus.PAID
+            ).exists()
+        ):
             continue
         services.clear_cart(user=buyer)
         services.add_to_cart(user=buyer, course_ref=course.pk)
@@ -82,8 +95,14 @@ def seed(stdout: Any) -> None:
             services.apply_coupon(user=buyer, code=COUPON_CODE)
         order = services.place_order(
             user=buyer,
-            billing_address={"name": buyer.full_name, "line1": "1 Demo Street", "line2": "",
-                             "city": "Lisbon", "postal_code": "1000-001", "country": "PT"},
+            billing_address={
+                "name": buyer.full_name,
+                "line1": "1 Demo Street",
+                "line2": "",
+                "city": "Lisbon",
+                "postal_code": "1000-001",
+                "country": "PT",
+            },
         )
         payment = services.checkout_order(order_id=order.pk, by=buyer)
         services.simulate_payment(payment=payment, outcome="succeeded")

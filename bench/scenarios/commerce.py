@@ -1,0 +1,336 @@
+"""Commerce: the purchase path through the fake provider (SPEC.md: checkout p99 < 100 ms at
+8 concurrent buyers).
+
+A purchase changes state at every step (a course can be in a cart once, an order is placed
+once), while the harness repeats one fixed request. So the module has two parts:
+
+1. Harness scenarios (`make bench`), 8 connections each, every one a request that stays
+   valid when repeated: the cart with five courses, checkout of a pending order (the order
+   row locked, its one payment found and reused), the simulated success of a paid payment
+   (the provider event inbox: row looked up, locked, recognised as a replay) and the
+   orders list.
+2. The whole flow, `python -m bench.scenarios.commerce`: fresh buyers, 8 at a time, each
+   doing cart add → order → checkout → simulate against gunicorn (same server settings as
+   the harness), with p50/p99 per step; exit 1 when a step's p99 reaches 100 ms.
+
+Budgets (SPEC.md gives only the checkout one): p99 < 100 ms for every purchase step; the
+orders list (20 orders with items, DRF serializers) p99 < 200 ms; ratios from a first
+measured run with margin; query counts measured in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import threading
+import time
+from decimal import Decimal
+from typing import Any
+
+from bench.registry import Budget, Context, Scenario
+
+SEED_VERSION = "1"
+INSTRUCTOR_EMAIL = "bench-commerce-seller@bench-commerce.example.com"
+BUYER_EMAIL = "bench-commerce-buyer@bench-commerce.example.com"
+COURSE_PREFIX = "bench-commerce-course-"
+COURSES = 60
+PASSWORD = "bench-Password-2024!"
+
+
+def _user(email: str, role: str) -> Any:
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from lms.accounts.models import User
+
+    user, _ = User.objects.get_or_create(
+        email=email,
+        defaults={
+            "first_name": "Bench",
+            "last_name": role.title(),
+            "role": role,
+            "email_verified_at": timezone.now(),
+            "password": make_password(PASSWORD),
+        },
+    )
+    return user
+
+
+def seed() -> None:
+    """A seller with published paid courses and one buyer with a cart, a pending order and a
+    paid order. Re-runnable: everything is found or created by its email or slug (paid
+    orders are never deleted: the ledger is append-only)."""
+    from lms.catalog.models import Course, CourseStatus
+    from lms.commerce import services
+    from lms.commerce.models import CartItem, OrderItem
+
+    seller = _user(INSTRUCTOR_EMAIL, "instructor")
+    buyer = _user(BUYER_EMAIL, "student")
+    existing = set(
+        Course.objects.filter(slug__startswith=COURSE_PREFIX).values_list("slug", flat=True)
+    )
+    Course.objects.bulk_create(
+        [
+            Course(
+                slug=f"{COURSE_PREFIX}{n:03d}",
+                title=f"Bench course {n}",
+                instructor=seller,
+                status=CourseStatus.PUBLISHED,
+                price=Decimal("19.99") + n,
+                currency="USD",
+            )
+            for n in range(COURSES)
+            if f"{COURSE_PREFIX}{n:03d}" not in existing
+        ],
+        batch_size=500,
+    )
+    courses = list(Course.objects.filter(slug__startswith=COURSE_PREFIX).order_by("slug"))
+    bought = set(OrderItem.objects.filter(order__user=buyer).values_list("course_id", flat=True))
+    fresh = [course for course in courses if course.pk not in bought]
+    # Twenty paid orders of one course each, for the orders list and the replayed success.
+    services.clear_cart(user=buyer)
+    for course in fresh[:20]:
+        services.add_to_cart(user=buyer, course_ref=course.pk)
+        order = services.place_order(user=buyer)
+        payment = services.checkout_order(order_id=order.pk, by=buyer)
+        services.simulate_payment(payment=payment, outcome="succeeded")
+    # One pending order with its payment (checkout reuses it) and five courses in the cart.
+    services.add_to_cart(user=buyer, course_ref=fresh[20].pk)
+    pending = services.place_order(user=buyer)
+    services.checkout_order(order_id=pending.pk, by=buyer)
+    for course in fresh[21:26]:
+        services.add_to_cart(user=buyer, course_ref=course.pk)
+    assert CartItem.objects.filter(cart__user=buyer).count() == 5
+
+
+def prepare() -> Context:
+    from lms.accounts import tokens
+    from lms.accounts.models import User
+    from lms.commerce.models import Order, OrderStatus
+
+    buyer = User.objects.get(email=BUYER_EMAIL)
+    orders = Order.objects.filter(user=buyer).select_related("payment").order_by("-created_at")
+    pending = orders.filter(status=OrderStatus.PENDING).first()
+    paid = orders.filter(status=OrderStatus.PAID).first()
+    assert pending is not None, "commerce bench seed is incomplete"
+    assert paid is not None, "commerce bench seed is incomplete"
+    return {
+        "token": tokens.issue_token_pair(buyer)["access"],
+        "pending_order": str(pending.pk),
+        "paid_payment": str(paid.payment.pk),
+    }
+
+
+def _auth(context: Context) -> dict[str, str]:
+    return {"Authorization": f"Bearer {context['token']}"}
+
+
+SCENARIOS = [
+    Scenario(
+        name="commerce.cart",
+        path="/api/v1/cart/",
+        headers=_auth,
+        connections=8,
+        budget=Budget(min_ratio=0.08, max_p99_ms=100, max_queries=3),
+        note="5 courses, live prices and totals",
+    ),
+    Scenario(
+        name="commerce.checkout",
+        method="POST",
+        path="/api/v1/payments/checkout/",
+        headers=_auth,
+        body=lambda context: {"order_id": context["pending_order"]},
+        connections=8,
+        budget=Budget(min_ratio=0.05, max_p99_ms=100, max_queries=9),
+        note="8 buyers; the order row locked, its one payment reused (idempotent)",
+    ),
+    Scenario(
+        name="commerce.simulate",
+        method="POST",
+        path=lambda context: f"/api/v1/payments/{context['paid_payment']}/simulate/",
+        headers=_auth,
+        body={"outcome": "succeeded"},
+        connections=8,
+        budget=Budget(min_ratio=0.04, max_p99_ms=100, max_queries=12),
+        note="a delivered event again: inbox row found, locked, nothing done twice",
+    ),
+    Scenario(
+        name="commerce.orders",
+        path="/api/v1/orders/?page_size=20",
+        headers=_auth,
+        connections=8,
+        budget=Budget(min_ratio=0.04, max_p99_ms=200, max_queries=4),
+        note="20 paid orders with items and payments (DRF serializers: p99 budget 200 ms)",
+    ),
+]
+
+
+# --- the whole flow: python -m bench.scenarios.commerce ----------------------------------------
+
+STEPS = ("cart_add", "order", "checkout", "simulate")
+
+
+def _request(
+    port: int, method: str, path: str, token: str, body: dict[str, Any] | None
+) -> tuple[int, Any, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    payload = json.dumps(body).encode() if body is not None else b""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    started = time.perf_counter()
+    connection.request(method, path, body=payload, headers=headers)
+    response = connection.getresponse()
+    data = response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    connection.close()
+    return response.status, json.loads(data) if data else None, elapsed
+
+
+def _flow(port: int, token: str, course_id: str, timings: dict[str, list[float]]) -> None:
+    status, _, ms = _request(port, "POST", "/api/v1/cart/items/", token, {"course_id": course_id})
+    assert status == 201, status
+    timings["cart_add"].append(ms)
+    status, order, ms = _request(port, "POST", "/api/v1/orders/", token, {})
+    assert status == 201, (status, order)
+    timings["order"].append(ms)
+    status, payment, ms = _request(
+        port, "POST", "/api/v1/payments/checkout/", token, {"order_id": order["id"]}
+    )
+    assert status == 200, (status, payment)
+    timings["checkout"].append(ms)
+    status, paid, ms = _request(
+        port,
+        "POST",
+        f"/api/v1/payments/{payment['payment_id']}/simulate/",
+        token,
+        {"outcome": "succeeded"},
+    )
+    assert status == 200, (status, paid)
+    assert paid["order_status"] == "paid", paid
+    timings["simulate"].append(ms)
+
+
+def _fresh_buyers(count: int) -> list[str]:
+    """New buyers for this run (each buys once), with their access tokens."""
+    from django.utils import timezone
+
+    from lms.accounts import tokens
+    from lms.accounts.models import Role, User
+
+    stamp = int(time.time())
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"flow-{stamp}-{n:05d}@bench-commerce.example.com",
+                first_name="Flow",
+                last_name=str(n),
+                role=Role.STUDENT,
+                email_verified_at=timezone.now(),
+            )
+            for n in range(count)
+        ]
+    )
+    return [tokens.issue_token_pair(user)["access"] for user in users]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench import run, server
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=8, help="concurrent buyers")
+    parser.add_argument("--flows", type=int, default=400, help="purchases in total")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", default=server.DEFAULT_DATABASE_URL)
+    args = parser.parse_args(argv)
+    env = server.server_environment(args.database_url)
+    server.ensure_database(args.database_url, recreate=False)
+    server.migrate(env)
+    run.setup_django(env)
+    from bench import registry
+
+    modules = [m for m in registry.discover(["commerce"]) if m.name in ("commerce",)]
+    registry.seed_stale_modules(modules)
+    from lms.catalog.models import Course
+
+    course_ids = [
+        str(pk)
+        for pk in Course.objects.filter(slug__startswith=COURSE_PREFIX)
+        .order_by("slug")
+        .values_list("pk", flat=True)
+    ]
+    buyer_tokens = _fresh_buyers(args.flows)
+    from django.db import connections
+
+    connections.close_all()
+    timings: dict[str, list[float]] = {step: [] for step in STEPS}
+    flow_ms: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    queue = list(enumerate(buyer_tokens))
+
+    with server.Gunicorn(env, workers=args.workers) as gunicorn:
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    index, token = queue.pop()
+                local: dict[str, list[float]] = {step: [] for step in STEPS}
+                started = time.perf_counter()
+                try:
+                    _flow(gunicorn.port, token, course_ids[index % len(course_ids)], local)
+                except Exception as exc:
+                    with lock:
+                        errors.append(repr(exc))
+                    continue
+                with lock:
+                    flow_ms.append((time.perf_counter() - started) * 1000)
+                    for step in STEPS:
+                        timings[step].extend(local[step])
+
+        began = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(args.buyers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - began
+
+    print(
+        f"\ncommerce flow: {len(flow_ms)} purchases by {args.buyers} concurrent buyers in "
+        f"{seconds:.1f} s ({len(flow_ms) / seconds:.1f} purchases/s), gunicorn {args.workers} "
+        "sync workers, PostgreSQL, fake provider"
+    )
+    print(f"{'step':10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    failed = bool(errors)
+    for step in STEPS:
+        values = timings[step]
+        if not values:
+            continue
+        p99 = percentile(values, 0.99)
+        failed = failed or p99 >= 100
+        print(
+            f"{step:10} {statistics.median(values):8.1f} {percentile(values, 0.9):8.1f} "
+            f"{p99:8.1f} {max(values):8.1f}"
+        )
+    if flow_ms:
+        print(
+            f"{'whole flow':10} {statistics.median(flow_ms):8.1f} {percentile(flow_ms, 0.9):8.1f} "
+            f"{percentile(flow_ms, 0.99):8.1f} {max(flow_ms):8.1f}"
+        )
+    if errors:
+        print(f"{len(errors)} purchases failed, first: {errors[0]}")
+    print("budget p99 < 100 ms per request:", "missed" if failed else "met")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
