@@ -179,6 +179,20 @@ def select(modules: list[ScenarioModule], patterns: list[str]) -> list[Scenario]
     return chosen
 
 
+def needed_by(modules: list[ScenarioModule], scenarios: list[Scenario]) -> list[ScenarioModule]:
+    """The modules owning `scenarios` plus their dependencies, in dependency order."""
+    by_name = {module.name: module for module in modules}
+    needed: set[str] = set()
+    pending = [scenario.module for scenario in scenarios]
+    while pending:
+        name = pending.pop()
+        if name in needed or name not in by_name:
+            continue
+        needed.add(name)
+        pending.extend(by_name[name].depends_on)
+    return [module for module in modules if module.name in needed]
+
+
 # --- Seed markers -----------------------------------------------------------------------------
 # One row per scenario module in a table of the bench database that no migration knows about:
 # a module is seeded again only when its SEED_VERSION differs from the row's (or --reseed).

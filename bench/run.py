@@ -158,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_django(env)
 
     modules = registry.discover(args.only)
-    registry.seed_stale_modules(modules)
     selected = registry.select(modules, args.only)
+    # Seed and prepare only the modules the selected scenarios need (and what they depend on).
+    modules = registry.needed_by(modules, selected)
+    registry.seed_stale_modules(modules)
     module_by_name = {module.name: module for module in modules}
 
     outcomes = [Outcome(FLOOR)] + [Outcome(scenario) for scenario in selected]

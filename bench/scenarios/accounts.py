@@ -2,6 +2,12 @@
 
 The bench server runs with FAST_PASSWORD_HASHER=true: argon2 spends tens of milliseconds of
 CPU per login on purpose, which would measure the hasher rather than the code around it.
+
+Budgets (SPEC.md gives none for these): set from a run on a quiet machine with some margin.
+Measured there (wrk, 3 rounds, floor ~3,900 req/s): login ~220 req/s (6.0 %, p99 ~104 ms,
+7 queries), me ~400 req/s (10.5 %, p99 ~55 ms, 2 queries). Most of both is DRF building the
+nested UserSerializer; a `.values()` read path would lift `me` towards the 13 % of SPEC's
+hand-built lists.
 """
 
 from __future__ import annotations
@@ -60,13 +66,13 @@ SCENARIOS = [
         method="POST",
         path="/api/v1/auth/login/",
         body={"email": LOGIN_EMAIL, "password": PASSWORD},
-        budget=Budget(min_ratio=0.07, max_p99_ms=200, max_queries=8),
+        budget=Budget(min_ratio=0.05, max_p99_ms=150, max_queries=8),
         note="FAST_PASSWORD_HASHER: MD5 instead of argon2 (bench only)",
     ),
     Scenario(
         name="accounts.me",
         path="/api/v1/auth/me/",
         headers=lambda context: {"Authorization": f"Bearer {context['me_token']}"},
-        budget=Budget(min_ratio=0.12, max_p99_ms=80, max_queries=3),
+        budget=Budget(min_ratio=0.09, max_p99_ms=80, max_queries=3),
     ),
 ]
