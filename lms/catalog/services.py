@@ -223,12 +223,14 @@ def _check_preview_video(*, course: Course, asset: MediaAsset | None, by: Any) -
         )
 
 
+_EDITABLE_FIELDS = (
+    "title", "subtitle", "description", "outcomes", "requirements", "category",
+    "level", "language", "price", "currency", "is_free", "preview_video",
+)  # fmt: skip
+
+
 def _apply_course_fields(course: Course, data: dict[str, Any]) -> None:
-    simple = (
-        "title", "subtitle", "description", "outcomes", "requirements", "category",
-        "level", "language", "price", "currency", "is_free", "preview_video",
-    )  # fmt: skip
-    for name in simple:
+    for name in _EDITABLE_FIELDS:
         if name in data:
             setattr(course, name, data[name])
     if course.is_free:
@@ -273,7 +275,8 @@ def update_course(
     _check_preview_video(course=course, asset=data.get("preview_video"), by=by)
     _apply_course_fields(course, data)
     course.full_clean(exclude=["search_vector", "thumbnail"])
-    course.save()
+    # Only the edited columns: a stale instance must never write back status or counters.
+    course.save(update_fields=[*_EDITABLE_FIELDS, "updated_at"])
     _set_relations(course=course, data=data)
     if SEARCH_FIELDS & data.keys():
         refresh_search_vectors(course_ids=[course.pk])
