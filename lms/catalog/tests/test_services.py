@@ -107,7 +107,7 @@ def test_courses_editable_by_covers_owner_and_co_instructors(instructor):
     assert set(selectors.courses_editable_by(instructor)) == {own, co}
 
 
-# --- PostgreSQL full-text search --------------------------------------------------------------------
+# --- PostgreSQL full-text search ------------------------------------------------------------
 
 
 @postgres_only
@@ -199,3 +199,29 @@ def test_another_instructors_course_is_not_found(instructor):
 
     with pytest.raises(NotFound):
         selectors.course_for_editing(user=instructor, ref=course.slug)
+
+
+def test_admin_actions_move_courses_through_the_workflow(client, admin_user):
+    # given a pending course and a signed-in admin (the admin uses sessions)
+    course = CourseFactory(status=CourseStatus.PENDING)
+    draft = CourseFactory()
+    client.force_login(admin_user)
+    # when
+    response = client.post(
+        "/admin/catalog/course/",
+        {"action": "approve", "_selected_action": [str(course.pk), str(draft.pk)]},
+        follow=True,
+    )
+    # then: the pending course moved, the draft was refused and left alone
+    assert response.status_code == 200
+    course.refresh_from_db()
+    draft.refresh_from_db()
+    assert course.status == CourseStatus.APPROVED
+    assert draft.status == CourseStatus.DRAFT
+    client.post(
+        "/admin/catalog/course/",
+        {"action": "publish", "_selected_action": [str(course.pk)]},
+    )
+    course.refresh_from_db()
+    assert course.status == CourseStatus.PUBLISHED
+    assert client.get("/admin/catalog/course/?status__exact=published").status_code == 200

@@ -97,6 +97,11 @@ class Command(BaseCommand):
 # Later domains (catalog, learning, commerce) append their seeders here.
 extra_seeders: list[Any] = []
 
+# The catalog comes first: the seeders below enroll students in and sell its courses.
+from lms.catalog.demo import seed_catalog  # noqa: E402
+
+extra_seeders.append(seed_catalog)
+
 # Learning runs after the catalog's seeder: it enrolls the demo students in its courses.
 from lms.learning import demo as learning_demo  # noqa: E402
 
