@@ -68,8 +68,10 @@ class CourseAdmin(admin.ModelAdmin[Course]):
     @admin.action(description="Approve selected pending courses")
     def approve(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
-        _run(self, request, queryset, "approved",
-             lambda course: services.approve_course(course=course, by=by, request=request))  # fmt: skip
+        _run(
+            self, request, queryset, "approved",
+            lambda course: services.approve_course(course=course, by=by, request=request),
+        )  # fmt: skip
 
     @admin.action(description="Reject selected pending courses (reason: the course's field)")
     def reject(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
@@ -85,14 +87,18 @@ class CourseAdmin(admin.ModelAdmin[Course]):
     @admin.action(description="Publish selected approved courses")
     def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
-        _run(self, request, queryset, "published",
-             lambda course: services.publish_course(course=course, by=by, request=request))  # fmt: skip
+        _run(
+            self, request, queryset, "published",
+            lambda course: services.publish_course(course=course, by=by, request=request),
+        )  # fmt: skip
 
     @admin.action(description="Unpublish selected published courses")
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
-        _run(self, request, queryset, "unpublished",
-             lambda course: services.unpublish_course(course=course, by=by, request=request))  # fmt: skip
+        _run(
+            self, request, queryset, "unpublished",
+            lambda course: services.unpublish_course(course=course, by=by, request=request),
+        )  # fmt: skip
 
     def has_delete_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
         return obj is None or obj.status == CourseStatus.DRAFT

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.text import slugify
 
 from lms.accounts.models import Role, User
 
@@ -25,7 +26,8 @@ CATEGORIES = [
 ]
 
 # (owner email, category slug, title, subtitle, level, price or None for free, tags, outline)
-COURSES: list[tuple[str, str, str, str, str, str | None, list[str], list[tuple[str, list[str]]]]] = [
+Outline = list[tuple[str, list[str]]]
+COURSES: list[tuple[str, str, str, str, str, str | None, list[str], Outline]] = [
     (
         "grace@demo.learnflow.local", "development", "Python from First Principles",
         "Variables to packages: write clear, tested Python", "beginner", "29.99",
@@ -119,8 +121,6 @@ def seed_catalog(stdout: Any) -> None:
         owner = User.objects.filter(email=email).first()
         if owner is None or reviewer is None:
             continue
-        from django.utils.text import slugify
-
         if Course.objects.filter(slug=slugify(title)).exists():
             continue
         course = services.create_course(

@@ -145,6 +145,7 @@ class CourseFilter(django_filters.FilterSet):
         key = self.ordering_key()
         if key == "relevance":
             if connection.vendor == "postgresql":
-                return queryset.order_by("-rank", "-enrollment_count", "-id")
+                # `rank` is annotated by search_courses
+                return queryset.order_by("-rank", "-enrollment_count", "-id")  # type: ignore[misc]
             return queryset.order_by("-enrollment_count", "-rating", "-id")
         return queryset.order_by(*ORDERINGS[key])

@@ -91,7 +91,7 @@ class MediaAsset(BaseModel):
         indexes = [models.Index(fields=["owner", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.title or self.file.name
+        return self.title or self.file.name or str(self.pk)
 
 
 class Course(BaseModel):

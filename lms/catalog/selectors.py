@@ -220,7 +220,8 @@ class CourseView:
 
     @property
     def id(self) -> uuid.UUID:
-        return self.row["id"]  # type: ignore[no-any-return]
+        course_id: uuid.UUID = self.row["id"]
+        return course_id
 
 
 def _course_links(course_id: Any) -> QuerySet[Any]:
@@ -334,7 +335,7 @@ def related_courses(*, course_view: CourseView) -> QuerySet[Any]:
         .order_by()
         .values("course_id")
         .annotate(n=Count("tag_id"))
-        .values("n")
+        .values("n")  # type: ignore[misc]
     )
     match = Q(pk__in=Course.tags.through.objects.filter(tag_id__in=tag_ids).values("course_id"))
     if row["category_id"] is not None:

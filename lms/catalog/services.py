@@ -121,7 +121,7 @@ def refresh_search_vectors(
         .order_by()
         .values("course_id")
         .annotate(names=StringAgg("tag__name", delimiter=" "))
-        .values("names")
+        .values("names")  # type: ignore[misc]
     )
     instructor_name = User.objects.filter(pk=OuterRef("instructor_id")).values(
         name=Concat("first_name", Value(" "), "last_name", output_field=TextField())
@@ -300,7 +300,7 @@ def delete_course(*, course: Course, by: User, request: AnyRequest = None) -> No
     thumbnail = locked.thumbnail.name if locked.thumbnail else None
     locked.delete()
     if thumbnail:
-        storage = Course._meta.get_field("thumbnail").storage  # type: ignore[attr-defined]
+        storage = Course._meta.get_field("thumbnail").storage
         transaction.on_commit(lambda: storage.delete(thumbnail))
 
 
@@ -605,7 +605,8 @@ def delete_media(*, asset: MediaAsset, by: User, request: AnyRequest = None) -> 
     record(action="media.delete", actor=by, target=asset, request=request)
     name, storage = asset.file.name, asset.file.storage
     asset.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # --- categories and tags --------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -62,8 +63,8 @@ class CatalogView(APIView):
 
 
 def _paginated(view: APIView, request: Request, queryset: Any, shape: Any) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    paginator: PageNumberPagination = PageNumberPagination()
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(shape(page or []))
 
 
@@ -506,7 +507,7 @@ _ATTACHMENT_KINDS = {MediaKind.SLIDES, MediaKind.ARCHIVE}
 
 
 @require_GET
-def media_stream(request: HttpRequest, token: str) -> HttpResponse:
+def media_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     """Serve a media file to whoever holds a valid, unexpired signed token; nothing else."""
     media_id = media_id_from_token(token)
     asset = MediaAsset.objects.filter(pk=media_id).first() if media_id else None
@@ -524,7 +525,7 @@ def media_stream(request: HttpRequest, token: str) -> HttpResponse:
             },
             status=403,
         )
-    extension = asset.file.name.rsplit(".", 1)[-1]
+    extension = (asset.file.name or "").rsplit(".", 1)[-1]
     response = FileResponse(
         asset.file.open("rb"),
         content_type=asset.content_type,
