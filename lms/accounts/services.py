@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -312,13 +313,23 @@ def ensure_profile(user: User) -> StudentProfile | InstructorProfile:
     return student_profile
 
 
+# Called with the user, in the same transaction, after their name changed. Apps above
+# accounts register here at start-up (the catalog refreshes the search documents of the
+# user's courses).
+name_change_handlers: list[Callable[[User], None]] = []
+
+
 @transaction.atomic
 def update_me(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any]) -> User:
     """Update names and profile fields; role, email and verification are never writable here."""
+    old_name = (user.first_name, user.last_name)
     for name in ("first_name", "last_name"):
         if name in fields:
             setattr(user, name, fields[name])
     user.save(update_fields=["first_name", "last_name", "updated_at"])
+    if (user.first_name, user.last_name) != old_name:
+        for handler in name_change_handlers:
+            handler(user)
     if profile_fields:
         profile = ensure_profile(user)
         for name, value in profile_fields.items():

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     name = "lms.catalog"
     label = "catalog"
+
+    def ready(self) -> None:
+        from lms.accounts import services as accounts_services
+
+        from . import services
+
+        # The instructor's name is part of their courses' search documents.
+        if services.on_user_renamed not in accounts_services.name_change_handlers:
+            accounts_services.name_change_handlers.append(services.on_user_renamed)

@@ -150,6 +150,11 @@ def refresh_instructor_search(*, user: Any) -> None:
     refresh_search_vectors(instructor_id=user.pk)
 
 
+def on_user_renamed(user: Any) -> None:
+    """accounts' name-change hook (registered in CatalogConfig.ready)."""
+    refresh_instructor_search(user=user)
+
+
 # --- courses --------------------------------------------------------------------------------------
 
 
