@@ -19,11 +19,14 @@ from .models import MAX_PRICE, Course, Level, Tag
 
 SEARCH_CONFIG = "english"
 
+# Each ordering ends in `id` in the same direction as its leading key, so one composite
+# index per ordering (models.Course.Meta.indexes) serves it, forwards or backwards, and a
+# page is read from the index instead of sorting every published course.
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "-published_at": ("-published_at", "-id"),
-    "-rating": ("-rating", "-review_count", "-id"),
+    "-rating": ("-rating", "-id"),
     "-enrollment_count": ("-enrollment_count", "-id"),
-    "price": ("price", "-id"),
+    "price": ("price", "id"),
     "-price": ("-price", "-id"),
 }
 ORDERING_ALIASES = {
@@ -113,6 +116,14 @@ class CourseFilter(django_filters.FilterSet):
     class Meta:
         model = Course
         fields: list[str] = []
+
+    def get_form_class(self) -> Any:
+        # django-filter builds a new form class (and deep-copies every field) per request;
+        # the fields never vary here, so build it once: it is a third of the list's CPU.
+        cls = type(self)
+        if "_form_class_cache" not in cls.__dict__:
+            cls._form_class_cache = super().get_form_class()
+        return cls._form_class_cache
 
     def filter_category(self, queryset: QuerySet[Course], name: str, value: str) -> Any:
         # A parent category also lists the courses of its children.

@@ -146,10 +146,15 @@ class Course(BaseModel):
     class Meta:
         ordering = ["-published_at", "-created_at"]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="course_status_published_idx"),
-            models.Index(fields=["status", "-rating"], name="course_status_rating_idx"),
-            models.Index(fields=["status", "-enrollment_count"], name="course_status_popular_idx"),
-            models.Index(fields=["status", "price"], name="course_status_price_idx"),
+            # One per list ordering (filters.ORDERINGS), `id` last as the tie-breaker.
+            models.Index(
+                fields=["status", "-published_at", "-id"], name="course_status_published_idx"
+            ),
+            models.Index(fields=["status", "-rating", "-id"], name="course_status_rating_idx"),
+            models.Index(
+                fields=["status", "-enrollment_count", "-id"], name="course_status_popular_idx"
+            ),
+            models.Index(fields=["status", "price", "id"], name="course_status_price_idx"),
             models.Index(fields=["category", "status"], name="course_category_status_idx"),
         ]
         constraints = [

@@ -166,8 +166,29 @@ def lessons_of(*, section: Section) -> QuerySet[Lesson]:
 # --- the public list ---------------------------------------------------------------------------
 
 
-def course_list(*, user: Any, params: Mapping[str, Any]) -> QuerySet[Any]:
-    """The filtered, ordered course list as a `.values()` queryset (paginate it, then `with_tags`).
+class RowsWithCount:
+    """A `.values()` queryset to paginate, counted on its filtered queryset without the joins.
+
+    Counting the values queryset would keep its INNER JOIN to the instructor: on 10,000
+    courses that doubles the cost of the count for nothing.
+    """
+
+    def __init__(self, rows: QuerySet[Any], counted: QuerySet[Course]) -> None:
+        self.rows = rows
+        self.counted = counted
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.rows[key]
+
+
+def course_list(*, user: Any, params: Mapping[str, Any]) -> RowsWithCount:
+    """The filtered, ordered course list as `.values()` rows (paginate them, then `with_tags`).
 
     Published courses; with `?mine=true` the caller's own courses in every state.
     """
@@ -180,7 +201,10 @@ def course_list(*, user: Any, params: Mapping[str, Any]) -> QuerySet[Any]:
         filterset.queryset = courses_editable_by(user)
     else:
         filterset.queryset = published_courses()
-    return filterset.ordered(filterset.qs).values(*COURSE_ROW_FIELDS)
+    filtered = filterset.qs
+    return RowsWithCount(
+        filterset.ordered(filtered).values(*COURSE_ROW_FIELDS), filtered.order_by()
+    )
 
 
 def with_tags(rows: Iterable[Row]) -> list[Row]:

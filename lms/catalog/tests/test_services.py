@@ -132,7 +132,7 @@ def test_search_vector_is_kept_current_by_the_services(instructor):
     Course.objects.filter(pk=course.pk).update(status=CourseStatus.PUBLISHED)
 
     def found(term: str) -> bool:
-        queryset = selectors.course_list(user=None, params={"search": term})
+        queryset = selectors.course_list(user=None, params={"search": term}).rows
         return queryset.filter(pk=course.pk).exists()
 
     assert found("compost")
@@ -171,7 +171,7 @@ def test_broad_search_uses_the_gin_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
     # when
     queryset = selectors.course_list(user=None, params={"search": "python"})
-    plan = queryset.explain()
+    plan = queryset.rows.explain()
     # then
     assert "course_search_vector_gin" in plan, plan
     assert queryset.count() == 200
@@ -181,7 +181,9 @@ def test_sqlite_fallback_searches_with_icontains():
     if connection.vendor == "postgresql":
         pytest.skip("the fallback is for SQLite")
     course = PublishedCourseFactory(subtitle="All about Sourdough")
-    ids = {row["id"] for row in selectors.course_list(user=None, params={"search": "sourdough"})}
+    ids = {
+        row["id"] for row in selectors.course_list(user=None, params={"search": "sourdough"}).rows
+    }
     assert ids == {course.pk}
 
 
