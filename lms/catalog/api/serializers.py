@@ -82,7 +82,7 @@ class ThumbnailInputSerializer(serializers.Serializer[dict[str, Any]]):
     thumbnail = ValidatedFileField(allowed=IMAGE_TYPES, max_bytes=5 * MB)
 
 
-class RejectInputSerializer(serializers.Serializer[dict[str, Any]]):
+class CourseRejectInputSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(max_length=5000)
 
 

@@ -271,10 +271,10 @@ class CourseModerationView(CatalogView):
 class CourseRejectView(CatalogView):
     write_permissions = (IsStaffMember,)
 
-    @extend_schema(request=s.RejectInputSerializer, responses=s.CourseDetailSerializer)
+    @extend_schema(request=s.CourseRejectInputSerializer, responses=s.CourseDetailSerializer)
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_moderation(ref=course)
-        data = s.RejectInputSerializer(data=request.data)
+        data = s.CourseRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.reject_course(
             course=found,
