@@ -192,7 +192,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    # An empty value counts as unset: an empty HMAC key would sign anything.
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
@@ -253,6 +254,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         f"{name}Enum": f"drf_standardized_errors.openapi_serializers.{name}Enum.choices"
         for name in ("ValidationError", "ClientError", "ServerError")
+    }
+    | {
+        "CouponKindEnum": "lms.commerce.models.CouponKind.choices",
+        "EnrollmentStatusEnum": "lms.learning.models.EnrollmentStatus.choices",
+        "LessonTypeEnum": "lms.catalog.models.LessonType.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -299,9 +305,9 @@ STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
 if STORAGE_BACKEND == "s3":
     _s3_options = {
         "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
-        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-        "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
-        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
         "file_overwrite": False,
         "default_acl": None,
         "object_parameters": {"ContentDisposition": "attachment"},

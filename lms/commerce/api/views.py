@@ -120,7 +120,11 @@ class WishlistItemView(APIView):
         item = selectors.wishlist_item(user=current_user(request), course_ref=course)
         return Response(s.WishlistItemSerializer(item).data)
 
-    @extend_schema(request=None, responses={201: s.WishlistItemSerializer})
+    @extend_schema(
+        request=None,
+        responses={201: s.WishlistItemSerializer},
+        operation_id="v1_wishlist_add_course",
+    )
     def post(self, request: Request, course: str) -> Response:
         item = services.add_to_wishlist(user=current_user(request), course_ref=course)
         return Response(s.WishlistItemSerializer(item).data, status=status.HTTP_201_CREATED)

@@ -174,3 +174,27 @@ def test_check_deploy_is_clean_with_production_settings():
 
     # then
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_empty_jwt_signing_key_falls_back_to_the_secret_key():
+    env = {**os.environ, "JWT_SIGNING_KEY": "", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SIMPLE_JWT['SIGNING_KEY'] == settings.SECRET_KEY != '')"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
+
+
+def test_the_benchmark_floor_is_not_routed_by_default(anon_client):
+    assert anon_client.get("/bench/floor/").status_code == 404
