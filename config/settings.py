@@ -298,6 +298,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test workers each get their own files, so one's cleanup never hits another's.
+    MEDIA_ROOT = MEDIA_ROOT / os.environ["PYTEST_XDIST_WORKER"]
 PUBLIC_MEDIA_ROOT = MEDIA_ROOT / "public"
 PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
 
