@@ -19,6 +19,7 @@ from lms.accounts.current import current_user
 from lms.accounts.models import InstructorApplication, User
 from lms.accounts.throttles import AUTH_THROTTLES, AuthIPThrottle
 from lms.core.errors import NotFound
+from lms.core.files import private_file_response
 from lms.core.permissions import IsAdmin, IsStaffMember
 
 
@@ -230,11 +231,8 @@ class InstructorApplicationFileView(APIView):
         application = selectors.application_for_user(user=current_user(request), application_id=pk)
         if kind not in ("cv", "certificate"):
             raise NotFound()
-        field = getattr(application, kind)
-        return FileResponse(
-            field.open("rb"),
-            as_attachment=True,
-            filename=f"{kind}-{application.pk}.{field.name.rsplit('.', 1)[-1]}",
+        return private_file_response(
+            getattr(application, kind), filename_stem=f"{kind}-{application.pk}"
         )
 
 

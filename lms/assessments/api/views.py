@@ -18,6 +18,7 @@ from lms.assessments.api import serializers as s
 from lms.assessments.errors import AssessmentError
 from lms.assessments.models import SubmissionStatus
 from lms.core.errors import NotFound
+from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
 
 
@@ -205,16 +206,9 @@ class SubmissionFileView(APIView):
         submission = selectors.submission_for_user(user=request.user, submission_id=pk).submission
         if not submission.file:
             raise NotFound("This submission has no file.", code=AssessmentError.NO_FILE)
-        extension = str(submission.file.name).rsplit(".", 1)[-1]
-        response = FileResponse(
-            submission.file.open("rb"),
-            as_attachment=True,
-            filename=f"submission-{submission.pk}-r{submission.revision}.{extension}",
-            content_type="application/octet-stream",
+        return private_file_response(
+            submission.file, filename_stem=f"submission-{submission.pk}-r{submission.revision}"
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class SubmissionGradeView(APIView):
