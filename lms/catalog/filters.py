@@ -29,6 +29,7 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     "price": ("price", "id"),
     "-price": ("-price", "-id"),
 }
+DEFAULT_ORDERING = "-published_at"
 ORDERING_ALIASES = {
     "newest": "-published_at",
     "rating": "-rating",
@@ -149,7 +150,7 @@ class CourseFilter(django_filters.FilterSet):
         if wanted == "relevance" and not searching:
             wanted = ""
         if not wanted:
-            wanted = "relevance" if searching else "-published_at"
+            wanted = "relevance" if searching else DEFAULT_ORDERING
         return ORDERING_ALIASES.get(wanted, wanted)
 
     def ordered(self, queryset: QuerySet[Course]) -> QuerySet[Course]:

@@ -1,0 +1,145 @@
+"""Hot read queries compiled to SQL once per process, then re-run with new arguments.
+
+Building a queryset and compiling it costs about 0.4 ms of CPU per query on this machine,
+more than PostgreSQL needs to answer the list page or the curriculum. The public read
+paths run the same few query shapes over and over, so each shape is built once with
+sentinel arguments, compiled, and afterwards executed straight through Django's cursor
+(so query logging and `CaptureQueriesContext` still see every query) with the sentinels
+replaced by the real arguments, prepared for the database as the ORM would prepare them.
+Rows go through the same database converters as `.values()` rows. Nothing about the data
+is cached: every call runs its query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+
+
+class Sentinel:
+    """Placeholders for a query's arguments while it is compiled (unique per process)."""
+
+    @staticmethod
+    def uuid() -> uuid.UUID:
+        return uuid.uuid4()
+
+    @staticmethod
+    def text() -> str:
+        return f"__sentinel_{uuid.uuid4().hex}__"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    # position in params -> (index of the argument, how the sentinel was prepared)
+    slots: tuple[tuple[int, int, str], ...]
+    names: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[list[Any], Any]], ...]
+
+
+def _prepared_as(param: Any, sentinel: Any) -> str | None:
+    """How the ORM prepared a sentinel for this database: as it is, or as its hex (SQLite)."""
+    if param == sentinel:
+        return "same"
+    if isinstance(sentinel, uuid.UUID) and param == sentinel.hex:
+        return "hex"
+    return None
+
+
+def _prepare(value: Any, how: str) -> Any:
+    if how == "hex":
+        return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).hex
+    return value
+
+
+class CompiledQuery:
+    """`build(*sentinels)` returns a `.values()` or `.values_list()` queryset of `model`."""
+
+    def __init__(
+        self,
+        model: type[Model],
+        build: Callable[..., QuerySet[Any]],
+        sentinels: Sequence[Callable[[], Any]] = (),
+    ) -> None:
+        self.model = model
+        self.build = build
+        self.sentinel_factories = tuple(sentinels)
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
+
+    def _compile(self, alias: str) -> _Compiled:
+        connection = connections[alias]
+        key = (alias, connection.vendor)
+        compiled = self._compiled.get(key)
+        if compiled is not None:
+            return compiled
+        sentinels = [factory() for factory in self.sentinel_factories]
+        query = self.build(*sentinels).query
+        compiler = query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = []
+        for position, param in enumerate(params):
+            for index, sentinel in enumerate(sentinels):
+                how = _prepared_as(param, sentinel)
+                if how is not None:
+                    slots.append((position, index, how))
+                    break
+        found = {index for _, index, _ in slots}
+        if len(found) != len(sentinels):
+            raise RuntimeError("an argument of a compiled query does not reach its SQL")
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        expressions = [select[0] for select in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(expressions)
+        compiled = _Compiled(
+            sql=sql,
+            params=tuple(params),
+            slots=tuple(slots),
+            names=tuple(names),
+            converters=tuple(converters.items()),
+        )
+        self._compiled[key] = compiled
+        return compiled
+
+    def _run(
+        self, args: Sequence[Any], limit: int | None, offset: int
+    ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
+        alias = router.db_for_read(self.model) or "default"
+        compiled = self._compile(alias)
+        params = list(compiled.params)
+        for position, index, how in compiled.slots:
+            params[position] = _prepare(args[index], how)
+        sql = compiled.sql
+        if limit is not None:
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not compiled.converters:
+            return compiled, [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for position, (functions, expression) in compiled.converters:
+                value = values[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                values[position] = value
+            converted.append(tuple(values))
+        return compiled, converted
+
+    def tuples(
+        self, *args: Any, limit: int | None = None, offset: int = 0
+    ) -> list[tuple[Any, ...]]:
+        return self._run(args, limit, offset)[1]
+
+    def dicts(self, *args: Any, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        compiled, rows = self._run(args, limit, offset)
+        names = compiled.names
+        return [dict(zip(names, row, strict=True)) for row in rows]
