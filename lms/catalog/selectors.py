@@ -16,6 +16,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -210,8 +211,13 @@ _PUBLISHED_PAGE = CompiledQuery(
 )
 _PUBLISHED_COUNT = CompiledQuery(
     Course,
-    # one status, so one group (none when nothing is published); no join, as RowsWithCount
-    lambda: published_courses().order_by().values("status").annotate(n=Count("pk")).values("n"),
+    # `SELECT COUNT(*) ... WHERE status = 'published'`, no join and no GROUP BY (a plain Func
+    # is not an aggregate to the ORM, so it adds none; grouping doubled the count's time).
+    lambda: (
+        published_courses()
+        .order_by()
+        .values(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    ),
 )
 
 
@@ -323,13 +329,36 @@ def _course_links(course_id: Any) -> QuerySet[Any]:
     return tags.order_by().union(people.order_by(), prerequisites.order_by(), all=True)
 
 
+_COURSE_BY_ID = CompiledQuery(
+    Course,
+    lambda course_id: Course.objects.filter(pk=course_id).values(*COURSE_DETAIL_FIELDS),
+    [Sentinel.uuid],
+)
+_COURSE_BY_SLUG = CompiledQuery(
+    Course,
+    lambda slug: Course.objects.filter(slug=slug).values(*COURSE_DETAIL_FIELDS),
+    [Sentinel.text],
+)
+_COURSE_LINKS = CompiledQuery(Tag, _course_links, [Sentinel.uuid])
+
+
+def _course_row(ref: Any) -> Row | None:
+    """One course's detail row by id or slug (both unique)."""
+    course_id = _as_uuid(ref)
+    if course_id is not None:
+        rows = _COURSE_BY_ID.dicts(course_id, limit=1)
+    else:
+        rows = _COURSE_BY_SLUG.dicts(str(ref), limit=1)
+    return rows[0] if rows else None
+
+
 def course_view(*, user: Any, ref: Any) -> CourseView:
     """A course the user may see, its links and the user's access: 2 queries, +1 when signed in."""
-    row = Course.objects.filter(course_ref_filter(ref)).values(*COURSE_DETAIL_FIELDS).first()
+    row = _course_row(ref)
     if row is None:
         raise NotFound()
     view = CourseView(row=row)
-    for kind, link_id, a, b, c, d in _course_links(row["id"]):
+    for kind, link_id, a, b, c, d in _COURSE_LINKS.tuples(row["id"]):
         if kind == "tag":
             view.tags.append({"id": link_id, "name": a, "slug": b})
         elif kind == "co_instructor":
@@ -356,10 +385,46 @@ def course_view(*, user: Any, ref: Any) -> CourseView:
 
 def curriculum_rows(*, course_id: Any) -> list[Row]:
     """Sections with their lessons in ONE query (a left join, so empty sections stay)."""
-    rows = (
+    sections: dict[Any, Row] = {}
+    for (
+        section_id,
+        title,
+        order,
+        lesson_id,
+        lesson_title,
+        lesson_type,
+        duration,
+        is_preview,
+        lesson_order,
+    ) in _CURRICULUM.tuples(course_id):
+        section = sections.get(section_id)
+        if section is None:
+            section = sections[section_id] = {
+                "id": section_id,
+                "title": title,
+                "order": order,
+                "lessons": [],
+            }
+        if lesson_id is not None:
+            section["lessons"].append(
+                {
+                    "id": lesson_id,
+                    "title": lesson_title,
+                    "type": lesson_type,
+                    "duration_seconds": duration,
+                    "is_preview": is_preview,
+                    "order": lesson_order,
+                }
+            )
+    return list(sections.values())
+
+
+_CURRICULUM = CompiledQuery(
+    Section,
+    lambda course_id: (
         Section.objects.filter(course_id=course_id)
         .order_by("order", "created_at", "lessons__order", "lessons__created_at")
-        .values(
+        .values_list(
             "id",
             "title",
             "order",
@@ -370,29 +435,9 @@ def curriculum_rows(*, course_id: Any) -> list[Row]:
             "lessons__is_preview",
             "lessons__order",
         )
-    )
-    sections: dict[Any, Row] = {}
-    for row in rows:
-        section = sections.get(row["id"])
-        if section is None:
-            section = sections[row["id"]] = {
-                "id": row["id"],
-                "title": row["title"],
-                "order": row["order"],
-                "lessons": [],
-            }
-        if row["lessons__id"] is not None:
-            section["lessons"].append(
-                {
-                    "id": row["lessons__id"],
-                    "title": row["lessons__title"],
-                    "type": row["lessons__type"],
-                    "duration_seconds": row["lessons__duration_seconds"],
-                    "is_preview": row["lessons__is_preview"],
-                    "order": row["lessons__order"],
-                }
-            )
-    return list(sections.values())
+    ),
+    [Sentinel.uuid],
+)
 
 
 def related_courses(*, course_view: CourseView) -> QuerySet[Any]:
