@@ -81,6 +81,26 @@ def test_signed_in_list_adds_only_the_authentication_query(
     assert response.status_code == 200
 
 
+def test_unfiltered_list_matches_the_filterset_path(anon_client):
+    # given: courses with tags, one without a category, one draft; published at distinct times
+    tags = [TagFactory(), TagFactory()]
+    now = timezone.now()
+    for index in range(7):
+        PublishedCourseFactory(tags=tags[: index % 3], published_at=now - timedelta(hours=index))
+    PublishedCourseFactory(category=None, published_at=now - timedelta(days=1))
+    CourseFactory()
+    for page in (1, 2, 3):
+        # when: no filter (compiled SQL) and an explicit default ordering (the FilterSet)
+        plain = anon_client.get(LIST, {"page_size": 3, "page": page})
+        filtered = anon_client.get(LIST, {"page_size": 3, "page": page, "ordering": "newest"})
+        # then: the same body, links aside (they keep the query string they were given)
+        assert plain.status_code == filtered.status_code == 200
+        plain_body, filtered_body = plain.json(), filtered.json()
+        assert plain_body["count"] == filtered_body["count"] == 8
+        assert plain_body["results"] == filtered_body["results"]
+    assert anon_client.get(LIST, {"page": 4, "page_size": 3}).status_code == 404
+
+
 def test_list_filters(anon_client):
     # given
     design = CategoryFactory(slug="design")
