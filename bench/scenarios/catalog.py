@@ -7,6 +7,11 @@ issue 3: list >= 13 % of the floor, p99 < 60 ms, <= 3 queries; detail with curri
 is < 50 ms of database time for the top-20 page and its count, checked with EXPLAIN
 ANALYZE in docs/catalog.md); here it is held to the list's query budget only.
 
+Measured on a quiet machine (wrk, 3 rounds, median [min-max]), floor ~3,900 req/s: list 614
+[604-669] req/s = 16.2 % [16.0-16.7], p99 38 ms; detail 595 [563-620] req/s = 14.4 %
+[13.9-16.2], p99 51 ms; 3 queries each (before compiling the hot queries once per process
+and skipping the FilterSet without filters: list 7.6 %, p99 94 ms; detail 6.6 %, p99 93 ms).
+
 Sections and lessons are inserted with INSERT ... SELECT over generate_series: building a
 million Lesson objects in Python would take minutes and gigabytes for nothing.
 """
