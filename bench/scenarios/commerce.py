@@ -248,8 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flows", type=int, default=400, help="purchases in total")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", default=server.DEFAULT_DATABASE_URL)
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="give the server Redis (cache, Celery broker) as production has; without it "
+        "Celery runs eagerly and the receipt PDF is built inside the simulate request",
+    )
     args = parser.parse_args(argv)
-    env = server.server_environment(args.database_url)
+    env = server.server_environment(args.database_url, redis_url=args.redis_url)
     server.ensure_database(args.database_url, recreate=False)
     server.migrate(env)
     run.setup_django(env)
