@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.catalog.compiled import CompiledQuery, Sentinel
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
@@ -210,6 +211,68 @@ def lesson_progress_of(*, enrollment: Enrollment) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+def _completion_snapshot_query(
+    student_id: Any, enrollment_id: Any, lesson_id: Any
+) -> QuerySet[Any]:
+    return (
+        Enrollment.objects.filter(student_id=student_id, pk=enrollment_id)
+        .annotate(
+            lesson_course_id=Subquery(Lesson.objects.filter(pk=lesson_id).values("course_id")[:1]),
+            lesson_completed=Exists(
+                LessonProgress.objects.filter(
+                    enrollment_id=OuterRef("pk"), lesson_id=lesson_id, completed_at__isnull=False
+                )
+            ),
+            lessons_total=_lesson_total(),
+            lessons_done=_lessons_done(),
+        )
+        .values(
+            "id",
+            "status",
+            "source",
+            "enrolled_at",
+            "completed_at",
+            "last_accessed_at",
+            "progress_percent",
+            "course_id",
+            "course__slug",
+            "course__title",
+            "course__thumbnail",
+            "course__instructor_id",
+            "course__instructor__first_name",
+            "course__instructor__last_name",
+            "course__instructor__email",
+            "last_lesson_id",
+            "last_lesson__title",
+            "last_lesson__type",
+            "certificate__id",
+            "lesson_course_id",
+            "lesson_completed",
+            "lessons_total",
+            "lessons_done",
+        )
+    )
+
+
+_COMPLETION_SNAPSHOT = CompiledQuery(
+    Enrollment, _completion_snapshot_query, (Sentinel.uuid, Sentinel.uuid, Sentinel.uuid)
+)
+
+
+def completion_snapshot(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dict[str, Any] | None:
+    """The user's enrollment as a plain row, with what completing `lesson_id` would need to
+    know (the lesson's course, whether it is already completed, the live lesson counts), in
+    one query compiled once per process; None when the user has no such enrollment."""
+    rows = _COMPLETION_SNAPSHOT.dicts(user.pk, enrollment_id, lesson_id)
+    if not rows:
+        return None
+    row = rows[0]
+    lesson_course_id = row["lesson_course_id"]  # SQLite answers a subquery's uuid as its hex
+    if lesson_course_id is not None and not isinstance(lesson_course_id, uuid.UUID):
+        row["lesson_course_id"] = uuid.UUID(str(lesson_course_id))
+    return row
+
+
 def lesson_by_id(*, lesson_id: Any) -> Lesson:
     """Any lesson by id, or 404; services decide whether it belongs to the enrollment."""
     lesson = Lesson.objects.filter(pk=lesson_id).first()
@@ -296,13 +359,7 @@ def user_timezone(*, user: Any) -> zoneinfo.ZoneInfo:
         .first()
     )
     row: dict[str, Any] = dict(found) if found else {}
-    for name in (row.get("student_profile__timezone"), row.get("instructor_profile__timezone")):
-        if name:
-            try:
-                return zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                continue
-    return zoneinfo.ZoneInfo("UTC")
+    return _zone_of((row.get("student_profile__timezone"), row.get("instructor_profile__timezone")))
 
 
 def study_days(*, user: Any, tz: zoneinfo.ZoneInfo) -> dict[date, int]:
@@ -340,25 +397,79 @@ def streaks(days: Collection[date], *, today: date) -> Streaks:
     return Streaks(current=current, longest=longest)
 
 
-def dashboard_stats(*, user: Any) -> dict[str, Any]:
-    """The figures of `/dashboard/stats/` in three queries."""
-    counts = Enrollment.objects.filter(student_id=user.pk).aggregate(
-        enrolled=Count("id", filter=Q(status__in=ACCESS_STATUSES)),
-        completed=Count("id", filter=Q(status="completed")),
-        in_progress=Count("id", filter=Q(status="active")),
-        certificates=Count("certificate"),
+def _zone_of(names: Collection[str | None]) -> zoneinfo.ZoneInfo:
+    for name in names:
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def _dashboard_counts_query(user_id: Any) -> QuerySet[Any]:
+    mine = Enrollment.objects.filter(student_id=OuterRef("pk"))
+    return (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            enrolled=count_of(mine.filter(status__in=ACCESS_STATUSES)),
+            completed=count_of(mine.filter(status="completed")),
+            in_progress=count_of(mine.filter(status="active")),
+            certificate_count=count_of(
+                Certificate.objects.filter(enrollment__student_id=OuterRef("pk"))
+            ),
+        )
+        .values(
+            "student_profile__timezone",
+            "instructor_profile__timezone",
+            "enrolled",
+            "completed",
+            "in_progress",
+            "certificate_count",
+        )
     )
-    tz = user_timezone(user=user)
-    days = study_days(user=user, tz=tz)
+
+
+_DASHBOARD_COUNTS = CompiledQuery(User, _dashboard_counts_query, (Sentinel.uuid,))
+
+# Seconds studied per local day, compiled once per timezone (the zone is part of the SQL).
+_STUDY_DAYS: dict[str, CompiledQuery] = {}
+
+
+def _study_days_query(tz: zoneinfo.ZoneInfo) -> CompiledQuery:
+    key = str(tz)
+    compiled = _STUDY_DAYS.get(key)
+    if compiled is None:
+
+        def build(user_id: Any) -> QuerySet[Any]:
+            return (
+                ActivityEvent.objects.filter(user_id=user_id)
+                .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+                .order_by()
+                .values("day")
+                .annotate(seconds=Sum("seconds"))
+                .values_list("day", "seconds")
+            )
+
+        compiled = _STUDY_DAYS[key] = CompiledQuery(ActivityEvent, build, (Sentinel.uuid,))
+    return compiled
+
+
+def dashboard_stats(*, user: Any) -> dict[str, Any]:
+    """The figures of `/dashboard/stats/` in two queries compiled once per process."""
+    rows = _DASHBOARD_COUNTS.dicts(user.pk)
+    row: dict[str, Any] = rows[0] if rows else {}
+    tz = _zone_of((row.get("student_profile__timezone"), row.get("instructor_profile__timezone")))
+    days = {day: seconds or 0 for day, seconds in _study_days_query(tz).tuples(user.pk)}
     today = timezone.now().astimezone(tz).date()
     week_start = today - timedelta(days=6)
     seconds_7d = sum(seconds for day, seconds in days.items() if week_start <= day <= today)
     run = streaks(days, today=today)
     return {
-        "enrolled_count": counts["enrolled"],
-        "completed_count": counts["completed"],
-        "in_progress_count": counts["in_progress"],
-        "certificate_count": counts["certificates"],
+        "enrolled_count": row.get("enrolled") or 0,
+        "completed_count": row.get("completed") or 0,
+        "in_progress_count": row.get("in_progress") or 0,
+        "certificate_count": row.get("certificate_count") or 0,
         "current_streak": run.current,
         "longest_streak": run.longest,
         "learning_minutes_7d": round(seconds_7d / 60),

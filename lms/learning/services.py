@@ -297,6 +297,31 @@ def _already_recorded(enrollment: Enrollment, lesson: Lesson) -> bool:
     return True
 
 
+def repeated_completion(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dict[str, Any] | None:
+    """The user's enrollment as a plain row when completing `lesson_id` again would change
+    nothing (`_already_recorded`, with the checks of `complete_lesson` passed), from one
+    query and without a transaction; None when `complete_lesson` must run (it also answers
+    every error: unknown enrollment or lesson, another course's lesson, a revoked access)."""
+    row = selectors.completion_snapshot(user=user, enrollment_id=enrollment_id, lesson_id=lesson_id)
+    if (
+        row is None
+        or row["lesson_course_id"] is None
+        or row["lesson_course_id"] != row["course_id"]
+        or row["status"] == EnrollmentStatus.REVOKED
+        or row["last_lesson_id"] != lesson_id
+        or row["last_accessed_at"] is None
+        or timezone.now() - row["last_accessed_at"] > TOUCH_INTERVAL
+        or not row["lesson_completed"]
+    ):
+        return None
+    counts = selectors.Progress(done=row["lessons_done"] or 0, total=row["lessons_total"] or 0)
+    if counts.percent != row["progress_percent"] or (
+        counts.percent >= 100 and row["completed_at"] is None
+    ):
+        return None
+    return row
+
+
 @transaction.atomic
 def update_lesson_position(
     *, enrollment: Enrollment, lesson: Lesson, position_seconds: int, completed: bool = False

@@ -98,6 +98,46 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
         return str(certificate.pk) if certificate is not None else None
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def enrollment_row_body(row: dict[str, Any]) -> dict[str, Any]:
+    """What `EnrollmentSerializer` answers, from a `selectors.completion_snapshot` row."""
+    first = row["course__instructor__first_name"]
+    last = row["course__instructor__last_name"]
+    name = f"{first} {last}".strip() or row["course__instructor__email"].split("@")[0]
+    last_lesson = None
+    if row["last_lesson_id"] is not None:
+        last_lesson = {
+            "id": str(row["last_lesson_id"]),
+            "title": row["last_lesson__title"],
+            "type": row["last_lesson__type"],
+        }
+    certificate_id = row["certificate__id"]
+    done = row["lessons_done"] or 0
+    total = row["lessons_total"] or 0
+    return {
+        "id": str(row["id"]),
+        "course": {
+            "id": str(row["course_id"]),
+            "slug": row["course__slug"],
+            "title": row["course__title"],
+            "thumbnail": image_url(row["course__thumbnail"]),
+            "instructor": {"id": row["course__instructor_id"], "name": name},
+        },
+        "status": row["status"],
+        "source": row["source"],
+        "progress_percent": selectors.percent(done, total),
+        "lessons_completed": done,
+        "lessons_total": total,
+        "enrolled_at": _DATETIME.to_representation(row["enrolled_at"]),
+        "completed_at": _DATETIME.to_representation(row["completed_at"]),
+        "last_accessed_at": _DATETIME.to_representation(row["last_accessed_at"]),
+        "last_lesson": last_lesson,
+        "certificate_id": str(certificate_id) if certificate_id is not None else None,
+    }
+
+
 class LessonProgressSerializer(serializers.Serializer[Any]):
     lesson_id = serializers.UUIDField()
     completed_at = serializers.DateTimeField(allow_null=True)

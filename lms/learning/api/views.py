@@ -59,8 +59,15 @@ class MarkLessonCompleteView(APIView):
     def post(self, request: Request, enrollment_id: Any) -> Response:
         data = s.MarkLessonCompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        lesson_id = data.validated_data["lesson_id"]
+        # A player resending a completion: answered from one query, nothing written.
+        row = services.repeated_completion(
+            user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
+        )
+        if row is not None:
+            return Response(s.enrollment_row_body(row))
         enrollment = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
-        lesson = selectors.lesson_by_id(lesson_id=data.validated_data["lesson_id"])
+        lesson = selectors.lesson_by_id(lesson_id=lesson_id)
         enrollment = services.complete_lesson(enrollment=enrollment, lesson=lesson)
         return Response(s.EnrollmentSerializer(enrollment, context={"request": request}).data)
 

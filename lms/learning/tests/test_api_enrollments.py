@@ -311,3 +311,30 @@ def test_video_position_bad_input(student, student_client, free_course):
     )
     assert response.status_code == 400
     assert error_codes(response) == ["lesson_not_in_course"]
+
+
+def test_repeated_completion_answers_as_the_full_path(
+    student, student_client, free_course, django_capture_on_commit_callbacks
+):
+    enrollment = services.enroll(student=student, course=free_course.course, source="free")
+    lesson = free_course.lessons[0]
+    first = student_client.post(complete_url(enrollment), {"lesson_id": str(lesson.pk)})
+    with CaptureQueriesContext(connection) as repeat_queries:
+        second = student_client.post(complete_url(enrollment), {"lesson_id": str(lesson.pk)})
+    assert second.json() == first.json()
+    assert not any(
+        query["sql"].startswith(("UPDATE", "INSERT", "SAVEPOINT"))
+        for query in repeat_queries.captured_queries
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for each in free_course.lessons:
+            last = student_client.post(complete_url(enrollment), {"lesson_id": str(each.pk)})
+    again = student_client.post(
+        complete_url(enrollment), {"lesson_id": str(free_course.lessons[-1].pk)}
+    )
+    detail = student_client.get(f"/api/v1/enrollments/{enrollment.pk}/").json()
+    detail.pop("lessons")
+    assert again.json() == detail
+    assert again.json()["certificate_id"] is not None
+    assert last.json()["progress_percent"] == again.json()["progress_percent"] == 100
