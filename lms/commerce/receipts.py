@@ -10,15 +10,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from lms.core.money import quantize
+from lms.core.money import format_money
 
 from .models import Order
 
 PLATFORM_NAME = "LearnFlow"
-
-
-def _money(amount: object, currency: str) -> str:
-    return f"{quantize(amount, currency)} {currency}"  # type: ignore[arg-type]
 
 
 def receipt_pdf(*, order: Order) -> bytes:
@@ -67,8 +63,8 @@ def receipt_pdf(*, order: Order) -> bytes:
         title = item.title if len(item.title) <= 70 else item.title[:67] + "..."
         suffix = " (refunded)" if item.refund_id else ""
         pdf.drawString(20 * mm, y, title + suffix)
-        pdf.drawRightString(150 * mm, y, _money(item.price, item.currency))
-        pdf.drawRightString(190 * mm, y, _money(item.amount_paid, item.currency))
+        pdf.drawRightString(150 * mm, y, format_money(item.price, item.currency))
+        pdf.drawRightString(190 * mm, y, format_money(item.amount_paid, item.currency))
         y -= 6 * mm
     y -= 4 * mm
     totals = [("Subtotal", order.subtotal)]
@@ -80,7 +76,7 @@ def receipt_pdf(*, order: Order) -> bytes:
     for label, amount in totals:
         pdf.setFont("Helvetica-Bold" if label == "Total" else "Helvetica", 10)
         pdf.drawString(120 * mm, y, label)
-        pdf.drawRightString(190 * mm, y, _money(amount, order.currency))
+        pdf.drawRightString(190 * mm, y, format_money(amount, order.currency))
         y -= 6 * mm
     pdf.setFont("Helvetica", 8)
     pdf.drawString(20 * mm, 15 * mm, f"{PLATFORM_NAME} - {settings.FRONTEND_URL}")

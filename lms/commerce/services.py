@@ -31,7 +31,7 @@ from lms.catalog.models import Course, CourseStatus
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter, courses_editable_by
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import from_minor_units, is_currency, quantize, to_minor_units
+from lms.core.money import format_money, from_minor_units, is_currency, quantize, to_minor_units
 from lms.core.permissions import ADMIN, has_role
 from lms.learning import selectors as learning_selectors
 from lms.learning import services as learning_services
@@ -113,10 +113,6 @@ def _transition(
         request=request,
         data={"from": previous, "number": order.number, **(data or {})},
     )
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{quantize(amount, currency)} {currency}"
 
 
 # --- cart -------------------------------------------------------------------------------------
@@ -742,7 +738,7 @@ def _refuse_for_exhausted_coupon(*, order: Order, payment: Payment, source: str)
         category=Category.COMMERCE,
         title="Your order could not be completed",
         body=f"The coupon of order {order.number} ran out before your payment arrived; "
-        f"{_money(order.total, order.currency)} is being refunded.",
+        f"{format_money(order.total, order.currency)} is being refunded.",
         data={"order_id": str(order.pk), "status": order.status},
     )
     transaction.on_commit(lambda: _execute_refund_quietly(refund_id))
@@ -807,7 +803,7 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
         user=order.user,
         category=Category.COMMERCE,
         title="Payment received",
-        body=f"Order {order.number} is paid: {_money(order.total, order.currency)}. "
+        body=f"Order {order.number} is paid: {format_money(order.total, order.currency)}. "
         "Your courses are ready.",
         data={"order_id": str(order.pk), "status": order.status},
         email=False,
@@ -1119,7 +1115,7 @@ def _complete_refund(
         user=order.user,
         category=Category.COMMERCE,
         title="Refund issued",
-        body=f"{_money(refund.amount, refund.currency)} of order {order.number} "
+        body=f"{format_money(refund.amount, refund.currency)} of order {order.number} "
         "is on its way back to you.",
         data={"order_id": str(order.pk), "refund_id": str(refund.pk), "status": order.status},
     )

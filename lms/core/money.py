@@ -49,6 +49,11 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
 
 
+def format_money(amount: Decimal, currency: str) -> str:
+    """For people (emails, receipts, notifications): `49.99 USD`, `500 JPY`."""
+    return f"{quantize(Decimal(amount), currency)} {currency}"
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """49.99 USD → 4999; 500 JPY → 500. Only for a provider's edge."""
     return int(quantize(amount, currency).scaleb(minor_unit_exponent(currency)))
@@ -76,6 +81,9 @@ class Money:
 
     def percent(self, percent: Decimal | int) -> Money:
         return Money(self.amount * Decimal(percent) / Decimal(100), self.currency)
+
+    def __str__(self) -> str:
+        return format_money(self.amount, self.currency)
 
     def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:

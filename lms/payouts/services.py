@@ -24,7 +24,7 @@ from rest_framework.request import Request
 
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid, PermissionDenied
-from lms.core.money import is_currency, minor_unit_exponent, quantize
+from lms.core.money import format_money, is_currency, minor_unit_exponent, quantize
 from lms.notifications.models import Category
 from lms.notifications.services import notify
 from lms.payouts import locks, selectors
@@ -564,7 +564,7 @@ def _finish_transition(
 
 
 def _money(withdrawal: Withdrawal) -> str:
-    return f"{quantize(withdrawal.amount, withdrawal.currency)} {withdrawal.currency}"
+    return format_money(withdrawal.amount, withdrawal.currency)
 
 
 @transaction.atomic

@@ -42,3 +42,11 @@ def test_money_arithmetic_keeps_currency_and_precision():
     assert price - fee == Money(Decimal("42.49"), "USD")
     with pytest.raises(ValueError, match="mismatch"):
         price + Money(Decimal(1), "EUR")
+
+
+def test_format_money_for_people():
+    from lms.core.money import format_money
+
+    assert format_money(Decimal("49.9"), "USD") == "49.90 USD"
+    assert format_money(Decimal("500"), "JPY") == "500 JPY"
+    assert str(Money(Decimal("1.2345"), "KWD")) == "1.235 KWD"
