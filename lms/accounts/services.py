@@ -17,10 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
 
 from lms.accounts import tokens
 from lms.accounts.errors import AccountError
@@ -37,12 +35,10 @@ from lms.accounts.models import (
 from lms.audit.services import record
 from lms.core.email import schedule_templated_email
 from lms.core.errors import Conflict, Invalid, NotAuthenticated, PermissionDenied
+from lms.core.requests import AnyRequest
 from lms.core.uploads import resize_image
 from lms.notifications.models import Category
 from lms.notifications.services import notify
-
-AnyRequest = HttpRequest | Request | None
-
 
 # --- one-time codes ------------------------------------------------------------------------
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.http import HttpRequest
-from rest_framework.request import Request
 
 from lms.audit.models import AuditLog
+from lms.core.requests import AnyRequest
 
 
-def client_ip(request: HttpRequest | Request | None) -> str | None:
+def client_ip(request: AnyRequest) -> str | None:
     """The client's address as the throttles see it (trusted proxies only)."""
     if request is None:
         return None
@@ -33,7 +32,7 @@ def record(
     action: str,
     actor: Any = None,
     target: models.Model | None = None,
-    request: HttpRequest | Request | None = None,
+    request: AnyRequest = None,
     data: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Append one audit line; `request` supplies the IP and user agent."""

@@ -38,6 +38,7 @@ from lms.accounts.models import Role, User
 from lms.audit.services import record
 from lms.core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
 from lms.core.money import quantize
+from lms.core.requests import AnyRequest
 from lms.core.uploads import (
     ARCHIVE_TYPES,
     IMAGE_TYPES,
@@ -64,8 +65,6 @@ from .models import (
     Section,
     Tag,
 )
-
-AnyRequest = Any
 
 MEDIA_TYPES_BY_KIND = {
     MediaKind.VIDEO: VIDEO_TYPES,

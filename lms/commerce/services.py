@@ -21,9 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.request import Request
 
 from lms.accounts.models import User
 from lms.audit.services import record
@@ -33,6 +31,7 @@ from lms.catalog.selectors import course_ref_filter, courses_editable_by
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms.core.money import format_money, from_minor_units, is_currency, quantize, to_minor_units
 from lms.core.permissions import ADMIN, has_role
+from lms.core.requests import AnyRequest
 from lms.learning import selectors as learning_selectors
 from lms.learning import services as learning_services
 from lms.learning.models import EnrollmentSource
@@ -66,7 +65,6 @@ from .providers.fake import simulated_event
 
 logger = logging.getLogger(__name__)
 
-AnyRequest = HttpRequest | Request | None
 # Amounts above this are refused as input (a coupon's fixed value); course prices cap lower.
 MAX_AMOUNT = Decimal("1000000")
 FREE_PROVIDER = "free"  # a zero total: fulfilled at checkout, no provider involved

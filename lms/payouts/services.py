@@ -18,13 +18,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.request import Request
 
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid, PermissionDenied
 from lms.core.money import format_money, is_currency, minor_unit_exponent, quantize
+from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
 from lms.notifications.services import notify
 from lms.payouts import locks, selectors
@@ -44,7 +43,6 @@ from lms.payouts.models import (
 
 logger = logging.getLogger(__name__)
 
-AnyRequest = HttpRequest | Request | None
 MAX_AMOUNT = Decimal(10) ** (AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES)
 
 
