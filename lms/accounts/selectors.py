@@ -47,9 +47,13 @@ def users_for_staff(
     return queryset
 
 
-def applications_visible_to(user: User) -> QuerySet[InstructorApplication]:
-    """Staff see every application; anyone else only their own."""
+def applications_visible_to(
+    user: User, *, status: str | None = None
+) -> QuerySet[InstructorApplication]:
+    """Staff see every application; anyone else only their own. Optionally one status."""
     queryset = InstructorApplication.objects.select_related("user").order_by("-created_at")
+    if status:
+        queryset = queryset.filter(status=status)
     return queryset if is_staff_member(user) else queryset.filter(user=user)
 
 

@@ -269,3 +269,7 @@ class UserListQuerySerializer(serializers.Serializer[dict[str, Any]]):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     search = serializers.CharField(max_length=100, required=False)
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ApplicationListQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    status = serializers.ChoiceField(choices=InstructorApplication.Status.choices, required=False)

@@ -20,6 +20,7 @@ from lms.accounts.models import InstructorApplication, User
 from lms.accounts.throttles import AUTH_THROTTLES, AuthIPThrottle
 from lms.core.errors import NotFound
 from lms.core.files import private_file_response
+from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsAdmin, IsStaffMember
 
 
@@ -180,15 +181,12 @@ class InstructorApplicationListView(APIView):
         responses=s.InstructorApplicationSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        queryset = selectors.applications_visible_to(current_user(request))
-        wanted = request.query_params.get("status")
-        if wanted:
-            if wanted not in InstructorApplication.Status.values:
-                from rest_framework.exceptions import ValidationError
-
-                raise ValidationError({"status": ["Unknown status."]}, code="invalid_choice")
-            queryset = queryset.filter(status=wanted)
-        paginator = self._paginator()
+        params = s.ApplicationListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        queryset = selectors.applications_visible_to(
+            current_user(request), status=params.validated_data.get("status")
+        )
+        paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = s.InstructorApplicationSerializer(page, many=True, context={"request": request})
         return paginator.get_paginated_response(data.data)
@@ -207,11 +205,6 @@ class InstructorApplicationListView(APIView):
             s.InstructorApplicationSerializer(application, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
-
-    def _paginator(self) -> Any:
-        from lms.core.pagination import PageNumberPagination
-
-        return PageNumberPagination()
 
 
 class InstructorApplicationDetailView(APIView):
