@@ -10,6 +10,7 @@ class AssessmentError(StrEnum):
     # quiz authoring (400)
     INVALID_CHOICES = "invalid_choices"
     INVALID_ACCEPTED_ANSWERS = "invalid_accepted_answers"
+    QUESTION_TYPE_LOCKED = "question_type_locked"  # 400: delete it and add a new question
     # attempts
     QUIZ_HAS_NO_QUESTIONS = "quiz_has_no_questions"  # 409
     MAX_ATTEMPTS_REACHED = "max_attempts_reached"  # 409
@@ -19,6 +20,7 @@ class AssessmentError(StrEnum):
     QUESTION_NOT_IN_QUIZ = "question_not_in_quiz"  # 400: a question of another quiz
     DUPLICATE_ANSWER = "duplicate_answer"  # 400: two answers to one question
     INVALID_ANSWER = "invalid_answer"  # 400: choices of another question, text for a choice...
+    QUESTION_CHANGED = "question_changed"  # 400: a choice shown at the start was edited away since
     # assignments
     INVALID_FILE_TYPES = "invalid_file_types"  # 400
     INVALID_PASS_SCORE = "invalid_pass_score"  # 400: above max_score

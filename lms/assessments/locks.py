@@ -5,13 +5,16 @@
 2. then learning's own locks (`Enrollment`), taken inside `learning.services.complete_lesson`
 
 Assessments sits above learning, so its rows come first, as learning's `locks.py` asks.
+
+A `Question` row (the question being edited) is locked on its own: editing a question never
+locks an attempt, and submitting an attempt reads its questions without locking them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .models import Attempt, Submission
+from .models import Attempt, Question, Submission
 
 
 def lock_attempt(attempt_id: Any) -> Attempt:
@@ -21,6 +24,11 @@ def lock_attempt(attempt_id: Any) -> Attempt:
         .select_related("quiz__lesson__course", "student")
         .get(pk=attempt_id)
     )
+
+
+def lock_question(question_id: Any) -> Question:
+    """The question row, locked so two edits of its choices run one after the other."""
+    return Question.objects.select_for_update(of=("self",)).get(pk=question_id)
 
 
 def lock_submission(submission_id: Any) -> Submission:

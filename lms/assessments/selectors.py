@@ -117,7 +117,8 @@ def submission_for_user(*, user: Any, submission_id: Any) -> SubmissionAccess:
 
 
 def question_for_editing(*, user: Any, question_id: Any) -> Question:
-    """A question of a quiz the user may edit; 404 if they cannot see it, 403 if only read."""
+    """A question of a quiz the user may edit; 403 for the course's students and staff, and 404
+    for anyone outside the course (another instructor included), as for attempts."""
     question = (
         Question.objects.filter(pk=question_id, quiz__lesson__type=LessonType.QUIZ)
         .select_related("quiz__lesson__course")
@@ -125,7 +126,11 @@ def question_for_editing(*, user: Any, question_id: Any) -> Question:
     )
     if question is None:
         raise NotFound()
-    course_access(user=user, course=question.quiz.lesson.course).require_editor()
+    try:
+        access = course_access(user=user, course=question.quiz.lesson.course)
+    except PermissionDenied as exc:  # a published course they are not part of: not there
+        raise NotFound() from exc
+    access.require_editor()
     return question
 
 

@@ -231,6 +231,74 @@ def add_question(
     return question
 
 
+QUESTION_FIELDS = ("text", "points", "order", "choices", "accepted_answers")
+
+
+def _replace_choices(question: Question, choices: Sequence[Mapping[str, Any]]) -> None:
+    """Make `choices` the question's choices, in that order.
+
+    A choice whose text is still there (ignoring case) keeps its id, so an open attempt's
+    answer to it still counts; the other old choices are deleted and the new ones created.
+    """
+    by_text = {choice.text.casefold(): choice for choice in question.choices.all()}
+    now = timezone.now()
+    kept: list[Choice] = []
+    added: list[Choice] = []
+    for index, given in enumerate(choices):
+        text = str(given["text"]).strip()
+        is_correct = bool(given.get("is_correct"))
+        choice = by_text.pop(text.casefold(), None)
+        if choice is None:
+            added.append(Choice(question=question, text=text, is_correct=is_correct, order=index))
+            continue
+        choice.text = text
+        choice.is_correct = is_correct
+        choice.order = index
+        choice.updated_at = now  # bulk_update skips auto_now
+        kept.append(choice)
+    kept_ids = {choice.pk for choice in kept}
+    Choice.objects.filter(question=question).exclude(pk__in=kept_ids).delete()
+    Choice.objects.bulk_update(kept, ["text", "is_correct", "order", "updated_at"])
+    Choice.objects.bulk_create(added)
+
+
+@transaction.atomic
+def update_question(*, question: Question, by: User, data: Mapping[str, Any]) -> Question:
+    """Edit a question in place; its type is fixed. Submitted attempts keep their scores.
+
+    Open attempts are scored against the edited question when they are submitted.
+    """
+    question = locks.lock_question(question.pk)
+    if "type" in data and data["type"] != question.type:
+        raise _field_error(
+            "type",
+            "A question's type can't change: delete it and add a new one.",
+            AssessmentError.QUESTION_TYPE_LOCKED,
+        )
+    changed = [name for name in QUESTION_FIELDS if name in data]
+    if "text" in data:
+        question.text = str(data["text"]).strip()
+    if "points" in data:
+        question.points = data["points"]
+    if "order" in data:
+        question.order = data["order"]
+    if "accepted_answers" in data:
+        question.accepted_answers = _clean_accepted_answers(question.type, data["accepted_answers"])
+    if "choices" in data:
+        _clean_choices(question.type, data["choices"])
+    question.full_clean(exclude=["quiz"])
+    question.save()
+    if "choices" in data:
+        _replace_choices(question, data["choices"])
+    record(
+        action="assessments.question_updated",
+        actor=by,
+        target=question,
+        data={"quiz_id": str(question.quiz_id), "fields": changed},
+    )
+    return question
+
+
 @transaction.atomic
 def delete_question(*, question: Question, by: User) -> None:
     """Remove a question; attempts already submitted keep their scores, open ones skip it."""
@@ -349,6 +417,13 @@ def _parse_answers(
         text = str(answer.get("text") or "").strip()
         if question.type in CHOICE_TYPES:
             valid = {str(choice.pk) for choice in question.choices.all()}
+            shown = set(attempt.choice_order.get(question_id, []))
+            if (set(chosen) - valid) & shown:
+                raise Invalid(
+                    "This question was edited after the attempt started: "
+                    "read the attempt again and answer it anew.",
+                    code=AssessmentError.QUESTION_CHANGED,
+                )
             if text or not set(chosen) <= valid or len(set(chosen)) != len(chosen):
                 raise Invalid(
                     "Answer this question with choices of its own.",

@@ -16,7 +16,7 @@ from lms.accounts.current import current_user
 from lms.assessments import selectors, services
 from lms.assessments.api import serializers as s
 from lms.assessments.errors import AssessmentError
-from lms.assessments.models import SubmissionStatus
+from lms.assessments.models import Question, SubmissionStatus
 from lms.core.errors import NotFound
 from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
@@ -82,7 +82,29 @@ class QuizQuestionListView(APIView):
         return Response(s.QuestionAuthorSerializer(question).data, status=status.HTTP_201_CREATED)
 
 
+def _question_payload(question: Question) -> dict[str, Any]:
+    """The question read again as the create response shows it, choices in their order."""
+    question = selectors.questions_of(quiz=question.quiz).get(pk=question.pk)
+    return dict(s.QuestionAuthorSerializer(question).data)
+
+
 class QuestionDetailView(APIView):
+    @extend_schema(responses=s.QuestionAuthorSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        question = selectors.question_for_editing(user=request.user, question_id=pk)
+        return Response(_question_payload(question))
+
+    @extend_schema(request=s.QuestionInputSerializer, responses=s.QuestionAuthorSerializer)
+    def patch(self, request: Request, pk: str) -> Response:
+        """Edit a question: any of the creation fields; `choices` replaces the whole list."""
+        question = selectors.question_for_editing(user=request.user, question_id=pk)
+        data = s.QuestionInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.update_question(
+            question=question, by=current_user(request), data=data.validated_data
+        )
+        return Response(_question_payload(question))
+
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: str) -> Response:
         question = selectors.question_for_editing(user=request.user, question_id=pk)
