@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from lms.accounts.models import User
@@ -116,8 +116,25 @@ def _transition(
 # --- cart -------------------------------------------------------------------------------------
 
 
-def _course_for_purchase(course_ref: Any) -> Course:
-    course = Course.objects.filter(course_ref_filter(course_ref)).first()
+def _buyer_columns(user: User, course: Any) -> dict[str, Exists]:
+    """Whether the buyer co-teaches `course` (an `OuterRef` to a course id) or may already study
+    it, as two columns of the query that loads the course: no query of their own."""
+    return {
+        "buyer_co_teaches": Exists(
+            Course.co_instructors.through.objects.filter(course_id=course, user_id=user.pk)
+        ),
+        "buyer_enrolled": Exists(
+            learning_selectors.access_enrollments(student_id=user.pk, course=course)
+        ),
+    }
+
+
+def _course_for_purchase(course_ref: Any, *, buyer: User | None = None) -> Course:
+    """The course by id or slug; with `buyer`, with the columns of `_buyer_columns` too."""
+    courses = Course.objects.filter(course_ref_filter(course_ref))
+    if buyer is not None:
+        courses = courses.annotate(**_buyer_columns(buyer, OuterRef("pk")))
+    course = courses.first()
     if course is None:
         raise NotFound("No such course.")
     return course
@@ -131,17 +148,13 @@ def _co_instructor_ids(course_ids: Iterable[Any]) -> dict[Any, set[Any]]:
     return result
 
 
-def _check_buyable(
-    *, user: User, course: Course, co_instructor_ids: set[Any], enrolled: bool
-) -> None:
+def _check_buyable(*, user: User, course: Course, co_teaches: bool, enrolled: bool) -> None:
     """The rules of API.md for putting a course in a cart or an order."""
     if course.status != CourseStatus.PUBLISHED:
         raise Invalid(
             f"“{course.title}” is not available.", code=CommerceError.COURSE_NOT_AVAILABLE
         )
-    if is_course_instructor(
-        user, instructor_id=course.instructor_id, co_instructor_ids=co_instructor_ids
-    ):
+    if co_teaches or is_course_instructor(user, instructor_id=course.instructor_id):
         raise Invalid(f"You teach “{course.title}”.", code=CommerceError.OWN_COURSE)
     if course.is_free or course.price <= 0:
         raise Invalid(
@@ -156,16 +169,18 @@ def _check_buyable(
 @transaction.atomic
 def add_to_cart(*, user: User, course_ref: Any) -> CartItem:
     """Put a published, paid course of someone else in the cart (one currency per cart)."""
-    course = _course_for_purchase(course_ref)
+    course = _course_for_purchase(course_ref, buyer=user)
     cart = locks.lock_cart(user=user)
-    co = _co_instructor_ids([course.pk]).get(course.pk, set())
-    enrolled = learning_selectors.active_enrollment(user=user, course_id=course.pk) is not None
-    _check_buyable(user=user, course=course, co_instructor_ids=co, enrolled=enrolled)
-    currencies = set(
-        CartItem.objects.filter(cart=cart).values_list("course__currency", flat=True).distinct()
+    _check_buyable(
+        user=user,
+        course=course,
+        co_teaches=course.buyer_co_teaches,  # type: ignore[attr-defined]
+        enrolled=course.buyer_enrolled,  # type: ignore[attr-defined]
     )
-    if CartItem.objects.filter(cart=cart, course=course).exists():
+    in_cart = dict(CartItem.objects.filter(cart=cart).values_list("course_id", "course__currency"))
+    if course.pk in in_cart:
         raise Conflict("This course is already in your cart.", code=CommerceError.ALREADY_IN_CART)
+    currencies = set(in_cart.values())
     if currencies and course.currency not in currencies:
         raise Conflict(
             f"Your cart is in {', '.join(sorted(currencies))}; "
@@ -389,20 +404,21 @@ def place_order(
     """
     cart = locks.lock_cart(user=user)
     items = list(
-        CartItem.objects.filter(cart=cart).select_related("course").order_by("created_at", "id")
+        CartItem.objects.filter(cart=cart)
+        .select_related("course")
+        .annotate(**_buyer_columns(user, OuterRef("course_id")))
+        .order_by("created_at", "id")
     )
     if not items:
         raise Invalid("Your cart is empty.", code=CommerceError.CART_EMPTY)
     courses = [item.course for item in items]
-    co = _co_instructor_ids(course.pk for course in courses)
-    enrolled = learning_selectors.enrolled_course_ids_for(user, [c.pk for c in courses])
     currency = courses[0].currency
-    for course in courses:
+    for item, course in zip(items, courses, strict=True):
         _check_buyable(
             user=user,
             course=course,
-            co_instructor_ids=co.get(course.pk, set()),
-            enrolled=course.pk in enrolled,
+            co_teaches=item.buyer_co_teaches,  # type: ignore[attr-defined]
+            enrolled=item.buyer_enrolled,  # type: ignore[attr-defined]
         )
         if course.currency != currency:
             raise Conflict("Your cart mixes currencies.", code=CommerceError.CURRENCY_MISMATCH)
@@ -467,10 +483,11 @@ def checkout_order(
 
     The order row is locked while the provider is asked, so concurrent checkouts wait and
     then reuse the first payment; the provider's idempotency key is derived from the order.
-    A provider failure rolls everything back (502): the order stays pending.
+    A provider failure rolls everything back (502): the order stays pending. Only the buyer
+    pays an order: anybody else's is 404.
     """
     with transaction.atomic():
-        order = locks.lock_order(order_id)
+        order = locks.lock_order(order_id, owner=by)
         existing = Payment.objects.filter(order=order).first()
         if existing is not None:
             return existing
@@ -478,7 +495,7 @@ def checkout_order(
             raise Conflict(
                 f"A {order.status} order cannot be paid.", code=CommerceError.ORDER_NOT_PAYABLE
             )
-        if order.coupon_id is not None and coupon_exhausted_for(order.coupon, user=order.user):  # type: ignore[arg-type]
+        if order.coupon_id is not None and coupon_exhausted_for(order.coupon, user=by):  # type: ignore[arg-type]
             raise Conflict(
                 "The coupon of this order has been used up.", code=CommerceError.COUPON_EXHAUSTED
             )
@@ -630,12 +647,17 @@ def simulate_payment(*, payment: Payment, outcome: str) -> str:
 
 
 def _lock_order_and_payment(payment_id: Any) -> tuple[Order, Payment]:
-    order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).get()
-    order = locks.lock_order(order_id)
+    """Lock a payment's order, then the payment (the documented order), with the buyer loaded."""
+    order = locks.lock_order_of_payment(payment_id)
     return order, locks.lock_payment(payment_id)
 
 
-@transaction.atomic
+# The provider-event handlers below join their caller's transaction without a savepoint: they
+# are all or nothing, and an error in one rolls back the caller's whole transaction (the
+# inbox's, which records the failure after the rollback and lets the provider retry).
+
+
+@transaction.atomic(savepoint=False)
 def apply_payment_succeeded(
     *,
     payment_id: Any,
@@ -767,7 +789,12 @@ def _splits_for(items: Sequence[OrderItem]) -> dict[Any, list[tuple[User, Decima
 
 
 def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: str) -> None:
-    """Paid: enroll in every course, count the coupon, credit the instructors; then tell."""
+    """Paid: enroll in every course, count the coupon, credit the instructors; then tell.
+
+    The rows that every sale of a popular course or instructor touches (the course's and the
+    instructor's counters, the instructor's wallet) are written last, so concurrent sales wait
+    on them for the shortest time.
+    """
     now = timezone.now()
     _transition(order, OrderStatus.PAID, data={"source": source, "payment": str(payment.pk)})
     order.paid_at = now
@@ -775,19 +802,6 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
     order.save(update_fields=["status", "paid_at", "failure_code", "updated_at"])
     items = list(order.items.select_related("course").order_by("created_at", "id"))
     splits = _splits_for(items)
-    for item in items:
-        learning_services.enroll(
-            student=order.user,
-            course=item.course,
-            source=EnrollmentSource.PURCHASE,
-            if_exists="return",
-        )
-        credit_sale_earnings(
-            reference=LedgerReference.of(item),
-            currency=item.currency,
-            amount_paid=item.amount_paid,
-            splits=splits[item.pk],
-        )
     if coupon is not None:
         Coupon.objects.filter(pk=coupon.pk).update(redemption_count=F("redemption_count") + 1)
         CouponRedemption.objects.create(
@@ -806,6 +820,20 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
         data={"order_id": str(order.pk), "status": order.status},
         email=False,
     )
+    for item in items:
+        learning_services.enroll(
+            student=order.user,
+            course=item.course,
+            source=EnrollmentSource.PURCHASE,
+            if_exists="return",
+        )
+    for item in items:
+        credit_sale_earnings(
+            reference=LedgerReference.of(item),
+            currency=item.currency,
+            amount_paid=item.amount_paid,
+            splits=splits[item.pk],
+        )
     order_id = str(order.pk)
 
     def send_receipt() -> None:
@@ -816,7 +844,7 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
     transaction.on_commit(send_receipt)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def apply_payment_failed(
     *, payment_id: Any, error: str = "", source: str = "", cancelled: bool = False
 ) -> str:
@@ -845,7 +873,7 @@ def apply_payment_failed(
     return "failed"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str = "") -> str:
     """The provider reports money returned (ours, or started from its dashboard)."""
     order, payment = _lock_order_and_payment(payment_id)
@@ -904,7 +932,7 @@ def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str =
     return "refunded_external"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def apply_dispute(*, payment_id: Any, event: PaymentEvent, source: str = "") -> str:
     """A chargeback was opened: flagged for staff, audited; access stays until it is decided."""
     order, payment = _lock_order_and_payment(payment_id)

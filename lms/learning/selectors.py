@@ -134,6 +134,14 @@ def progress_percent_for(*, user: Any, course_id: Any) -> float:
 # --- the catalog's questions (registered in LearningConfig.ready) --------------------------------
 
 
+def access_enrollments(*, student_id: Any, course: Any) -> QuerySet[Enrollment]:
+    """The student's enrollments that give access to `course` (an id, or an `OuterRef` for an
+    `Exists` that puts the answer in another query's rows)."""
+    return Enrollment.objects.filter(
+        student_id=student_id, course_id=course, status__in=ACCESS_STATUSES
+    )
+
+
 def enrolled_course_ids_for(user: Any, course_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
     """Which of `course_ids` the user may study (active or completed), in one query."""
     return set(

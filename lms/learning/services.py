@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, User
@@ -64,38 +64,38 @@ def enroll(
     completed enrollment raises 409 `already_enrolled` with `if_exists="raise"` and is returned
     unchanged with `if_exists="return"` (commerce's fulfilment). A revoked one is reactivated
     by a purchase or a staff grant.
+
+    The shared counters (the course's, the instructor's) are written last, so concurrent
+    enrollments in one course wait on them for the least time.
     """
     try:
         source = EnrollmentSource(source)
     except ValueError as exc:
         raise Invalid("Unknown enrollment source.", code=LearningError.INVALID_SOURCE) from exc
+    candidate = Enrollment(
+        student=student,
+        course=course,
+        source=source,
+        status=EnrollmentStatus.ACTIVE,
+        last_accessed_at=timezone.now(),
+    )
+    # INSERT … ON CONFLICT DO NOTHING: a concurrent call's row (or an earlier one) wins the
+    # unique constraint without an error; the row read back under lock says whose it is.
+    Enrollment.objects.bulk_create([candidate], ignore_conflicts=True)
     existing = locks.lock_enrollment_of(student_id=student.pk, course_id=course.pk)
-    if existing is None:
-        try:
-            # A savepoint: losing the race to a concurrent call rolls back only this insert.
-            with transaction.atomic():
-                enrollment = Enrollment.objects.create(
-                    student=student,
-                    course=course,
-                    source=source,
-                    status=EnrollmentStatus.ACTIVE,
-                    last_accessed_at=timezone.now(),
-                )
-        except IntegrityError:
-            existing = locks.lock_enrollment_of(student_id=student.pk, course_id=course.pk)
-            if existing is None:
-                raise
-        else:
-            _count_enrollment(enrollment, step=1)
-            record_activity(user=student, kind=ActivityKind.ENROLLED, course=course)
-            record(
-                action="learning.enrolled",
-                actor=actor or student,
-                target=enrollment,
-                data={"course_id": str(course.pk), "source": source.value},
-            )
-            return enrollment
-    return _enroll_again(existing, source=source, if_exists=if_exists, actor=actor or student)
+    if existing is None:  # enrollments are never deleted
+        raise AssertionError("The enrollment row vanished between its insert and its lock.")
+    if existing.pk != candidate.pk:
+        return _enroll_again(existing, source=source, if_exists=if_exists, actor=actor or student)
+    record_activity(user=student, kind=ActivityKind.ENROLLED, course=course)
+    record(
+        action="learning.enrolled",
+        actor=actor or student,
+        target=candidate,
+        data={"course_id": str(course.pk), "source": source.value},
+    )
+    _count_enrollment(candidate, step=1, instructor_id=course.instructor_id)
+    return candidate
 
 
 def _enroll_again(
@@ -128,38 +128,34 @@ def _enroll_again(
             "updated_at",
         ]
     )
-    _count_enrollment(enrollment, step=1)
     record(
         action="learning.enrollment_reactivated",
         actor=actor,
         target=enrollment,
         data={"course_id": str(enrollment.course_id), "source": source.value},
     )
+    _count_enrollment(enrollment, step=1)
     return enrollment
 
 
-def _count_enrollment(enrollment: Enrollment, *, step: int) -> None:
-    """Move the course's enrollment count and the instructor's distinct-student count."""
+def _count_enrollment(enrollment: Enrollment, *, step: int, instructor_id: Any = None) -> None:
+    """Move the course's enrollment count and the instructor's distinct-student count (the
+    latter only when no other enrollment with access makes the student theirs already)."""
     courses = Course.objects.filter(pk=enrollment.course_id)
     if step > 0:
         courses.update(enrollment_count=F("enrollment_count") + 1)
     else:
         courses.filter(enrollment_count__gt=0).update(enrollment_count=F("enrollment_count") - 1)
-    instructor_id = Course.objects.filter(pk=enrollment.course_id).values_list(
-        "instructor_id", flat=True
-    )[0]
-    other_courses_of_instructor = (
-        Enrollment.objects.filter(
-            student_id=enrollment.student_id,
-            course__instructor_id=instructor_id,
-            status__in=ACCESS_STATUSES,
-        )
-        .exclude(pk=enrollment.pk)
-        .exists()
+    if instructor_id is None:
+        instructor_id = courses.values_list("instructor_id", flat=True)[0]
+    other_courses_of_instructor = Enrollment.objects.filter(
+        student_id=enrollment.student_id,
+        course__instructor_id=instructor_id,
+        status__in=ACCESS_STATUSES,
+    ).exclude(pk=enrollment.pk)
+    profiles = InstructorProfile.objects.filter(user_id=instructor_id).exclude(
+        Exists(other_courses_of_instructor)
     )
-    if other_courses_of_instructor:
-        return
-    profiles = InstructorProfile.objects.filter(user_id=instructor_id)
     if step > 0:
         profiles.update(student_count=F("student_count") + 1)
     else:

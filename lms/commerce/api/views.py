@@ -259,11 +259,9 @@ class CheckoutView(APIView):
             raise Invalid(
                 "Bookings cannot be paid yet.", code=CommerceError.BOOKING_CHECKOUT_UNAVAILABLE
             )
-        user = current_user(request)
-        order = selectors.owned_order(user=user, order_id=data.validated_data["order_id"])
         payment = services.checkout_order(
-            order_id=order.pk,
-            by=user,
+            order_id=data.validated_data["order_id"],
+            by=current_user(request),
             hosted=data.validated_data["mode"] == "hosted",
             request=request,
         )
