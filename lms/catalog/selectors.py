@@ -29,11 +29,11 @@ from django.db.models.functions import Coalesce, Concat
 from django_filters.utils import translate_validation
 
 from lms.accounts.models import User
+from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotAuthenticated, NotFound
 from lms.core.permissions import ADMIN, has_role
 
 from . import access
-from .compiled import CompiledQuery, Sentinel
 from .filters import DEFAULT_ORDERING, ORDERINGS, CourseFilter
 from .models import Category, Course, CourseStatus, Lesson, MediaAsset, Section, Tag
 from .permissions import can_edit_course, can_see_course, has_full_access

@@ -33,10 +33,10 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from lms.accounts.models import User
-from lms.catalog.compiled import CompiledQuery, Sentinel
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
+from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotFound, PermissionDenied
 from lms.core.permissions import is_staff_member
 

@@ -185,7 +185,7 @@ class OrderListView(APIView):
         paginator = PageNumberPagination()
         queryset = selectors.orders_visible_to(user=current_user(request))
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(s.OrderSerializer(page, many=True).data)
+        return paginator.get_paginated_response([s.order_data(order) for order in page or []])
 
     @extend_schema(request=s.OrderInputSerializer, responses={201: s.OrderSerializer})
     def post(self, request: Request) -> Response:
@@ -196,7 +196,7 @@ class OrderListView(APIView):
             user=user, billing_address=data.validated_data.get("billing_address"), request=request
         )
         order = selectors.order_for_user(user=user, order_id=order.pk)
-        return Response(s.OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(s.order_data(order), status=status.HTTP_201_CREATED)
 
 
 class OrderCreateFromCartView(OrderListView):
@@ -209,7 +209,7 @@ class OrderDetailView(APIView):
     @extend_schema(responses=s.OrderSerializer)
     def get(self, request: Request, order_id: str) -> Response:
         order = selectors.order_for_user(user=current_user(request), order_id=order_id)
-        return Response(s.OrderSerializer(order).data)
+        return Response(s.order_data(order))
 
 
 class OrderReceiptView(APIView):
@@ -272,7 +272,7 @@ class PaymentDetailView(APIView):
     @extend_schema(responses=s.PaymentSerializer)
     def get(self, request: Request, payment_id: str) -> Response:
         payment = selectors.payment_for_owner(user=current_user(request), payment_id=payment_id)
-        return Response(s.PaymentSerializer(payment).data)
+        return Response(s.payment_data(payment))
 
 
 class SimulatePaymentView(APIView):
@@ -284,7 +284,7 @@ class SimulatePaymentView(APIView):
         data.is_valid(raise_exception=True)
         services.simulate_payment(payment=payment, outcome=data.validated_data["outcome"])
         payment = selectors.payment_for_owner(user=user, payment_id=payment.pk)
-        return Response(s.PaymentSerializer(payment).data)
+        return Response(s.payment_data(payment))
 
 
 class StripeWebhookView(APIView):

@@ -41,6 +41,8 @@ class _Compiled:
     slots: tuple[tuple[int, int, str], ...]
     names: tuple[str, ...]
     converters: tuple[tuple[int, tuple[list[Any], Any]], ...]
+    # the model's attribute names of the columns, when the queryset returns instances
+    attnames: tuple[str, ...] = ()
 
 
 def _prepared_as(param: Any, sentinel: Any) -> str | None:
@@ -59,7 +61,8 @@ def _prepare(value: Any, how: str) -> Any:
 
 
 class CompiledQuery:
-    """`build(*sentinels)` returns a `.values()` or `.values_list()` queryset of `model`."""
+    """`build(*sentinels)` returns a `.values()` or `.values_list()` queryset of `model`
+    (rows: `dicts()`, `tuples()`), or a plain queryset of `model` (`instances()`)."""
 
     def __init__(
         self,
@@ -94,6 +97,9 @@ class CompiledQuery:
             raise RuntimeError("an argument of a compiled query does not reach its SQL")
         names = (*query.extra_select, *query.values_select, *query.annotation_select)
         expressions = [select[0] for select in compiler.select[: compiler.col_count]]
+        attnames: tuple[str, ...] = ()
+        if not names:  # a queryset of model instances: one column per concrete field
+            attnames = tuple(expression.target.attname for expression in expressions)
         converters = compiler.get_converters(expressions)
         compiled = _Compiled(
             sql=sql,
@@ -101,6 +107,7 @@ class CompiledQuery:
             slots=tuple(slots),
             names=tuple(names),
             converters=tuple(converters.items()),
+            attnames=attnames,
         )
         self._compiled[key] = compiled
         return compiled
@@ -108,7 +115,15 @@ class CompiledQuery:
     def _run(
         self, args: Sequence[Any], limit: int | None, offset: int
     ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
-        alias = router.db_for_read(self.model) or "default"
+        compiled, rows = self._run_on(self._alias(), args, limit, offset)
+        return compiled, rows
+
+    def _alias(self) -> str:
+        return router.db_for_read(self.model) or "default"
+
+    def _run_on(
+        self, alias: str, args: Sequence[Any], limit: int | None, offset: int
+    ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
         compiled = self._compile(alias)
         params = list(compiled.params)
         for position, index, how in compiled.slots:
@@ -143,3 +158,12 @@ class CompiledQuery:
         compiled, rows = self._run(args, limit, offset)
         names = compiled.names
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def instances(self, *args: Any, limit: int | None = None, offset: int = 0) -> list[Any]:
+        """Model instances, for a `build` that returns a plain queryset of `model` (no
+        `.values()`, no annotations, no `select_related`), made as the ORM makes them."""
+        alias = self._alias()
+        compiled, rows = self._run_on(alias, args, limit, offset)
+        if not compiled.attnames:
+            raise TypeError("instances() needs a queryset of model instances, not of values")
+        return [self.model.from_db(alias, compiled.attnames, row) for row in rows]
