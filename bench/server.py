@@ -91,7 +91,8 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn serving config.wsgi:application with N sync workers on a free port."""
+    """gunicorn serving config.wsgi:application as deployed (deploy/gunicorn.conf.py), with N
+    sync workers on a free port."""
 
     def __init__(self, env: dict[str, str], *, workers: int = 2) -> None:
         self.env = env
@@ -107,6 +108,10 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [
                 str(gunicorn),
+                # production's settings (preloading, the frozen GC, the access log), with
+                # the benchmark's address, worker count and timeout on top
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "config.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{self.port}",

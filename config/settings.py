@@ -110,6 +110,13 @@ for _index, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"},
     }
+# PostgreSQL: parameters bound by the server and repeated queries prepared (psycopg 3), so
+# each query shape is parsed and planned once per connection instead of on every request.
+# Turn it off behind a pooler in transaction mode that cannot keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+for _database in DATABASES.values():
+    if DATABASE_PREPARED_STATEMENTS and _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

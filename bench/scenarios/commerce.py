@@ -245,7 +245,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buyers", type=int, default=8, help="concurrent buyers")
-    parser.add_argument("--flows", type=int, default=400, help="purchases in total")
+    parser.add_argument("--flows", type=int, default=800, help="purchases measured")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=40,
+        help="purchases made first and not measured (workers connect and compile; the "
+        "harness's scenarios have their warm-up seconds too)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", default=server.DEFAULT_DATABASE_URL)
     parser.add_argument(
@@ -271,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("slug")
         .values_list("pk", flat=True)
     ]
-    buyer_tokens = _fresh_buyers(args.flows)
+    buyer_tokens = _fresh_buyers(args.warmup + args.flows)
     from django.db import connections
 
     connections.close_all()
@@ -279,11 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     flow_ms: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    queue = list(enumerate(buyer_tokens))
+    queue: list[tuple[int, str]] = []
 
     with server.Gunicorn(env, workers=args.workers) as gunicorn:
 
-        def worker() -> None:
+        def worker(measure: bool) -> None:
             while True:
                 with lock:
                     if not queue:
@@ -297,21 +304,29 @@ def main(argv: list[str] | None = None) -> int:
                     with lock:
                         errors.append(repr(exc))
                     continue
+                if not measure:
+                    continue
                 with lock:
                     flow_ms.append((time.perf_counter() - started) * 1000)
                     for step in STEPS:
                         timings[step].extend(local[step])
 
-        began = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(args.buyers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.perf_counter() - began
+        def run_buyers(tokens: list[str], *, measure: bool) -> float:
+            queue[:] = list(enumerate(tokens))
+            began = time.perf_counter()
+            threads = [threading.Thread(target=worker, args=(measure,)) for _ in range(args.buyers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return time.perf_counter() - began
+
+        run_buyers(buyer_tokens[: args.warmup], measure=False)
+        seconds = run_buyers(buyer_tokens[args.warmup :], measure=True)
 
     print(
-        f"\ncommerce flow: {len(flow_ms)} purchases by {args.buyers} concurrent buyers in "
+        f"\ncommerce flow: {len(flow_ms)} purchases (after {args.warmup} not measured) by "
+        f"{args.buyers} concurrent buyers in "
         f"{seconds:.1f} s ({len(flow_ms) / seconds:.1f} purchases/s), gunicorn {args.workers} "
         "sync workers, PostgreSQL, fake provider"
     )
