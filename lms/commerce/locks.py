@@ -67,5 +67,5 @@ def lock_coupon(coupon_id: Any) -> Coupon:
     return Coupon.objects.select_for_update().get(pk=coupon_id)
 
 
-def lock_event(event_pk: Any) -> ProviderEvent:
-    return ProviderEvent.objects.select_for_update().get(pk=event_pk)
+def lock_event(*, provider: str, event_id: str) -> ProviderEvent:
+    return ProviderEvent.objects.select_for_update().get(provider=provider, event_id=event_id)

@@ -555,23 +555,23 @@ class UnknownPayment(Exception):
 
 def record_provider_event(
     *, provider: str, event_id: str, type: str, payload: dict[str, Any]
-) -> ProviderEvent:
-    """Write the event to the inbox once; a second delivery finds the first row."""
-    try:
-        with transaction.atomic():
-            return ProviderEvent.objects.create(
-                provider=provider, event_id=event_id[:255], type=type[:100], payload=payload
-            )
-    except IntegrityError:
-        return ProviderEvent.objects.get(provider=provider, event_id=event_id[:255])
+) -> str:
+    """Write the event to the inbox once (INSERT … ON CONFLICT DO NOTHING: a second delivery,
+    even a concurrent one, leaves the first row as it is). Returns the stored event id."""
+    event_id = event_id[:255]
+    ProviderEvent.objects.bulk_create(
+        [ProviderEvent(provider=provider, event_id=event_id, type=type[:100], payload=payload)],
+        ignore_conflicts=True,
+    )
+    return event_id
 
 
-def process_provider_event(*, event_pk: Any) -> str:
+def process_provider_event(*, provider: str, event_id: str) -> str:
     """Handle an inbox event exactly once: under its row lock, in one transaction with the
     effects; a crash rolls the effects back and leaves it for the next delivery."""
     try:
         with transaction.atomic():
-            event = locks.lock_event(event_pk)
+            event = locks.lock_event(provider=provider, event_id=event_id)
             if event.processed_at is not None:
                 return "duplicate"
             outcome = _handle_event(event)
@@ -588,12 +588,12 @@ def process_provider_event(*, event_pk: Any) -> str:
             )
             return outcome
     except Exception as exc:
-        ProviderEvent.objects.filter(pk=event_pk).update(
+        ProviderEvent.objects.filter(provider=provider, event_id=event_id).update(
             attempts=F("attempts") + 1,
             status=ProviderEvent.Status.FAILED,
             last_error=repr(exc)[:2000],
         )
-        logger.exception("commerce.event_failed", extra={"event": str(event_pk)})
+        logger.exception("commerce.event_failed", extra={"event": event_id})
         raise
 
 
@@ -637,10 +637,10 @@ def simulate_payment(*, payment: Payment, outcome: str) -> str:
         outcome=outcome,
         amount_minor=to_minor_units(payment.amount, payment.currency),
     )
-    event = record_provider_event(
+    event_id = record_provider_event(
         provider="fake", event_id=payload["id"], type=payload["type"], payload=payload
     )
-    return process_provider_event(event_pk=event.pk)
+    return process_provider_event(provider="fake", event_id=event_id)
 
 
 # --- fulfilment -----------------------------------------------------------------------------

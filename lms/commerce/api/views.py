@@ -306,11 +306,11 @@ class StripeWebhookView(APIView):
             raise Invalid(
                 "The signature is invalid.", code=CommerceError.INVALID_SIGNATURE
             ) from None
-        row = services.record_provider_event(
+        event_id = services.record_provider_event(
             provider="stripe", event_id=str(event["id"]), type=str(event["type"]), payload=event
         )
         try:
-            outcome = services.process_provider_event(event_pk=row.pk)
+            outcome = services.process_provider_event(provider="stripe", event_id=event_id)
         except Exception as exc:
             raise WebhookFailed() from exc
         return Response({"received": True, "outcome": outcome})
