@@ -16,6 +16,7 @@ import stripe as stripe_sdk
 from django.conf import settings
 
 from lms.core.money import to_minor_units
+from lms.core.stripe_client import stripe_client
 
 from .base import (
     CreatedPayment,
@@ -36,13 +37,7 @@ REQUEST_TIMEOUT_SECONDS = 20
 
 
 def _client() -> stripe_sdk.StripeClient:
-    return stripe_sdk.StripeClient(
-        settings.STRIPE_SECRET_KEY,
-        base_addresses={"api": settings.STRIPE_API_BASE},
-        # requests-based, so tests intercept it with `responses`; retries are ours (same key).
-        http_client=stripe_sdk.RequestsClient(timeout=REQUEST_TIMEOUT_SECONDS),
-        max_network_retries=0,
-    )
+    return stripe_client(timeout=REQUEST_TIMEOUT_SECONDS)
 
 
 def _metadata(payment: Payment, order: Order) -> dict[str, str]:
