@@ -373,6 +373,11 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# `manual`: admins pay withdrawals outside and mark them paid; `stripe`: withdrawals whose method
+# is `stripe` are paid by Stripe Connect transfers (docs/payouts.md).
+PAYOUT_PROVIDER = env.str("PAYOUT_PROVIDER", default="manual")
+if PAYOUT_PROVIDER not in ("manual", "stripe"):
+    raise ImproperlyConfigured("PAYOUT_PROVIDER must be 'manual' or 'stripe'.")
 VIDEO_PROVIDER = env.str("VIDEO_PROVIDER", default="local")
 VDOCIPHER_API_SECRET = env.str("VDOCIPHER_API_SECRET", default="")
 PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=15)

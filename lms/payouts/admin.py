@@ -80,10 +80,20 @@ class PendingEarningAdmin(ReadOnlyAdmin):
 
 @admin.register(Withdrawal)
 class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
-    """The payout queue: filter by status, approve, reject or mark paid in bulk."""
+    """The payout queue: filter by status, approve, reject or mark paid in bulk; approving a
+    `stripe` withdrawal with PAYOUT_PROVIDER=stripe schedules its transfer (the same service)."""
 
-    list_display = ("instructor", "amount", "currency", "method", "status", "created_at", "paid_at")
-    list_filter = ("status", "method", "currency")
+    list_display = (
+        "instructor",
+        "amount",
+        "currency",
+        "method",
+        "status",
+        "transfer_status",
+        "created_at",
+        "paid_at",
+    )
+    list_filter = ("status", "method", "transfer_status", "currency")
     search_fields = ("instructor__email", "payout_reference")
     list_select_related = ("instructor",)
     readonly_fields = (
@@ -100,10 +110,13 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
         "approved_at",
         "rejected_at",
         "paid_at",
+        "transfer_status",
+        "attempts",
+        "last_error",
         "created_at",
         "updated_at",
     )
-    actions = ("approve", "reject", "mark_paid")
+    actions = ("approve", "reject", "mark_paid", "retry_transfer")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -111,7 +124,7 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Approve the selected withdrawals")
+    @admin.action(description="Approve the selected withdrawals (stripe ones: transfer sent)")
     def approve(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
         self._apply(
             request,
@@ -140,6 +153,16 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
             request,
             queryset,
             lambda withdrawal: services.mark_withdrawal_paid(
+                withdrawal=withdrawal, by=request.user, request=request
+            ),
+        )
+
+    @admin.action(description="Send the Stripe transfer of the selected withdrawals again")
+    def retry_transfer(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda withdrawal: services.retry_stripe_payout(
                 withdrawal=withdrawal, by=request.user, request=request
             ),
         )

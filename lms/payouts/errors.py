@@ -14,3 +14,4 @@ class PayoutError(StrEnum):
     INVALID_WITHDRAWAL_STATE = "invalid_withdrawal_state"
     CANNOT_REVIEW_OWN_WITHDRAWAL = "cannot_review_own_withdrawal"
     INVALID_PAYOUT_DETAILS = "invalid_payout_details"
+    PAYOUT_IN_PROGRESS = "payout_in_progress"

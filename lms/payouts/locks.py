@@ -81,5 +81,14 @@ def lock_withdrawal(withdrawal_id: Any) -> Withdrawal:
     return Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
 
 
+def lock_withdrawal_with_wallet(withdrawal_id: Any) -> tuple[Wallet, Withdrawal]:
+    """Lock a withdrawal known by id and its wallet, wallet first.
+
+    A withdrawal never changes wallet, so its wallet id can be read before the locks.
+    """
+    wallet_id = Withdrawal.objects.values_list("wallet_id", flat=True).get(pk=withdrawal_id)
+    return lock_wallet_by_id(wallet_id), lock_withdrawal(withdrawal_id)
+
+
 def lock_pending_earnings(*, ids: Iterable[Any]) -> list[PendingEarning]:
     return list(PendingEarning.objects.select_for_update().filter(pk__in=list(ids)).order_by("id"))

@@ -232,6 +232,18 @@ class PayoutMethod(models.TextChoices):
     BANK = "bank", "Bank transfer"
 
 
+class TransferStatus(models.TextChoices):
+    """Where the payout provider's transfer of an approved withdrawal stands (blank: none tried)."""
+
+    # A call has started and has no definitive answer yet (in flight, or a network error or
+    # 5xx being retried with the same idempotency key): the money may have left.
+    SENDING = "sending", "Sending"
+    # The provider refused it (4xx): no money moved; an admin rejects it or pays by hand.
+    FAILED = "failed", "Refused by the provider"
+    # The provider made the transfer; `payout_reference` is its id.
+    SENT = "sent", "Sent"
+
+
 class Withdrawal(BaseModel):
     """An instructor's request to be paid; the amount is held in the ledger from the start."""
 
@@ -265,6 +277,10 @@ class Withdrawal(BaseModel):
     approved_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Paying through the payout provider (PAYOUT_PROVIDER=stripe): calls made, and the last error.
+    transfer_status = models.CharField(max_length=10, choices=TransferStatus.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -272,6 +288,10 @@ class Withdrawal(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="payouts_withdrawal_amount_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=~Q(transfer_status=TransferStatus.SENT) | Q(status="paid"),
+                name="payouts_withdrawal_sent_only_when_paid",
             ),
         ]
 

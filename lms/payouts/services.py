@@ -2,8 +2,10 @@
 
 Commerce calls `credit_sale_earnings` when an order is paid and `reverse_sale_earnings`
 when it is refunded; Celery beat calls `release_matured_earnings`; the API and the admin
-call the withdrawal services. Each posts one balanced `LedgerTransaction` and moves the
-wallet balances in the same database transaction, under the locks of `locks.py`.
+call the withdrawal services; the `send_stripe_payout` task pays approved `stripe`
+withdrawals through the payout provider (`providers.py`). Each posts one balanced
+`LedgerTransaction` and moves the wallet balances in the same database transaction, under
+the locks of `locks.py`.
 docs/payouts.md has the chart of accounts and the posting rule of every movement.
 """
 
@@ -37,8 +39,15 @@ from lms.payouts.models import (
     LedgerTransaction,
     PendingEarning,
     TransactionKind,
+    TransferStatus,
     Wallet,
     Withdrawal,
+)
+from lms.payouts.providers import (
+    PayoutProvider,
+    TransferRefused,
+    TransferUnavailable,
+    get_payout_provider,
 )
 
 logger = logging.getLogger(__name__)
@@ -520,6 +529,12 @@ def _start_transition(*, withdrawal: Withdrawal, to: str, by: Any) -> tuple[Wall
             f"A {withdrawal.status} withdrawal cannot become {to}.",
             code=PayoutError.INVALID_WITHDRAWAL_STATE,
         )
+    if withdrawal.transfer_status == TransferStatus.SENDING:
+        # The money may already be on its way: only the provider's answer moves it now.
+        raise Conflict(
+            "A transfer of this withdrawal is in progress; wait for it or retry it.",
+            code=PayoutError.PAYOUT_IN_PROGRESS,
+        )
     return wallet, withdrawal
 
 
@@ -534,10 +549,14 @@ def _finish_transition(
     fields: Sequence[str] = (),
     data: dict[str, str] | None = None,
 ) -> Withdrawal:
-    """Save the new state, write the audit line and tell the instructor."""
+    """Save the new state, write the audit line and tell the instructor.
+
+    `by` None is the system (a provider's transfer): the reviewing admin stays recorded.
+    """
     previous = withdrawal.status
     withdrawal.status = to
-    withdrawal.reviewed_by = by
+    if by is not None:
+        withdrawal.reviewed_by = by
     withdrawal.save(update_fields=["status", "reviewed_by", *fields, "updated_at"])
     record(
         action=f"withdrawal.{to}",
@@ -569,10 +588,14 @@ def _money(withdrawal: Withdrawal) -> str:
 def approve_withdrawal(
     *, withdrawal: Withdrawal, by: Any, request: AnyRequest = None
 ) -> Withdrawal:
-    """pending → approved; the amount stays held until it is paid or rejected."""
+    """pending → approved; the amount stays held until it is paid or rejected.
+
+    When the payout provider pays this withdrawal itself (a `stripe` one with
+    PAYOUT_PROVIDER=stripe), its transfer is scheduled once the approval is committed.
+    """
     _, withdrawal = _start_transition(withdrawal=withdrawal, to=Status.APPROVED, by=by)
     withdrawal.approved_at = timezone.now()
-    return _finish_transition(
+    withdrawal = _finish_transition(
         withdrawal=withdrawal,
         to=Status.APPROVED,
         by=by,
@@ -581,13 +604,19 @@ def approve_withdrawal(
         title="Your withdrawal was approved",
         body=f"Your withdrawal of {_money(withdrawal)} was approved and will be paid shortly.",
     )
+    if get_payout_provider().pays(withdrawal):
+        _schedule_transfer(withdrawal)
+    return withdrawal
 
 
 @transaction.atomic
 def reject_withdrawal(
     *, withdrawal: Withdrawal, by: Any, reason: str, request: AnyRequest = None
 ) -> Withdrawal:
-    """pending/approved → rejected; the held amount returns to available (debt first)."""
+    """pending/approved → rejected; the held amount returns to available (debt first).
+
+    Refused (409 `payout_in_progress`) while a provider's transfer of it has no answer yet.
+    """
     wallet, withdrawal = _start_transition(withdrawal=withdrawal, to=Status.REJECTED, by=by)
     _post(
         kind=TransactionKind.WITHDRAWAL_RELEASE,
@@ -619,8 +648,29 @@ def reject_withdrawal(
 def mark_withdrawal_paid(
     *, withdrawal: Withdrawal, by: Any, payout_reference: str = "", request: AnyRequest = None
 ) -> Withdrawal:
-    """approved → paid; posts the payout: the held amount leaves the platform."""
+    """approved → paid by hand (an admin sent the money outside); posts the payout."""
     wallet, withdrawal = _start_transition(withdrawal=withdrawal, to=Status.PAID, by=by)
+    return _pay_withdrawal(
+        wallet=wallet,
+        withdrawal=withdrawal,
+        by=by,
+        payout_reference=payout_reference,
+        request=request,
+    )
+
+
+def _pay_withdrawal(
+    *,
+    wallet: Wallet,
+    withdrawal: Withdrawal,
+    by: Any,
+    payout_reference: str,
+    request: AnyRequest = None,
+    fields: Sequence[str] = (),
+    data: dict[str, str] | None = None,
+) -> Withdrawal:
+    """approved → paid, for an admin or a provider's transfer alike: the held amount leaves
+    the platform (`payout` posting) and the instructor is told. Callers hold both locks."""
     _post(
         kind=TransactionKind.PAYOUT,
         key=f"payout:{withdrawal.pk}",
@@ -640,8 +690,159 @@ def mark_withdrawal_paid(
         to=Status.PAID,
         by=by,
         request=request,
-        fields=["payout_reference", "paid_at"],
-        data={"payout_reference": payout_reference},
+        fields=["payout_reference", "paid_at", *fields],
+        data={"payout_reference": payout_reference, **(data or {})},
         title="Your withdrawal was paid",
         body=f"{_money(withdrawal)} is on its way to you.",
     )
+
+
+# --- paying through the payout provider (Stripe Connect transfers) ------------------------------
+
+
+def _schedule_transfer(withdrawal: Withdrawal) -> None:
+    withdrawal_id = str(withdrawal.pk)
+
+    def send() -> None:
+        from lms.payouts.tasks import send_stripe_payout
+
+        send_stripe_payout.delay(withdrawal_id)
+
+    transaction.on_commit(send)
+
+
+def send_stripe_payout(*, withdrawal_id: Any) -> Withdrawal:
+    """Pay an approved withdrawal by the payout provider's transfer, then mark it paid.
+
+    Idempotent: does nothing unless the withdrawal is approved, paid by the provider and not
+    refused; a duplicate run sends the same idempotency key, so Stripe answers with the same
+    transfer and the withdrawal is paid once. Stripe is called outside the row locks.
+    Raises `TransferUnavailable` (the task retries) when Stripe gave no definitive answer; a
+    refusal (4xx) is recorded and the withdrawal stays approved for an admin to settle.
+    """
+    provider = get_payout_provider()
+    withdrawal = _claim_transfer(withdrawal_id=withdrawal_id, provider=provider)
+    if withdrawal is None:
+        return Withdrawal.objects.get(pk=withdrawal_id)
+    try:
+        sent = provider.send(withdrawal=withdrawal)
+    except TransferRefused as exc:
+        return _record_transfer_refused(withdrawal_id=withdrawal_id, error=str(exc))
+    except TransferUnavailable as exc:
+        # Nothing moves: the attempt was counted by the claim; only the error is kept.
+        Withdrawal.objects.filter(
+            pk=withdrawal_id, status=Status.APPROVED, transfer_status=TransferStatus.SENDING
+        ).update(last_error=str(exc)[:500], updated_at=timezone.now())
+        logger.warning(
+            "payouts.transfer_unavailable",
+            extra={"withdrawal": str(withdrawal_id), "attempts": withdrawal.attempts},
+        )
+        raise
+    return _complete_transfer(withdrawal_id=withdrawal_id, transfer_id=sent.id)
+
+
+@transaction.atomic
+def _claim_transfer(*, withdrawal_id: Any, provider: PayoutProvider) -> Withdrawal | None:
+    """Mark the transfer as under way and count the attempt, committed before Stripe is
+    called: from then on reject and mark-paid wait for the transfer's answer (409)."""
+    _, withdrawal = locks.lock_withdrawal_with_wallet(withdrawal_id)
+    if (
+        withdrawal.status != Status.APPROVED
+        or withdrawal.transfer_status not in ("", TransferStatus.SENDING)
+        or not provider.pays(withdrawal)
+    ):
+        return None
+    withdrawal.transfer_status = TransferStatus.SENDING
+    withdrawal.attempts += 1
+    withdrawal.save(update_fields=["transfer_status", "attempts", "updated_at"])
+    return withdrawal
+
+
+@transaction.atomic
+def _complete_transfer(*, withdrawal_id: Any, transfer_id: str) -> Withdrawal:
+    """The transfer exists: approved → paid through the same code as a payment by hand,
+    by the system (audit actor None; `reviewed_by` stays the approving admin)."""
+    wallet, withdrawal = locks.lock_withdrawal_with_wallet(withdrawal_id)
+    if withdrawal.status == Status.PAID and withdrawal.payout_reference == transfer_id:
+        return withdrawal  # a duplicate run got the same transfer: paid once already
+    if withdrawal.status != Status.APPROVED:
+        # Unreachable through the services (they refuse while a transfer is in progress).
+        logger.error(
+            "payouts.transfer_unexpected",
+            extra={"withdrawal": str(withdrawal.pk), "transfer": transfer_id},
+        )
+        record(
+            action="withdrawal.transfer_unexpected",
+            target=withdrawal,
+            data={"transfer_id": transfer_id, "status": withdrawal.status},
+        )
+        return withdrawal
+    withdrawal.transfer_status = TransferStatus.SENT
+    withdrawal.last_error = ""
+    return _pay_withdrawal(
+        wallet=wallet,
+        withdrawal=withdrawal,
+        by=None,
+        payout_reference=transfer_id,
+        fields=["transfer_status", "last_error"],
+        data={"provider": get_payout_provider().name, "attempts": str(withdrawal.attempts)},
+    )
+
+
+@transaction.atomic
+def _record_transfer_refused(*, withdrawal_id: Any, error: str) -> Withdrawal:
+    """A definitive refusal: nothing was paid; the withdrawal stays approved (held), the
+    error is kept and audited, and the approving admin is told to reject it or pay by hand."""
+    _, withdrawal = locks.lock_withdrawal_with_wallet(withdrawal_id)
+    if withdrawal.status != Status.APPROVED or withdrawal.transfer_status != TransferStatus.SENDING:
+        return withdrawal
+    withdrawal.transfer_status = TransferStatus.FAILED
+    withdrawal.last_error = error[:500]
+    withdrawal.save(update_fields=["transfer_status", "last_error", "updated_at"])
+    logger.warning("payouts.transfer_refused", extra={"withdrawal": str(withdrawal.pk)})
+    record(
+        action="withdrawal.transfer_failed",
+        target=withdrawal,
+        data={
+            "error": withdrawal.last_error,
+            "attempts": str(withdrawal.attempts),
+            "amount": str(withdrawal.amount),
+            "currency": withdrawal.currency,
+        },
+    )
+    if withdrawal.reviewed_by_id is not None:
+        notify(
+            user=withdrawal.reviewed_by,
+            category=Category.PAYOUTS,
+            title="A payout transfer was refused",
+            body=f"The transfer of {_money(withdrawal)} was refused ({withdrawal.last_error}). "
+            "Reject the withdrawal or pay it by hand.",
+            data={"withdrawal_id": str(withdrawal.pk), "status": withdrawal.status},
+        )
+    return withdrawal
+
+
+@transaction.atomic
+def retry_stripe_payout(
+    *, withdrawal: Withdrawal, by: Any, request: AnyRequest = None
+) -> Withdrawal:
+    """Send an approved withdrawal's transfer again (same idempotency key): after the task's
+    retries gave up, or after a refusal whose cause was fixed."""
+    _, withdrawal = locks.lock_withdrawal_with_wallet(withdrawal.pk)
+    if withdrawal.status != Status.APPROVED or not get_payout_provider().pays(withdrawal):
+        raise Conflict(
+            "Only an approved withdrawal that the payout provider pays can be sent again.",
+            code=PayoutError.INVALID_WITHDRAWAL_STATE,
+        )
+    if withdrawal.transfer_status == TransferStatus.FAILED:
+        withdrawal.transfer_status = ""
+        withdrawal.save(update_fields=["transfer_status", "updated_at"])
+    record(
+        action="withdrawal.transfer_retried",
+        actor=by,
+        target=withdrawal,
+        request=request,
+        data={"attempts": str(withdrawal.attempts), "last_error": withdrawal.last_error},
+    )
+    _schedule_transfer(withdrawal)
+    return withdrawal

@@ -257,10 +257,29 @@ class InstructorSummarySerializer(serializers.Serializer[Any]):
     name = serializers.CharField(source="full_name")
 
 
+# Where the payout provider's transfer stands, its calls and last error: for admins only.
+ADMIN_ONLY_FIELDS = ("transfer_status", "attempts", "last_error")
+
+
 class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
+    """A withdrawal; `transfer_status`, `attempts` and `last_error` only with the context
+    `{"for_admin": True}` (one component in the schema, the admin's fields marked so)."""
+
     instructor = InstructorSummarySerializer(read_only=True)
     amount = AmountField()
     reviewed_by = serializers.UUIDField(source="reviewed_by_id", read_only=True, allow_null=True)
+    transfer_status = serializers.CharField(
+        read_only=True, help_text="Admins only: blank (none tried), sending, failed or sent."
+    )
+    attempts = serializers.IntegerField(read_only=True, help_text="Admins only: transfer calls.")
+    last_error = serializers.CharField(read_only=True, help_text="Admins only.")
+
+    def to_representation(self, instance: Withdrawal) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if not self.context.get("for_admin"):
+            for name in ADMIN_ONLY_FIELDS:
+                del data[name]
+        return data
 
     class Meta:
         model = Withdrawal
@@ -279,6 +298,7 @@ class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
             "approved_at",
             "rejected_at",
             "paid_at",
+            *ADMIN_ONLY_FIELDS,
         ]
         read_only_fields = fields
 

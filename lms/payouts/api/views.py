@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from lms.accounts.current import current_user
 from lms.core.money import CURRENCY_CHOICES
 from lms.core.pagination import PageNumberPagination
-from lms.core.permissions import IsAdmin, IsInstructor
+from lms.core.permissions import ADMIN, IsAdmin, IsInstructor, has_role
 from lms.payouts import selectors, services
 from lms.payouts.api import serializers as s
 from lms.payouts.filters import WithdrawalFilter
@@ -25,11 +25,20 @@ from lms.payouts.models import PayoutMethod, Withdrawal
 
 
 def _paginated(
-    request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[BaseSerializer[Any]]
+    request: Request,
+    view: APIView,
+    queryset: QuerySet[Any],
+    serializer: type[BaseSerializer[Any]],
+    context: dict[str, Any] | None = None,
 ) -> Response:
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
+    return paginator.get_paginated_response(serializer(page, many=True, context=context or {}).data)
+
+
+def _shown_to(user: Any) -> dict[str, Any]:
+    """Admins also see where a withdrawal's transfer stands and its last error."""
+    return {"for_admin": has_role(user, ADMIN)}
 
 
 class WalletView(APIView):
@@ -71,12 +80,13 @@ class WithdrawalListView(APIView):
         responses=s.WithdrawalSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
+        user = current_user(request)
         filtered = WithdrawalFilter(
-            request.query_params, queryset=selectors.withdrawals_visible_to(current_user(request))
+            request.query_params, queryset=selectors.withdrawals_visible_to(user)
         )
         if not filtered.is_valid():
             raise ValidationError(filtered.errors)
-        return _paginated(request, self, filtered.qs, s.WithdrawalSerializer)
+        return _paginated(request, self, filtered.qs, s.WithdrawalSerializer, _shown_to(user))
 
     @extend_schema(request=s.WithdrawalInputSerializer, responses={201: s.WithdrawalSerializer})
     def post(self, request: Request) -> Response:
@@ -94,8 +104,9 @@ class WithdrawalDetailView(APIView):
 
     @extend_schema(responses=s.WithdrawalSerializer)
     def get(self, request: Request, pk: str) -> Response:
-        withdrawal = selectors.withdrawal_for_user(user=current_user(request), withdrawal_id=pk)
-        return Response(s.WithdrawalSerializer(withdrawal).data)
+        user = current_user(request)
+        withdrawal = selectors.withdrawal_for_user(user=user, withdrawal_id=pk)
+        return Response(s.WithdrawalSerializer(withdrawal, context=_shown_to(user)).data)
 
 
 class WithdrawalApproveView(APIView):
@@ -106,7 +117,7 @@ class WithdrawalApproveView(APIView):
         admin = current_user(request)
         withdrawal = selectors.withdrawal_for_user(user=admin, withdrawal_id=pk)
         withdrawal = services.approve_withdrawal(withdrawal=withdrawal, by=admin, request=request)
-        return Response(s.WithdrawalSerializer(withdrawal).data)
+        return Response(s.WithdrawalSerializer(withdrawal, context={"for_admin": True}).data)
 
 
 class WithdrawalRejectView(APIView):
@@ -121,7 +132,7 @@ class WithdrawalRejectView(APIView):
         withdrawal = services.reject_withdrawal(
             withdrawal=withdrawal, by=admin, reason=data.validated_data["reason"], request=request
         )
-        return Response(s.WithdrawalSerializer(withdrawal).data)
+        return Response(s.WithdrawalSerializer(withdrawal, context={"for_admin": True}).data)
 
 
 class WithdrawalMarkPaidView(APIView):
@@ -139,4 +150,4 @@ class WithdrawalMarkPaidView(APIView):
             payout_reference=data.validated_data["payout_reference"],
             request=request,
         )
-        return Response(s.WithdrawalSerializer(withdrawal).data)
+        return Response(s.WithdrawalSerializer(withdrawal, context={"for_admin": True}).data)

@@ -1,9 +1,16 @@
 import pytest
+import responses
 from django.test import Client
 
 from lms.accounts.tests.factories import InstructorFactory
 from lms.payouts.models import Withdrawal
 from lms.payouts.testing import assert_payouts_consistent
+from lms.payouts.tests.conftest import (
+    TRANSFERS_URL,
+    stub_transfer,
+    transfer_body,
+    transfer_calls,
+)
 from lms.payouts.tests.factories import earn, request_withdrawal
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +60,73 @@ def test_a_wrong_admin_action_changes_nothing(admin_site):
     admin_site.post(
         "/admin/payouts/withdrawal/",
         {"action": "mark_paid", "_selected_action": [str(withdrawal.pk)]},
+    )
+    assert Withdrawal.objects.get().status == "pending"
+    assert_payouts_consistent()
+
+
+def test_approving_a_stripe_withdrawal_in_the_admin_sends_its_transfer(
+    admin_site, stripe_http, django_capture_on_commit_callbacks
+):
+    # given: PAYOUT_PROVIDER=stripe
+    instructor = InstructorFactory()
+    earn(instructor, "100.00")
+    withdrawal = request_withdrawal(instructor, "10.00", method="stripe")
+    stub_transfer(stripe_http, transfer_id="tr_from_admin")
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_site.post(
+            "/admin/payouts/withdrawal/",
+            {"action": "approve", "_selected_action": [str(withdrawal.pk)]},
+        )
+    # then: the same service scheduled the same task
+    [call] = transfer_calls(stripe_http)
+    assert call.request.headers["Idempotency-Key"] == f"withdrawal-{withdrawal.pk}"
+    withdrawal.refresh_from_db()
+    assert (withdrawal.status, withdrawal.payout_reference) == ("paid", "tr_from_admin")
+    assert admin_site.get(f"/admin/payouts/withdrawal/{withdrawal.pk}/change/").status_code == 200
+    assert_payouts_consistent()
+
+
+def test_the_admin_sends_a_refused_transfer_again(
+    admin_site, stripe_http, django_capture_on_commit_callbacks
+):
+    # given: Stripe refused the transfer (the platform balance was short, say)
+    instructor = InstructorFactory()
+    earn(instructor, "100.00")
+    withdrawal = request_withdrawal(instructor, "10.00", method="stripe")
+    stub_transfer(stripe_http, status=400)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_site.post(
+            "/admin/payouts/withdrawal/",
+            {"action": "approve", "_selected_action": [str(withdrawal.pk)]},
+        )
+    assert Withdrawal.objects.get().transfer_status == "failed"
+    # when: the cause is fixed and the admin retries
+    stripe_http.replace(responses.POST, TRANSFERS_URL, json=transfer_body("tr_second_try"))
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_site.post(
+            "/admin/payouts/withdrawal/",
+            {"action": "retry_transfer", "_selected_action": [str(withdrawal.pk)]},
+        )
+    # then
+    assert len(transfer_calls(stripe_http)) == 2
+    withdrawal.refresh_from_db()
+    assert (withdrawal.status, withdrawal.payout_reference, withdrawal.attempts) == (
+        "paid",
+        "tr_second_try",
+        2,
+    )
+    assert_payouts_consistent()
+
+
+def test_retrying_a_transfer_that_is_not_due_changes_nothing(admin_site, stripe_payouts):
+    instructor = InstructorFactory()
+    earn(instructor, "100.00")
+    withdrawal = request_withdrawal(instructor, "10.00", method="paypal")
+    admin_site.post(
+        "/admin/payouts/withdrawal/",
+        {"action": "retry_transfer", "_selected_action": [str(withdrawal.pk)]},
     )
     assert Withdrawal.objects.get().status == "pending"
     assert_payouts_consistent()

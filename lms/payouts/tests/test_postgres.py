@@ -5,11 +5,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import responses
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from lms.accounts.tests.factories import InstructorFactory
-from lms.core.errors import Invalid
+from lms.accounts.tests.factories import AdminFactory, InstructorFactory
+from lms.audit.models import AuditLog
+from lms.core.errors import Conflict, Invalid
 from lms.payouts import services
 from lms.payouts.models import (
     Account,
@@ -21,7 +23,13 @@ from lms.payouts.models import (
     Withdrawal,
 )
 from lms.payouts.testing import assert_payouts_consistent
-from lms.payouts.tests.factories import VALID_DETAILS, SaleReferenceFactory, earn
+from lms.payouts.tests.conftest import TRANSFERS_URL, stub_idempotent_transfers, transfer_calls
+from lms.payouts.tests.factories import (
+    VALID_DETAILS,
+    SaleReferenceFactory,
+    earn,
+    request_withdrawal,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -194,4 +202,85 @@ def test_ledger_rows_cannot_be_updated_or_deleted_in_sql(instructor):
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         LedgerTransaction.objects.filter(pk=sale.pk).update(memo="changed")
     assert sale.entries.count() == 3
+    assert_payouts_consistent()
+
+
+def _approved_stripe_withdrawal(settings):
+    """An approved `stripe` withdrawal whose transfer has not run yet: approved while payouts
+    were manual (a transactional test runs on-commit work at once), then switched to Stripe."""
+    instructor = InstructorFactory()
+    earn(instructor, "100.00")
+    withdrawal = request_withdrawal(instructor, "40.00", method="stripe")
+    admin = AdminFactory()
+    settings.PAYOUT_PROVIDER = "manual"
+    services.approve_withdrawal(withdrawal=withdrawal, by=admin)
+    settings.PAYOUT_PROVIDER = "stripe"
+    return withdrawal, admin
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_transfer_runs_pay_once(settings, stripe_http):
+    # given: Stripe answers slowly, so both runs are in flight together
+    withdrawal, _ = _approved_stripe_withdrawal(settings)
+    stub_idempotent_transfers(stripe_http, delay=0.3)
+
+    # when: the task is delivered twice at once
+    outcomes = run_at_once(
+        2, lambda _: services.send_stripe_payout(withdrawal_id=withdrawal.pk).status
+    )
+
+    # then: one transfer at Stripe (one key), one paid transition, one ledger payout
+    assert outcomes == [("ok", "paid"), ("ok", "paid")], outcomes
+    calls = transfer_calls(stripe_http)
+    assert {call.request.headers["Idempotency-Key"] for call in calls} == {
+        f"withdrawal-{withdrawal.pk}"
+    }
+    withdrawal.refresh_from_db()
+    assert (withdrawal.status, withdrawal.payout_reference) == ("paid", "tr_test_1")
+    assert withdrawal.attempts == len(calls)
+    assert (
+        LedgerTransaction.objects.filter(
+            kind=TransactionKind.PAYOUT, reference_id=str(withdrawal.pk)
+        ).count()
+        == 1
+    )
+    assert AuditLog.objects.filter(action="withdrawal.paid").count() == 1
+    assert Wallet.objects.get().held == 0
+    assert_payouts_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_transfer_is_in_flight_no_lock_is_held_and_reject_is_refused(settings, stripe_http):
+    # given: the transfer's call has reached Stripe, which has not answered yet
+    withdrawal, admin = _approved_stripe_withdrawal(settings)
+    in_flight, answer = threading.Event(), threading.Event()
+
+    def stripe(request):
+        in_flight.set()
+        answer.wait(timeout=10)
+        return 200, {}, '{"id": "tr_in_flight", "object": "transfer"}'
+
+    stripe_http.add_callback(responses.POST, TRANSFERS_URL, callback=stripe)
+
+    def send():
+        try:
+            services.send_stripe_payout(withdrawal_id=withdrawal.pk)
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    assert in_flight.wait(timeout=10)
+
+    # when: another admin rejects meanwhile (no row lock is held: this answers at once)
+    with pytest.raises(Conflict) as refused:
+        services.reject_withdrawal(withdrawal=withdrawal, by=admin, reason="Fraud.")
+    answer.set()
+    sender.join(timeout=10)
+
+    # then: the money is not both sent and returned
+    assert refused.value.code == "payout_in_progress"
+    withdrawal.refresh_from_db()
+    assert (withdrawal.status, withdrawal.payout_reference) == ("paid", "tr_in_flight")
+    assert Wallet.objects.get().available == Decimal("45.00")
     assert_payouts_consistent()
