@@ -21,15 +21,12 @@ measured in-process.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
-import statistics
 import sys
-import threading
 import time
 from decimal import Decimal
 from typing import Any
 
+from bench import flows
 from bench.registry import Budget, Context, Scenario
 
 SEED_VERSION = "1"
@@ -173,43 +170,26 @@ SCENARIOS = [
 STEPS = ("cart_add", "order", "checkout", "simulate")
 
 
-def _request(
-    port: int, method: str, path: str, token: str, body: dict[str, Any] | None
-) -> tuple[int, Any, float]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    payload = json.dumps(body).encode() if body is not None else b""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    started = time.perf_counter()
-    connection.request(method, path, body=payload, headers=headers)
-    response = connection.getresponse()
-    data = response.read()
-    elapsed = (time.perf_counter() - started) * 1000
-    connection.close()
-    return response.status, json.loads(data) if data else None, elapsed
+def _purchase(course_id: str) -> flows.Job:
+    def job(client: flows.Client) -> None:
+        status, _ = client.call("cart_add", "POST", "/api/v1/cart/items/", {"course_id": course_id})
+        assert status == 201, status
+        status, order = client.call("order", "POST", "/api/v1/orders/", {})
+        assert status == 201, (status, order)
+        status, payment = client.call(
+            "checkout", "POST", "/api/v1/payments/checkout/", {"order_id": order["id"]}
+        )
+        assert status == 200, (status, payment)
+        status, paid = client.call(
+            "simulate",
+            "POST",
+            f"/api/v1/payments/{payment['payment_id']}/simulate/",
+            {"outcome": "succeeded"},
+        )
+        assert status == 200, (status, paid)
+        assert paid["order_status"] == "paid", paid
 
-
-def _flow(port: int, token: str, course_id: str, timings: dict[str, list[float]]) -> None:
-    status, _, ms = _request(port, "POST", "/api/v1/cart/items/", token, {"course_id": course_id})
-    assert status == 201, status
-    timings["cart_add"].append(ms)
-    status, order, ms = _request(port, "POST", "/api/v1/orders/", token, {})
-    assert status == 201, (status, order)
-    timings["order"].append(ms)
-    status, payment, ms = _request(
-        port, "POST", "/api/v1/payments/checkout/", token, {"order_id": order["id"]}
-    )
-    assert status == 200, (status, payment)
-    timings["checkout"].append(ms)
-    status, paid, ms = _request(
-        port,
-        "POST",
-        f"/api/v1/payments/{payment['payment_id']}/simulate/",
-        token,
-        {"outcome": "succeeded"},
-    )
-    assert status == 200, (status, paid)
-    assert paid["order_status"] == "paid", paid
-    timings["simulate"].append(ms)
+    return job
 
 
 def _fresh_buyers(count: int) -> list[str]:
@@ -233,11 +213,6 @@ def _fresh_buyers(count: int) -> list[str]:
         ]
     )
     return [tokens.issue_token_pair(user)["access"] for user in users]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
 
     modules = [m for m in registry.discover(["commerce"]) if m.name in ("commerce",)]
     registry.seed_stale_modules(modules)
+    from django.db import connections
+
     from lms.catalog.models import Course
 
     course_ids = [
@@ -278,79 +255,29 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("slug")
         .values_list("pk", flat=True)
     ]
-    buyer_tokens = _fresh_buyers(args.warmup + args.flows)
-    from django.db import connections
-
+    tokens = _fresh_buyers(args.warmup + args.flows)
     connections.close_all()
-    timings: dict[str, list[float]] = {step: [] for step in STEPS}
-    flow_ms: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    queue: list[tuple[int, str]] = []
-
-    with server.Gunicorn(env, workers=args.workers) as gunicorn:
-
-        def worker(measure: bool) -> None:
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    index, token = queue.pop()
-                local: dict[str, list[float]] = {step: [] for step in STEPS}
-                started = time.perf_counter()
-                try:
-                    _flow(gunicorn.port, token, course_ids[index % len(course_ids)], local)
-                except Exception as exc:
-                    with lock:
-                        errors.append(repr(exc))
-                    continue
-                if not measure:
-                    continue
-                with lock:
-                    flow_ms.append((time.perf_counter() - started) * 1000)
-                    for step in STEPS:
-                        timings[step].extend(local[step])
-
-        def run_buyers(tokens: list[str], *, measure: bool) -> float:
-            queue[:] = list(enumerate(tokens))
-            began = time.perf_counter()
-            threads = [threading.Thread(target=worker, args=(measure,)) for _ in range(args.buyers)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            return time.perf_counter() - began
-
-        run_buyers(buyer_tokens[: args.warmup], measure=False)
-        seconds = run_buyers(buyer_tokens[args.warmup :], measure=True)
-
-    print(
-        f"\ncommerce flow: {len(flow_ms)} purchases (after {args.warmup} not measured) by "
-        f"{args.buyers} concurrent buyers in "
-        f"{seconds:.1f} s ({len(flow_ms) / seconds:.1f} purchases/s), gunicorn {args.workers} "
-        "sync workers, PostgreSQL, fake provider"
+    jobs = [
+        (token, _purchase(course_ids[index % len(course_ids)]))
+        for index, token in enumerate(tokens)
+    ]
+    result = flows.run_flows(
+        env=env,
+        jobs=jobs[args.warmup :],
+        warmup=jobs[: args.warmup],
+        users=args.buyers,
+        workers=args.workers,
     )
-    print(f"{'step':10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    failed = bool(errors)
-    for step in STEPS:
-        values = timings[step]
-        if not values:
-            continue
-        p99 = percentile(values, 0.99)
-        failed = failed or p99 >= 100
-        print(
-            f"{step:10} {statistics.median(values):8.1f} {percentile(values, 0.9):8.1f} "
-            f"{p99:8.1f} {max(values):8.1f}"
-        )
-    if flow_ms:
-        print(
-            f"{'whole flow':10} {statistics.median(flow_ms):8.1f} {percentile(flow_ms, 0.9):8.1f} "
-            f"{percentile(flow_ms, 0.99):8.1f} {max(flow_ms):8.1f}"
-        )
-    if errors:
-        print(f"{len(errors)} purchases failed, first: {errors[0]}")
-    print("budget p99 < 100 ms per request:", "missed" if failed else "met")
-    return 1 if failed else 0
+    met = flows.report(
+        result,
+        steps=STEPS,
+        budget_ms=100,
+        title=f"commerce flow: {len(result.jobs_ms)} purchases (after {args.warmup} not "
+        f"measured) by {args.buyers} concurrent buyers in {result.seconds:.1f} s "
+        f"({len(result.jobs_ms) / result.seconds:.1f} purchases/s), gunicorn {args.workers} "
+        "sync workers, PostgreSQL, fake provider",
+    )
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -28,6 +28,11 @@ def lock_enrollment(enrollment_id: Any) -> Enrollment:
     )
 
 
+def lock_enrollment_row(enrollment_id: Any) -> Enrollment:
+    """The enrollment row alone, locked (for writes that answer from another read)."""
+    return Enrollment.objects.select_for_update().get(pk=enrollment_id)
+
+
 def lock_enrollment_of(*, student_id: Any, course_id: Any) -> Enrollment | None:
     return (
         Enrollment.objects.select_for_update(of=("self",))

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, F
+from django.db.models import Exists, F, Model
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, User
@@ -245,22 +245,27 @@ def complete_lesson(
     _check_progress_allowed(enrollment, lesson)
     if not known_to_change and _already_recorded(enrollment, lesson):
         return enrollment
-    enrollment = locks.lock_enrollment(enrollment.pk)
+    enrollment = locks.lock_enrollment_row(enrollment.pk)
     _check_progress_allowed(enrollment, lesson)
     now = timezone.now()
-    progress, _created = LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
-    if progress.completed_at is None:
-        unwatched = max(lesson.duration_seconds - progress.position_seconds, 0)
-        progress.completed_at = now
-        progress.save(update_fields=["completed_at", "updated_at"])
+    # Progress rows are written only under their enrollment's lock (locks.py): a plain read
+    # then an insert or an update cannot race.
+    progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).first()
+    if progress is None or progress.completed_at is None:
+        position = progress.position_seconds if progress is not None else 0
+        if progress is None:
+            LessonProgress.objects.create(enrollment=enrollment, lesson=lesson, completed_at=now)
+        else:
+            progress.completed_at = now
+            progress.save(update_fields=["completed_at", "updated_at"])
         record_activity(
-            user=enrollment.student,
+            user=enrollment.student_id,
             kind=ActivityKind.LESSON_COMPLETED,
-            course=enrollment.course,
+            course=enrollment.course_id,
             lesson=lesson,
             # Watched video time was credited as it played; the rest of a video (or a whole
             # reading lesson) counts now.
-            seconds=unwatched,
+            seconds=max(lesson.duration_seconds - position, 0),
         )
     _touch(enrollment, lesson=lesson, at=now)
     return _refresh_progress(enrollment, at=now)
@@ -381,7 +386,9 @@ def _refresh_progress(enrollment: Enrollment, *, at: datetime) -> Enrollment:
         enrollment.status = EnrollmentStatus.COMPLETED
         fields += ["completed_at", "status"]
         record_activity(
-            user=enrollment.student, kind=ActivityKind.COURSE_COMPLETED, course=enrollment.course
+            user=enrollment.student_id,
+            kind=ActivityKind.COURSE_COMPLETED,
+            course=enrollment.course_id,
         )
         record(
             action="learning.course_completed",
@@ -404,22 +411,28 @@ def _refresh_progress(enrollment: Enrollment, *, at: datetime) -> Enrollment:
 # --- activity ----------------------------------------------------------------------------------
 
 
+def _pk(value: Any) -> Any:
+    return value.pk if isinstance(value, Model) else value
+
+
 def record_activity(
     *,
     user: Any,
     kind: ActivityKind | str,
-    course: Course | None = None,
+    course: Any = None,
     lesson: Lesson | None = None,
     minutes: float = 0,
     seconds: int = 0,
     at: datetime | None = None,
 ) -> ActivityEvent:
-    """One learning action for streaks and study time (`minutes` and `seconds` add up)."""
+    """One learning action for streaks and study time (`minutes` and `seconds` add up).
+
+    `user` and `course` may be given as instances or as their ids."""
     total = max(int(seconds) + round(minutes * 60), 0)
     return ActivityEvent.objects.create(
-        user=user,
+        user_id=_pk(user),
         kind=ActivityKind(kind),
-        course=course,
+        course_id=_pk(course),
         lesson=lesson,
         seconds=total,
         occurred_at=at or timezone.now(),
