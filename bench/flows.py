@@ -3,8 +3,9 @@ request cannot measure: a purchase (cart add → order → checkout → simulate
 completed for the first time.
 
 `run_flows` starts gunicorn as the harness does (`bench.server.Gunicorn`), then N virtual
-users each take the next job from a queue and run it; a job is a callable that makes its
-requests through `Client` and returns nothing (a failed assertion counts as a failed job).
+users (coroutines on one event loop) each take the next job from a queue and run it; a job
+is an async callable that makes its requests through `Client` (a failed assertion counts as
+a failed job).
 A warm-up batch of jobs runs first and is not measured (workers connect to the database and
 compile their queries, as in the harness's warm-up seconds). `report` prints p50/p90/p99/max
 per step and for the whole job, and says whether every step's p99 is under the budget.
@@ -12,12 +13,11 @@ per step and for the whole job, and says whether every step's p99 is under the b
 
 from __future__ import annotations
 
-import http.client
+import asyncio
 import json
 import statistics
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,30 +30,53 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 class Client:
-    """One virtual user's HTTP calls (a new connection each, as separate page actions are),
-    timed into the step they belong to."""
+    """One virtual user's HTTP calls, timed into the step they belong to.
+
+    Raw HTTP/1.1 over asyncio (one event loop drives every user, like bench.loadgen, so no
+    thread waits for the GIL to read its answer); a new connection per call, as gunicorn's
+    sync workers close it after each answer. The time runs from writing the request to
+    having read the whole answer.
+    """
 
     def __init__(self, port: int, token: str) -> None:
         self.port = port
         self.token = token
         self.timings: dict[str, list[float]] = {}
 
-    def call(
+    async def call(
         self, step: str, method: str, path: str, body: dict[str, Any] | None = None
     ) -> tuple[int, Any]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         payload = json.dumps(body).encode() if body is not None else b""
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        started = time.perf_counter()
-        connection.request(method, path, body=payload, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        self.timings.setdefault(step, []).append((time.perf_counter() - started) * 1000)
-        connection.close()
-        return response.status, json.loads(data) if data else None
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1")
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            started = time.perf_counter()
+            writer.write(head + payload)
+            await writer.drain()
+            status, data = await _read_answer(reader)
+            self.timings.setdefault(step, []).append((time.perf_counter() - started) * 1000)
+        finally:
+            writer.close()
+        return status, json.loads(data) if data else None
 
 
-Job = Callable[[Client], None]
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = None
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    data = await (reader.readexactly(length) if length is not None else reader.read())
+    return status, data
+
+
+Job = Callable[[Client], Awaitable[None]]
 
 
 @dataclass
@@ -75,44 +98,32 @@ def run_flows(
     """Run `warmup` then `jobs` ((token, job) pairs) with `users` concurrent virtual users
     against a fresh gunicorn; only `jobs` are measured."""
     result = FlowResult()
-    lock = threading.Lock()
     queue: list[tuple[str, Job]] = []
 
+    async def user(port: int, measure: bool) -> None:
+        while queue:
+            token, job = queue.pop(0)
+            client = Client(port, token)
+            started = time.perf_counter()
+            try:
+                await job(client)
+            except Exception as exc:
+                result.errors.append(repr(exc))
+                continue
+            if measure:
+                result.jobs_ms.append((time.perf_counter() - started) * 1000)
+                for step, values in client.timings.items():
+                    result.steps.setdefault(step, []).extend(values)
+
+    async def run(port: int, batch: Sequence[tuple[str, Job]], *, measure: bool) -> float:
+        queue[:] = list(batch)
+        began = time.perf_counter()
+        await asyncio.gather(*(user(port, measure) for _ in range(users)))
+        return time.perf_counter() - began
+
     with server.Gunicorn(env, workers=workers) as gunicorn:
-
-        def user(measure: bool) -> None:
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    token, job = queue.pop(0)
-                client = Client(gunicorn.port, token)
-                started = time.perf_counter()
-                try:
-                    job(client)
-                except Exception as exc:
-                    with lock:
-                        result.errors.append(repr(exc))
-                    continue
-                if not measure:
-                    continue
-                with lock:
-                    result.jobs_ms.append((time.perf_counter() - started) * 1000)
-                    for step, values in client.timings.items():
-                        result.steps.setdefault(step, []).extend(values)
-
-        def run(batch: Sequence[tuple[str, Job]], *, measure: bool) -> float:
-            queue[:] = list(batch)
-            began = time.perf_counter()
-            threads = [threading.Thread(target=user, args=(measure,)) for _ in range(users)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            return time.perf_counter() - began
-
-        run(warmup, measure=False)
-        result.seconds = run(jobs, measure=True)
+        asyncio.run(run(gunicorn.port, warmup, measure=False))
+        result.seconds = asyncio.run(run(gunicorn.port, jobs, measure=True))
     return result
 
 

@@ -171,16 +171,18 @@ STEPS = ("cart_add", "order", "checkout", "simulate")
 
 
 def _purchase(course_id: str) -> flows.Job:
-    def job(client: flows.Client) -> None:
-        status, _ = client.call("cart_add", "POST", "/api/v1/cart/items/", {"course_id": course_id})
+    async def job(client: flows.Client) -> None:
+        status, _ = await client.call(
+            "cart_add", "POST", "/api/v1/cart/items/", {"course_id": course_id}
+        )
         assert status == 201, status
-        status, order = client.call("order", "POST", "/api/v1/orders/", {})
+        status, order = await client.call("order", "POST", "/api/v1/orders/", {})
         assert status == 201, (status, order)
-        status, payment = client.call(
+        status, payment = await client.call(
             "checkout", "POST", "/api/v1/payments/checkout/", {"order_id": order["id"]}
         )
         assert status == 200, (status, payment)
-        status, paid = client.call(
+        status, paid = await client.call(
             "simulate",
             "POST",
             f"/api/v1/payments/{payment['payment_id']}/simulate/",

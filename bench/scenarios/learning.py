@@ -249,10 +249,12 @@ SCENARIOS = [
 
 
 def _completing(enrollment_id: str, lesson_ids: list[str]) -> flows.Job:
-    def job(client: flows.Client) -> None:
+    async def job(client: flows.Client) -> None:
         path = f"/api/v1/enrollments/{enrollment_id}/mark-lesson-complete/"
         for done, lesson_id in enumerate(lesson_ids, start=1):
-            status, body = client.call("first completion", "POST", path, {"lesson_id": lesson_id})
+            status, body = await client.call(
+                "first completion", "POST", path, {"lesson_id": lesson_id}
+            )
             assert status == 200, (status, body)
             assert body["lessons_completed"] == done, body
 

@@ -1,4 +1,3 @@
-import uuid
 from typing import Any
 
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
@@ -9,6 +8,7 @@ from rest_framework_simplejwt.tokens import Token
 from lms.accounts.models import User
 from lms.accounts.tokens import issued_before_revocation
 from lms.core.compiled import CompiledQuery, Sentinel
+from lms.core.ids import as_uuid
 
 # Every authenticated request loads its user: the query is compiled once per process.
 _USER_BY_ID = CompiledQuery(User, lambda user_id: User.objects.filter(pk=user_id), [Sentinel.uuid])
@@ -26,7 +26,7 @@ class JWTAuthentication(BaseJWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        users = _USER_BY_ID.instances(user_id) if _is_uuid(user_id) else []
+        users = _USER_BY_ID.instances(user_id) if as_uuid(user_id) is not None else []
         if not users:
             raise AuthenticationFailed("User not found", code="user_not_found")
         user = users[0]
@@ -35,11 +35,3 @@ class JWTAuthentication(BaseJWTAuthentication):
         if issued_before_revocation(user=user, token=validated_token):
             raise AuthenticationFailed("Token has been revoked.", code="token_revoked")
         return user
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return True

@@ -31,6 +31,7 @@ from django_filters.utils import translate_validation
 from lms.accounts.models import User
 from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotAuthenticated, NotFound
+from lms.core.ids import as_uuid
 from lms.core.permissions import ADMIN, has_role
 
 from . import access
@@ -80,18 +81,9 @@ COURSE_DETAIL_FIELDS = (
 )
 
 
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def course_ref_filter(ref: Any) -> Q:
     """`{course}` in a URL is an id or a slug."""
-    course_id = _as_uuid(ref)
+    course_id = as_uuid(ref)
     return Q(pk=course_id) if course_id is not None else Q(slug=str(ref))
 
 
@@ -344,7 +336,7 @@ _COURSE_LINKS = CompiledQuery(Tag, _course_links, [Sentinel.uuid])
 
 def _course_row(ref: Any) -> Row | None:
     """One course's detail row by id or slug (both unique)."""
-    course_id = _as_uuid(ref)
+    course_id = as_uuid(ref)
     if course_id is not None:
         rows = _COURSE_BY_ID.dicts(course_id, limit=1)
     else:
@@ -555,7 +547,7 @@ def categories_with_counts() -> QuerySet[Category]:
 
 
 def category_by_ref(*, ref: Any) -> Category:
-    category_id = _as_uuid(ref)
+    category_id = as_uuid(ref)
     lookup = Q(pk=category_id) if category_id is not None else Q(slug=str(ref))
     category = categories_with_counts().filter(lookup).first()
     if category is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -12,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from lms.catalog.models import Course
 from lms.catalog.selectors import course_ref_filter
 from lms.core.errors import DomainError, Invalid, NotFound
+from lms.core.ids import as_uuid
 from lms.core.permissions import ADMIN, has_role
 
 from .errors import CommerceError
@@ -26,16 +26,6 @@ from .models import (
     WishlistItem,
 )
 from .pricing import CouponRules, Line, Priced, price_lines
-
-
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
 
 # --- cart -------------------------------------------------------------------------------------
 
@@ -130,7 +120,7 @@ def coupons_visible_to(*, user: Any) -> QuerySet[Coupon]:
 
 
 def coupon_for_user(*, user: Any, coupon_id: Any) -> Coupon:
-    pk = _as_uuid(coupon_id)
+    pk = as_uuid(coupon_id)
     coupon = coupons_visible_to(user=user).filter(pk=pk).first() if pk else None
     if coupon is None:
         raise NotFound("No such coupon.")
@@ -163,7 +153,7 @@ def orders_visible_to(*, user: Any) -> QuerySet[Order]:
 
 def order_for_user(*, user: Any, order_id: Any) -> Order:
     """An order the user owns (or any, for an admin), else 404."""
-    pk = _as_uuid(order_id)
+    pk = as_uuid(order_id)
     order = orders_visible_to(user=user).filter(pk=pk).first() if pk else None
     if order is None:
         raise NotFound("No such order.")
@@ -172,7 +162,7 @@ def order_for_user(*, user: Any, order_id: Any) -> Order:
 
 def owned_order(*, user: Any, order_id: Any) -> Order:
     """An order of the user's own (checkout, receipt): never another's, even for an admin."""
-    pk = _as_uuid(order_id)
+    pk = as_uuid(order_id)
     order = _orders().filter(pk=pk, user_id=user.pk).first() if pk else None
     if order is None:
         raise NotFound("No such order.")
@@ -180,7 +170,7 @@ def owned_order(*, user: Any, order_id: Any) -> Order:
 
 
 def payment_for_owner(*, user: Any, payment_id: Any) -> Payment:
-    pk = _as_uuid(payment_id)
+    pk = as_uuid(payment_id)
     payment = (
         Payment.objects.select_related("order").filter(pk=pk, order__user_id=user.pk).first()
         if pk
@@ -193,7 +183,7 @@ def payment_for_owner(*, user: Any, payment_id: Any) -> Payment:
 
 def payment_by_reference(*, payment_id: str = "", refs: tuple[str, ...] = ()) -> Payment | None:
     """The payment an event names: by our id in the metadata, else by the provider's ids."""
-    pk = _as_uuid(payment_id) if payment_id else None
+    pk = as_uuid(payment_id) if payment_id else None
     if pk is not None:
         found = Payment.objects.filter(pk=pk).first()
         if found is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
+from django.db.transaction import TransactionManagementError
 
 
 class Sentinel:
@@ -74,6 +75,8 @@ class CompiledQuery:
         self.build = build
         self.sentinel_factories = tuple(sentinels)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._locking: bool | None = None
+        self._build_result: tuple[list[Any], Any] | None = None
 
     def _compile(self, alias: str) -> _Compiled:
         connection = connections[alias]
@@ -81,8 +84,7 @@ class CompiledQuery:
         compiled = self._compiled.get(key)
         if compiled is not None:
             return compiled
-        sentinels = [factory() for factory in self.sentinel_factories]
-        query = self.build(*sentinels).query
+        sentinels, query = self._built()
         compiler = query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         slots = []
@@ -112,18 +114,33 @@ class CompiledQuery:
         self._compiled[key] = compiled
         return compiled
 
-    def _run(
-        self, args: Sequence[Any], limit: int | None, offset: int
-    ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
-        compiled, rows = self._run_on(self._alias(), args, limit, offset)
-        return compiled, rows
-
-    def _alias(self) -> str:
+    def _alias(self, primary: bool) -> str:
+        if primary or self._locks():
+            # Row locks are taken on the primary, where Django sends select_for_update().
+            return router.db_for_write(self.model) or "default"
         return router.db_for_read(self.model) or "default"
 
-    def _run_on(
-        self, alias: str, args: Sequence[Any], limit: int | None, offset: int
-    ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
+    def _locks(self) -> bool:
+        if self._locking is None:
+            self._locking = bool(self._built()[1].select_for_update)
+        return self._locking
+
+    def _built(self) -> tuple[list[Any], Any]:
+        """The queryset built once with its sentinels (compiled again per database)."""
+        if self._build_result is None:
+            sentinels = [factory() for factory in self.sentinel_factories]
+            self._build_result = (sentinels, self.build(*sentinels).query)
+        return self._build_result
+
+    def _run(
+        self, args: Sequence[Any], limit: int | None, offset: int, primary: bool
+    ) -> tuple[str, _Compiled, list[tuple[Any, ...]]]:
+        alias = self._alias(primary)
+        connection = connections[alias]
+        if self._locks() and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         compiled = self._compile(alias)
         params = list(compiled.params)
         for position, index, how in compiled.slots:
@@ -132,12 +149,11 @@ class CompiledQuery:
         if limit is not None:
             sql = f"{sql} LIMIT %s OFFSET %s"
             params += [limit, offset]
-        connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not compiled.converters:
-            return compiled, [tuple(row) for row in rows]
+            return alias, compiled, [tuple(row) for row in rows]
         converted = []
         for row in rows:
             values = list(row)
@@ -147,23 +163,29 @@ class CompiledQuery:
                     value = function(value, expression, connection)
                 values[position] = value
             converted.append(tuple(values))
-        return compiled, converted
+        return alias, compiled, converted
+
+    # `primary=True` reads the primary database even when replicas serve reads: a read of
+    # what this request has just written (or is writing, inside its transaction).
 
     def tuples(
-        self, *args: Any, limit: int | None = None, offset: int = 0
+        self, *args: Any, limit: int | None = None, offset: int = 0, primary: bool = False
     ) -> list[tuple[Any, ...]]:
-        return self._run(args, limit, offset)[1]
+        return self._run(args, limit, offset, primary)[2]
 
-    def dicts(self, *args: Any, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-        compiled, rows = self._run(args, limit, offset)
+    def dicts(
+        self, *args: Any, limit: int | None = None, offset: int = 0, primary: bool = False
+    ) -> list[dict[str, Any]]:
+        _, compiled, rows = self._run(args, limit, offset, primary)
         names = compiled.names
         return [dict(zip(names, row, strict=True)) for row in rows]
 
-    def instances(self, *args: Any, limit: int | None = None, offset: int = 0) -> list[Any]:
+    def instances(
+        self, *args: Any, limit: int | None = None, offset: int = 0, primary: bool = False
+    ) -> list[Any]:
         """Model instances, for a `build` that returns a plain queryset of `model` (no
         `.values()`, no annotations, no `select_related`), made as the ORM makes them."""
-        alias = self._alias()
-        compiled, rows = self._run_on(alias, args, limit, offset)
+        alias, compiled, rows = self._run(args, limit, offset, primary)
         if not compiled.attnames:
             raise TypeError("instances() needs a queryset of model instances, not of values")
         return [self.model.from_db(alias, compiled.attnames, row) for row in rows]

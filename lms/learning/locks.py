@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from lms.core.compiled import CompiledQuery, Sentinel
+from lms.core.ids import as_uuid
+
 from .models import Enrollment
 
 
@@ -29,8 +32,35 @@ def lock_enrollment(enrollment_id: Any) -> Enrollment:
 
 
 def lock_enrollment_row(enrollment_id: Any) -> Enrollment:
-    """The enrollment row alone, locked (for writes that answer from another read)."""
-    return Enrollment.objects.select_for_update().get(pk=enrollment_id)
+    """The enrollment row alone, locked (for writes that answer from another read); the
+    query is compiled once per process."""
+    found = _ENROLLMENT_ROW.instances(enrollment_id)
+    if not found:
+        raise Enrollment.DoesNotExist(f"No enrollment {enrollment_id}.")
+    return found[0]
+
+
+def lock_own_enrollment(*, student_id: Any, enrollment_id: Any) -> Enrollment | None:
+    """The student's enrollment row, found and locked in one query; None when it is not
+    theirs (or is not an enrollment at all)."""
+    if as_uuid(enrollment_id) is None:
+        return None
+    found = _OWN_ENROLLMENT_ROW.instances(student_id, enrollment_id)
+    return found[0] if found else None
+
+
+_OWN_ENROLLMENT_ROW = CompiledQuery(
+    Enrollment,
+    lambda student_id, pk: Enrollment.objects.select_for_update().filter(
+        student_id=student_id, pk=pk
+    ),
+    (Sentinel.uuid, Sentinel.uuid),
+)
+_ENROLLMENT_ROW = CompiledQuery(
+    Enrollment,
+    lambda pk: Enrollment.objects.select_for_update().filter(pk=pk),
+    (Sentinel.uuid,),
+)
 
 
 def lock_enrollment_of(*, student_id: Any, course_id: Any) -> Enrollment | None:

@@ -15,14 +15,11 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
-    FilteredRelation,
     Func,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -38,6 +35,7 @@ from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
 from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotFound, PermissionDenied
+from lms.core.ids import as_uuid
 from lms.core.permissions import is_staff_member
 
 from .models import ACCESS_STATUSES, ActivityEvent, Certificate, Enrollment, LessonProgress
@@ -97,25 +95,23 @@ class Progress:
         return percent(self.done, self.total)
 
 
-def lesson_counts(*, enrollment: Enrollment) -> Progress:
-    """Completed and current lessons of the enrollment's course, in one cheap query.
-
-    A left join of the course's lessons to *this enrollment's* progress rows only (a
-    FilteredRelation), so the other students' rows are never scanned.
-    """
-    counts = (
-        Lesson.objects.filter(course_id=enrollment.course_id)
-        .annotate(
-            mine=FilteredRelation(
-                "progress_records", condition=Q(progress_records__enrollment_id=enrollment.pk)
-            )
-        )
-        .aggregate(
-            total=Count("id"),
-            done=Count("mine__id", filter=Q(mine__completed_at__isnull=False)),
-        )
+def _lesson_counts_query(enrollment_id: Any) -> QuerySet[Enrollment]:
+    return with_live_progress(Enrollment.objects.filter(pk=enrollment_id)).values(  # type: ignore[misc]
+        "lessons_total", "lessons_done"
     )
-    return Progress(done=counts["done"] or 0, total=counts["total"] or 0)
+
+
+_LESSON_COUNTS = CompiledQuery(Enrollment, _lesson_counts_query, (Sentinel.uuid,))
+
+
+def lesson_counts(*, enrollment: Enrollment) -> Progress:
+    """Completed and current lessons of the enrollment's course, in one query compiled once
+    per process (two counting subqueries over the course's lessons and *this enrollment's*
+    progress rows: other students' rows are never scanned). Read from the primary: it
+    follows the progress writes of the same transaction."""
+    rows = _LESSON_COUNTS.tuples(enrollment.pk, primary=True)
+    total, done = rows[0] if rows else (0, 0)
+    return Progress(done=done or 0, total=total or 0)
 
 
 def progress_of(*, enrollment: Enrollment) -> float:
@@ -191,10 +187,32 @@ def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
 def enrollment_for_user(*, user: Any, enrollment_id: Any) -> Enrollment:
     """The user's own enrollment row, or 404 (another user's is never revealed); the access
     check of every progress write (the row alone: the writes answer from their own reads)."""
-    enrollment = Enrollment.objects.filter(student_id=user.pk, pk=enrollment_id).first()
-    if enrollment is None:
+    found = _OWN_ENROLLMENT.instances(user.pk, enrollment_id) if as_uuid(enrollment_id) else []
+    if not found:
         raise NotFound("Enrollment not found.")
-    return enrollment
+    return found[0]
+
+
+_OWN_ENROLLMENT = CompiledQuery(
+    Enrollment,
+    lambda student_id, pk: Enrollment.objects.filter(student_id=student_id, pk=pk),
+    (Sentinel.uuid, Sentinel.uuid),
+)
+_LESSON = CompiledQuery(Lesson, lambda pk: Lesson.objects.filter(pk=pk), (Sentinel.uuid,))
+_PROGRESS_ROW = CompiledQuery(
+    LessonProgress,
+    lambda enrollment_id, lesson_id: LessonProgress.objects.filter(
+        enrollment_id=enrollment_id, lesson_id=lesson_id
+    ),
+    (Sentinel.uuid, Sentinel.uuid),
+)
+
+
+def progress_row(*, enrollment_id: Any, lesson_id: Any) -> LessonProgress | None:
+    """The enrollment's progress row of one lesson (unique), from the primary database:
+    the writes of progress read it under the enrollment's lock."""
+    found = _PROGRESS_ROW.instances(enrollment_id, lesson_id, primary=True)
+    return found[0] if found else None
 
 
 def enrollment_detail(*, user: Any, enrollment_id: Any) -> Enrollment:
@@ -263,11 +281,14 @@ _COMPLETION_SNAPSHOT = CompiledQuery(
 )
 
 
-def completion_snapshot(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dict[str, Any] | None:
+def completion_snapshot(
+    *, user: Any, enrollment_id: Any, lesson_id: Any, primary: bool = False
+) -> dict[str, Any] | None:
     """The user's enrollment as a plain row, with what completing `lesson_id` would need to
     know (the lesson's course, whether it is already completed, the live lesson counts), in
-    one query compiled once per process; None when the user has no such enrollment."""
-    rows = _COMPLETION_SNAPSHOT.dicts(user.pk, enrollment_id, lesson_id)
+    one query compiled once per process; None when the user has no such enrollment.
+    `primary`: read the primary database (right after a write)."""
+    rows = _COMPLETION_SNAPSHOT.dicts(user.pk, enrollment_id, lesson_id, primary=primary)
     if not rows:
         return None
     row = rows[0]
@@ -279,10 +300,10 @@ def completion_snapshot(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dic
 
 def lesson_by_id(*, lesson_id: Any) -> Lesson:
     """Any lesson by id, or 404; services decide whether it belongs to the enrollment."""
-    lesson = Lesson.objects.filter(pk=lesson_id).first()
-    if lesson is None:
+    found = _LESSON.instances(lesson_id) if as_uuid(lesson_id) else []
+    if not found:
         raise NotFound("Lesson not found.")
-    return lesson
+    return found[0]
 
 
 def unmet_prerequisites(*, user: Any, course_id: Any) -> list[dict[str, Any]]:

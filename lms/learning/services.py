@@ -21,7 +21,7 @@ from lms.audit.services import record
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
 from lms.core.email import schedule_templated_email
-from lms.core.errors import Conflict, Invalid, PaymentRequired, PermissionDenied
+from lms.core.errors import Conflict, Invalid, NotFound, PaymentRequired, PermissionDenied
 from lms.notifications.models import Category
 from lms.notifications.services import email_enabled, notify
 
@@ -233,24 +233,34 @@ def _check_progress_allowed(enrollment: Enrollment, lesson: Lesson) -> None:
 
 
 @transaction.atomic
-def complete_lesson(
-    *, enrollment: Enrollment, lesson: Lesson, known_to_change: bool = False
-) -> Enrollment:
+def complete_lesson(*, enrollment: Enrollment, lesson: Lesson) -> Enrollment:
     """Mark a lesson done (idempotent) and recompute progress; at 100% the course completes.
 
     Completing the course sets `completed_at` and issues the certificate after commit.
-    `known_to_change`: `repeated_completion` already found that this completion writes
-    something, so the lock-free repeat check is skipped.
     """
     _check_progress_allowed(enrollment, lesson)
-    if not known_to_change and _already_recorded(enrollment, lesson):
+    if _already_recorded(enrollment, lesson):
         return enrollment
-    enrollment = locks.lock_enrollment_row(enrollment.pk)
+    return _complete_locked(locks.lock_enrollment_row(enrollment.pk), lesson)
+
+
+@transaction.atomic
+def complete_own_lesson(*, student: Any, enrollment_id: Any, lesson: Lesson) -> Enrollment:
+    """`complete_lesson` for an enrollment known by its id (the API's write path, once
+    `is_repeated_completion` has found that it writes): the student's own enrollment is found
+    and locked in one query (another's is 404), then checked and written as there."""
+    enrollment = locks.lock_own_enrollment(student_id=student.pk, enrollment_id=enrollment_id)
+    if enrollment is None:
+        raise NotFound("Enrollment not found.")
+    return _complete_locked(enrollment, lesson)
+
+
+def _complete_locked(enrollment: Enrollment, lesson: Lesson) -> Enrollment:
     _check_progress_allowed(enrollment, lesson)
     now = timezone.now()
     # Progress rows are written only under their enrollment's lock (locks.py): a plain read
     # then an insert or an update cannot race.
-    progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).first()
+    progress = selectors.progress_row(enrollment_id=enrollment.pk, lesson_id=lesson.pk)
     if progress is None or progress.completed_at is None:
         position = progress.position_seconds if progress is not None else 0
         if progress is None:
@@ -302,12 +312,12 @@ def _already_recorded(enrollment: Enrollment, lesson: Lesson) -> bool:
     return True
 
 
-def repeated_completion(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dict[str, Any] | None:
-    """The user's enrollment as a plain row when completing `lesson_id` again would change
-    nothing (`_already_recorded`, with the checks of `complete_lesson` passed), from one
-    query and without a transaction; None when `complete_lesson` must run (it also answers
-    every error: unknown enrollment or lesson, another course's lesson, a revoked access)."""
-    row = selectors.completion_snapshot(user=user, enrollment_id=enrollment_id, lesson_id=lesson_id)
+def is_repeated_completion(row: dict[str, Any] | None, *, lesson_id: Any) -> bool:
+    """Whether completing `lesson_id` again would change nothing (`_already_recorded`, with
+    the checks of `complete_lesson` passed), judged from the enrollment's
+    `selectors.completion_snapshot` row alone: no lock, no transaction. False when a write
+    must run (which also answers every error: unknown enrollment or lesson, another course's
+    lesson, a revoked access)."""
     if (
         row is None
         or row["lesson_course_id"] is None
@@ -318,13 +328,33 @@ def repeated_completion(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dic
         or timezone.now() - row["last_accessed_at"] > TOUCH_INTERVAL
         or not row["lesson_completed"]
     ):
-        return None
+        return False
     counts = selectors.Progress(done=row["lessons_done"] or 0, total=row["lessons_total"] or 0)
-    if counts.percent != row["progress_percent"] or (
+    return counts.percent == row["progress_percent"] and not (
         counts.percent >= 100 and row["completed_at"] is None
-    ):
-        return None
-    return row
+    )
+
+
+def snapshot_after_completion(
+    row: dict[str, Any], *, enrollment: Enrollment, lesson: Lesson
+) -> dict[str, Any]:
+    """The snapshot `row` read before `complete_own_lesson`, brought up to what it wrote
+    (the returned enrollment carries the saved fields and the recounted lessons): the
+    write's answer without reading the enrollment again. A certificate is issued after
+    commit, so the row's certificate is still the answer's."""
+    return {
+        **row,
+        "status": enrollment.status,
+        "completed_at": enrollment.completed_at,
+        "last_accessed_at": enrollment.last_accessed_at,
+        "progress_percent": enrollment.progress_percent,
+        "last_lesson_id": lesson.pk,
+        "last_lesson__title": lesson.title,
+        "last_lesson__type": lesson.type,
+        "lesson_completed": True,
+        "lessons_done": enrollment.lessons_done,  # type: ignore[attr-defined]
+        "lessons_total": enrollment.lessons_total,  # type: ignore[attr-defined]
+    }
 
 
 @transaction.atomic

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from lms.accounts.models import User
 from lms.accounts.tests.factories import UserFactory
+from lms.core import compiled
 from lms.core.compiled import CompiledQuery, Sentinel
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +101,41 @@ def test_an_argument_that_does_not_reach_the_sql_as_it_is_is_refused(build):
 
     with pytest.raises(RuntimeError):
         query.dicts("x")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_query_needs_a_transaction_and_runs_in_one():
+    user = UserFactory()
+    query = CompiledQuery(
+        User, lambda pk: User.objects.select_for_update().filter(pk=pk), [Sentinel.uuid]
+    )
+
+    with transaction.atomic():
+        (locked,) = query.instances(user.pk)
+    assert locked.pk == user.pk
+    with pytest.raises(TransactionManagementError):  # refused as Django refuses it
+        query.instances(user.pk)
+
+
+def test_reads_go_where_the_router_sends_them(monkeypatch):
+    # replicas serve reads unless the caller asks for the primary (a read of its own write);
+    # row locks always go to the primary
+    calls = []
+
+    class Router:
+        def db_for_read(self, model, **hints):
+            calls.append("read")
+            return "default"
+
+        def db_for_write(self, model, **hints):
+            calls.append("write")
+            return "default"
+
+    monkeypatch.setattr(compiled, "router", Router())
+    user = UserFactory()
+    query = CompiledQuery(User, lambda pk: User.objects.filter(pk=pk).values("id"), [Sentinel.uuid])
+
+    query.dicts(user.pk)
+    query.dicts(user.pk, primary=True)
+
+    assert calls == ["read", "write"]

@@ -61,20 +61,23 @@ class MarkLessonCompleteView(APIView):
         data.is_valid(raise_exception=True)
         lesson_id = data.validated_data["lesson_id"]
         # A player resending a completion: answered from one query, nothing written.
-        row = services.repeated_completion(
-            user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
-        )
-        if row is not None:
-            return Response(s.enrollment_row_body(row))
-        enrollment = selectors.enrollment_for_user(user=request.user, enrollment_id=enrollment_id)
-        lesson = selectors.lesson_by_id(lesson_id=lesson_id)
-        services.complete_lesson(enrollment=enrollment, lesson=lesson, known_to_change=True)
-        # The answer of the repeat path, read again after the write (one compiled query).
         row = selectors.completion_snapshot(
             user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
         )
-        assert row is not None  # the enrollment was just found and written
-        return Response(s.enrollment_row_body(row))
+        if services.is_repeated_completion(row, lesson_id=lesson_id):
+            assert row is not None
+            return Response(s.enrollment_row_body(row))
+        lesson = selectors.lesson_by_id(lesson_id=lesson_id)
+        enrollment = services.complete_own_lesson(
+            student=request.user, enrollment_id=enrollment_id, lesson=lesson
+        )
+        if row is None:  # created between the snapshot and the lock: read it now
+            row = selectors.completion_snapshot(
+                user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id, primary=True
+            )
+            assert row is not None  # complete_own_lesson has just found it
+        answer = services.snapshot_after_completion(row, enrollment=enrollment, lesson=lesson)
+        return Response(s.enrollment_row_body(answer))
 
 
 class LessonPositionView(APIView):
