@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Learning: first lesson completions")
     parser.add_argument("--learners", type=int, default=16, help="concurrent learners")
-    parser.add_argument("--jobs", type=int, default=160, help="learners measured")
+    parser.add_argument("--jobs", type=int, default=400, help="learners measured")
     parser.add_argument("--lessons", type=int, default=10, help="lessons each completes")
     parser.add_argument("--warmup", type=int, default=16, help="learners first, not measured")
     parser.add_argument("--workers", type=int, default=2)
