@@ -36,10 +36,39 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Append one audit line; `request` supplies the IP and user agent."""
+    line = _line(action=action, actor=actor, target=target, request=request, data=data)
+    line.save(force_insert=True)
+    return line
+
+
+def record_many(
+    *,
+    action: str,
+    actor: Any = None,
+    targets: list[tuple[models.Model, dict[str, Any]]],
+    request: AnyRequest = None,
+) -> list[AuditLog]:
+    """One audit line per (target, data), written in one statement."""
+    return AuditLog.objects.bulk_create(
+        [
+            _line(action=action, actor=actor, target=target, request=request, data=data)
+            for target, data in targets
+        ]
+    )
+
+
+def _line(
+    *,
+    action: str,
+    actor: Any,
+    target: models.Model | None,
+    request: AnyRequest,
+    data: dict[str, Any] | None,
+) -> AuditLog:
     if actor is not None and not getattr(actor, "is_authenticated", True):
         actor = None
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",

@@ -37,7 +37,7 @@ from lms.learning import services as learning_services
 from lms.learning.models import EnrollmentSource
 from lms.notifications.models import Category
 from lms.notifications.services import notify
-from lms.payouts.services import LedgerReference, credit_sale_earnings, reverse_sale_earnings
+from lms.payouts.services import LedgerReference, Sale, credit_sales, reverse_sale_earnings
 
 from . import locks, selectors
 from .errors import CommerceError, ProviderUnavailable
@@ -820,20 +820,23 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
         data={"order_id": str(order.pk), "status": order.status},
         email=False,
     )
-    for item in items:
-        learning_services.enroll(
-            student=order.user,
-            course=item.course,
-            source=EnrollmentSource.PURCHASE,
-            if_exists="return",
-        )
-    for item in items:
-        credit_sale_earnings(
-            reference=LedgerReference.of(item),
-            currency=item.currency,
-            amount_paid=item.amount_paid,
-            splits=splits[item.pk],
-        )
+    learning_services.enroll_many(
+        student=order.user,
+        courses=[item.course for item in items],
+        source=EnrollmentSource.PURCHASE,
+        if_exists="return",
+    )
+    credit_sales(
+        [
+            Sale(
+                reference=LedgerReference.of(item),
+                currency=item.currency,
+                amount_paid=item.amount_paid,
+                splits=splits[item.pk],
+            )
+            for item in items
+        ]
+    )
     order_id = str(order.pk)
 
     def send_receipt() -> None:

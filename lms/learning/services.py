@@ -7,17 +7,18 @@ certificate task, emails) run after commit. Lock order is in `locks.py`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, F, Model
+from django.db.models import Exists, F, Model, OuterRef
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, User
-from lms.audit.services import record
+from lms.audit.services import record, record_many
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
 from lms.core.email import schedule_templated_email
@@ -64,38 +65,96 @@ def enroll(
     completed enrollment raises 409 `already_enrolled` with `if_exists="raise"` and is returned
     unchanged with `if_exists="return"` (commerce's fulfilment). A revoked one is reactivated
     by a purchase or a staff grant.
+    """
+    return enroll_many(
+        student=student, courses=[course], source=source, if_exists=if_exists, actor=actor
+    )[0]
 
-    The shared counters (the course's, the instructor's) are written last, so concurrent
+
+@transaction.atomic
+def enroll_many(
+    *,
+    student: User,
+    courses: Sequence[Course],
+    source: EnrollmentSource | str,
+    if_exists: IfExists = "raise",
+    actor: User | None = None,
+) -> list[Enrollment]:
+    """`enroll` in several courses at once (an order's), in a number of queries that does not
+    grow with the courses: their enrollments are inserted in one statement, locked in one,
+    and their activity lines, audit lines and counters written in one each. Existing ones
+    are answered as `enroll` answers them. Returns the enrollments in the courses' order.
+
+    The shared counters (the courses', the instructors') are written last, so concurrent
     enrollments in one course wait on them for the least time.
     """
     try:
         source = EnrollmentSource(source)
     except ValueError as exc:
         raise Invalid("Unknown enrollment source.", code=LearningError.INVALID_SOURCE) from exc
-    candidate = Enrollment(
-        student=student,
-        course=course,
-        source=source,
-        status=EnrollmentStatus.ACTIVE,
-        last_accessed_at=timezone.now(),
-    )
+    now = timezone.now()
+    candidates = {
+        course.pk: Enrollment(
+            student=student,
+            course=course,
+            source=source,
+            status=EnrollmentStatus.ACTIVE,
+            last_accessed_at=now,
+        )
+        for course in courses
+    }
     # INSERT … ON CONFLICT DO NOTHING: a concurrent call's row (or an earlier one) wins the
-    # unique constraint without an error; the row read back under lock says whose it is.
-    Enrollment.objects.bulk_create([candidate], ignore_conflicts=True)
-    existing = locks.lock_enrollment_of(student_id=student.pk, course_id=course.pk)
-    if existing is None:  # enrollments are never deleted
-        raise AssertionError("The enrollment row vanished between its insert and its lock.")
-    if existing.pk != candidate.pk:
-        return _enroll_again(existing, source=source, if_exists=if_exists, actor=actor or student)
-    record_activity(user=student, kind=ActivityKind.ENROLLED, course=course)
-    record(
-        action="learning.enrolled",
-        actor=actor or student,
-        target=candidate,
-        data={"course_id": str(course.pk), "source": source.value},
+    # unique constraint without an error; the rows read back under lock say whose they are.
+    Enrollment.objects.bulk_create(candidates.values(), ignore_conflicts=True)
+    locked = locks.lock_enrollments_of(student_id=student.pk, course_ids=list(candidates))
+    if len(locked) != len(candidates):  # enrollments are never deleted
+        raise AssertionError("An enrollment row vanished between its insert and its lock.")
+    created = [candidates[pk] for pk, row in locked.items() if row.pk == candidates[pk].pk]
+    result: dict[Any, Enrollment] = {enrollment.course_id: enrollment for enrollment in created}
+    for course_id, row in locked.items():
+        if course_id not in result:
+            result[course_id] = _enroll_again(
+                row, source=source, if_exists=if_exists, actor=actor or student
+            )
+    if created:
+        ActivityEvent.objects.bulk_create(
+            ActivityEvent(
+                user=student,
+                kind=ActivityKind.ENROLLED,
+                course_id=enrollment.course_id,
+                seconds=0,
+                occurred_at=now,
+            )
+            for enrollment in created
+        )
+        record_many(
+            action="learning.enrolled",
+            actor=actor or student,
+            targets=[
+                (enrollment, {"course_id": str(enrollment.course_id), "source": source.value})
+                for enrollment in created
+            ],
+        )
+        _count_new_enrollments(created)
+    return [result[course.pk] for course in courses]
+
+
+def _count_new_enrollments(created: Sequence[Enrollment]) -> None:
+    """+1 on each course's enrollment count, and +1 on the student count of each of their
+    instructors for whom no other enrollment with access made the student theirs already;
+    two statements whatever the number of courses."""
+    Course.objects.filter(pk__in=[e.course_id for e in created]).update(
+        enrollment_count=F("enrollment_count") + 1
     )
-    _count_enrollment(candidate, step=1, instructor_id=course.instructor_id)
-    return candidate
+    student_id = created[0].student_id
+    earlier = Enrollment.objects.filter(
+        student_id=student_id,
+        course__instructor_id=OuterRef("user_id"),
+        status__in=ACCESS_STATUSES,
+    ).exclude(pk__in=[e.pk for e in created])
+    InstructorProfile.objects.filter(user_id__in={e.course.instructor_id for e in created}).exclude(
+        Exists(earlier)
+    ).update(student_count=F("student_count") + 1)
 
 
 def _enroll_again(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from lms.payouts.models import PendingEarning, Wallet, Withdrawal
 
@@ -33,33 +33,36 @@ def lock_wallet(*, instructor: Any, currency: str, create: bool = False) -> Wall
 def lock_wallets(
     *, keys: Iterable[tuple[Any, str]], create: bool = False
 ) -> dict[tuple[str, str], Wallet]:
-    """Lock the wallets of (instructor, currency) pairs in the documented order.
+    """Lock the wallets of (instructor, currency) pairs in the documented order, in one query.
 
-    Returns them keyed by (str(instructor id), currency). A wallet created here by a
-    concurrent call wins the unique constraint; the loser simply locks the winner's row.
+    Returns them keyed by (str(instructor id), currency). With `create`, the missing ones are
+    inserted first (`ON CONFLICT DO NOTHING`: one created meanwhile by a concurrent call
+    wins, and this call locks it), so the one query locks them all.
     """
-    instructors = {(str(instructor.pk), currency): instructor for instructor, currency in keys}
-    locked: dict[tuple[str, str], Wallet] = {}
-    for instructor_id, currency in sorted(instructors):
-        wallet = _select_wallet(instructors[(instructor_id, currency)], currency)
-        if wallet is None and create:
-            try:
-                with transaction.atomic():
-                    Wallet.objects.create(
-                        instructor=instructors[(instructor_id, currency)], currency=currency
-                    )
-            except IntegrityError:
-                pass  # created meanwhile by a concurrent call: lock theirs
-            wallet = _select_wallet(instructors[(instructor_id, currency)], currency)
-        if wallet is not None:
-            locked[(instructor_id, currency)] = wallet
+    wanted = {(str(instructor.pk), currency) for instructor, currency in keys}
+    if not wanted:
+        return {}
+    locked = _select_wallets(wanted)
+    missing = wanted - set(locked)
+    if missing and create:
+        Wallet.objects.bulk_create(
+            [
+                Wallet(instructor_id=instructor_id, currency=currency)
+                for instructor_id, currency in sorted(missing)
+            ],
+            ignore_conflicts=True,
+        )
+        locked.update(_select_wallets(missing))
     return locked
 
 
-def _select_wallet(instructor: Any, currency: str) -> Wallet | None:
-    return (
-        Wallet.objects.select_for_update().filter(instructor=instructor, currency=currency).first()
-    )
+def _select_wallets(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Wallet]:
+    match = Q()
+    for instructor_id, currency in wanted:
+        match |= Q(instructor_id=instructor_id, currency=currency)
+    # PostgreSQL locks the rows in the order it returns them: sorted, as the order above says.
+    rows = Wallet.objects.select_for_update().filter(match).order_by("instructor_id", "currency")
+    return {(str(wallet.instructor_id), wallet.currency): wallet for wallet in rows}
 
 
 def lock_wallets_by_ids(*, ids: Iterable[Any]) -> list[Wallet]:

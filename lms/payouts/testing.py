@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F
 
 from lms.payouts.models import (
     ZERO,
@@ -23,11 +23,14 @@ from lms.payouts.models import (
 
 def assert_ledger_balanced() -> None:
     """Every transaction has at least two legs, all in its currency, summing to zero."""
-    unbalanced = list(
-        LedgerEntry.objects.values("transaction_id", "currency")
-        .annotate(total=Sum("amount"))
-        .exclude(total=0)
-    )
+    # Summed here as Decimals: SQLite adds its NUMERIC column as floats (10.20 + 6.80 - 17.00
+    # is -8.9e-16 there); PostgreSQL also enforces the balance itself (a constraint trigger).
+    totals: dict[tuple[object, str], Decimal] = defaultdict(lambda: ZERO)
+    for transaction_id, currency, amount in LedgerEntry.objects.values_list(
+        "transaction_id", "currency", "amount"
+    ):
+        totals[(transaction_id, currency)] += amount
+    unbalanced = [(key, total) for key, total in totals.items() if total != 0]
     assert not unbalanced, f"Unbalanced ledger transactions: {unbalanced}"
     one_legged = list(
         LedgerTransaction.objects.annotate(leg_count=Count("entries"))
@@ -42,32 +45,19 @@ def assert_ledger_balanced() -> None:
 def assert_wallets_match_ledger() -> None:
     """Every wallet balance equals the sum of its legs, and pending equals its open lots."""
     sums: dict[tuple[object, str], Decimal] = defaultdict(lambda: ZERO)
-    for wallet_id, account, total in (
-        LedgerEntry.objects.filter(wallet__isnull=False)
-        .values("wallet_id", "account")
-        .annotate(total=Sum("amount"))
-        .values_list("wallet_id", "account", "total")
-    ):
-        sums[(wallet_id, account)] = total
     earned: dict[object, Decimal] = defaultdict(lambda: ZERO)
-    for wallet_id, total in (
-        LedgerEntry.objects.filter(
-            wallet__isnull=False,
-            transaction__kind__in=[TransactionKind.SALE, TransactionKind.SALE_REVERSAL],
-        )
-        .values("wallet_id")
-        .annotate(total=Sum("amount"))
-        .values_list("wallet_id", "total")
-    ):
-        earned[wallet_id] = total
+    earning_kinds = (TransactionKind.SALE, TransactionKind.SALE_REVERSAL)
+    for wallet_id, account, kind, amount in LedgerEntry.objects.filter(
+        wallet__isnull=False
+    ).values_list("wallet_id", "account", "transaction__kind", "amount"):
+        sums[(wallet_id, account)] += amount  # Decimals, as above
+        if kind in earning_kinds:
+            earned[wallet_id] += amount
     open_lots: dict[object, Decimal] = defaultdict(lambda: ZERO)
-    for wallet_id, total in (
-        PendingEarning.objects.filter(Q(released_at__isnull=True))
-        .values("wallet_id")
-        .annotate(total=Sum("remaining"))
-        .values_list("wallet_id", "total")
+    for wallet_id, remaining in PendingEarning.objects.filter(released_at__isnull=True).values_list(
+        "wallet_id", "remaining"
     ):
-        open_lots[wallet_id] = total
+        open_lots[wallet_id] += remaining
     for wallet in Wallet.objects.all():
         expected = {
             "pending": sums[(wallet.pk, Account.INSTRUCTOR_PENDING)],

@@ -2,7 +2,10 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from lms.accounts.tests.factories import UserFactory
 from lms.catalog.models import Course, CourseStatus
 from lms.commerce.api import serializers as s
 from lms.commerce.models import CartItem, Order, OrderStatus, Payment
@@ -10,7 +13,9 @@ from lms.commerce.selectors import order_for_user
 from lms.commerce.tests.conftest import add_to_cart, buy, checkout, place_order
 from lms.conftest import error_codes
 from lms.core.renderers import dumps
+from lms.learning.models import Enrollment
 from lms.learning.tests.factories import EnrollmentFactory
+from lms.payouts.testing import assert_payouts_consistent
 
 pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/orders/"
@@ -218,3 +223,43 @@ def test_answers_are_the_documented_serializer_shapes(student, student_client, c
     for payment in Payment.objects.select_related("order").filter(order__user=student):
         assert as_sent(s.payment_data(payment)) == as_sent(s.PaymentSerializer(payment).data)
     assert pending["billing_address"]["city"] == "Lisbon"
+
+
+def test_purchase_steps_run_a_constant_number_of_queries(
+    client_for, course_factory, django_capture_on_commit_callbacks
+):
+    """Cart add, order, checkout and the simulated payment (the whole fulfilment: enrollments,
+    coupon, ledger, wallets) run as many queries for three courses of three instructors as
+    for one course."""
+
+    def counts(courses):
+        client = client_for(UserFactory())
+        added = []
+        for course in courses:
+            with CaptureQueriesContext(connection) as queries:
+                add_to_cart(client, course)
+            added.append(len(queries))
+        # the first add also creates the cart; every later one runs the same queries
+        assert len(set(added[1:])) <= 1, added
+        steps = {"first cart add": added[0]}
+        with CaptureQueriesContext(connection) as queries:
+            order = client.post(ORDERS, {}, format="json").json()
+        steps["order"] = len(queries)
+        with CaptureQueriesContext(connection) as queries:
+            payment = checkout(client, order["id"])
+        steps["checkout"] = len(queries)
+        simulate = f"/api/v1/payments/{payment['payment_id']}/simulate/"
+        with (
+            django_capture_on_commit_callbacks(execute=False),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            paid = client.post(simulate, {"outcome": "succeeded"})
+        assert paid.json()["order_status"] == "paid"
+        steps["simulate"] = len(queries)
+        return steps
+
+    one = counts([course_factory()])
+    three = counts([course_factory(), course_factory(), course_factory()])
+    assert three == one, (one, three)
+    assert Enrollment.objects.filter(source="purchase").count() == 4
+    assert_payouts_consistent()

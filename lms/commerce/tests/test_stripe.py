@@ -415,16 +415,16 @@ def test_a_handler_crash_is_retried_and_fulfils_once(
     anon_client.raise_request_exception = False
     order = place_order(student_client, course)
     payment = stripe_checkout(student_client, stripe_http, order)
-    real = services.credit_sale_earnings
+    real = services.credit_sales
     calls = {"n": 0}
 
-    def flaky(**kwargs):
+    def flaky(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("database hiccup")
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "credit_sale_earnings", flaky)
+    monkeypatch.setattr(services, "credit_sales", flaky)
     payload = stripe_event(
         "evt_crash",
         "payment_intent.succeeded",

@@ -69,6 +69,36 @@ def test_credit_sale_takes_the_platform_fee_and_credits_pending(instructor):
     assert_payouts_consistent()
 
 
+def test_credit_sales_posts_an_orders_sales_in_constant_queries(django_assert_num_queries):
+    # given: an order of four items from two instructors, one split with a co-instructor
+    owner, other, co = InstructorFactory(), InstructorFactory(), InstructorFactory()
+
+    def sales(references):
+        return [
+            services.Sale(references[0], "USD", D("100.00"), [(owner, 100)]),
+            services.Sale(references[1], "USD", D("50.00"), [(other, 100)]),
+            services.Sale(references[2], "USD", D("20.00"), [(owner, 60), (co, 40)]),
+            services.Sale(references[3], "USD", D("0.00"), [(other, 100)]),  # free: nothing
+        ]
+
+    references = [SaleReferenceFactory() for _ in range(4)]
+    # when: the wallets are created on the way (a first sale), then the same again
+    posted = services.credit_sales(sales(references))
+    more = [SaleReferenceFactory() for _ in range(4)]
+    # wallet lock, lookup, transactions, entries, wallets, pending lots (+ the savepoint pair)
+    with django_assert_num_queries(8):
+        services.credit_sales(sales(more))
+    replayed = services.credit_sales(sales(references))
+    # then
+    assert [p.pk if p else None for p in replayed] == [p.pk if p else None for p in posted]
+    assert posted[3] is None
+    assert wallet_of(owner).pending == D("85.00") * 2 + D("10.20") * 2
+    assert wallet_of(other).pending == D("42.50") * 2
+    assert wallet_of(co).pending == D("6.80") * 2
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.SALE).count() == 6
+    assert_payouts_consistent()
+
+
 def test_three_co_instructors_of_ten_dollars_lose_nothing():
     # given
     owner, second, third = InstructorFactory(), InstructorFactory(), InstructorFactory()
