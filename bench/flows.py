@@ -79,6 +79,33 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 Job = Callable[[Client], Awaitable[None]]
 
 
+def fresh_students(count: int, *, label: str, domain: str) -> list[Any]:
+    """New verified students for one run (each used once), `<label>-<time>-<n>@<domain>`."""
+    from django.utils import timezone
+
+    from lms.accounts.models import Role, User
+
+    stamp = int(time.time())
+    return User.objects.bulk_create(
+        [
+            User(
+                email=f"{label}-{stamp}-{n:05d}@{domain}",
+                first_name=label.title(),
+                last_name=str(n),
+                role=Role.STUDENT,
+                email_verified_at=timezone.now(),
+            )
+            for n in range(count)
+        ]
+    )
+
+
+def access_token(user: Any) -> str:
+    from lms.accounts import tokens
+
+    return str(tokens.issue_token_pair(user)["access"])
+
+
 @dataclass
 class FlowResult:
     steps: dict[str, list[float]] = field(default_factory=dict)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -194,29 +193,6 @@ def _purchase(course_id: str) -> flows.Job:
     return job
 
 
-def _fresh_buyers(count: int) -> list[str]:
-    """New buyers for this run (each buys once), with their access tokens."""
-    from django.utils import timezone
-
-    from lms.accounts import tokens
-    from lms.accounts.models import Role, User
-
-    stamp = int(time.time())
-    users = User.objects.bulk_create(
-        [
-            User(
-                email=f"flow-{stamp}-{n:05d}@bench-commerce.example.com",
-                first_name="Flow",
-                last_name=str(n),
-                role=Role.STUDENT,
-                email_verified_at=timezone.now(),
-            )
-            for n in range(count)
-        ]
-    )
-    return [tokens.issue_token_pair(user)["access"] for user in users]
-
-
 def main(argv: list[str] | None = None) -> int:
     from bench import run, server
 
@@ -257,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         .order_by("slug")
         .values_list("pk", flat=True)
     ]
-    tokens = _fresh_buyers(args.warmup + args.flows)
+    buyers = flows.fresh_students(
+        args.warmup + args.flows, label="flow", domain="bench-commerce.example.com"
+    )
+    tokens = [flows.access_token(buyer) for buyer in buyers]
     connections.close_all()
     jobs = [
         (token, _purchase(course_ids[index % len(course_ids)]))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from bench import flows
 from bench.registry import Budget, Context, Scenario
@@ -264,10 +263,6 @@ def _completing(enrollment_id: str, lesson_ids: list[str]) -> flows.Job:
 def _fresh_learners(count: int, lessons: int) -> list[tuple[str, flows.Job]]:
     """New students, each enrolled (through the service) in one bench course, with a job that
     completes its first `lessons` lessons."""
-    from django.utils import timezone
-
-    from lms.accounts import tokens
-    from lms.accounts.models import Role, User
     from lms.catalog.models import Course, Lesson
     from lms.learning import services
 
@@ -282,26 +277,14 @@ def _fresh_learners(count: int, lessons: int) -> list[tuple[str, flows.Job]]:
         ]
         for course in courses
     }
-    stamp = int(time.time())
-    students = User.objects.bulk_create(
-        [
-            User(
-                email=f"first-{stamp}-{n:05d}@{DOMAIN}",
-                first_name="First",
-                last_name=str(n),
-                role=Role.STUDENT,
-                email_verified_at=timezone.now(),
-            )
-            for n in range(count)
-        ]
-    )
+    students = flows.fresh_students(count, label="first", domain=DOMAIN)
     jobs = []
     for n, student in enumerate(students):
         course = courses[n % len(courses)]
         enrollment = services.enroll(student=student, course=course, source="free")
         jobs.append(
             (
-                tokens.issue_token_pair(student)["access"],
+                flows.access_token(student),
                 _completing(str(enrollment.pk), first_lessons[course.pk]),
             )
         )
