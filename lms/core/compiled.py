@@ -97,7 +97,14 @@ class CompiledQuery:
         found = {index for _, index, _ in slots}
         if len(found) != len(sentinels):
             raise RuntimeError("an argument of a compiled query does not reach its SQL")
-        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        # The columns' names in the order of the SQL, as Django's ValuesIterable reads them
+        # (`selected` keeps the order given to values(), annotations included).
+        selected = getattr(query, "selected", None)
+        names = (
+            tuple(selected)
+            if selected
+            else (*query.extra_select, *query.values_select, *query.annotation_select)
+        )
         expressions = [select[0] for select in compiler.select[: compiler.col_count]]
         attnames: tuple[str, ...] = ()
         if not names:  # a queryset of model instances: one column per concrete field

@@ -17,9 +17,11 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -239,6 +241,10 @@ def _completion_snapshot_query(
     return (
         Enrollment.objects.filter(student_id=student_id, pk=enrollment_id)
         .annotate(
+            # the lesson itself, joined when it belongs to the enrollment's course
+            this_lesson=FilteredRelation(
+                "course__lessons", condition=Q(course__lessons__pk=lesson_id)
+            ),
             lesson_course_id=Subquery(Lesson.objects.filter(pk=lesson_id).values("course_id")[:1]),
             lesson_completed=Exists(
                 LessonProgress.objects.filter(
@@ -272,8 +278,25 @@ def _completion_snapshot_query(
             "lesson_completed",
             "lessons_total",
             "lessons_done",
+            *(f"this_lesson__{name}" for name in _SNAPSHOT_LESSON_FIELDS),
         )
     )
+
+
+# The lesson's fields a completion needs (the write, and its answer's `last_lesson`).
+_SNAPSHOT_LESSON_FIELDS = ("id", "course_id", "title", "type", "duration_seconds")
+
+
+def lesson_from_snapshot(row: dict[str, Any] | None) -> Lesson | None:
+    """The lesson of a `completion_snapshot` row as a model instance holding the fields a
+    completion needs (the rest deferred), when it belongs to the enrollment's course."""
+    if row is None or row["this_lesson__id"] is None:
+        return None
+    # from_db takes a subset of the fields in the model's own order
+    names = [
+        f.attname for f in Lesson._meta.concrete_fields if f.attname in _SNAPSHOT_LESSON_FIELDS
+    ]
+    return Lesson.from_db(None, names, [row[f"this_lesson__{name}"] for name in names])
 
 
 _COMPLETION_SNAPSHOT = CompiledQuery(

@@ -139,3 +139,23 @@ def test_reads_go_where_the_router_sends_them(monkeypatch):
     query.dicts(user.pk, primary=True)
 
     assert calls == ["read", "write"]
+
+
+def test_columns_keep_the_order_given_to_values_with_annotations_between_fields():
+    # an annotation listed before a field: the SQL (and Django) keep the order of values()
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    user = UserFactory(first_name="Ada", last_name="Lovelace")
+
+    def build(pk):
+        return (
+            User.objects.filter(pk=pk)
+            .annotate(full=Concat("first_name", Value(" "), "last_name"))
+            .values("id", "full", "email", "role")
+        )
+
+    query = CompiledQuery(User, build, [Sentinel.uuid])
+
+    assert query.dicts(user.pk) == list(build(user.pk))
+    assert query.dicts(user.pk)[0]["full"] == "Ada Lovelace"

@@ -67,7 +67,9 @@ class MarkLessonCompleteView(APIView):
         if services.is_repeated_completion(row, lesson_id=lesson_id):
             assert row is not None
             return Response(s.enrollment_row_body(row))
-        lesson = selectors.lesson_by_id(lesson_id=lesson_id)
+        # The lesson came with the snapshot when it is one of the course's; else it is read
+        # (to answer 404, or 400 for another course's lesson).
+        lesson = selectors.lesson_from_snapshot(row) or selectors.lesson_by_id(lesson_id=lesson_id)
         enrollment = services.complete_own_lesson(
             student=request.user, enrollment_id=enrollment_id, lesson=lesson
         )
