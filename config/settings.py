@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "lms.commerce.tasks.reconcile_pending_payments",
         "schedule": 900.0,
     },
+    "core-sweep-orphan-files": {
+        "task": "lms.core.tasks.sweep_orphan_files",
+        "schedule": 86400.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------

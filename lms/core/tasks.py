@@ -8,3 +8,11 @@ def send_email(*, to: str, subject: str, text: str, html: str) -> None:
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task
+def sweep_orphan_files() -> int:
+    """Daily: delete stored uploads that no row names (a rolled-back insert's file)."""
+    from lms.core.orphans import sweep_orphan_files as sweep
+
+    return len(sweep().removed)
