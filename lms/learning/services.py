@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -371,7 +371,9 @@ def _already_recorded(enrollment: Enrollment, lesson: Lesson) -> bool:
     return True
 
 
-def is_repeated_completion(row: dict[str, Any] | None, *, lesson_id: Any) -> bool:
+def is_repeated_completion(
+    row: dict[str, Any] | None, *, lesson_id: Any
+) -> TypeGuard[dict[str, Any]]:
     """Whether completing `lesson_id` again would change nothing (`_already_recorded`, with
     the checks of `complete_lesson` passed), judged from the enrollment's
     `selectors.completion_snapshot` row alone: no lock, no transaction. False when a write

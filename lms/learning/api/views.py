@@ -65,7 +65,6 @@ class MarkLessonCompleteView(APIView):
             user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
         )
         if services.is_repeated_completion(row, lesson_id=lesson_id):
-            assert row is not None
             return Response(s.enrollment_row_body(row))
         # The lesson came with the snapshot when it is one of the course's; else it is read
         # (to answer 404, or 400 for another course's lesson).
