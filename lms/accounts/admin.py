@@ -1,13 +1,11 @@
-from typing import Any
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lms.accounts import services
 from lms.accounts.models import InstructorApplication, InstructorProfile, StudentProfile, User
-from lms.core.errors import DomainError
+from lms.core.admin import apply_to_each
 
 
 @admin.register(User)
@@ -68,7 +66,8 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
 
     @admin.action(description="Approve the selected applications")
     def approve(self, request: HttpRequest, queryset: QuerySet[InstructorApplication]) -> None:
-        self._apply(
+        apply_to_each(
+            self,
             request,
             queryset,
             lambda application: services.approve_instructor_application(
@@ -76,11 +75,13 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
                 by=request.user,  # type: ignore[arg-type]
                 request=request,
             ),
+            done="{count} application(s) approved.",
         )
 
     @admin.action(description="Reject the selected applications")
     def reject(self, request: HttpRequest, queryset: QuerySet[InstructorApplication]) -> None:
-        self._apply(
+        apply_to_each(
+            self,
             request,
             queryset,
             lambda application: services.reject_instructor_application(
@@ -89,16 +90,5 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
                 reason="Rejected by staff review.",
                 request=request,
             ),
+            done="{count} application(s) rejected.",
         )
-
-    def _apply(
-        self, request: HttpRequest, queryset: QuerySet[InstructorApplication], action: Any
-    ) -> None:
-        done = 0
-        for application in queryset:
-            try:
-                action(application)
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{application}: {error.detail}", messages.WARNING)
-        self.message_user(request, f"{done} application(s) updated.")

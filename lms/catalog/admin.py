@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lms.accounts.current import current_user
-from lms.core.errors import DomainError
+from lms.core.admin import apply_to_each
 
 from . import services
 from .models import Category, Course, CourseStatus, Lesson, MediaAsset, Section, Tag
 
 REJECTED_FROM_ADMIN = "Rejected in review; see the reviewer's notes."
-
-
-def _run(
-    modeladmin: admin.ModelAdmin[Course],
-    request: HttpRequest,
-    queryset: QuerySet[Course],
-    verb: str,
-    apply: Callable[[Course], Any],
-) -> None:
-    done, refused = 0, []
-    for course in queryset.select_related("instructor"):
-        try:
-            apply(course)
-            done += 1
-        except DomainError as exc:
-            refused.append(f"{course.title}: {exc.detail}")
-    if done:
-        modeladmin.message_user(request, f"{done} course(s) {verb}.", messages.SUCCESS)
-    for line in refused:
-        modeladmin.message_user(request, line, messages.WARNING)
 
 
 class SectionInline(admin.TabularInline[Section, Course]):
@@ -68,36 +45,40 @@ class CourseAdmin(admin.ModelAdmin[Course]):
     @admin.action(description="Approve selected pending courses")
     def approve(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
-        _run(
-            self, request, queryset, "approved",
+        apply_to_each(
+            self, request, queryset.select_related("instructor"),
             lambda course: services.approve_course(course=course, by=by, request=request),
+            done="{count} course(s) approved.",
         )  # fmt: skip
 
     @admin.action(description="Reject selected pending courses (reason: the course's field)")
     def reject(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
-        _run(
-            self, request, queryset, "rejected",
+        apply_to_each(
+            self, request, queryset.select_related("instructor"),
             lambda course: services.reject_course(
                 course=course, by=by, request=request,
                 reason=course.rejection_reason or REJECTED_FROM_ADMIN,
             ),
+            done="{count} course(s) rejected.",
         )  # fmt: skip
 
     @admin.action(description="Publish selected approved courses")
     def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
-        _run(
-            self, request, queryset, "published",
+        apply_to_each(
+            self, request, queryset.select_related("instructor"),
             lambda course: services.publish_course(course=course, by=by, request=request),
+            done="{count} course(s) published.",
         )  # fmt: skip
 
     @admin.action(description="Unpublish selected published courses")
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
-        _run(
-            self, request, queryset, "unpublished",
+        apply_to_each(
+            self, request, queryset.select_related("instructor"),
             lambda course: services.unpublish_course(course=course, by=by, request=request),
+            done="{count} course(s) unpublished.",
         )  # fmt: skip
 
     def has_delete_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lms.accounts.models import User
-from lms.core.errors import DomainError
+from lms.core.admin import apply_to_each
 
 from . import services
 from .models import Coupon, Order, OrderItem, Payment, ProviderEvent, Refund
@@ -89,15 +89,15 @@ class OrderAdmin(ReadOnlyAdmin):
         staff = request.user
         if not isinstance(staff, User):
             return
-        for order in queryset:
-            try:
-                services.request_refund(
-                    order_id=order.pk, by=staff, reason="Refunded by staff", request=request
-                )
-            except DomainError as exc:
-                self.message_user(request, f"{order.number}: {exc.detail}", messages.WARNING)
-            else:
-                self.message_user(request, f"{order.number}: refunded.")
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda order: services.request_refund(
+                order_id=order.pk, by=staff, reason="Refunded by staff", request=request
+            ),
+            done="{count} order(s) refunded.",
+        )
 
 
 @admin.register(Payment)

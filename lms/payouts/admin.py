@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lms.core.errors import DomainError
+from lms.core.admin import apply_to_each
 from lms.payouts import services
 from lms.payouts.models import LedgerEntry, LedgerTransaction, PendingEarning, Wallet, Withdrawal
 
@@ -126,17 +125,20 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
 
     @admin.action(description="Approve the selected withdrawals (stripe ones: transfer sent)")
     def approve(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
-        self._apply(
+        apply_to_each(
+            self,
             request,
             queryset,
             lambda withdrawal: services.approve_withdrawal(
                 withdrawal=withdrawal, by=request.user, request=request
             ),
+            done="{count} withdrawal(s) approved.",
         )
 
     @admin.action(description="Reject the selected withdrawals (returns the held amount)")
     def reject(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
-        self._apply(
+        apply_to_each(
+            self,
             request,
             queryset,
             lambda withdrawal: services.reject_withdrawal(
@@ -145,39 +147,29 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
                 reason="Rejected by staff review.",
                 request=request,
             ),
+            done="{count} withdrawal(s) rejected.",
         )
 
     @admin.action(description="Mark the selected withdrawals as paid")
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
-        self._apply(
+        apply_to_each(
+            self,
             request,
             queryset,
             lambda withdrawal: services.mark_withdrawal_paid(
                 withdrawal=withdrawal, by=request.user, request=request
             ),
+            done="{count} withdrawal(s) marked paid.",
         )
 
     @admin.action(description="Send the Stripe transfer of the selected withdrawals again")
     def retry_transfer(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
-        self._apply(
+        apply_to_each(
+            self,
             request,
             queryset,
             lambda withdrawal: services.retry_stripe_payout(
                 withdrawal=withdrawal, by=request.user, request=request
             ),
+            done="{count} withdrawal(s) sent to Stripe again.",
         )
-
-    def _apply(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[Withdrawal],
-        action: Callable[[Withdrawal], Withdrawal],
-    ) -> None:
-        done = 0
-        for withdrawal in queryset:
-            try:
-                action(withdrawal)
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{withdrawal}: {error.detail}", messages.WARNING)
-        self.message_user(request, f"{done} withdrawal(s) updated.")
