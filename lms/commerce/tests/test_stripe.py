@@ -517,17 +517,27 @@ def test_webhook_needs_no_token_but_rejects_garbage(anon_client, stripe_settings
 # --- reconciliation ---------------------------------------------------------------------------
 
 
-def test_reconciliation_asks_stripe_about_old_pending_payments(
-    student, student_client, course, stripe_http
-):
-    # given: a payment pending for two hours whose webhook never came
+def _pending_two_hours(student_client, stripe_http, course, *, intent, status=200):
+    """An order checked out two hours ago whose webhook never came; Stripe's answer to the
+    reconciliation's question about its PaymentIntent is `intent`."""
     order = place_order(student_client, course)
     stripe_checkout(student_client, stripe_http, order)
     Payment.objects.update(created_at=timezone.now() - timedelta(hours=2))
     stripe_http.add(
-        responses.GET,
-        f"{STRIPE_BASE}/v1/payment_intents/pi_test_1",
-        json={
+        responses.GET, f"{STRIPE_BASE}/v1/payment_intents/pi_test_1", json=intent, status=status
+    )
+    return order
+
+
+def test_reconciliation_asks_stripe_about_old_pending_payments(
+    student, student_client, course, stripe_http
+):
+    # given: a payment pending for two hours whose webhook never came
+    order = _pending_two_hours(
+        student_client,
+        stripe_http,
+        course,
+        intent={
             "id": "pi_test_1",
             "object": "payment_intent",
             "status": "succeeded",
@@ -549,7 +559,7 @@ def test_reconciliation_leaves_recent_payments_and_survives_stripe_errors(
 ):
     order = place_order(student_client, course)
     stripe_checkout(student_client, stripe_http, order)
-    assert services.reconcile_pending_payments()["checked"] == 0
+    assert services.reconcile_pending_payments()["checked"] == 0  # too recent to ask about
     Payment.objects.update(created_at=timezone.now() - timedelta(hours=2))
     stripe_http.add(
         responses.GET,
@@ -563,13 +573,11 @@ def test_reconciliation_leaves_recent_payments_and_survives_stripe_errors(
 
 
 def test_reconciliation_cancels_a_cancelled_intent(student_client, course, stripe_http):
-    order = place_order(student_client, course)
-    stripe_checkout(student_client, stripe_http, order)
-    Payment.objects.update(created_at=timezone.now() - timedelta(hours=2))
-    stripe_http.add(
-        responses.GET,
-        f"{STRIPE_BASE}/v1/payment_intents/pi_test_1",
-        json={
+    order = _pending_two_hours(
+        student_client,
+        stripe_http,
+        course,
+        intent={
             "id": "pi_test_1",
             "object": "payment_intent",
             "status": "canceled",
