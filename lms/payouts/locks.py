@@ -37,23 +37,22 @@ def lock_wallets(
 
     Returns them keyed by (str(instructor id), currency). With `create`, the missing ones are
     inserted first (`ON CONFLICT DO NOTHING`: one created meanwhile by a concurrent call
-    wins, and this call locks it), so the one query locks them all.
+    wins, and this call locks it), so the one query locks them all: locking the existing
+    ones before creating the others would break the order (a deadlock with a call that
+    created one of them meanwhile).
     """
     wanted = {(str(instructor.pk), currency) for instructor, currency in keys}
     if not wanted:
         return {}
-    locked = _select_wallets(wanted)
-    missing = wanted - set(locked)
-    if missing and create:
+    if create:
+        # Every missing wallet first (ON CONFLICT DO NOTHING: existing ones, or ones a
+        # concurrent call creates, are left as they are), so that one sorted query then locks
+        # them all in the documented order.
         Wallet.objects.bulk_create(
-            [
-                Wallet(instructor_id=instructor_id, currency=currency)
-                for instructor_id, currency in sorted(missing)
-            ],
+            [Wallet(instructor_id=owner, currency=currency) for owner, currency in sorted(wanted)],
             ignore_conflicts=True,
         )
-        locked.update(_select_wallets(missing))
-    return locked
+    return _select_wallets(wanted)
 
 
 def _select_wallets(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Wallet]:
