@@ -111,11 +111,22 @@ def enroll_many(
         raise AssertionError("An enrollment row vanished between its insert and its lock.")
     created = [candidates[pk] for pk, row in locked.items() if row.pk == candidates[pk].pk]
     result: dict[Any, Enrollment] = {enrollment.course_id: enrollment for enrollment in created}
+    reactivated = []
     for course_id, row in locked.items():
         if course_id not in result:
+            was_revoked = row.status == EnrollmentStatus.REVOKED
             result[course_id] = _enroll_again(
                 row, source=source, if_exists=if_exists, actor=actor or student
             )
+            if was_revoked:
+                reactivated.append(row)
+    entered = [*created, *reactivated]
+    if entered:
+        # Counted together: each sees the other as entered now, not as an earlier enrollment.
+        _count_new_enrollments(
+            entered,
+            instructor_ids={candidates[e.course_id].course.instructor_id for e in entered},
+        )
     if created:
         ActivityEvent.objects.bulk_create(
             ActivityEvent(
@@ -135,26 +146,25 @@ def enroll_many(
                 for enrollment in created
             ],
         )
-        _count_new_enrollments(created)
     return [result[course.pk] for course in courses]
 
 
-def _count_new_enrollments(created: Sequence[Enrollment]) -> None:
-    """+1 on each course's enrollment count, and +1 on the student count of each of their
-    instructors for whom no other enrollment with access made the student theirs already;
-    two statements whatever the number of courses."""
-    Course.objects.filter(pk__in=[e.course_id for e in created]).update(
+def _count_new_enrollments(entered: Sequence[Enrollment], *, instructor_ids: set[Any]) -> None:
+    """+1 on the enrollment count of each course just entered (new or reactivated), and +1
+    on the student count of each of their instructors (`instructor_ids`) for whom no other
+    enrollment with access made the student theirs already; two statements whatever the
+    number of courses."""
+    Course.objects.filter(pk__in=[e.course_id for e in entered]).update(
         enrollment_count=F("enrollment_count") + 1
     )
-    student_id = created[0].student_id
     earlier = Enrollment.objects.filter(
-        student_id=student_id,
+        student_id=entered[0].student_id,
         course__instructor_id=OuterRef("user_id"),
         status__in=ACCESS_STATUSES,
-    ).exclude(pk__in=[e.pk for e in created])
-    InstructorProfile.objects.filter(user_id__in={e.course.instructor_id for e in created}).exclude(
-        Exists(earlier)
-    ).update(student_count=F("student_count") + 1)
+    ).exclude(pk__in=[e.pk for e in entered])
+    InstructorProfile.objects.filter(user_id__in=instructor_ids).exclude(Exists(earlier)).update(
+        student_count=F("student_count") + 1
+    )
 
 
 def _enroll_again(
@@ -193,32 +203,23 @@ def _enroll_again(
         target=enrollment,
         data={"course_id": str(enrollment.course_id), "source": source.value},
     )
-    _count_enrollment(enrollment, step=1)
     return enrollment
 
 
-def _count_enrollment(enrollment: Enrollment, *, step: int, instructor_id: Any = None) -> None:
-    """Move the course's enrollment count and the instructor's distinct-student count (the
-    latter only when no other enrollment with access makes the student theirs already)."""
+def _uncount_enrollment(enrollment: Enrollment) -> None:
+    """A revoked enrollment: -1 on its course's enrollment count, and -1 on the instructor's
+    student count unless another enrollment with access keeps the student theirs."""
     courses = Course.objects.filter(pk=enrollment.course_id)
-    if step > 0:
-        courses.update(enrollment_count=F("enrollment_count") + 1)
-    else:
-        courses.filter(enrollment_count__gt=0).update(enrollment_count=F("enrollment_count") - 1)
-    if instructor_id is None:
-        instructor_id = courses.values_list("instructor_id", flat=True)[0]
-    other_courses_of_instructor = Enrollment.objects.filter(
+    courses.filter(enrollment_count__gt=0).update(enrollment_count=F("enrollment_count") - 1)
+    instructor_id = courses.values_list("instructor_id", flat=True)[0]
+    others = Enrollment.objects.filter(
         student_id=enrollment.student_id,
         course__instructor_id=instructor_id,
         status__in=ACCESS_STATUSES,
     ).exclude(pk=enrollment.pk)
-    profiles = InstructorProfile.objects.filter(user_id=instructor_id).exclude(
-        Exists(other_courses_of_instructor)
-    )
-    if step > 0:
-        profiles.update(student_count=F("student_count") + 1)
-    else:
-        profiles.filter(student_count__gt=0).update(student_count=F("student_count") - 1)
+    InstructorProfile.objects.filter(user_id=instructor_id, student_count__gt=0).exclude(
+        Exists(others)
+    ).update(student_count=F("student_count") - 1)
 
 
 @transaction.atomic
@@ -267,7 +268,7 @@ def revoke_enrollment(
     enrollment.revoked_at = timezone.now()
     enrollment.revoke_reason = reason[:300]
     enrollment.save(update_fields=["status", "revoked_at", "revoke_reason", "updated_at"])
-    _count_enrollment(enrollment, step=-1)
+    _uncount_enrollment(enrollment)
     record(
         action="learning.enrollment_revoked",
         actor=actor,

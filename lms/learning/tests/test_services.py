@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from lms.accounts.models import InstructorProfile
 from lms.core.errors import Conflict, Invalid, PermissionDenied
 from lms.learning import selectors, services
 from lms.learning.models import (
@@ -58,6 +59,28 @@ def test_revoke_then_purchase_reactivates(student, free_course):
     assert again.source == EnrollmentSource.PURCHASE
     free_course.course.refresh_from_db()
     assert free_course.course.enrollment_count == 1
+
+
+def test_one_order_reactivating_a_course_and_adding_another_counts_the_student_once(student):
+    # given: two courses of one instructor; the student's access to the first was revoked
+    first = make_course(lessons=1).course
+    second = make_course(lessons=1, instructor=first.instructor).course
+    revoked = services.enroll(student=student, course=first, source="purchase")
+    services.revoke_enrollment(enrollment=revoked, reason="refund")
+    profile = InstructorProfile.objects.get(user=first.instructor)
+    assert profile.student_count == 0
+
+    # when: one order buys both (the first comes back, the second is new)
+    services.enroll_many(
+        student=student, courses=[first, second], source="purchase", if_exists="return"
+    )
+
+    # then: the student is the instructor's again, once; each course counts them once
+    profile.refresh_from_db()
+    assert profile.student_count == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.enrollment_count, second.enrollment_count) == (1, 1)
 
 
 def test_completing_every_lesson_completes_and_issues_one_certificate(
