@@ -399,30 +399,6 @@ def certificate_is_valid(*, certificate: Certificate) -> bool:
 # --- activity, streaks and the dashboard ---------------------------------------------------------
 
 
-def user_timezone(*, user: Any) -> zoneinfo.ZoneInfo:
-    """The timezone of the user's profile (student first, then instructor), UTC by default."""
-    found = (
-        User.objects.filter(pk=user.pk)
-        .values("student_profile__timezone", "instructor_profile__timezone")
-        .first()
-    )
-    row: dict[str, Any] = dict(found) if found else {}
-    return _zone_of((row.get("student_profile__timezone"), row.get("instructor_profile__timezone")))
-
-
-def study_days(*, user: Any, tz: zoneinfo.ZoneInfo) -> dict[date, int]:
-    """Seconds studied per local day in `tz`, for every day with any activity (one query)."""
-    rows = (
-        ActivityEvent.objects.filter(user_id=user.pk)
-        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
-        .order_by()
-        .values("day")
-        .annotate(seconds=Sum("seconds"))
-        .values_list("day", "seconds")
-    )
-    return {day: seconds or 0 for day, seconds in rows}
-
-
 @dataclass(frozen=True)
 class Streaks:
     current: int
@@ -490,6 +466,7 @@ def _study_days_query(tz: zoneinfo.ZoneInfo) -> CompiledQuery:
     if compiled is None:
 
         def build(user_id: Any) -> QuerySet[Any]:
+            # seconds studied per local day in `tz`, for every day with any activity
             return (
                 ActivityEvent.objects.filter(user_id=user_id)
                 .annotate(day=TruncDate("occurred_at", tzinfo=tz))

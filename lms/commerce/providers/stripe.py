@@ -33,11 +33,6 @@ if TYPE_CHECKING:
 # Stripe's SDK refuses signatures older than the tolerance but accepts any future timestamp;
 # a signature more than this far ahead is refused here too.
 SIGNATURE_TOLERANCE_SECONDS = 300
-REQUEST_TIMEOUT_SECONDS = 20
-
-
-def _client() -> stripe_sdk.StripeClient:
-    return stripe_client(timeout=REQUEST_TIMEOUT_SECONDS)
 
 
 def _metadata(payment: Payment, order: Order) -> dict[str, str]:
@@ -97,7 +92,7 @@ class StripeProvider:
         return_url = f"{settings.FRONTEND_URL}/orders/{order.pk}"
         try:
             if hosted:
-                session = _client().v1.checkout.sessions.create(
+                session = stripe_client().v1.checkout.sessions.create(
                     params={
                         "mode": "payment",
                         "client_reference_id": str(order.pk),
@@ -119,7 +114,7 @@ class StripeProvider:
                     options={"idempotency_key": f"{payment.idempotency_key}-session"},
                 )
                 return CreatedPayment(ref=session.id, checkout_url=_field(session, "url"))
-            intent = _client().v1.payment_intents.create(
+            intent = stripe_client().v1.payment_intents.create(
                 params={
                     "amount": amount,
                     "currency": currency,
@@ -138,13 +133,13 @@ class StripeProvider:
             return payment.provider_payment_ref
         ref = payment.provider_ref or ""
         if ref.startswith("cs_"):
-            session = _client().v1.checkout.sessions.retrieve(ref)
+            session = stripe_client().v1.checkout.sessions.retrieve(ref)
             return _field(session, "payment_intent")
         return ref
 
     def refund(self, *, payment: Payment, amount_minor: int, idempotency_key: str) -> CreatedRefund:
         try:
-            refund = _client().v1.refunds.create(
+            refund = stripe_client().v1.refunds.create(
                 params={
                     "payment_intent": self._intent_id(payment),
                     "amount": amount_minor,
@@ -163,7 +158,7 @@ class StripeProvider:
         ref = payment.provider_ref or ""
         try:
             if ref.startswith("cs_"):
-                session = _client().v1.checkout.sessions.retrieve(ref)
+                session = stripe_client().v1.checkout.sessions.retrieve(ref)
                 data = session.to_dict()
                 if data.get("payment_status") == "paid":
                     state = "succeeded"
@@ -177,7 +172,7 @@ class StripeProvider:
                     currency=str(data.get("currency") or "").upper(),
                     payment_ref=_field(session, "payment_intent"),
                 )
-            intent = _client().v1.payment_intents.retrieve(ref)
+            intent = stripe_client().v1.payment_intents.retrieve(ref)
         except stripe_sdk.StripeError as exc:
             raise ProviderError(str(exc.user_message or exc)[:500]) from exc
         data = intent.to_dict()
