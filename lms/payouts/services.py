@@ -127,14 +127,21 @@ def _existing(
 ) -> LedgerTransaction | None:
     """The transaction already posted under `key`; a different request under it is a conflict."""
     found = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    if found is not None and (
-        found.kind != kind or found.currency != currency or found.amount != amount
-    ):
+    if found is not None:
+        _check_same_figures(found, kind=kind, currency=currency, amount=amount)
+    return found
+
+
+def _check_same_figures(
+    posted: LedgerTransaction, *, kind: TransactionKind, currency: str, amount: Decimal
+) -> None:
+    """A replay must ask for what was posted under its key; other figures are a 409."""
+    if (posted.kind, posted.currency, posted.amount) != (kind, currency, amount):
         raise Conflict(
-            f"{key} was already posted with other figures ({found.amount} {found.currency}).",
+            f"{posted.idempotency_key} was already posted with other figures "
+            f"({posted.amount} {posted.currency}).",
             code=PayoutError.IDEMPOTENCY_KEY_REUSED,
         )
-    return found
 
 
 def assert_balanced(legs: Iterable[Leg], currency: str) -> None:
@@ -386,15 +393,7 @@ def _existing_sales(sales: Sequence[tuple[Sale, Decimal]]) -> dict[str, LedgerTr
     }
     for key, row in found.items():
         sale, amount = keys[key]
-        if (
-            row.kind != TransactionKind.SALE
-            or row.currency != sale.currency
-            or row.amount != amount
-        ):
-            raise Conflict(
-                f"{key} was already posted with other figures ({row.amount} {row.currency}).",
-                code=PayoutError.IDEMPOTENCY_KEY_REUSED,
-            )
+        _check_same_figures(row, kind=TransactionKind.SALE, currency=sale.currency, amount=amount)
     return found
 
 

@@ -3,7 +3,6 @@ quantised to its currency ("49.99" USD, "5000" JPY), with the currency beside it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -334,17 +333,15 @@ def order_item_data(item: OrderItem) -> dict[str, Any]:
     }
 
 
-def order_data(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, Any]:
-    """What `OrderSerializer` answers; `items` default to the order's (prefetched) items."""
+def order_data(order: Order) -> dict[str, Any]:
+    """What `OrderSerializer` answers, from the order with its payment and (prefetched) items."""
     currency = order.currency
     payment = getattr(order, "payment", None)
     return {
         "id": str(order.pk),
         "number": order.number,
         "status": order.status,
-        "items": [
-            order_item_data(item) for item in (order.items.all() if items is None else items)
-        ],
+        "items": [order_item_data(item) for item in order.items.all()],
         "subtotal": amount(order.subtotal, currency),
         "discount": amount(order.discount, currency),
         "total": amount(order.total, currency),
