@@ -245,7 +245,6 @@ def _completion_snapshot_query(
             this_lesson=FilteredRelation(
                 "course__lessons", condition=Q(course__lessons__pk=lesson_id)
             ),
-            lesson_course_id=Subquery(Lesson.objects.filter(pk=lesson_id).values("course_id")[:1]),
             lesson_completed=Exists(
                 LessonProgress.objects.filter(
                     enrollment_id=OuterRef("pk"), lesson_id=lesson_id, completed_at__isnull=False
@@ -274,7 +273,6 @@ def _completion_snapshot_query(
             "last_lesson__title",
             "last_lesson__type",
             "certificate__id",
-            "lesson_course_id",
             "lesson_completed",
             "lessons_total",
             "lessons_done",
@@ -308,17 +306,14 @@ def completion_snapshot(
     *, user: Any, enrollment_id: Any, lesson_id: Any, primary: bool = False
 ) -> dict[str, Any] | None:
     """The user's enrollment as a plain row, with what completing `lesson_id` would need to
-    know (the lesson's course, whether it is already completed, the live lesson counts), in
-    one query compiled once per process; None when the user has no such enrollment.
+    know (the lesson itself when it is one of the course's, whether it is already completed,
+    the live lesson counts), in one query compiled once per process; None when the user has
+    no such enrollment.
     `primary`: read the primary database (right after a write)."""
     rows = _COMPLETION_SNAPSHOT.dicts(user.pk, enrollment_id, lesson_id, primary=primary)
     if not rows:
         return None
-    row = rows[0]
-    lesson_course_id = row["lesson_course_id"]  # SQLite answers a subquery's uuid as its hex
-    if lesson_course_id is not None and not isinstance(lesson_course_id, uuid.UUID):
-        row["lesson_course_id"] = uuid.UUID(str(lesson_course_id))
-    return row
+    return rows[0]
 
 
 def lesson_by_id(*, lesson_id: Any) -> Lesson:

@@ -307,7 +307,7 @@ def complete_lesson(*, enrollment: Enrollment, lesson: Lesson) -> Enrollment:
 @transaction.atomic
 def complete_own_lesson(*, student: Any, enrollment_id: Any, lesson: Lesson) -> Enrollment:
     """`complete_lesson` for an enrollment known by its id (the API's write path, once
-    `is_repeated_completion` has found that it writes): the student's own enrollment is found
+    `mark_lesson_complete` has found that it writes): the student's own enrollment is found
     and locked in one query (another's is 404), then checked and written as there."""
     enrollment = locks.lock_own_enrollment(student_id=student.pk, enrollment_id=enrollment_id)
     if enrollment is None:
@@ -372,18 +372,40 @@ def _already_recorded(enrollment: Enrollment, lesson: Lesson) -> bool:
     return True
 
 
-def is_repeated_completion(
+def mark_lesson_complete(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dict[str, Any]:
+    """`POST /enrollments/{id}/mark-lesson-complete/`: the enrollment's completion snapshot
+    after completing the lesson (`selectors.completion_snapshot`'s row, which the API
+    answers as `EnrollmentSerializer` would).
+
+    A player resending a completion is answered from that one query, with no lock and no
+    write. Otherwise the lesson (it comes with the snapshot when it is one of the course's;
+    else it is read, to answer 404, or 400 for another course's lesson) is completed by
+    `complete_own_lesson`, and the snapshot is brought up to what was written.
+    """
+    row = selectors.completion_snapshot(user=user, enrollment_id=enrollment_id, lesson_id=lesson_id)
+    if _is_repeated_completion(row, lesson_id=lesson_id):
+        return row
+    lesson = selectors.lesson_from_snapshot(row) or selectors.lesson_by_id(lesson_id=lesson_id)
+    enrollment = complete_own_lesson(student=user, enrollment_id=enrollment_id, lesson=lesson)
+    if row is None:  # created between the snapshot and the lock: read it now
+        row = selectors.completion_snapshot(
+            user=user, enrollment_id=enrollment_id, lesson_id=lesson_id, primary=True
+        )
+        if row is None:  # complete_own_lesson has just found and locked it
+            raise AssertionError("The enrollment vanished after its completion.")
+    return _snapshot_after_completion(row, enrollment=enrollment, lesson=lesson)
+
+
+def _is_repeated_completion(
     row: dict[str, Any] | None, *, lesson_id: Any
 ) -> TypeGuard[dict[str, Any]]:
     """Whether completing `lesson_id` again would change nothing (`_already_recorded`, with
-    the checks of `complete_lesson` passed), judged from the enrollment's
-    `selectors.completion_snapshot` row alone: no lock, no transaction. False when a write
-    must run (which also answers every error: unknown enrollment or lesson, another course's
-    lesson, a revoked access)."""
+    the checks of `complete_lesson` passed), judged from the snapshot row alone. False when a
+    write must run (which also answers every error: unknown enrollment or lesson, another
+    course's lesson, a revoked access)."""
     if (
         row is None
-        or row["lesson_course_id"] is None
-        or row["lesson_course_id"] != row["course_id"]
+        or row["this_lesson__id"] is None  # unknown, or of another course
         or row["status"] == EnrollmentStatus.REVOKED
         or row["last_lesson_id"] != lesson_id
         or row["last_accessed_at"] is None
@@ -397,7 +419,7 @@ def is_repeated_completion(
     )
 
 
-def snapshot_after_completion(
+def _snapshot_after_completion(
     row: dict[str, Any], *, enrollment: Enrollment, lesson: Lesson
 ) -> dict[str, Any]:
     """The snapshot `row` read before `complete_own_lesson`, brought up to what it wrote

@@ -60,25 +60,10 @@ class MarkLessonCompleteView(APIView):
         data = s.MarkLessonCompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lesson_id = data.validated_data["lesson_id"]
-        # A player resending a completion: answered from one query, nothing written.
-        row = selectors.completion_snapshot(
+        row = services.mark_lesson_complete(
             user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
         )
-        if services.is_repeated_completion(row, lesson_id=lesson_id):
-            return Response(s.enrollment_row_body(row))
-        # The lesson came with the snapshot when it is one of the course's; else it is read
-        # (to answer 404, or 400 for another course's lesson).
-        lesson = selectors.lesson_from_snapshot(row) or selectors.lesson_by_id(lesson_id=lesson_id)
-        enrollment = services.complete_own_lesson(
-            student=request.user, enrollment_id=enrollment_id, lesson=lesson
-        )
-        if row is None:  # created between the snapshot and the lock: read it now
-            row = selectors.completion_snapshot(
-                user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id, primary=True
-            )
-            assert row is not None  # complete_own_lesson has just found it
-        answer = services.snapshot_after_completion(row, enrollment=enrollment, lesson=lesson)
-        return Response(s.enrollment_row_body(answer))
+        return Response(s.enrollment_row_body(row))
 
 
 class LessonPositionView(APIView):
