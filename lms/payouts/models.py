@@ -280,6 +280,9 @@ class Withdrawal(BaseModel):
     # Paying through the payout provider (PAYOUT_PROVIDER=stripe): calls made, and the last error.
     transfer_status = models.CharField(max_length=10, choices=TransferStatus.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Transfers Stripe refused so far: part of the idempotency key, so a transfer sent again
+    # after a refusal (its cause fixed) is a new request, not the refusal replayed.
+    refusals = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:

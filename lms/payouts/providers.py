@@ -7,6 +7,8 @@ platform's balance to the instructor's connected account; other methods stay man
 Amounts cross this edge in integer minor units. Every call carries the idempotency key
 `withdrawal-<id>`, derived from our row and the same on every retry, so a retried call
 (a Celery retry, a duplicate task) is answered with the first transfer instead of a second.
+After a refusal (nothing was paid) the key gains `-<n>`, the count of refusals, so sending
+it again once the cause is fixed is a new request rather than the stored refusal.
 """
 
 from __future__ import annotations
@@ -54,7 +56,10 @@ class PayoutProvider(Protocol):
 
 
 def idempotency_key(withdrawal: Withdrawal) -> str:
-    return f"withdrawal-{withdrawal.pk}"
+    """`withdrawal-<id>`, the same on every retry; after each refusal (nothing was paid) one
+    more `-<n>`, so the transfer sent again is not Stripe's stored refusal replayed."""
+    key = f"withdrawal-{withdrawal.pk}"
+    return f"{key}-{withdrawal.refusals}" if withdrawal.refusals else key
 
 
 class ManualPayouts:
@@ -87,7 +92,7 @@ class StripeConnectPayouts:
                     "amount": to_minor_units(withdrawal.amount, withdrawal.currency),
                     "currency": withdrawal.currency.lower(),
                     "destination": destination,
-                    "transfer_group": idempotency_key(withdrawal),
+                    "transfer_group": f"withdrawal-{withdrawal.pk}",
                     "metadata": {"withdrawal_id": str(withdrawal.pk)},
                 },
                 options={"idempotency_key": idempotency_key(withdrawal)},

@@ -873,7 +873,8 @@ def _record_transfer_refused(*, withdrawal_id: Any, error: str) -> Withdrawal:
         return withdrawal
     withdrawal.transfer_status = TransferStatus.FAILED
     withdrawal.last_error = error[:500]
-    withdrawal.save(update_fields=["transfer_status", "last_error", "updated_at"])
+    withdrawal.refusals += 1
+    withdrawal.save(update_fields=["transfer_status", "last_error", "refusals", "updated_at"])
     logger.warning("payouts.transfer_refused", extra={"withdrawal": str(withdrawal.pk)})
     record(
         action="withdrawal.transfer_failed",
@@ -901,8 +902,9 @@ def _record_transfer_refused(*, withdrawal_id: Any, error: str) -> Withdrawal:
 def retry_stripe_payout(
     *, withdrawal: Withdrawal, by: Any, request: AnyRequest = None
 ) -> Withdrawal:
-    """Send an approved withdrawal's transfer again (same idempotency key): after the task's
-    retries gave up, or after a refusal whose cause was fixed."""
+    """Send an approved withdrawal's transfer again: after the task's retries gave up (the
+    same idempotency key: Stripe may have made it already), or after a refusal whose cause
+    was fixed (a new key, as nothing was paid: the old one would replay the refusal)."""
     _, withdrawal = locks.lock_withdrawal_with_wallet(withdrawal.pk)
     if withdrawal.status != Status.APPROVED or not get_payout_provider().pays(withdrawal):
         raise Conflict(

@@ -298,6 +298,33 @@ def test_a_refused_transfer_stays_approved_for_an_admin_to_settle(
     assert_payouts_consistent()
 
 
+def test_a_refused_transfer_sent_again_uses_a_new_key_and_a_retry_keeps_it(
+    admin_user, stripe_withdrawal, stripe_http, django_capture_on_commit_callbacks
+):
+    # given: Stripe refused the transfer (Stripe stores that answer under its key)
+    services.approve_withdrawal(withdrawal=stripe_withdrawal, by=admin_user)
+    stub_transfer(stripe_http, status=400)
+    tasks.send_stripe_payout.delay(str(stripe_withdrawal.pk))
+    assert Withdrawal.objects.get().transfer_status == "failed"
+
+    # when: the cause is fixed and an admin sends it again
+    stripe_http.replace(responses.POST, TRANSFERS_URL, json=transfer_body("tr_fixed"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry_stripe_payout(withdrawal=stripe_withdrawal, by=admin_user)
+
+    # then: the second request is a new one (not the refusal replayed), and it paid
+    keys = [call.request.headers["Idempotency-Key"] for call in transfer_calls(stripe_http)]
+    assert keys == [f"withdrawal-{stripe_withdrawal.pk}", f"withdrawal-{stripe_withdrawal.pk}-1"]
+    withdrawal = Withdrawal.objects.get()
+    assert (withdrawal.status, withdrawal.payout_reference, withdrawal.refusals) == (
+        "paid",
+        "tr_fixed",
+        1,
+    )
+    assert payouts_of(withdrawal).count() == 1
+    assert_payouts_consistent()
+
+
 def test_details_without_a_connected_account_are_refused_without_calling_stripe(
     admin_user, stripe_withdrawal, stripe_http
 ):
