@@ -8,7 +8,6 @@ from rest_framework_simplejwt.tokens import Token
 from lms.accounts.models import User
 from lms.accounts.tokens import issued_before_revocation
 from lms.core.compiled import CompiledQuery, Sentinel
-from lms.core.ids import as_uuid
 
 # Every authenticated request loads its user: the query is compiled once per process.
 _USER_BY_ID = CompiledQuery(User, lambda user_id: User.objects.filter(pk=user_id), [Sentinel.uuid])
@@ -26,7 +25,7 @@ class JWTAuthentication(BaseJWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        users = _USER_BY_ID.instances(user_id) if as_uuid(user_id) is not None else []
+        users = _USER_BY_ID.instances(user_id)
         if not users:
             raise AuthenticationFailed("User not found", code="user_not_found")
         user = users[0]

@@ -21,6 +21,8 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.transaction import TransactionManagementError
 
+from lms.core.ids import as_uuid
+
 
 class Sentinel:
     """Placeholders for a query's arguments while it is compiled (unique per process)."""
@@ -132,6 +134,18 @@ class CompiledQuery:
             self._locking = bool(self._built()[1].select_for_update)
         return self._locking
 
+    def _checked(self, args: Sequence[Any]) -> list[Any] | None:
+        """The arguments as the ORM would take them: a `Sentinel.uuid` slot as a UUID (None
+        when one is not a UUID at all, which the ORM would refuse)."""
+        checked = list(args)
+        for index, factory in enumerate(self.sentinel_factories):
+            if factory is Sentinel.uuid:
+                value = as_uuid(checked[index])
+                if value is None:
+                    return None
+                checked[index] = value
+        return checked
+
     def _built(self) -> tuple[list[Any], Any]:
         """The queryset built once with its sentinels (compiled again per database)."""
         if self._build_result is None:
@@ -144,6 +158,10 @@ class CompiledQuery:
     ) -> tuple[str, _Compiled, list[tuple[Any, ...]]]:
         alias = self._alias(primary)
         connection = connections[alias]
+        checked = self._checked(args)
+        if checked is None:  # an id that is not a UUID names no row: nothing to ask
+            return alias, self._compile(alias), []
+        args = checked
         if self._locks() and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from lms.core.compiled import CompiledQuery, Sentinel
-from lms.core.ids import as_uuid
 
 from .models import Enrollment
 
@@ -43,8 +42,6 @@ def lock_enrollment_row(enrollment_id: Any) -> Enrollment:
 def lock_own_enrollment(*, student_id: Any, enrollment_id: Any) -> Enrollment | None:
     """The student's enrollment row, found and locked in one query; None when it is not
     theirs (or is not an enrollment at all)."""
-    if as_uuid(enrollment_id) is None:
-        return None
     found = _OWN_ENROLLMENT_ROW.instances(student_id, enrollment_id)
     return found[0] if found else None
 

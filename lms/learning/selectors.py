@@ -37,7 +37,6 @@ from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
 from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotFound, PermissionDenied
-from lms.core.ids import as_uuid
 from lms.core.permissions import is_staff_member
 
 from .models import ACCESS_STATUSES, ActivityEvent, Certificate, Enrollment, LessonProgress
@@ -189,7 +188,7 @@ def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
 def enrollment_for_user(*, user: Any, enrollment_id: Any) -> Enrollment:
     """The user's own enrollment row, or 404 (another user's is never revealed); the access
     check of every progress write (the row alone: the writes answer from their own reads)."""
-    found = _OWN_ENROLLMENT.instances(user.pk, enrollment_id) if as_uuid(enrollment_id) else []
+    found = _OWN_ENROLLMENT.instances(user.pk, enrollment_id)
     if not found:
         raise NotFound("Enrollment not found.")
     return found[0]
@@ -318,7 +317,7 @@ def completion_snapshot(
 
 def lesson_by_id(*, lesson_id: Any) -> Lesson:
     """Any lesson by id, or 404; services decide whether it belongs to the enrollment."""
-    found = _LESSON.instances(lesson_id) if as_uuid(lesson_id) else []
+    found = _LESSON.instances(lesson_id)
     if not found:
         raise NotFound("Lesson not found.")
     return found[0]

@@ -159,3 +159,17 @@ def test_columns_keep_the_order_given_to_values_with_annotations_between_fields(
 
     assert query.dicts(user.pk) == list(build(user.pk))
     assert query.dicts(user.pk)[0]["full"] == "Ada Lovelace"
+
+
+def test_an_argument_that_is_not_a_uuid_names_no_row_and_asks_nothing(
+    django_assert_num_queries,
+):
+    user = UserFactory()
+    query = CompiledQuery(User, lambda pk: User.objects.filter(pk=pk), [Sentinel.uuid])
+    query.instances(user.pk)  # compiled
+
+    with django_assert_num_queries(0):
+        assert query.instances("not-a-uuid") == []
+        assert query.instances(None) == []
+    with django_assert_num_queries(1):  # a UUID as text is taken as the ORM takes it
+        assert [found.pk for found in query.instances(str(user.pk))] == [user.pk]
