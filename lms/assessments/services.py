@@ -24,7 +24,7 @@ from lms.audit.services import record
 from lms.catalog.models import Lesson, LessonType
 from lms.core.errors import Conflict, Invalid, PermissionDenied, UnsupportedMediaType
 from lms.core.uploads import MB, validate_upload
-from lms.learning.models import ActivityKind, Enrollment
+from lms.learning.models import ActivityKind, CompletedBy, Enrollment
 from lms.learning.selectors import active_enrollment
 from lms.learning.services import complete_lesson, record_activity
 from lms.notifications.models import Category
@@ -516,7 +516,7 @@ def submit_attempt(
         seconds=max(0, min(spent, cap)),
     )
     if attempt.passed:
-        complete_lesson(enrollment=enrollment, lesson=lesson)
+        complete_lesson(enrollment=enrollment, lesson=lesson, by=CompletedBy.QUIZ)
     return attempt
 
 
@@ -689,7 +689,7 @@ def grade_submission(
         # A revoked student keeps the grade but no progress: the enrollment gives no access.
         enrollment = active_enrollment(user=submission.student, course_id=lesson.course_id)
         if enrollment is not None:
-            complete_lesson(enrollment=enrollment, lesson=lesson)
+            complete_lesson(enrollment=enrollment, lesson=lesson, by=CompletedBy.ASSIGNMENT)
     record(
         action="assessments.submission_graded",
         actor=by,

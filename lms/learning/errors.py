@@ -15,5 +15,6 @@ class LearningError(StrEnum):
     LESSON_NOT_IN_COURSE = "lesson_not_in_course"  # 400
     ENROLLMENT_REVOKED = "enrollment_revoked"  # 403: content access is gone
     INVALID_POSITION = "invalid_position"  # 400
+    COMPLETION_BY_ASSESSMENT = "completion_by_assessment"  # 409: a quiz or assignment lesson
     # certificates
     COURSE_NOT_COMPLETED = "course_not_completed"  # 409

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from lms.core.compiled import CompiledQuery, Sentinel
-
 from .models import Enrollment
 
 
@@ -31,33 +29,20 @@ def lock_enrollment(enrollment_id: Any) -> Enrollment:
 
 
 def lock_enrollment_row(enrollment_id: Any) -> Enrollment:
-    """The enrollment row alone, locked (for writes that answer from another read); the
-    query is compiled once per process."""
-    found = _ENROLLMENT_ROW.instances(enrollment_id)
-    if not found:
-        raise Enrollment.DoesNotExist(f"No enrollment {enrollment_id}.")
-    return found[0]
+    """The enrollment row alone, locked (for writes that answer from another read)."""
+    return Enrollment.objects.select_for_update().get(pk=enrollment_id)
 
 
 def lock_own_enrollment(*, student_id: Any, enrollment_id: Any) -> Enrollment | None:
     """The student's enrollment row, found and locked in one query; None when it is not
     theirs (or is not an enrollment at all)."""
-    found = _OWN_ENROLLMENT_ROW.instances(student_id, enrollment_id)
+    # Not `.first()`: a primary key lookup needs no ORDER BY (nor the model's default one).
+    found = list(
+        Enrollment.objects.select_for_update()
+        .filter(student_id=student_id, pk=enrollment_id)
+        .order_by()
+    )
     return found[0] if found else None
-
-
-_OWN_ENROLLMENT_ROW = CompiledQuery(
-    Enrollment,
-    lambda student_id, pk: Enrollment.objects.select_for_update().filter(
-        student_id=student_id, pk=pk
-    ),
-    (Sentinel.uuid, Sentinel.uuid),
-)
-_ENROLLMENT_ROW = CompiledQuery(
-    Enrollment,
-    lambda pk: Enrollment.objects.select_for_update().filter(pk=pk),
-    (Sentinel.uuid,),
-)
 
 
 def lock_enrollments_of(*, student_id: Any, course_ids: list[Any]) -> dict[Any, Enrollment]:

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from lms.accounts.models import private_storage
-from lms.catalog.models import Course, Lesson
+from lms.catalog.models import Course, Lesson, LessonType
 from lms.core.models import BaseModel
 from lms.core.uploads import UploadPath
 
@@ -72,6 +72,24 @@ class Enrollment(BaseModel):
     @property
     def gives_access(self) -> bool:
         return self.status in ACCESS_STATUSES
+
+
+class CompletedBy(models.TextChoices):
+    """What completes a lesson: the student's own word, or passing its assessment."""
+
+    STUDENT = "student", "The student marks it complete"
+    QUIZ = "quiz", "A passing quiz attempt"
+    ASSIGNMENT = "assignment", "A passing assignment grade"
+
+
+def completed_by(lesson_type: str) -> CompletedBy:
+    """Quiz lessons complete only by a passing attempt, assignment lessons only by a passing
+    grade; every other lesson by the student."""
+    if lesson_type == LessonType.QUIZ:
+        return CompletedBy.QUIZ
+    if lesson_type == LessonType.ASSIGNMENT:
+        return CompletedBy.ASSIGNMENT
+    return CompletedBy.STUDENT
 
 
 class LessonProgress(BaseModel):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, router
 from django.db.models import (
     Case,
     Exists,
@@ -20,6 +21,7 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -39,7 +41,14 @@ from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotFound, PermissionDenied
 from lms.core.permissions import is_staff_member
 
-from .models import ACCESS_STATUSES, ActivityEvent, Certificate, Enrollment, LessonProgress
+from .models import (
+    ACCESS_STATUSES,
+    ActivityEvent,
+    Certificate,
+    Enrollment,
+    LessonProgress,
+    completed_by,
+)
 
 # --- progress ----------------------------------------------------------------------------------
 
@@ -96,21 +105,22 @@ class Progress:
         return percent(self.done, self.total)
 
 
-def _lesson_counts_query(enrollment_id: Any) -> QuerySet[Enrollment]:
-    return with_live_progress(Enrollment.objects.filter(pk=enrollment_id)).values(  # type: ignore[misc]
-        "lessons_total", "lessons_done"
-    )
-
-
-_LESSON_COUNTS = CompiledQuery(Enrollment, _lesson_counts_query, (Sentinel.uuid,))
+def _primary(model: type[Model]) -> str:
+    """The database the writes of `model` go to: reads that follow this transaction's writes
+    (or that run under its row locks) are made there, never on a replica."""
+    return router.db_for_write(model) or DEFAULT_DB_ALIAS
 
 
 def lesson_counts(*, enrollment: Enrollment) -> Progress:
-    """Completed and current lessons of the enrollment's course, in one query compiled once
-    per process (two counting subqueries over the course's lessons and *this enrollment's*
-    progress rows: other students' rows are never scanned). Read from the primary: it
-    follows the progress writes of the same transaction."""
-    rows = _LESSON_COUNTS.tuples(enrollment.pk, primary=True)
+    """Completed and current lessons of the enrollment's course, in one query (two counting
+    subqueries over the course's lessons and *this enrollment's* progress rows: other
+    students' rows are never scanned). Read from the primary: it follows the progress writes
+    of the same transaction."""
+    rows = list(
+        with_live_progress(Enrollment.objects.using(_primary(Enrollment)).filter(pk=enrollment.pk))
+        .order_by()
+        .values_list("lessons_total", "lessons_done")
+    )
     total, done = rows[0] if rows else (0, 0)
     return Progress(done=done or 0, total=total or 0)
 
@@ -188,31 +198,20 @@ def enrollments_of(*, user: Any) -> QuerySet[Enrollment]:
 def enrollment_for_user(*, user: Any, enrollment_id: Any) -> Enrollment:
     """The user's own enrollment row, or 404 (another user's is never revealed); the access
     check of every progress write (the row alone: the writes answer from their own reads)."""
-    found = _OWN_ENROLLMENT.instances(user.pk, enrollment_id)
+    found = list(Enrollment.objects.filter(student_id=user.pk, pk=enrollment_id).order_by())
     if not found:
         raise NotFound("Enrollment not found.")
     return found[0]
 
 
-_OWN_ENROLLMENT = CompiledQuery(
-    Enrollment,
-    lambda student_id, pk: Enrollment.objects.filter(student_id=student_id, pk=pk),
-    (Sentinel.uuid, Sentinel.uuid),
-)
-_LESSON = CompiledQuery(Lesson, lambda pk: Lesson.objects.filter(pk=pk), (Sentinel.uuid,))
-_PROGRESS_ROW = CompiledQuery(
-    LessonProgress,
-    lambda enrollment_id, lesson_id: LessonProgress.objects.filter(
-        enrollment_id=enrollment_id, lesson_id=lesson_id
-    ),
-    (Sentinel.uuid, Sentinel.uuid),
-)
-
-
 def progress_row(*, enrollment_id: Any, lesson_id: Any) -> LessonProgress | None:
     """The enrollment's progress row of one lesson (unique), from the primary database:
     the writes of progress read it under the enrollment's lock."""
-    found = _PROGRESS_ROW.instances(enrollment_id, lesson_id, primary=True)
+    found = list(
+        LessonProgress.objects.using(_primary(LessonProgress)).filter(
+            enrollment_id=enrollment_id, lesson_id=lesson_id
+        )
+    )
     return found[0] if found else None
 
 
@@ -225,13 +224,26 @@ def enrollment_detail(*, user: Any, enrollment_id: Any) -> Enrollment:
 
 
 def lesson_progress_of(*, enrollment: Enrollment) -> list[dict[str, Any]]:
-    """Per-lesson progress rows of one enrollment (current lessons only)."""
-    rows = (
-        LessonProgress.objects.filter(enrollment=enrollment, lesson__course_id=enrollment.course_id)
-        .order_by("lesson_id")
-        .values("lesson_id", "completed_at", "position_seconds")
-    )
-    return [dict(row) for row in rows]
+    """Every current lesson of the enrollment's course in curriculum order, with this
+    enrollment's progress on it (none yet: not completed, position 0) and what completes it
+    (`completed_by`: the student, or a quiz or assignment), in one query."""
+    rows = _curriculum_order(
+        Lesson.objects.filter(course_id=enrollment.course_id).annotate(
+            mine=FilteredRelation(
+                "progress_records", condition=Q(progress_records__enrollment_id=enrollment.pk)
+            )
+        )
+    ).values_list("id", "type", "mine__completed_at", "mine__position_seconds")
+    return [
+        {
+            "lesson_id": lesson_id,
+            "type": lesson_type,
+            "completed_by": completed_by(lesson_type),
+            "completed_at": completed_at,
+            "position_seconds": position or 0,
+        }
+        for lesson_id, lesson_type, completed_at, position in rows
+    ]
 
 
 def _completion_snapshot_query(
@@ -296,28 +308,23 @@ def lesson_from_snapshot(row: dict[str, Any] | None) -> Lesson | None:
     return Lesson.from_db(None, names, [row[f"this_lesson__{name}"] for name in names])
 
 
-_COMPLETION_SNAPSHOT = CompiledQuery(
-    Enrollment, _completion_snapshot_query, (Sentinel.uuid, Sentinel.uuid, Sentinel.uuid)
-)
-
-
 def completion_snapshot(
     *, user: Any, enrollment_id: Any, lesson_id: Any, primary: bool = False
 ) -> dict[str, Any] | None:
     """The user's enrollment as a plain row, with what completing `lesson_id` would need to
     know (the lesson itself when it is one of the course's, whether it is already completed,
-    the live lesson counts), in one query compiled once per process; None when the user has
-    no such enrollment.
+    the live lesson counts), in one query; None when the user has no such enrollment.
     `primary`: read the primary database (right after a write)."""
-    rows = _COMPLETION_SNAPSHOT.dicts(user.pk, enrollment_id, lesson_id, primary=primary)
-    if not rows:
-        return None
-    return rows[0]
+    rows = _completion_snapshot_query(user.pk, enrollment_id, lesson_id)
+    if primary:
+        rows = rows.using(_primary(Enrollment))
+    found = list(rows.order_by())
+    return found[0] if found else None
 
 
 def lesson_by_id(*, lesson_id: Any) -> Lesson:
     """Any lesson by id, or 404; services decide whether it belongs to the enrollment."""
-    found = _LESSON.instances(lesson_id)
+    found = list(Lesson.objects.filter(pk=lesson_id).order_by())
     if not found:
         raise NotFound("Lesson not found.")
     return found[0]

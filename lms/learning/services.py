@@ -33,10 +33,12 @@ from .models import (
     ActivityEvent,
     ActivityKind,
     Certificate,
+    CompletedBy,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
     LessonProgress,
+    completed_by,
 )
 
 logger = logging.getLogger(__name__)
@@ -281,7 +283,11 @@ def revoke_enrollment(
 # --- progress ----------------------------------------------------------------------------------
 
 
-def _check_progress_allowed(enrollment: Enrollment, lesson: Lesson) -> None:
+def _check_progress_allowed(
+    enrollment: Enrollment, lesson: Lesson, *, completing_by: CompletedBy | None = None
+) -> None:
+    """The checks of every progress write; `completing_by`: who is completing the lesson (a
+    student completes only the lessons that have no assessment: 409 for the others)."""
     if lesson.course_id != enrollment.course_id:
         raise Invalid(
             "This lesson belongs to another course.", code=LearningError.LESSON_NOT_IN_COURSE
@@ -290,33 +296,43 @@ def _check_progress_allowed(enrollment: Enrollment, lesson: Lesson) -> None:
         raise PermissionDenied(
             "Your access to this course was revoked.", code=LearningError.ENROLLMENT_REVOKED
         )
+    if completing_by == CompletedBy.STUDENT and completed_by(lesson.type) != CompletedBy.STUDENT:
+        raise Conflict(
+            f"This lesson is completed by passing its {completed_by(lesson.type).value}.",
+            code=LearningError.COMPLETION_BY_ASSESSMENT,
+        )
 
 
 @transaction.atomic
-def complete_lesson(*, enrollment: Enrollment, lesson: Lesson) -> Enrollment:
+def complete_lesson(
+    *, enrollment: Enrollment, lesson: Lesson, by: CompletedBy = CompletedBy.STUDENT
+) -> Enrollment:
     """Mark a lesson done (idempotent) and recompute progress; at 100% the course completes.
 
-    Completing the course sets `completed_at` and issues the certificate after commit.
+    `by`: what completes it. A quiz or assignment lesson completes only by its assessment
+    (`by=CompletedBy.QUIZ` or `ASSIGNMENT`, which assessments pass); the student's own word is
+    409 `completion_by_assessment` there. Completing the course sets `completed_at` and issues
+    the certificate after commit.
     """
-    _check_progress_allowed(enrollment, lesson)
+    _check_progress_allowed(enrollment, lesson, completing_by=by)
     if _already_recorded(enrollment, lesson):
         return enrollment
-    return _complete_locked(locks.lock_enrollment_row(enrollment.pk), lesson)
+    return _complete_locked(locks.lock_enrollment_row(enrollment.pk), lesson, by=by)
 
 
 @transaction.atomic
 def complete_own_lesson(*, student: Any, enrollment_id: Any, lesson: Lesson) -> Enrollment:
-    """`complete_lesson` for an enrollment known by its id (the API's write path, once
-    `mark_lesson_complete` has found that it writes): the student's own enrollment is found
-    and locked in one query (another's is 404), then checked and written as there."""
+    """`complete_lesson` by the student, for an enrollment known by its id (the API's write
+    path, once `mark_lesson_complete` has found that it writes): the student's own enrollment
+    is found and locked in one query (another's is 404), then checked and written as there."""
     enrollment = locks.lock_own_enrollment(student_id=student.pk, enrollment_id=enrollment_id)
     if enrollment is None:
         raise NotFound("Enrollment not found.")
-    return _complete_locked(enrollment, lesson)
+    return _complete_locked(enrollment, lesson, by=CompletedBy.STUDENT)
 
 
-def _complete_locked(enrollment: Enrollment, lesson: Lesson) -> Enrollment:
-    _check_progress_allowed(enrollment, lesson)
+def _complete_locked(enrollment: Enrollment, lesson: Lesson, *, by: CompletedBy) -> Enrollment:
+    _check_progress_allowed(enrollment, lesson, completing_by=by)
     now = timezone.now()
     # Progress rows are written only under their enrollment's lock (locks.py): a plain read
     # then an insert or an update cannot race.
@@ -406,6 +422,7 @@ def _is_repeated_completion(
     if (
         row is None
         or row["this_lesson__id"] is None  # unknown, or of another course
+        or completed_by(row["this_lesson__type"]) != CompletedBy.STUDENT  # 409 on the write path
         or row["status"] == EnrollmentStatus.REVOKED
         or row["last_lesson_id"] != lesson_id
         or row["last_accessed_at"] is None
@@ -450,11 +467,12 @@ def update_lesson_position(
     Study time is credited for forward playback, never more than the wall-clock time since
     the previous report, so seeking ahead earns no minutes.
     """
-    _check_progress_allowed(enrollment, lesson)
+    by = CompletedBy.STUDENT if completed else None
+    _check_progress_allowed(enrollment, lesson, completing_by=by)
     if position_seconds < 0:
         raise Invalid("A position cannot be negative.", code=LearningError.INVALID_POSITION)
     enrollment = locks.lock_enrollment(enrollment.pk)
-    _check_progress_allowed(enrollment, lesson)
+    _check_progress_allowed(enrollment, lesson, completing_by=by)
     now = timezone.now()
     if lesson.duration_seconds:
         position_seconds = min(position_seconds, lesson.duration_seconds)

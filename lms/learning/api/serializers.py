@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from rest_framework import serializers
 
 from lms.learning import selectors
-from lms.learning.models import Certificate, Enrollment, EnrollmentStatus
+from lms.learning.models import Certificate, CompletedBy, Enrollment, EnrollmentStatus
 
 # --- input -------------------------------------------------------------------------------------
 
@@ -140,6 +140,9 @@ def enrollment_row_body(row: dict[str, Any]) -> dict[str, Any]:
 
 class LessonProgressSerializer(serializers.Serializer[Any]):
     lesson_id = serializers.UUIDField()
+    type = serializers.CharField()
+    # `quiz` / `assignment`: only passing the lesson's assessment completes it
+    completed_by = serializers.ChoiceField(choices=CompletedBy.choices)
     completed_at = serializers.DateTimeField(allow_null=True)
     position_seconds = serializers.IntegerField()
 

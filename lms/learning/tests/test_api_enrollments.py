@@ -149,8 +149,13 @@ def test_enrollment_detail_shows_lesson_progress(student, student_client, free_c
     body = response.json()
     assert body["progress_percent"] == 25
     assert body["last_lesson"]["id"] == str(free_course.lessons[1].pk)
-    assert [row["lesson_id"] for row in body["lessons"]] == [str(free_course.lessons[1].pk)]
-    assert body["lessons"][0]["completed_at"] is not None
+    # every current lesson in curriculum order, the completed one with its date
+    assert [row["lesson_id"] for row in body["lessons"]] == [
+        str(lesson.pk) for lesson in free_course.lessons
+    ]
+    done = [row["lesson_id"] for row in body["lessons"] if row["completed_at"] is not None]
+    assert done == [str(free_course.lessons[1].pk)]
+    assert {row["completed_by"] for row in body["lessons"]} == {"student"}
 
 
 def test_another_students_enrollment_is_not_found(other_student, client_for, free_course):
@@ -342,3 +347,22 @@ def test_repeated_completion_answers_as_the_full_path(
     assert again.json() == detail
     assert again.json()["certificate_id"] is not None
     assert last.json()["progress_percent"] == again.json()["progress_percent"] == 100
+
+
+def test_completion_query_counts(
+    student, student_client, free_course, django_assert_max_num_queries
+):
+    # given
+    enrollment = services.enroll(student=student, course=free_course.course, source="free")
+    first, second = free_course.lessons[:2]
+    student_client.post(complete_url(enrollment), {"lesson_id": str(first.pk)})
+    # a first completion: the user (unless cached), the snapshot, then in one transaction
+    # (2 savepoint statements here) the enrollment locked, its progress row read and inserted,
+    # an activity line, the lesson counts and the enrollment saved; nothing read back
+    with django_assert_max_num_queries(10):
+        response = student_client.post(complete_url(enrollment), {"lesson_id": str(second.pk)})
+    assert response.json()["progress_percent"] == 50
+    # a player resending it: the user and the snapshot, no lock, no write
+    with django_assert_max_num_queries(2):
+        again = student_client.post(complete_url(enrollment), {"lesson_id": str(second.pk)})
+    assert again.json() == response.json()
