@@ -18,6 +18,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from lms.accounts.models import User
+from lms.accounts.user_cache import flush_cached_user
 
 # Claim carrying the user's revocation stamp; `iat` has whole seconds only, too coarse to
 # tell a token issued just before a password change from one issued just after.
@@ -91,6 +92,7 @@ def revoke_all_tokens(*, user: User) -> None:
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
     user.tokens_valid_after = now
+    flush_cached_user(user)  # an update() skips User.save()
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
         blacklistedtoken__isnull=False
     )
