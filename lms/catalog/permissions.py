@@ -40,9 +40,21 @@ def can_see_unpublished(
 
 
 def can_see_course(
-    user: Any, *, status: str, instructor_id: Any, co_instructor_ids: Collection[Any]
+    user: Any,
+    *,
+    status: str,
+    instructor_id: Any,
+    co_instructor_ids: Collection[Any],
+    enrolled: bool = False,
 ) -> bool:
-    return status == CourseStatus.PUBLISHED or can_see_unpublished(
+    """Published courses are public. An unpublished one stays open to the students who hold
+    it (`enrolled`: an enrollment with access), as on the big marketplaces: who bought keeps
+    it; nobody new finds, buys or joins it. Anything else is its authors' and staff's."""
+    if status == CourseStatus.PUBLISHED:
+        return True
+    if status == CourseStatus.UNPUBLISHED and enrolled:
+        return True
+    return can_see_unpublished(
         user, instructor_id=instructor_id, co_instructor_ids=co_instructor_ids
     )
 

@@ -361,11 +361,15 @@ def course_view(*, user: Any, ref: Any) -> CourseView:
             view.prerequisites.append({"id": link_id, "title": a, "slug": b, "status": c})
     view.tags.sort(key=lambda tag: tag["name"])
     co_ids = [person["id"] for person in view.co_instructors]
+    view.enrolled = access.is_enrolled(user, row["id"])
     if not can_see_course(
-        user, status=row["status"], instructor_id=row["instructor_id"], co_instructor_ids=co_ids
+        user,
+        status=row["status"],
+        instructor_id=row["instructor_id"],
+        co_instructor_ids=co_ids,
+        enrolled=view.enrolled,
     ):
         raise NotFound()
-    view.enrolled = access.is_enrolled(user, row["id"])
     view.full_access = has_full_access(
         user, instructor_id=row["instructor_id"], co_instructor_ids=co_ids, enrolled=view.enrolled
     )
@@ -482,14 +486,23 @@ def lesson_for_viewing(*, user: Any, lesson_id: Any) -> LessonAccess:
         raise NotFound()
     course = lesson.course
     co_ids = list(course.co_instructors.values_list("id", flat=True))
+    # Only an unpublished course's visibility depends on the enrollment: ask first only then.
+    enrolled = (
+        access.is_enrolled(user, course.pk) if course.status == CourseStatus.UNPUBLISHED else None
+    )
     if not can_see_course(
-        user, status=course.status, instructor_id=course.instructor_id, co_instructor_ids=co_ids
+        user,
+        status=course.status,
+        instructor_id=course.instructor_id,
+        co_instructor_ids=co_ids,
+        enrolled=bool(enrolled),
     ):
         raise NotFound()
     can_edit = can_edit_course(user, instructor_id=course.instructor_id, co_instructor_ids=co_ids)
     if lesson.is_preview or can_edit:
         return LessonAccess(lesson=lesson, can_view_content=True, can_edit=can_edit)
-    enrolled = access.is_enrolled(user, course.pk)
+    if enrolled is None:
+        enrolled = access.is_enrolled(user, course.pk)
     full = has_full_access(
         user, instructor_id=course.instructor_id, co_instructor_ids=co_ids, enrolled=enrolled
     )
