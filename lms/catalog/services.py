@@ -179,7 +179,18 @@ def _tags_named(names: Iterable[str]) -> list[Tag]:
 
 
 def _check_prerequisites(*, course: Course, prerequisites: Sequence[Course]) -> None:
-    """A course cannot require itself, nor a course that (transitively) requires it."""
+    """A prerequisite is a published course or one of the owner's own (another instructor's
+    draft would show its title on this course's page); a course cannot require itself, nor a
+    course that (transitively) requires it."""
+    if any(
+        p.status != CourseStatus.PUBLISHED and p.instructor_id != course.instructor_id
+        for p in prerequisites
+    ):
+        raise _field_error(
+            "prerequisites",
+            "A prerequisite must be a published course or one of your own.",
+            CatalogError.INVALID_PREREQUISITE,
+        )
     wanted = {p.pk for p in prerequisites}
     if course.pk in wanted:
         raise _field_error(
