@@ -376,6 +376,17 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LearnFlow <no-reply@learnflow.local>")
 
 # --- Product ----------------------------------------------------------------------------------
+# The ISO 4217 codes the platform sells in (lms.core.money; any other code is a 400): the major
+# two-decimal currencies, zero-decimal ones (JPY, KRW, CLP, VND, UGX, ISK), the three-decimal
+# dinars and rials that Stripe charges (KWD, BHD, JOD, OMR, TND), and HUF and MGA, whose Stripe
+# units differ from ISO's. Each must fit the money columns (3 decimals): a system check says so.
+SUPPORTED_CURRENCIES = env.list(
+    "SUPPORTED_CURRENCIES",
+    default=(  # noqa: SIM905
+        "USD EUR GBP CAD AUD NZD CHF SEK NOK DKK PLN CZK HUF RON ISK JPY KRW CLP VND UGX MGA "
+        "INR BRL MXN SGD HKD ZAR AED SAR ILS TRY KWD BHD JOD OMR TND"
+    ).split(),
+)
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="fake")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")

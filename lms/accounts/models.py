@@ -10,8 +10,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from lms.core.models import BaseModel
-from lms.core.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
+from lms.accounts.names import display_name
+from lms.core.models import BaseModel, CurrencyField, MoneyAmountField
+from lms.core.money import DEFAULT_CURRENCY
 from lms.core.permissions import ADMIN, INSTRUCTOR, MANAGER, STUDENT
 from lms.core.uploads import UploadPath
 
@@ -97,7 +98,8 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.email.split("@")[0]
+        """The display name every response shows (the rule: `lms.accounts.names`)."""
+        return display_name(first_name=self.first_name, last_name=self.last_name, email=self.email)
 
     @property
     def is_platform_staff(self) -> bool:
@@ -129,7 +131,7 @@ class StudentProfile(BaseModel):
     language = models.CharField(max_length=10, blank=True)
     country = models.CharField(max_length=2, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+    currency = CurrencyField(default=DEFAULT_CURRENCY)
     education = models.CharField(max_length=300, blank=True)
 
 
@@ -139,13 +141,11 @@ class InstructorProfile(BaseModel):
     bio = models.TextField(blank=True, max_length=10000)
     skills = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)
-    hourly_rate = models.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+    hourly_rate = MoneyAmountField(
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+    currency = CurrencyField(default=DEFAULT_CURRENCY)
     timezone = models.CharField(max_length=64, default="UTC")
     payout_details = models.JSONField(default=dict, blank=True)
     # Denormalised figures, kept by the services of catalog, learning and community.

@@ -14,11 +14,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from lms.accounts.models import private_storage
-from lms.core.models import BaseModel
-from lms.core.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
+from lms.core.models import BaseModel, CurrencyField, MoneyAmountField
+from lms.core.money import DEFAULT_CURRENCY, MAX_AMOUNT
 from lms.core.uploads import UploadPath
 
-MAX_PRICE = Decimal("100000")
+# A price below this in any currency (the money columns hold more; one cap for every input).
+MAX_PRICE = MAX_AMOUNT - Decimal("0.001")
 
 
 class Category(BaseModel):
@@ -107,13 +108,11 @@ class Course(BaseModel):
     tags = models.ManyToManyField(Tag, blank=True, related_name="courses")
     level = models.CharField(max_length=20, choices=Level.choices, default=Level.ALL)
     language = models.CharField(max_length=10, default="en", db_index=True)
-    price = models.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+    price = MoneyAmountField(
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PRICE)],
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+    currency = CurrencyField(default=DEFAULT_CURRENCY)
     is_free = models.BooleanField(default=False)
     thumbnail = models.ImageField(upload_to=UploadPath("catalog/thumbnails"), blank=True)
     preview_video = models.ForeignKey(

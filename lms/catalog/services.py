@@ -36,8 +36,8 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import Role, User
 from lms.audit.services import record
-from lms.core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
-from lms.core.money import quantize
+from lms.core.errors import Conflict, Invalid, PayloadTooLarge, UnsupportedMediaType
+from lms.core.money import check_currency, parse_amount
 from lms.core.requests import AnyRequest
 from lms.core.uploads import (
     ARCHIVE_TYPES,
@@ -245,13 +245,22 @@ _EDITABLE_FIELDS = (
 
 
 def _apply_course_fields(course: Course, data: dict[str, Any]) -> None:
+    """Set the editable fields; a new price or currency must be exact in a supported
+    currency (400 `unsupported_currency` / `invalid_amount` on its field, never rounded)."""
     for name in _EDITABLE_FIELDS:
         if name in data:
             setattr(course, name, data[name])
     if course.is_free:
         course.price = Decimal("0.00")
-    if course.price is not None:
-        course.price = quantize(Decimal(course.price), course.currency)
+    if course._state.adding or {"price", "currency", "is_free"} & data.keys():
+        try:
+            check_currency(course.currency)
+        except Invalid as exc:
+            raise _field_error("currency", str(exc.detail), exc.code) from None
+        try:
+            course.price = parse_amount(course.price, course.currency).amount
+        except Invalid as exc:
+            raise _field_error("price", str(exc.detail), exc.code) from None
 
 
 @transaction.atomic

@@ -16,16 +16,13 @@ from django.db import models
 from django.db.models import F, Q
 
 from lms.catalog.models import Course
-from lms.core.models import BaseModel
-from lms.core.money import CURRENCY_CHOICES
+from lms.core.models import BaseModel, CurrencyField, MoneyAmountField
 
-MAX_DIGITS = 12
-DECIMAL_PLACES = 2
 ZERO = Decimal("0.00")
 
 
-def money_field(**kwargs: Any) -> models.DecimalField[Decimal, Decimal]:
-    return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
+def money_field(**kwargs: Any) -> MoneyAmountField:
+    return MoneyAmountField(**kwargs)
 
 
 # --- cart and wishlist ----------------------------------------------------------------------
@@ -98,7 +95,7 @@ class Coupon(BaseModel):
     kind = models.CharField(max_length=10, choices=CouponKind.choices)
     # Percent (0 < value ≤ 100) or an amount in `currency` (fixed coupons only).
     value = money_field()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, blank=True)
+    currency = CurrencyField(blank=True)
     scope = models.CharField(max_length=12, choices=CouponScope.choices)
     # The instructor whose courses an `instructor` coupon covers; the creator otherwise.
     instructor = models.ForeignKey(
@@ -152,7 +149,7 @@ class CouponRedemption(BaseModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     order = models.OneToOneField("Order", on_delete=models.PROTECT, related_name="redemption")
     amount = money_field()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
 
     class Meta:
         ordering = ["-created_at"]
@@ -209,7 +206,7 @@ class Order(BaseModel):
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     subtotal = money_field()
     discount = money_field(default=ZERO)
     total = money_field()
@@ -256,7 +253,7 @@ class OrderItem(BaseModel):
     instructor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     price = money_field()
     discount = money_field(default=ZERO)
     amount_paid = money_field()
@@ -309,7 +306,7 @@ class Payment(BaseModel):
         max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True
     )
     amount = money_field()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     client_secret = models.CharField(max_length=255, blank=True)
     checkout_url = models.URLField(max_length=1000, blank=True)
     amount_refunded = money_field(default=ZERO)
@@ -377,7 +374,7 @@ class Refund(BaseModel):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = money_field()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     reason = models.CharField(max_length=500, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

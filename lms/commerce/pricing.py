@@ -4,6 +4,12 @@ One place for the rule that a coupon never makes anything negative: a percent co
 that share of each covered line; a fixed coupon is capped at the covered subtotal and spread
 over the covered lines in proportion to their prices, so every line's amount paid (what the
 instructors' earnings are computed from) stays between zero and its price.
+
+One rule for amounts a payment provider cannot charge: each line's amount paid is rounded
+down to the decimals the provider takes in that currency (`payable_exponent`; Stripe charges
+12.340 KWD, not 12.345, and whole ariary), and what that takes off is part of the line's
+discount. The buyer never pays more than the listed price, and every line (so every partial
+refund) stays an amount the provider can move.
 """
 
 from __future__ import annotations
@@ -89,13 +95,34 @@ def _step(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit_exponent(currency))
 
 
-def price_lines(lines: Sequence[Line], rules: CouponRules | None, currency: str) -> Priced:
-    """Subtotal, discount per line and total; raises 400 when the coupon cannot apply."""
+def price_lines(
+    lines: Sequence[Line],
+    rules: CouponRules | None,
+    currency: str,
+    *,
+    payable_exponent: int | None = None,
+) -> Priced:
+    """Subtotal, discount per line and total; raises 400 when the coupon cannot apply.
+
+    `payable_exponent`: the decimals the payment provider charges in `currency`; each line's
+    amount paid is rounded down to it (module docstring). None: no rounding beyond ISO's.
+    """
     subtotal = sum((line.price for line in lines), Decimal("0"))
-    if rules is None or not lines:
-        return Priced(
-            currency, [PricedLine(line, Decimal("0")) for line in lines], subtotal, Decimal("0")
-        )
+    discounts = _coupon_discounts(lines, rules, currency) if rules is not None and lines else {}
+    priced = []
+    for line in lines:
+        discount = discounts.get(line.course_id, Decimal("0"))
+        if payable_exponent is not None:
+            paid = line.price - discount
+            discount += paid - paid.quantize(Decimal(1).scaleb(-payable_exponent), ROUND_DOWN)
+        priced.append(PricedLine(line, discount))
+    discount = sum((item.discount for item in priced), Decimal("0"))
+    return Priced(currency, priced, subtotal, discount)
+
+
+def _coupon_discounts(
+    lines: Sequence[Line], rules: CouponRules, currency: str
+) -> dict[uuid.UUID, Decimal]:
     covered = [line for line in lines if rules.covers(line)]
     if not covered:
         raise Invalid(
@@ -135,9 +162,7 @@ def price_lines(lines: Sequence[Line], rules: CouponRules | None, currency: str)
             extra = min(room, left)
             discounts[line.course_id] += extra
             left -= extra
-    priced = [PricedLine(line, discounts.get(line.course_id, Decimal("0"))) for line in lines]
-    discount = sum((item.discount for item in priced), Decimal("0"))
-    return Priced(currency, priced, subtotal, discount)
+    return discounts
 
 
 # --- coupon checks ---------------------------------------------------------------------------

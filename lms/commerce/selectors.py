@@ -26,6 +26,7 @@ from .models import (
     WishlistItem,
 )
 from .pricing import CouponRules, Line, Priced, price_lines
+from .providers import get_provider
 
 # --- cart -------------------------------------------------------------------------------------
 
@@ -76,10 +77,11 @@ def cart_view(*, user: Any) -> CartView:
     currency = lines[0].currency if lines else ""
     coupon = cart.coupon if cart is not None else None
     error = ""
-    priced = price_lines(lines, None, currency)
+    payable = get_provider().payable_exponent(currency) if currency else None
+    priced = price_lines(lines, None, currency, payable_exponent=payable)
     if coupon is not None and lines:
         try:
-            priced = price_lines(lines, CouponRules.of(coupon), currency)
+            priced = price_lines(lines, CouponRules.of(coupon), currency, payable_exponent=payable)
         except DomainError as exc:
             # The cart changed since the coupon was applied: show it without a discount.
             error = str(exc.code)

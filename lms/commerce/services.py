@@ -29,7 +29,7 @@ from lms.catalog.models import Course, CourseStatus
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter, courses_editable_by
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import format_money, from_minor_units, is_currency, quantize, to_minor_units
+from lms.core.money import format_money, parse_amount
 from lms.core.permissions import ADMIN, has_role
 from lms.core.requests import AnyRequest
 from lms.learning import selectors as learning_selectors
@@ -280,10 +280,9 @@ def create_coupon(*, by: User, data: dict[str, Any], request: AnyRequest = None)
             raise _coupon_error("A percent coupon takes at most 100 percent.")
         currency = ""
     else:
-        if not is_currency(currency):
+        if not currency:
             raise Invalid("A fixed coupon needs its currency.", code=CommerceError.INVALID_COUPON)
-        if quantize(value, currency) != value:
-            raise _coupon_error(f"{currency} amounts have no more decimals than its minor unit.")
+        value = parse_amount(value, currency, allow_zero=False).amount
     starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
         raise _coupon_error("The coupon must end after it starts.")
@@ -428,7 +427,9 @@ def place_order(
         check_coupon_usable(coupon, user=user)
         rules = CouponRules.of(coupon)
     lines = [Line(c.pk, c.instructor_id, c.price, c.currency) for c in courses]
-    priced = price_lines(lines, rules, currency)
+    priced = price_lines(
+        lines, rules, currency, payable_exponent=get_provider().payable_exponent(currency)
+    )
     order = Order.objects.create(
         number=_new_order_number(),
         user=user,
@@ -511,7 +512,7 @@ def checkout_order(
             _apply_success_locked(
                 order=order,
                 payment=payment,
-                amount_minor=0,
+                amount=Decimal(0),
                 currency=order.currency,
                 payment_ref="",
                 source="checkout",
@@ -613,7 +614,7 @@ def _handle_event(event: ProviderEvent) -> str:
     if parsed.kind == "succeeded":
         return apply_payment_succeeded(
             payment_id=payment.pk,
-            amount_minor=parsed.amount_minor,
+            amount=parsed.amount,
             currency=parsed.currency,
             payment_ref=parsed.payment_ref,
             source=source,
@@ -632,11 +633,7 @@ def simulate_payment(*, payment: Payment, outcome: str) -> str:
             "Payments can be simulated only with the fake provider.",
             code=CommerceError.SIMULATION_UNAVAILABLE,
         )
-    payload = simulated_event(
-        payment=payment,
-        outcome=outcome,
-        amount_minor=to_minor_units(payment.amount, payment.currency),
-    )
+    payload = simulated_event(payment=payment, outcome=outcome)
     event_id = record_provider_event(
         provider="fake", event_id=payload["id"], type=payload["type"], payload=payload
     )
@@ -661,17 +658,20 @@ def _lock_order_and_payment(payment_id: Any) -> tuple[Order, Payment]:
 def apply_payment_succeeded(
     *,
     payment_id: Any,
-    amount_minor: int | None,
+    amount: Decimal | None,
     currency: str,
     payment_ref: str = "",
     source: str = "",
 ) -> str:
-    """The provider says the money arrived: fulfil the order once (or refuse a mismatch)."""
+    """The provider says the money arrived: fulfil the order once (or refuse a mismatch).
+
+    `amount` is of `currency`, converted from the provider's units at its edge; it must be
+    exactly the order's total in the order's currency."""
     order, payment = _lock_order_and_payment(payment_id)
     return _apply_success_locked(
         order=order,
         payment=payment,
-        amount_minor=amount_minor,
+        amount=amount,
         currency=currency,
         payment_ref=payment_ref,
         source=source,
@@ -682,7 +682,7 @@ def _apply_success_locked(
     *,
     order: Order,
     payment: Payment,
-    amount_minor: int | None,
+    amount: Decimal | None,
     currency: str,
     payment_ref: str,
     source: str,
@@ -695,12 +695,13 @@ def _apply_success_locked(
             payment.succeeded_at = payment.succeeded_at or timezone.now()
         payment.save()
         return "already_handled"
-    expected = to_minor_units(order.total, order.currency)
-    if amount_minor is None or int(amount_minor) != expected or currency.upper() != order.currency:
+    expected = order.total
+    reported = str(amount) if amount is not None else None
+    if amount is None or amount != expected or currency.upper() != order.currency:
         payment.status = PaymentStatus.MISMATCH
         payment.last_error = (
-            f"Provider reported {amount_minor} {currency.upper()}, "
-            f"order is {expected} {order.currency}"
+            f"Provider reported {reported} {currency.upper()[:8]}, "
+            f"order is {format_money(expected, order.currency)}"
         )[:500]
         payment.save()
         logger.error(
@@ -708,9 +709,9 @@ def _apply_success_locked(
             extra={
                 "order": str(order.pk),
                 "payment": str(payment.pk),
-                "reported": amount_minor,
+                "reported": reported,
                 "reported_currency": currency,
-                "expected": expected,
+                "expected": str(expected),
                 "currency": order.currency,
             },
         )
@@ -719,9 +720,9 @@ def _apply_success_locked(
             target=payment,
             data={
                 "source": source,
-                "reported": amount_minor,
+                "reported": reported,
                 "reported_currency": currency,
-                "expected": expected,
+                "expected": str(expected),
                 "currency": order.currency,
             },
         )
@@ -880,7 +881,10 @@ def apply_payment_failed(
 def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str = "") -> str:
     """The provider reports money returned (ours, or started from its dashboard)."""
     order, payment = _lock_order_and_payment(payment_id)
-    refunded = from_minor_units(int(event.amount_refunded_minor or 0), order.currency)
+    refunded = event.amount_refunded or ZERO
+    if event.currency and event.currency != order.currency:
+        logger.error("commerce.refund_currency_mismatch", extra={"order": str(order.pk)})
+        return "refund_currency_mismatch"
     ours = list(Refund.objects.select_for_update().filter(order=order).order_by("created_at"))
     settled = sum((r.amount for r in ours if r.status == RefundStatus.SUCCEEDED), ZERO)
     # The provider confirms our pending refunds (their own API answer may not have come back).
@@ -929,7 +933,7 @@ def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str =
         reason="Refunded at the payment provider.",
         external=True,
         course_ids=[str(item.course_id) for item in open_items],
-        idempotency_key=f"external-{payment.pk}-{event.amount_refunded_minor}",
+        idempotency_key=f"external-{payment.pk}-{refunded}",
     )
     _complete_refund(order=order, payment=payment, refund=refund, provider_ref=None)
     return "refunded_external"
@@ -1056,12 +1060,11 @@ def execute_refund(*, refund_id: Any) -> Refund:
     if refund.status != RefundStatus.PENDING:
         return refund
     payment = refund.payment
-    amount_minor = to_minor_units(refund.amount, refund.currency)
     provider_ref: str | None = None
-    if not refund.external and amount_minor > 0 and payment.provider != FREE_PROVIDER:
+    if not refund.external and refund.amount > 0 and payment.provider != FREE_PROVIDER:
         try:
             created = get_provider(payment.provider).refund(
-                payment=payment, amount_minor=amount_minor, idempotency_key=refund.idempotency_key
+                payment=payment, amount=refund.amount, idempotency_key=refund.idempotency_key
             )
         except ProviderError as exc:
             Refund.objects.filter(pk=refund.pk).update(
@@ -1176,7 +1179,7 @@ def reconcile_pending_payments(
         if remote.state == "succeeded":
             outcome = apply_payment_succeeded(
                 payment_id=payment.pk,
-                amount_minor=remote.amount_minor,
+                amount=remote.amount,
                 currency=remote.currency,
                 payment_ref=remote.payment_ref,
                 source="reconciliation",

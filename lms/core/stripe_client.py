@@ -8,8 +8,12 @@ call can never charge, refund or pay twice.
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
+
 import stripe
 from django.conf import settings
+
+from lms.core.money import minor_unit_exponent
 
 REQUEST_TIMEOUT_SECONDS = 20
 
@@ -22,3 +26,74 @@ def stripe_client(*, timeout: float = REQUEST_TIMEOUT_SECONDS) -> stripe.StripeC
         http_client=stripe.RequestsClient(timeout=timeout),
         max_network_retries=0,
     )
+
+
+# --- Stripe's own units ---------------------------------------------------------------------
+# Stripe's amounts are integers in Stripe's own minor units, which are not always ISO 4217's
+# (docs.stripe.com/currencies: "Zero-decimal currencies", "Three-decimal currencies" and
+# "Special cases"; support.stripe.com, "Deprecation of fractional ISK charges"):
+# - zero-decimal: the amount is in whole units, although ISO gives MGA two decimals;
+# - three-decimal: thousandths, with the last digit 0 (12.345 KWD cannot be charged, 12.340 can);
+# - ISK: two-decimal in the API although ISO gives it none, every amount a multiple of 100;
+# - everything else (HUF and TWD included, for charges, refunds and transfers): hundredths.
+STRIPE_ZERO_DECIMAL = frozenset(
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
+)
+STRIPE_THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
+
+
+class UnchargeableAmount(ValueError):
+    """An amount finer than Stripe can charge in its currency (see `stripe_payable_exponent`)."""
+
+
+def stripe_exponent(currency: str) -> int:
+    """The power of ten Stripe's integer amounts of `currency` are scaled by."""
+    code = currency.upper()
+    if code in STRIPE_ZERO_DECIMAL:
+        return 0
+    if code in STRIPE_THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def stripe_payable_exponent(currency: str) -> int:
+    """How many decimals a chargeable amount of `currency` may have at Stripe: the finer of
+    ISO's and Stripe's units, except that three-decimal amounts end in 0 (two decimals)."""
+    code = currency.upper()
+    if code in STRIPE_THREE_DECIMAL:
+        return 2
+    return min(stripe_exponent(code), minor_unit_exponent(code))
+
+
+def to_stripe_amount(amount: Decimal, currency: str) -> int:
+    """`amount` of `currency` as Stripe's integer: 49.99 USD → 4999, 5000 ISK → 500000,
+    10000 MGA → 10000, 12.34 KWD → 12340. `UnchargeableAmount` when it has more decimals
+    than `stripe_payable_exponent` allows (Stripe would refuse it or read another amount)."""
+    value = Decimal(amount)
+    exponent = stripe_payable_exponent(currency)
+    if value != value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_DOWN):
+        raise UnchargeableAmount(f"{value} {currency} has more decimals than Stripe can charge.")
+    return int(value.scaleb(stripe_exponent(currency)))
+
+
+def from_stripe_amount(units: int, currency: str) -> Decimal:
+    """Stripe's integer back to an amount of `currency`, exactly (never rounded: an amount
+    finer than ISO's minor unit then fails the caller's comparison instead of hiding)."""
+    return Decimal(int(units)).scaleb(-stripe_exponent(currency))

@@ -5,8 +5,6 @@ from enum import StrEnum
 
 class PayoutError(StrEnum):
     INSUFFICIENT_FUNDS = "insufficient_funds"
-    INVALID_AMOUNT = "invalid_amount"
-    UNSUPPORTED_CURRENCY = "unsupported_currency"
     INVALID_SPLITS = "invalid_splits"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     SALE_NOT_CREDITED = "sale_not_credited"

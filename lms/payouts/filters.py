@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import django_filters
 
-from lms.core.money import CURRENCY_CHOICES
+from lms.core.money import currency_choices
 from lms.payouts.models import PayoutMethod, Withdrawal
 
 
 class WithdrawalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Withdrawal.Status.choices)
     method = django_filters.ChoiceFilter(choices=PayoutMethod.choices)
-    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES)
+    currency = django_filters.ChoiceFilter(choices=currency_choices)
     instructor = django_filters.UUIDFilter(field_name="instructor_id")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")

@@ -17,20 +17,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from lms.core.models import BaseModel
-from lms.core.money import CURRENCY_CHOICES
+from lms.core.models import BaseModel, CurrencyField, MoneyAmountField
 
-# Amounts hold up to three decimals so that KWD, BHD and the other three-decimal currencies
-# keep their minor unit; every amount is quantised to its own currency before it is stored.
-AMOUNT_MAX_DIGITS = 15
-AMOUNT_DECIMAL_PLACES = 3
 ZERO = Decimal(0)
 
 
-def _amount_field(**kwargs: Any) -> models.DecimalField[Decimal, Decimal]:
-    return models.DecimalField(
-        max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES, **kwargs
-    )
+def _amount_field(**kwargs: Any) -> MoneyAmountField:
+    # Every amount is quantised to its own currency before it is stored (lms.core.money).
+    return MoneyAmountField(**kwargs)
 
 
 class Account(models.TextChoices):
@@ -91,7 +85,7 @@ class LedgerTransaction(AppendOnly, BaseModel):
     # What caused the movement: the order item, refund or withdrawal (app label.model + id).
     reference_type = models.CharField(max_length=64)
     reference_id = models.CharField(max_length=64)
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     # The headline figure (price paid, amount withdrawn...), never negative.
     amount = _amount_field()
     # A reversal points at the sale it reverses.
@@ -119,7 +113,7 @@ class Wallet(BaseModel):
     instructor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallets"
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     pending = _amount_field(default=ZERO)
     available = _amount_field(default=ZERO)
     held = _amount_field(default=ZERO)
@@ -161,7 +155,7 @@ class LedgerEntry(AppendOnly, BaseModel):
     wallet = models.ForeignKey(
         Wallet, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     amount = _amount_field()
 
     class Meta:
@@ -258,7 +252,7 @@ class Withdrawal(BaseModel):
     )
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="withdrawals")
     amount = _amount_field()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = CurrencyField()
     method = models.CharField(max_length=10, choices=PayoutMethod.choices)
     details = models.JSONField(default=dict)
     status = models.CharField(

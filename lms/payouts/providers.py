@@ -20,8 +20,13 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from lms.core.money import to_minor_units
-from lms.core.stripe_client import stripe_client
+from lms.core.money import minor_unit_exponent
+from lms.core.stripe_client import (
+    UnchargeableAmount,
+    stripe_client,
+    stripe_payable_exponent,
+    to_stripe_amount,
+)
 from lms.payouts.models import PayoutMethod, Withdrawal
 
 
@@ -50,6 +55,10 @@ class PayoutProvider(Protocol):
         """Whether this provider sends `withdrawal`'s money itself once it is approved."""
         ...
 
+    def payable_exponent(self, *, method: str, currency: str) -> int:
+        """How many decimals a withdrawal by `method` in `currency` may have to be sent."""
+        ...
+
     def send(self, *, withdrawal: Withdrawal) -> SentTransfer:
         """Send the money of an approved withdrawal (idempotent per withdrawal)."""
         ...
@@ -70,6 +79,9 @@ class ManualPayouts:
     def pays(self, withdrawal: Withdrawal) -> bool:
         return False
 
+    def payable_exponent(self, *, method: str, currency: str) -> int:
+        return minor_unit_exponent(currency)
+
     def send(self, *, withdrawal: Withdrawal) -> SentTransfer:
         raise TransferRefused("Payouts are manual: an admin pays and marks the withdrawal paid.")
 
@@ -82,14 +94,23 @@ class StripeConnectPayouts:
     def pays(self, withdrawal: Withdrawal) -> bool:
         return withdrawal.method == PayoutMethod.STRIPE
 
+    def payable_exponent(self, *, method: str, currency: str) -> int:
+        if method == PayoutMethod.STRIPE:
+            return stripe_payable_exponent(currency)
+        return minor_unit_exponent(currency)
+
     def send(self, *, withdrawal: Withdrawal) -> SentTransfer:
         destination = str(withdrawal.details.get("account_id") or "")
         if not destination.startswith("acct_"):
             raise TransferRefused("The withdrawal names no Stripe connected account.")
         try:
+            amount = to_stripe_amount(withdrawal.amount, withdrawal.currency)
+        except UnchargeableAmount as exc:
+            raise TransferRefused(str(exc)) from exc
+        try:
             transfer = stripe_client().v1.transfers.create(
                 params={
-                    "amount": to_minor_units(withdrawal.amount, withdrawal.currency),
+                    "amount": amount,
                     "currency": withdrawal.currency.lower(),
                     "destination": destination,
                     "transfer_group": f"withdrawal-{withdrawal.pk}",

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -23,16 +23,15 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from lms.audit.services import record
+from lms.core import money
 from lms.core.errors import Conflict, Invalid, PermissionDenied
-from lms.core.money import format_money, is_currency, minor_unit_exponent, quantize
+from lms.core.money import MoneyError, format_money, quantize, round_down
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
 from lms.notifications.services import notify
 from lms.payouts import locks, selectors
 from lms.payouts.errors import PayoutError
 from lms.payouts.models import (
-    AMOUNT_DECIMAL_PLACES,
-    AMOUNT_MAX_DIGITS,
     ZERO,
     Account,
     LedgerEntry,
@@ -51,8 +50,6 @@ from lms.payouts.providers import (
 )
 
 logger = logging.getLogger(__name__)
-
-MAX_AMOUNT = Decimal(10) ** (AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,33 +78,15 @@ class Leg:
 
 
 def check_currency(currency: str) -> None:
-    """Any ISO 4217 currency whose minor unit fits the ledger's three decimals."""
-    if not is_currency(currency) or minor_unit_exponent(currency) > AMOUNT_DECIMAL_PLACES:
-        raise Invalid(
-            f"{currency!r} is not a supported currency.", code=PayoutError.UNSUPPORTED_CURRENCY
-        )
+    """A currency the platform sells in (lms.core.money's policy; 400 `unsupported_currency`)."""
+    money.check_currency(currency)
 
 
 def check_amount(
     amount: Decimal | int | str, currency: str, *, allow_zero: bool = False
 ) -> Decimal:
-    """A finite, non-negative amount in the currency's minor unit and within the ledger's range."""
-    try:
-        value = Decimal(amount) if not isinstance(amount, Decimal) else amount
-    except (InvalidOperation, TypeError, ValueError):
-        raise Invalid("The amount is not a number.", code=PayoutError.INVALID_AMOUNT) from None
-    if not value.is_finite():
-        raise Invalid("The amount is not a number.", code=PayoutError.INVALID_AMOUNT)
-    if value < 0 or (value == 0 and not allow_zero):
-        raise Invalid("The amount must be positive.", code=PayoutError.INVALID_AMOUNT)
-    if value >= MAX_AMOUNT:
-        raise Invalid("The amount is too large.", code=PayoutError.INVALID_AMOUNT)
-    if quantize(value, currency) != value:
-        raise Invalid(
-            f"{currency} amounts have at most {minor_unit_exponent(currency)} decimals.",
-            code=PayoutError.INVALID_AMOUNT,
-        )
-    return quantize(value, currency)
+    """An exact, non-negative amount of a supported currency (lms.core.money.parse_amount)."""
+    return money.parse_amount(amount, currency, allow_zero=allow_zero).amount
 
 
 # --- the ledger's one writer -------------------------------------------------------------------
@@ -248,10 +227,6 @@ def _sale_key(reference: LedgerReference) -> str:
     return f"sale:{reference}"
 
 
-def _round_down(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-minor_unit_exponent(currency)), rounding=ROUND_DOWN)
-
-
 def _check_splits(splits: Sequence[tuple[Any, Decimal | int]]) -> None:
     if not splits:
         raise Invalid("A sale needs at least one instructor.", code=PayoutError.INVALID_SPLITS)
@@ -280,7 +255,7 @@ def split_sale(
     fee = quantize(amount_paid * Decimal(settings.PLATFORM_FEE_PERCENT) / 100, currency)
     pool = amount_paid - fee
     others = [
-        (instructor, _round_down(pool * Decimal(percent) / 100, currency))
+        (instructor, round_down(pool * Decimal(percent) / 100, currency))
         for instructor, percent in splits[1:]
     ]
     first = pool - sum((share for _, share in others), ZERO)
@@ -554,6 +529,12 @@ def request_withdrawal(
     currency = currency or selectors.default_wallet_currency(user=instructor)
     check_currency(currency)
     amount = check_amount(amount, currency)
+    payable = get_payout_provider().payable_exponent(method=method, currency=currency)
+    if amount != round_down(amount, currency).quantize(Decimal(1).scaleb(-payable), ROUND_DOWN):
+        raise Invalid(
+            f"{currency} withdrawals by {method} take at most {payable} decimals.",
+            code=MoneyError.INVALID_AMOUNT,
+        )
     wallet = locks.lock_wallet(instructor=instructor, currency=currency)
     if wallet is None or wallet.available < amount:
         available = wallet.available if wallet is not None else ZERO

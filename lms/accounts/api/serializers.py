@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from zoneinfo import available_timezones
 
 from rest_framework import serializers
 
 from lms.accounts.models import InstructorApplication, InstructorProfile, Role, StudentProfile, User
-from lms.core.money import CURRENCY_CHOICES
+from lms.core.money import DEFAULT_CURRENCY, amount_string
+from lms.core.serializers import AmountInputField, CurrencyInputField, check_amount_decimals
 from lms.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, ValidatedFileField
 
 _TIMEZONES = sorted(available_timezones())
@@ -66,7 +66,7 @@ class PasswordResetConfirmInputSerializer(VerifyEmailInputSerializer):
 
 class StudentProfileSerializer(serializers.ModelSerializer[StudentProfile]):
     timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+    currency = CurrencyInputField(required=False)
     country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True)
 
     class Meta:
@@ -76,20 +76,14 @@ class StudentProfileSerializer(serializers.ModelSerializer[StudentProfile]):
 
 class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]):
     timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+    currency = CurrencyInputField(required=False)
     skills = serializers.ListField(
         child=serializers.CharField(max_length=50), max_length=30, required=False
     )
     languages = serializers.ListField(
         child=serializers.CharField(max_length=10), max_length=20, required=False
     )
-    hourly_rate = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=Decimal("100000"),
-        required=False,
-    )
+    hourly_rate = AmountInputField(required=False)
     payout_details = serializers.DictField(
         child=serializers.CharField(max_length=200), required=False
     )
@@ -107,6 +101,19 @@ class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]
             "payout_details",
         ]
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The rate is exact in its currency: the one sent, else the profile's own."""
+        user = self.context.get("user")
+        stored = getattr(user, "instructor_profile", None) if user is not None else None
+        currency = str(attrs.get("currency") or getattr(stored, "currency", DEFAULT_CURRENCY))
+        check_amount_decimals(attrs, amount="hourly_rate", currency=currency)
+        return attrs
+
+    def to_representation(self, instance: InstructorProfile) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["hourly_rate"] = amount_string(instance.hourly_rate, instance.currency)
+        return data
+
 
 class MeUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
     """Names and the profile; `role`, `email` and verification are not accepted here."""
@@ -118,7 +125,7 @@ class MeUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
     def validate_profile(self, value: dict[str, Any]) -> dict[str, Any]:
         user: User = self.context["user"]
         profile_serializer: serializers.Serializer[Any] = (
-            InstructorProfileSerializer(data=value, partial=True)
+            InstructorProfileSerializer(data=value, partial=True, context={"user": user})
             if user.role == Role.INSTRUCTOR
             else StudentProfileSerializer(data=value, partial=True)
         )

@@ -215,7 +215,7 @@ def test_user_cannot_change_own_role_or_verification(anon_client, student_client
     ("payload", "code", "attr"),
     [
         ({"profile": {"timezone": "Mars/Olympus"}}, "invalid_choice", "profile.timezone"),
-        ({"profile": {"currency": "XYZ"}}, "invalid_choice", "profile.currency"),
+        ({"profile": {"currency": "XYZ"}}, "unsupported_currency", "profile.currency"),
         ({"profile": {"country": "France"}}, "invalid", "profile.country"),
         ({"profile": {"education": "x" * 301}}, "max_length", "profile.education"),
         ({"profile": "not an object"}, "not_a_dict", "profile"),
@@ -240,9 +240,11 @@ def test_patch_student_bad_input(student_client, student, payload, code, attr):
 @pytest.mark.parametrize(
     ("profile", "code"),
     [
-        ({"hourly_rate": "-1"}, "min_value"),
-        ({"hourly_rate": "abc"}, "invalid"),
-        ({"hourly_rate": "1000000"}, "max_value"),
+        ({"hourly_rate": "-1"}, "invalid_amount"),
+        ({"hourly_rate": "abc"}, "invalid_amount"),
+        ({"hourly_rate": "1000000000"}, "invalid_amount"),
+        ({"hourly_rate": "50.5", "currency": "JPY"}, "invalid_amount"),
+        ({"currency": "CLF"}, "unsupported_currency"),
         ({"skills": "python"}, "not_a_list"),
         ({"skills": ["x" * 51]}, "max_length"),
         ({"headline": "x" * 201}, "max_length"),

@@ -16,11 +16,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.accounts.models import Role, User
-from lms.core.money import CURRENCY_CHOICES
+from lms.core.money import amount_string
+from lms.core.serializers import (
+    AmountField,
+    AmountInputField,
+    CurrencyInputField,
+)
 from lms.core.uploads import IMAGE_TYPES, MB, ValidatedFileField
 
 from .. import hooks
-from ..models import MAX_PRICE, Category, Course, Lesson, LessonType, Level, MediaAsset, Section
+from ..models import Category, Course, Lesson, LessonType, Level, MediaAsset, Section
 from ..selectors import CourseView, Row
 from ..video import PlaybackCredential, sign_media
 
@@ -55,10 +60,8 @@ class CourseInputSerializer(serializers.Serializer[dict[str, Any]]):
     language = serializers.RegexField(
         r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", max_length=10, required=False
     )
-    price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, max_value=MAX_PRICE, required=False
-    )
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+    price = AmountInputField(required=False)
+    currency = CurrencyInputField(required=False)
     is_free = serializers.BooleanField(required=False)
     preview_video = serializers.PrimaryKeyRelatedField(
         queryset=MediaAsset.objects.all(), required=False, allow_null=True
@@ -181,7 +184,7 @@ class CourseListItemSerializer(serializers.Serializer[Any]):
     tags = TagOutputSerializer(many=True)
     level = serializers.ChoiceField(choices=Level.choices)
     language = serializers.CharField()
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    price = AmountField()
     currency = serializers.CharField()
     is_free = serializers.BooleanField()
     thumbnail = serializers.CharField(allow_null=True)
@@ -378,7 +381,7 @@ def course_item_data(row: Row, urls: UrlBuilder) -> Row:
         "tags": row.get("tags", []),
         "level": row["level"],
         "language": row["language"],
-        "price": row["price"],
+        "price": amount_string(row["price"], row["currency"]),
         "currency": row["currency"],
         "is_free": row["is_free"],
         "thumbnail": urls(row["thumbnail"]),

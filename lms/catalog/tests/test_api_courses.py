@@ -336,9 +336,11 @@ def test_create_needs_an_instructor(anon_client, student_client):
     ("payload", "attr"),
     [
         ({"price": "-1"}, "price"),
-        ({"price": "100000.01"}, "price"),
+        ({"price": "1000000000"}, "price"),
+        ({"price": "1500.50", "currency": "JPY"}, "price"),
         ({"currency": "XYZ"}, "currency"),
-        ({"currency": "usd"}, "currency"),
+        ({"currency": "CLF"}, "currency"),
+        ({"currency": "KWD", "price": "1.2345"}, "price"),
         ({"level": "expert"}, "level"),
         ({"category": "00000000-0000-0000-0000-000000000000"}, "category"),
         ({"prerequisites": ["00000000-0000-0000-0000-000000000000"]}, "prerequisites"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 def _cart_response(request: Request, code: int = status.HTTP_200_OK) -> Response:
     view = selectors.cart_view(user=current_user(request))
-    return Response(s.cart_data(view), status=code)
+    return Response(s.CartSerializer(view).data, status=code)
 
 
 # --- cart -------------------------------------------------------------------------------------
@@ -68,12 +69,12 @@ class CartItemsView(APIView):
             "course__currency": course.currency,
             "course__thumbnail": course.thumbnail.name or None,
         }
-        return Response(s.cart_item_data(row), status=status.HTTP_201_CREATED)
+        return Response(s.CartItemSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
 class CartItemDetailView(APIView):
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, item_id: str) -> Response:
+    def delete(self, request: Request, item_id: UUID) -> Response:
         services.remove_cart_item(user=current_user(request), item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -161,15 +162,15 @@ class CouponListView(APIView):
 class CouponDetailView(APIView):
     permission_classes = [IsInstructor]
 
-    def _coupon(self, request: Request, coupon_id: str) -> Coupon:
+    def _coupon(self, request: Request, coupon_id: UUID) -> Coupon:
         return selectors.coupon_for_user(user=current_user(request), coupon_id=coupon_id)
 
     @extend_schema(responses=s.CouponSerializer)
-    def get(self, request: Request, coupon_id: str) -> Response:
+    def get(self, request: Request, coupon_id: UUID) -> Response:
         return Response(s.CouponSerializer(self._coupon(request, coupon_id)).data)
 
     @extend_schema(responses=s.CouponSerializer)
-    def delete(self, request: Request, coupon_id: str) -> Response:
+    def delete(self, request: Request, coupon_id: UUID) -> Response:
         coupon = services.deactivate_coupon(
             coupon=self._coupon(request, coupon_id), by=current_user(request), request=request
         )
@@ -185,7 +186,7 @@ class OrderListView(APIView):
         paginator = PageNumberPagination()
         queryset = selectors.orders_visible_to(user=current_user(request))
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response([s.order_data(order) for order in page or []])
+        return paginator.get_paginated_response(s.OrderSerializer(page or [], many=True).data)
 
     @extend_schema(request=s.OrderInputSerializer, responses={201: s.OrderSerializer})
     def post(self, request: Request) -> Response:
@@ -196,7 +197,7 @@ class OrderListView(APIView):
             user=user, billing_address=data.validated_data.get("billing_address"), request=request
         )
         order = selectors.order_for_user(user=user, order_id=order.pk)
-        return Response(s.order_data(order), status=status.HTTP_201_CREATED)
+        return Response(s.OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderCreateFromCartView(OrderListView):
@@ -207,14 +208,14 @@ class OrderCreateFromCartView(OrderListView):
 
 class OrderDetailView(APIView):
     @extend_schema(responses=s.OrderSerializer)
-    def get(self, request: Request, order_id: str) -> Response:
+    def get(self, request: Request, order_id: UUID) -> Response:
         order = selectors.order_for_user(user=current_user(request), order_id=order_id)
-        return Response(s.order_data(order))
+        return Response(s.OrderSerializer(order).data)
 
 
 class OrderReceiptView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    def get(self, request: Request, order_id: str) -> HttpResponse:
+    def get(self, request: Request, order_id: UUID) -> HttpResponse:
         order = selectors.owned_order(user=current_user(request), order_id=order_id)
         if order.paid_at is None or order.status not in (
             OrderStatus.PAID,
@@ -229,7 +230,7 @@ class OrderReceiptView(APIView):
 
 class OrderRefundView(APIView):
     @extend_schema(request=s.RefundInputSerializer, responses=s.RefundSerializer)
-    def post(self, request: Request, order_id: str) -> Response:
+    def post(self, request: Request, order_id: UUID) -> Response:
         user = current_user(request)
         order = selectors.order_for_user(user=user, order_id=order_id)
         data = s.RefundInputSerializer(data=request.data)
@@ -265,26 +266,26 @@ class CheckoutView(APIView):
             hosted=data.validated_data["mode"] == "hosted",
             request=request,
         )
-        return Response(s.checkout_data(payment))
+        return Response(s.CheckoutSerializer(payment).data)
 
 
 class PaymentDetailView(APIView):
     @extend_schema(responses=s.PaymentSerializer)
-    def get(self, request: Request, payment_id: str) -> Response:
+    def get(self, request: Request, payment_id: UUID) -> Response:
         payment = selectors.payment_for_owner(user=current_user(request), payment_id=payment_id)
-        return Response(s.payment_data(payment))
+        return Response(s.PaymentSerializer(payment).data)
 
 
 class SimulatePaymentView(APIView):
     @extend_schema(request=s.SimulateInputSerializer, responses=s.PaymentSerializer)
-    def post(self, request: Request, payment_id: str) -> Response:
+    def post(self, request: Request, payment_id: UUID) -> Response:
         user = current_user(request)
         payment = selectors.payment_for_owner(user=user, payment_id=payment_id)
         data = s.SimulateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.simulate_payment(payment=payment, outcome=data.validated_data["outcome"])
         payment = selectors.payment_for_owner(user=user, payment_id=payment.pk)
-        return Response(s.payment_data(payment))
+        return Response(s.PaymentSerializer(payment).data)
 
 
 class StripeWebhookView(APIView):

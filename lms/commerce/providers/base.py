@@ -1,12 +1,14 @@
 """The payment provider interface: what commerce asks of Stripe or of the fake provider.
 
-A provider speaks integer minor units at its edge only; everything it returns is
-normalised into these small value objects so the services never see a provider's types.
+A provider speaks its own integer units at its edge only (Stripe's are not always ISO's);
+everything it returns is normalised into these small value objects, amounts as Decimals of
+their currency, so the services never see a provider's types or units.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ class RemotePayment:
     """The provider's truth about one payment (reconciliation)."""
 
     state: PaymentState
-    amount_minor: int | None = None
+    amount: Decimal | None = None
     currency: str = ""
     payment_ref: str = ""
 
@@ -55,9 +57,9 @@ class PaymentEvent:
     payment_id: str = ""  # ours, from the provider object's metadata when present
     provider_ref: str = ""  # the PaymentIntent or Checkout Session id
     payment_ref: str = ""  # the PaymentIntent id
-    amount_minor: int | None = None
+    amount: Decimal | None = None  # of `currency`, converted from the provider's units
     currency: str = ""
-    amount_refunded_minor: int | None = None
+    amount_refunded: Decimal | None = None
     error: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -65,12 +67,16 @@ class PaymentEvent:
 class PaymentProvider(Protocol):
     name: str
 
+    def payable_exponent(self, currency: str) -> int:
+        """How many decimals an amount this provider charges in `currency` may have."""
+        ...
+
     def create_payment(self, *, payment: Payment, order: Order, hosted: bool) -> CreatedPayment:
         """Create the provider's payment for `payment` (idempotent by payment.idempotency_key)."""
         ...
 
     def refund(
-        self, *, payment: Payment, amount_minor: int, idempotency_key: str
+        self, *, payment: Payment, amount: Decimal, idempotency_key: str
     ) -> CreatedRefund: ...
 
     def retrieve(self, *, payment: Payment) -> RemotePayment: ...

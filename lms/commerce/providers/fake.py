@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from lms.core.money import from_minor_units, is_currency, minor_unit_exponent, to_minor_units
 
 from .base import CreatedPayment, CreatedRefund, PaymentEvent, RemotePayment
 
@@ -19,13 +22,18 @@ SIMULATED_KINDS = {"payment.succeeded": "succeeded", "payment.failed": "failed"}
 
 
 class FakeProvider:
+    """Its units are ISO 4217 minor units, and it charges any amount of a currency's unit."""
+
     name = "fake"
+
+    def payable_exponent(self, currency: str) -> int:
+        return minor_unit_exponent(currency)
 
     def create_payment(self, *, payment: Payment, order: Order, hosted: bool) -> CreatedPayment:
         ref = f"fake_pi_{payment.pk.hex}"
         return CreatedPayment(ref=ref, client_secret=f"{ref}_secret_{secrets.token_hex(8)}")
 
-    def refund(self, *, payment: Payment, amount_minor: int, idempotency_key: str) -> CreatedRefund:
+    def refund(self, *, payment: Payment, amount: Decimal, idempotency_key: str) -> CreatedRefund:
         # Deterministic like Stripe's idempotency: the same key gives the same refund.
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return CreatedRefund(ref=f"fake_re_{digest}", status="succeeded")
@@ -37,6 +45,7 @@ class FakeProvider:
     def parse_event(self, payload: dict[str, Any]) -> PaymentEvent:
         kind = SIMULATED_KINDS.get(str(payload.get("type")))
         data = payload.get("data") or {}
+        currency = str(data.get("currency", "")).upper()
         if kind is None:
             return PaymentEvent(kind="ignored")
         return PaymentEvent(
@@ -44,14 +53,22 @@ class FakeProvider:
             payment_id=str(data.get("payment_id", "")),
             provider_ref=str(data.get("provider_ref", "")),
             payment_ref=str(data.get("provider_ref", "")),
-            amount_minor=data.get("amount_minor"),
-            currency=str(data.get("currency", "")).upper(),
+            amount=_amount(data.get("amount_minor"), currency),
+            currency=currency,
             error="Simulated card decline." if kind == "failed" else "",
         )
 
 
-def simulated_event(*, payment: Payment, outcome: str, amount_minor: int) -> dict[str, Any]:
-    """The event `/simulate/` feeds to the inbox; its id makes a repeated simulation a replay."""
+def _amount(units: Any, currency: str) -> Decimal | None:
+    if isinstance(units, bool) or not isinstance(units, int) or not is_currency(currency):
+        return None
+    return from_minor_units(units, currency)
+
+
+def simulated_event(*, payment: Payment, outcome: str) -> dict[str, Any]:
+    """The event `/simulate/` feeds to the inbox; its id makes a repeated simulation a replay.
+    It carries the payment's amount in this provider's units (ISO minor units)."""
+    amount_minor = to_minor_units(payment.amount, payment.currency)
     return {
         "id": f"fake_evt_{payment.pk.hex}_{outcome}",
         "type": f"payment.{outcome}",

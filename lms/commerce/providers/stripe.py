@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import stripe as stripe_sdk
 from django.conf import settings
 
-from lms.core.money import to_minor_units
-from lms.core.stripe_client import stripe_client
+from lms.core.stripe_client import (
+    UnchargeableAmount,
+    from_stripe_amount,
+    stripe_client,
+    stripe_payable_exponent,
+    to_stripe_amount,
+)
 
 from .base import (
     CreatedPayment,
@@ -37,6 +43,13 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 
 def _metadata(payment: Payment, order: Order) -> dict[str, str]:
     return {"payment_id": str(payment.pk), "order_id": str(order.pk), "order_number": order.number}
+
+
+def _amount(units: Any, currency: Any) -> Decimal | None:
+    """A Stripe integer amount as an amount of its currency; None when it is not one."""
+    if isinstance(units, bool) or not isinstance(units, int) or not isinstance(currency, str):
+        return None
+    return from_stripe_amount(units, currency)
 
 
 def _field(obj: Any, name: str) -> str:
@@ -85,8 +98,14 @@ def verify_webhook(*, payload: bytes, signature: str, now: float | None = None) 
 class StripeProvider:
     name = "stripe"
 
+    def payable_exponent(self, currency: str) -> int:
+        return stripe_payable_exponent(currency)
+
     def create_payment(self, *, payment: Payment, order: Order, hosted: bool) -> CreatedPayment:
-        amount = to_minor_units(order.total, order.currency)
+        try:
+            amount = to_stripe_amount(order.total, order.currency)
+        except UnchargeableAmount as exc:
+            raise ProviderError(str(exc)) from exc
         currency = order.currency.lower()
         metadata = _metadata(payment, order)
         return_url = f"{settings.FRONTEND_URL}/orders/{order.pk}"
@@ -137,12 +156,16 @@ class StripeProvider:
             return _field(session, "payment_intent")
         return ref
 
-    def refund(self, *, payment: Payment, amount_minor: int, idempotency_key: str) -> CreatedRefund:
+    def refund(self, *, payment: Payment, amount: Decimal, idempotency_key: str) -> CreatedRefund:
+        try:
+            amount_units = to_stripe_amount(amount, payment.currency)
+        except UnchargeableAmount as exc:
+            raise ProviderError(str(exc)) from exc
         try:
             refund = stripe_client().v1.refunds.create(
                 params={
                     "payment_intent": self._intent_id(payment),
-                    "amount": amount_minor,
+                    "amount": amount_units,
                     "metadata": {"payment_id": str(payment.pk)},
                 },
                 options={"idempotency_key": idempotency_key},
@@ -168,7 +191,7 @@ class StripeProvider:
                     state = "pending"
                 return RemotePayment(
                     state=state,  # type: ignore[arg-type]
-                    amount_minor=data.get("amount_total"),
+                    amount=_amount(data.get("amount_total"), data.get("currency")),
                     currency=str(data.get("currency") or "").upper(),
                     payment_ref=_field(session, "payment_intent"),
                 )
@@ -178,7 +201,7 @@ class StripeProvider:
         data = intent.to_dict()
         return RemotePayment(
             state=_state_of_intent(str(data.get("status", ""))),  # type: ignore[arg-type]
-            amount_minor=data.get("amount_received") or data.get("amount"),
+            amount=_amount(data.get("amount_received") or data.get("amount"), data.get("currency")),
             currency=str(data.get("currency") or "").upper(),
             payment_ref=intent.id,
         )
@@ -195,7 +218,7 @@ class StripeProvider:
                 payment_id=payment_id,
                 provider_ref=obj.get("id", ""),
                 payment_ref=obj.get("id", ""),
-                amount_minor=obj.get("amount_received", obj.get("amount")),
+                amount=_amount(obj.get("amount_received", obj.get("amount")), currency),
                 currency=currency,
             )
         if kind == "payment_intent.payment_failed":
@@ -216,7 +239,7 @@ class StripeProvider:
                 payment_id=payment_id,
                 provider_ref=obj.get("id", ""),
                 payment_ref=intent if isinstance(intent, str) else str(intent.get("id", "")),
-                amount_minor=obj.get("amount_total"),
+                amount=_amount(obj.get("amount_total"), currency),
                 currency=currency,
             )
         if kind == "charge.refunded":
@@ -224,16 +247,16 @@ class StripeProvider:
                 kind="refunded",
                 payment_id=payment_id,
                 payment_ref=str(obj.get("payment_intent") or ""),
-                amount_minor=obj.get("amount"),
+                amount=_amount(obj.get("amount"), currency),
                 currency=currency,
-                amount_refunded_minor=obj.get("amount_refunded"),
+                amount_refunded=_amount(obj.get("amount_refunded"), currency),
             )
         if kind == "charge.dispute.created":
             return PaymentEvent(
                 kind="disputed",
                 payment_id=payment_id,
                 payment_ref=str(obj.get("payment_intent") or ""),
-                amount_minor=obj.get("amount"),
+                amount=_amount(obj.get("amount"), currency),
                 currency=currency,
                 extra={"dispute_id": obj.get("id", ""), "reason": obj.get("reason", "")},
             )

@@ -80,7 +80,7 @@ def test_fixed_coupon_needs_a_currency_and_respects_its_minor_unit(admin_client_
     assert missing.status_code == 400
     assert error_codes(missing) == ["required"]
     assert jpy_decimals.status_code == 400
-    assert error_codes(jpy_decimals) == ["invalid_coupon"]
+    assert error_codes(jpy_decimals) == ["invalid_amount"]
     assert ok.status_code == 201
     assert (ok.json()["value"], ok.json()["currency"]) == ("500", "JPY")
 

@@ -2,7 +2,18 @@ from decimal import Decimal
 
 import pytest
 
-from lms.core.money import Money, from_minor_units, is_currency, quantize, to_minor_units
+from lms.core.apps import check_supported_currencies
+from lms.core.errors import Invalid
+from lms.core.money import (
+    Money,
+    amount_string,
+    from_minor_units,
+    is_currency,
+    minor_unit_exponent,
+    parse_amount,
+    quantize,
+    to_minor_units,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,3 +61,65 @@ def test_format_money_for_people():
     assert format_money(Decimal("49.9"), "USD") == "49.90 USD"
     assert format_money(Decimal("500"), "JPY") == "500 JPY"
     assert str(Money(Decimal("1.2345"), "KWD")) == "1.235 KWD"
+
+
+# --- the currency policy ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "amount"),
+    [
+        ("1500", "JPY", "1500"),
+        ("12.345", "KWD", "12.345"),
+        ("49.9", "USD", "49.90"),
+        ("0", "ISK", "0"),
+    ],
+)
+def test_parse_amount_keeps_exact_amounts(value, currency, amount):
+    assert parse_amount(value, currency) == Money(Decimal(amount), currency)
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "code"),
+    [
+        ("1500.50", "JPY", "invalid_amount"),
+        ("12.3456", "KWD", "invalid_amount"),
+        ("1.001", "USD", "invalid_amount"),
+        ("-1", "USD", "invalid_amount"),
+        ("NaN", "USD", "invalid_amount"),
+        ("1e9", "USD", "invalid_amount"),
+        ("abc", "USD", "invalid_amount"),
+        ("1", "CLF", "unsupported_currency"),  # ISO, 4 decimals: outside the policy
+        ("1", "XYZ", "unsupported_currency"),
+        ("1", "usd", "unsupported_currency"),
+    ],
+)
+def test_parse_amount_refuses_instead_of_rounding(value, currency, code):
+    with pytest.raises(Invalid) as caught:
+        parse_amount(value, currency)
+    assert caught.value.code == code
+
+
+def test_exponents_come_from_iso_4217():
+    assert [minor_unit_exponent(c) for c in ("USD", "JPY", "ISK", "KWD", "IQD", "MGA", "CLF")] == [
+        2, 0, 0, 3, 3, 2, 4,
+    ]  # fmt: skip
+
+
+def test_one_rendering_of_amounts():
+    amounts = [("1500", "JPY"), ("3", "USD"), ("1.2", "KWD")]
+    assert [amount_string(Decimal(a), c) for a, c in amounts] == ["1500", "3.00", "1.200"]
+
+
+def test_the_money_check_refuses_currencies_the_columns_cannot_hold(settings):
+    settings.SUPPORTED_CURRENCIES = ["USD", "CLF", "XYZ"]
+    errors = check_supported_currencies()
+    assert [e.id for e in errors] == ["money.E002"]
+    assert "CLF" in errors[0].msg
+    assert "XYZ" in errors[0].msg
+    settings.SUPPORTED_CURRENCIES = ["EUR"]
+    assert [e.id for e in check_supported_currencies()] == ["money.E003"]
+
+
+def test_the_default_policy_passes_its_check():
+    assert check_supported_currencies() == []

@@ -6,41 +6,25 @@ Money leaves as a decimal string in its currency's minor unit with the currency 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import InstructorProfile
-from lms.core.money import CURRENCY_CHOICES, quantize
+from lms.core.serializers import (
+    AmountField,
+    AmountInputField,
+    CurrencyInputField,
+    check_amount_decimals,
+)
 from lms.payouts.errors import PayoutError
 from lms.payouts.models import (
-    AMOUNT_DECIMAL_PLACES,
-    AMOUNT_MAX_DIGITS,
     LedgerEntry,
     PayoutMethod,
     Withdrawal,
 )
 from lms.payouts.selectors import WalletOverview, default_wallet_currency
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "49.99"})
-class AmountField(serializers.Field[Any, Any, Any, Any]):
-    """An amount of the instance's own currency, as a decimal string ("49.99", "500")."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance: Any) -> tuple[Any, str]:
-        return super().get_attribute(instance), instance.currency
-
-    def to_representation(self, value: tuple[Decimal, str]) -> str:
-        amount, currency = value
-        return str(quantize(amount, currency))
-
 
 # --- wallet ---------------------------------------------------------------------------------------
 
@@ -213,30 +197,17 @@ DETAILS_SERIALIZERS: dict[str, type[_StrictSerializer]] = {
 class WithdrawalInputSerializer(serializers.Serializer[Any]):
     """`{amount, method, details, currency?}`; without details, the profile's payout details."""
 
-    amount = serializers.DecimalField(
-        max_digits=AMOUNT_MAX_DIGITS,
-        decimal_places=AMOUNT_DECIMAL_PLACES,
-        min_value=Decimal("0.001"),
-    )
+    amount = AmountInputField()
     method = serializers.ChoiceField(choices=PayoutMethod.choices)
     details = serializers.DictField(
         child=serializers.CharField(max_length=200), required=False, default=dict
     )
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
+    currency = CurrencyInputField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["user"]
         currency = attrs.get("currency") or default_wallet_currency(user=user)
-        if quantize(attrs["amount"], currency) != attrs["amount"]:
-            raise ValidationError(
-                {
-                    "amount": [
-                        ErrorDetail(
-                            f"{currency} amounts have fewer decimals.", code="max_decimal_places"
-                        )
-                    ]
-                }
-            )
+        check_amount_decimals(attrs, amount="amount", currency=currency, allow_zero=False)
         details = attrs.get("details") or _profile_payout_details(user)
         checked = DETAILS_SERIALIZERS[attrs["method"]](data=details)
         if not checked.is_valid():

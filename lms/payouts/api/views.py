@@ -15,7 +15,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
-from lms.core.money import CURRENCY_CHOICES
+from lms.core.money import MoneyError, is_supported_currency
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import ADMIN, IsAdmin, IsInstructor, has_role
 from lms.payouts import selectors, services
@@ -59,8 +59,11 @@ class WalletTransactionsView(APIView):
     )
     def get(self, request: Request) -> Response:
         currency = request.query_params.get("currency") or None
-        if currency is not None and currency not in dict(CURRENCY_CHOICES):
-            raise ValidationError({"currency": ["Unknown currency."]}, code="invalid_choice")
+        if currency is not None and not is_supported_currency(currency):
+            raise ValidationError(
+                {"currency": ["Not a currency this platform sells in."]},
+                code=MoneyError.UNSUPPORTED_CURRENCY,
+            )
         lines = selectors.ledger_lines_for(user=current_user(request), currency=currency)
         return _paginated(request, self, lines, s.LedgerLineSerializer)
 

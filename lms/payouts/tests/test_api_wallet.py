@@ -107,7 +107,7 @@ def test_ledger_lines_filter_by_currency(instructor, instructor_client):
     assert [(line["amount"], line["currency"]) for line in body["results"]] == [("850", "JPY")]
     response = instructor_client.get(LINES, {"currency": "EURO"})
     assert response.status_code == 400
-    assert error_codes(response) == ["invalid_choice"]
+    assert error_codes(response) == ["unsupported_currency"]
     assert_payouts_consistent()
 
 

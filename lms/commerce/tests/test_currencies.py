@@ -1,0 +1,237 @@
+"""Every supported currency, end to end: course price → cart → order → Stripe's amount →
+signed webhook → ledger → wallet → withdrawal → Stripe transfer, each in the right units;
+and the same price string wherever a course's price is shown.
+
+The oracle for Stripe's units is written out here from Stripe's documented lists
+(docs.stripe.com/currencies), apart from the code under test.
+"""
+
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
+from urllib.parse import parse_qs
+
+import moneyed
+import pytest
+import responses
+from django.conf import settings
+from django.utils import timezone
+
+from lms.commerce.tests.conftest import (
+    STRIPE_BASE,
+    intent_object,
+    place_order,
+    post_webhook,
+    stripe_event,
+    stub_payment_intent,
+)
+from lms.conftest import error_codes
+from lms.payouts import services as payouts
+from lms.payouts.models import Wallet, Withdrawal
+from lms.payouts.testing import assert_payouts_consistent
+
+pytestmark = pytest.mark.django_db
+
+ZERO_DECIMAL_AT_STRIPE = frozenset(
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
+)
+THREE_DECIMAL_AT_STRIPE = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+SUPPORTED = list(settings.SUPPORTED_CURRENCIES)
+
+
+def iso_decimals(currency):
+    return len(str(moneyed.get_currency(currency).sub_unit)) - 1
+
+
+def stripe_units(amount, currency):
+    """Stripe's integer for `amount`, by Stripe's documented rules."""
+    if currency in ZERO_DECIMAL_AT_STRIPE:
+        return int(amount)
+    if currency in THREE_DECIMAL_AT_STRIPE:
+        units = int(amount * 1000)
+        assert units % 10 == 0  # Stripe refuses a last digit other than 0
+        return units
+    return int(amount * 100)  # ISK and HUF included: two decimals at Stripe
+
+
+def payable_decimals(currency):
+    if currency in ZERO_DECIMAL_AT_STRIPE:
+        return 0
+    if currency in THREE_DECIMAL_AT_STRIPE:
+        return 2
+    return min(2, iso_decimals(currency))
+
+
+def down(amount, decimals):
+    return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
+
+
+def form(call):
+    return {key: values[0] for key, values in parse_qs(call.request.body).items()}
+
+
+@pytest.mark.parametrize("currency", SUPPORTED)
+def test_every_supported_currency_round_trips_in_the_right_units(
+    currency,
+    course_factory,
+    student_client,
+    admin_client_api,
+    client_for,
+    stripe_settings,
+    django_capture_on_commit_callbacks,
+):
+    # given: a course priced with every decimal its currency has (1234.567 KWD, 1234 JPY)
+    stripe_settings.PAYOUT_PROVIDER = "stripe"
+    price = down(Decimal("1234.567"), iso_decimals(currency))
+    course = course_factory(price=price, currency=currency)
+    total = down(price, payable_decimals(currency))  # what Stripe can charge, never more
+    with responses.RequestsMock() as stripe_http:
+        stub_payment_intent(stripe_http, pi_id="pi_round_trip")
+
+        # when: cart → order → checkout
+        order = place_order(student_client, course)
+        response = student_client.post("/api/v1/payments/checkout/", {"order_id": order["id"]})
+        assert response.status_code == 200, response.json()
+        payment = response.json()
+
+        # then: the order keeps the price and charges what Stripe can take
+        assert order["items"][0]["price"] == str(price)
+        shown_total = f"{total:.{iso_decimals(currency)}f}"  # 1234.00 MGA: ISO's decimals
+        assert (order["total"], order["currency"]) == (shown_total, currency)
+        [intent] = stripe_http.calls
+        sent = form(intent)
+        assert (sent["amount"], sent["currency"]) == (
+            str(stripe_units(total, currency)),
+            currency.lower(),
+        )
+
+        # when: Stripe reports the money in its own units
+        answer = post_webhook(
+            student_client,
+            stripe_event(
+                f"evt_{currency}",
+                "payment_intent.succeeded",
+                intent_object(
+                    payment,
+                    pi_id="pi_round_trip",
+                    amount=stripe_units(total, currency),
+                    currency=currency.lower(),
+                ),
+            ),
+        )
+
+    # then: the order is paid and the instructor is credited 85 % of it
+    assert answer.status_code == 200, answer.content
+    assert student_client.get(f"/api/v1/orders/{order['id']}/").json()["status"] == "paid"
+    fee = (total * Decimal("0.15")).quantize(Decimal(1).scaleb(-iso_decimals(currency)))
+    wallet = Wallet.objects.get(instructor=course.instructor, currency=currency)
+    assert wallet.pending == total - fee
+
+    # when: the earning matures and the instructor withdraws what Stripe can transfer
+    payouts.release_matured_earnings(now=timezone.now() + timedelta(days=400))
+    wallet.refresh_from_db()
+    amount = down(wallet.available, payable_decimals(currency))
+    instructor = client_for(course.instructor)
+    asked = instructor.post(
+        "/api/v1/withdrawals/",
+        {
+            "amount": str(amount),
+            "currency": currency,
+            "method": "stripe",
+            "details": {"account_id": "acct_1Nv0FGQ9RKHgCVdK"},
+        },
+        format="json",
+    )
+    assert asked.status_code == 201, asked.json()
+    with responses.RequestsMock() as stripe_http:
+        stripe_http.add(
+            responses.POST, f"{STRIPE_BASE}/v1/transfers", json={"id": "tr_1", "object": "x"}
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            approved = admin_client_api.post(f"/api/v1/withdrawals/{asked.json()['id']}/approve/")
+        assert approved.status_code == 200, approved.json()
+        [transfer] = stripe_http.calls
+
+    # then: the transfer carries the withdrawal in Stripe's units and the books balance
+    assert form(transfer)["amount"] == str(stripe_units(amount, currency))
+    assert Withdrawal.objects.get(pk=asked.json()["id"]).status == "paid"
+    assert_payouts_consistent()
+
+
+@pytest.mark.parametrize(
+    ("price", "currency", "shown"),
+    [("1500", "JPY", "1500"), ("12.345", "KWD", "12.345"), ("49.9", "USD", "49.90")],
+)
+def test_a_course_shows_one_price_string_everywhere(
+    course_factory, anon_client, student_client, price, currency, shown
+):
+    # given
+    course = course_factory(price=Decimal(price), currency=currency)
+
+    # when
+    listed = anon_client.get("/api/v1/courses/").json()["results"]
+    detail = anon_client.get(f"/api/v1/courses/{course.slug}/").json()
+    student_client.post("/api/v1/cart/items/", {"course_id": str(course.pk)})
+    cart = student_client.get("/api/v1/cart/").json()
+    wished = student_client.post("/api/v1/wishlist/", {"course_id": str(course.pk)}).json()
+    order = student_client.post("/api/v1/orders/", {}, format="json").json()
+
+    # then
+    assert [item["price"] for item in listed if item["id"] == str(course.pk)] == [shown]
+    assert detail["price"] == shown
+    assert cart["items"][0]["price"] == shown
+    assert wished["course"]["price"] == shown
+    assert order["items"][0]["price"] == shown
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "answer"),
+    [
+        ({"price": "1500.50", "currency": "JPY"}, 400, ["invalid_amount"]),
+        ({"price": "12.345", "currency": "KWD"}, 201, "12.345"),
+        ({"price": "1.5", "currency": "BHD"}, 201, "1.500"),
+        ({"price": "10", "currency": "CLF"}, 400, ["unsupported_currency"]),
+        ({"is_free": True, "currency": "CLF"}, 400, ["unsupported_currency"]),
+        ({"is_free": True, "currency": "OMR"}, 201, "0.000"),
+        ({"price": "10", "currency": "XYZ"}, 400, ["unsupported_currency"]),
+        ({"price": "49.999", "currency": "USD"}, 400, ["invalid_amount"]),
+    ],
+)
+def test_a_course_price_is_refused_at_creation_never_after_payment(
+    instructor_client, payload, status, answer
+):
+    response = instructor_client.post(
+        "/api/v1/courses/", {"title": "Money", **payload}, format="json"
+    )
+    assert response.status_code == status, response.json()
+    if status == 400:
+        assert error_codes(response) == answer
+    else:
+        assert response.json()["price"] == answer
+
+
+def test_an_unsupported_currency_is_refused_by_the_setting(instructor_client, settings):
+    # given: the platform stops selling in KWD
+    settings.SUPPORTED_CURRENCIES = ["USD", "EUR"]
+
+    # when / then
+    response = instructor_client.post(
+        "/api/v1/courses/", {"title": "Dinars", "price": "1.000", "currency": "KWD"}, format="json"
+    )
+    assert (response.status_code, error_codes(response)) == (400, ["unsupported_currency"])
