@@ -187,6 +187,7 @@ def test_a_course_shows_one_price_string_everywhere(
     # when
     listed = anon_client.get("/api/v1/courses/").json()["results"]
     detail = anon_client.get(f"/api/v1/courses/{course.slug}/").json()
+    recommended = student_client.get("/api/v1/dashboard/recommendations/").json()["results"]
     student_client.post("/api/v1/cart/items/", {"course_id": str(course.pk)})
     cart = student_client.get("/api/v1/cart/").json()
     wished = student_client.post("/api/v1/wishlist/", {"course_id": str(course.pk)}).json()
@@ -195,6 +196,7 @@ def test_a_course_shows_one_price_string_everywhere(
     # then
     assert [item["price"] for item in listed if item["id"] == str(course.pk)] == [shown]
     assert detail["price"] == shown
+    assert [item["price"] for item in recommended if item["id"] == str(course.pk)] == [shown]
     assert cart["items"][0]["price"] == shown
     assert wished["course"]["price"] == shown
     assert order["items"][0]["price"] == shown

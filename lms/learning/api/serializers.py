@@ -7,6 +7,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
+from lms.core.serializers import AmountField
 from lms.learning import selectors
 from lms.learning.models import Certificate, CompletedBy, Enrollment, EnrollmentStatus
 
@@ -245,7 +246,7 @@ class RecommendedCourseSerializer(serializers.Serializer[Any]):
     thumbnail = serializers.CharField(allow_null=True)
     level = serializers.CharField()
     language = serializers.CharField()
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    price = AmountField()
     currency = serializers.CharField()
     is_free = serializers.BooleanField()
     rating = serializers.FloatField()
