@@ -54,36 +54,50 @@ def _user_of(token: RefreshToken) -> User:
     return user
 
 
+def _spend(token: RefreshToken) -> None:
+    """Blacklist the token under a lock of its outstanding row, or refuse it as already spent.
+
+    Rotation and logout both go through here: of two requests presenting one refresh token
+    at the same moment, the second waits for the first's lock and then finds the blacklist
+    row, so exactly one of them wins. Call inside a transaction.
+    """
+    # No ordering: OutstandingToken orders by its nullable `user`, which would join it and
+    # PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    outstanding = (
+        OutstandingToken.objects.select_for_update(of=("self",))
+        .filter(jti=token[api_settings.JTI_CLAIM])
+        .order_by()
+        .first()
+    )
+    if outstanding is None:
+        raise InvalidToken("Token is not recognised.")
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    if not created:
+        raise InvalidToken("Token is blacklisted.")
+
+
 def rotate_refresh_token(*, raw: str) -> dict[str, str]:
     """Spend a refresh token once and return a new pair; a second use is refused."""
     token = _parse_refresh(raw)
     user = _user_of(token)
     try:
         with transaction.atomic():
-            # No ordering: OutstandingToken orders by its nullable `user`, which would join it
-            # and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
-            outstanding = (
-                OutstandingToken.objects.select_for_update(of=("self",))
-                .filter(jti=token[api_settings.JTI_CLAIM])
-                .order_by()
-                .first()
-            )
-            if outstanding is None:
-                raise InvalidToken("Token is not recognised.")
-            _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-            if not created:
-                raise InvalidToken("Token is blacklisted.")
+            _spend(token)
             return issue_token_pair(user)
     except IntegrityError as exc:  # a concurrent rotation won the insert
         raise InvalidToken("Token is blacklisted.") from exc
 
 
 def blacklist_refresh_token(*, raw: str, user: User) -> None:
-    """Logout: this refresh token is refused from now on."""
+    """Logout: this refresh token is refused from now on; one already spent is refused."""
     token = _parse_refresh(raw)
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
         raise InvalidToken("Token belongs to another user.")
-    token.blacklist()
+    try:
+        with transaction.atomic():
+            _spend(token)
+    except IntegrityError as exc:  # a concurrent rotation or logout won the insert
+        raise InvalidToken("Token is blacklisted.") from exc
 
 
 def revoke_all_tokens(*, user: User) -> None:
