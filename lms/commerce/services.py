@@ -60,7 +60,7 @@ from .models import (
     WishlistItem,
 )
 from .pricing import CouponRules, Line, check_coupon_usable, coupon_exhausted_for, price_lines
-from .providers import PaymentEvent, ProviderError, get_provider
+from .providers import CreatedPayment, PaymentEvent, ProviderError, get_provider
 from .providers.fake import simulated_event
 
 logger = logging.getLogger(__name__)
@@ -482,69 +482,97 @@ def checkout_order(
 ) -> Payment:
     """The order's one payment at the provider: created once, reused by every later call.
 
-    The order row is locked while the provider is asked, so concurrent checkouts wait and
-    then reuse the first payment; the provider's idempotency key is derived from the order.
-    A provider failure rolls everything back (502): the order stays pending. Only the buyer
-    pays an order: anybody else's is 404.
+    As payouts send transfers: claim, commit, call the provider outside any lock or
+    transaction, complete. The claim is the order's `Payment` row, written under the order's
+    lock with no provider object yet; the provider is then asked with an idempotency key
+    derived from that row, so a retry, or two checkouts at once, get the same provider object;
+    the first answer is stored under the payment's lock. A provider failure answers 502 and
+    leaves the claim for the next checkout; the order stays pending. Only the buyer pays an
+    order: anybody else's is 404. A free order is fulfilled at once, without a provider.
     """
-    with transaction.atomic():
-        order = locks.lock_order(order_id, owner=by)
-        existing = Payment.objects.filter(order=order).first()
-        if existing is not None:
-            return existing
-        if order.status != OrderStatus.PENDING:
-            raise Conflict(
-                f"A {order.status} order cannot be paid.", code=CommerceError.ORDER_NOT_PAYABLE
-            )
-        if order.coupon_id is not None and coupon_exhausted_for(order.coupon, user=by):  # type: ignore[arg-type]
-            raise Conflict(
-                "The coupon of this order has been used up.", code=CommerceError.COUPON_EXHAUSTED
-            )
-        payment = Payment(
-            order=order,
-            amount=order.total,
-            currency=order.currency,
-            idempotency_key=f"order-{order.pk}",
-        )
-        if order.total == 0:
-            payment.provider = FREE_PROVIDER
-            payment.save()
-            _apply_success_locked(
-                order=order,
-                payment=payment,
-                amount=Decimal(0),
-                currency=order.currency,
-                payment_ref="",
-                source="checkout",
-            )
-            return payment
-        provider = get_provider()
-        payment.provider = provider.name
-        try:
-            created = provider.create_payment(payment=payment, order=order, hosted=hosted)
-        except ProviderError as exc:
-            logger.warning(
-                "commerce.checkout_provider_error",
-                extra={"order": str(order.pk), "error": str(exc)},
-            )
-            raise ProviderUnavailable() from exc
-        payment.provider_ref = created.ref
-        payment.client_secret = created.client_secret
-        payment.checkout_url = created.checkout_url
-        payment.save()
-        record(
-            action="payment.created",
-            actor=by,
-            target=payment,
-            request=request,
-            data={
-                "order": order.number,
-                "provider": provider.name,
-                "amount": str(payment.amount),
-                "currency": payment.currency,
-            },
-        )
+    payment = _claim_payment(order_id=order_id, by=by)
+    if payment.provider_ref or payment.provider == FREE_PROVIDER:
         return payment
+    provider = get_provider(payment.provider)
+    try:
+        created = provider.create_payment(payment=payment, order=payment.order, hosted=hosted)
+    except ProviderError as exc:
+        Payment.objects.filter(pk=payment.pk).update(last_error=str(exc)[:500])
+        logger.warning(
+            "commerce.checkout_provider_error",
+            extra={"order": str(payment.order_id), "error": str(exc)[:200]},
+        )
+        raise ProviderUnavailable() from exc
+    return _complete_checkout(payment_id=payment.pk, created=created, by=by, request=request)
+
+
+@transaction.atomic
+def _claim_payment(*, order_id: Any, by: User) -> Payment:
+    """The order's payment row, written on the first call under the order's lock."""
+    order = locks.lock_order(order_id, owner=by)
+    existing = Payment.objects.filter(order=order).first()
+    if existing is not None:
+        existing.order = order
+        return existing
+    if order.status != OrderStatus.PENDING:
+        raise Conflict(
+            f"A {order.status} order cannot be paid.", code=CommerceError.ORDER_NOT_PAYABLE
+        )
+    if order.coupon_id is not None and coupon_exhausted_for(order.coupon, user=by):  # type: ignore[arg-type]
+        raise Conflict(
+            "The coupon of this order has been used up.", code=CommerceError.COUPON_EXHAUSTED
+        )
+    payment = Payment(
+        order=order,
+        amount=order.total,
+        currency=order.currency,
+        idempotency_key=f"order-{order.pk}",
+        provider=FREE_PROVIDER if order.total == 0 else get_provider().name,
+    )
+    payment.save()
+    if order.total == 0:
+        _apply_success_locked(
+            order=order,
+            payment=payment,
+            amount=Decimal(0),
+            currency=order.currency,
+            payment_ref="",
+            source="checkout",
+        )
+    return payment
+
+
+@transaction.atomic
+def _complete_checkout(
+    *, payment_id: Any, created: CreatedPayment, by: User, request: AnyRequest
+) -> Payment:
+    """Store the provider's object on the claimed payment, once (a concurrent checkout may
+    have stored the same object first)."""
+    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment_id)
+    if payment.provider_ref:
+        return payment
+    payment.provider_ref = created.ref
+    payment.client_secret = created.client_secret
+    payment.checkout_url = created.checkout_url
+    payment.last_error = ""
+    payment.save(
+        update_fields=[
+            "provider_ref", "client_secret", "checkout_url", "last_error", "updated_at"
+        ]
+    )  # fmt: skip
+    record(
+        action="payment.created",
+        actor=by,
+        target=payment,
+        request=request,
+        data={
+            "order": payment.order.number,
+            "provider": payment.provider,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+        },
+    )
+    return payment
 
 
 # --- provider events: the inbox ----------------------------------------------------------------

@@ -1,15 +1,18 @@
 """Races on PostgreSQL with real threads and connections (skipped on SQLite)."""
 
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+import responses
+from django.db import connection, transaction
 
 from lms.commerce.models import Coupon, CouponKind, CouponScope, Order, Payment, ProviderEvent
 from lms.commerce.tests.conftest import (
+    STRIPE_BASE,
     add_to_cart,
     checkout,
     intent_object,
@@ -22,6 +25,8 @@ from lms.commerce.tests.conftest import (
 from lms.learning.models import Enrollment
 from lms.payouts.models import LedgerTransaction, TransactionKind
 from lms.payouts.testing import assert_payouts_consistent
+
+CHECKOUT = "/api/v1/payments/checkout/"
 
 pytestmark = [
     pytest.mark.postgres,
@@ -142,3 +147,67 @@ def test_concurrent_refunds_of_one_order_refund_once(student, student_client, cl
     assert sorted(r.status_code for r in results) == [200, 409, 409]
     assert LedgerTransaction.objects.filter(kind=TransactionKind.SALE_REVERSAL).count() == 1
     assert_payouts_consistent()
+
+
+def test_while_stripe_is_asked_no_order_lock_is_held(student, student_client, course, stripe_http):
+    # given: the checkout's call has reached Stripe, which has not answered yet
+    order = place_order(student_client, course)
+    in_flight, answer = threading.Event(), threading.Event()
+
+    def stripe(request):
+        in_flight.set()
+        answer.wait(timeout=10)
+        return 200, {}, '{"id": "pi_slow", "object": "payment_intent", "client_secret": "s"}'
+
+    stripe_http.add_callback(responses.POST, f"{STRIPE_BASE}/v1/payment_intents", callback=stripe)
+    result: list[Any] = []
+
+    def pay() -> None:
+        try:
+            result.append(student_client.post(CHECKOUT, {"order_id": order["id"]}))
+        finally:
+            connection.close()
+
+    payer = threading.Thread(target=pay)
+    payer.start()
+    assert in_flight.wait(timeout=10)
+
+    # when: another connection takes the order's row lock meanwhile
+    with transaction.atomic():
+        locked = Order.objects.select_for_update(nowait=True).filter(pk=order["id"]).count()
+    answer.set()
+    payer.join(timeout=10)
+
+    # then: the lock was free (NOWAIT would have raised), and the checkout completed
+    assert locked == 1
+    assert result[0].status_code == 200, result[0].json()
+    assert Payment.objects.get().provider_ref == "pi_slow"
+
+
+def test_concurrent_stripe_checkouts_store_one_intent_under_one_key(
+    student, student_client, client_for, course, stripe_http
+):
+    # given: Stripe answers the same key with the same intent, slowly enough to overlap
+    order = place_order(student_client, course)
+    intents: dict[str, str] = {}
+    guard = threading.Lock()
+
+    def stripe(request):
+        time.sleep(0.2)
+        with guard:
+            pi = intents.setdefault(request.headers["Idempotency-Key"], f"pi_{len(intents)}")
+        return 200, {}, f'{{"id": "{pi}", "object": "payment_intent", "client_secret": "s"}}'
+
+    stripe_http.add_callback(responses.POST, f"{STRIPE_BASE}/v1/payment_intents", callback=stripe)
+
+    # when
+    clients = [client_for(student) for _ in range(4)]
+    results = run_together(
+        *(lambda c=c: c.post(CHECKOUT, {"order_id": order["id"]}) for c in clients)
+    )
+
+    # then: one payment, one key, one intent stored, the same answer for everyone
+    assert [r.status_code for r in results] == [200] * 4
+    assert len({r.json()["payment_id"] for r in results}) == 1
+    assert len(intents) == 1
+    assert Payment.objects.get().provider_ref == "pi_0"

@@ -122,7 +122,9 @@ def test_stripe_failure_leaves_the_order_pending_with_nothing_granted(
     assert response.status_code == 502
     assert error_codes(response) == ["payment_provider_error"]
     assert Order.objects.get(pk=order["id"]).status == "pending"
-    assert not Payment.objects.exists()
+    [claim] = Payment.objects.all()  # the claim stays, with no provider object yet
+    assert (claim.provider_ref, claim.client_secret, claim.status) == (None, "", "pending")
+    assert claim.last_error
     assert not Enrollment.objects.exists()
     # and a retry sends the very same idempotency key
     stripe_http.replace(
