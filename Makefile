@@ -18,11 +18,13 @@ $(STAMP): requirements/dev.lock pyproject.toml
 install: $(STAMP) ## create .venv and install the locked dependencies
 
 run: export DEBUG ?= true
+run: export ALLOW_FAKE_PAYMENTS ?= true
 run: $(STAMP) ## migrate SQLite, load demo data, serve HTTP + WebSockets on 127.0.0.1:8000
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+demo: export ALLOW_FAKE_PAYMENTS ?= true
 demo: $(STAMP) ## load the demo data into the configured database
 	$(BIN)/python manage.py seed_demo
 

@@ -42,6 +42,9 @@ def server_environment(database_url: str, *, redis_url: str = "") -> dict[str, s
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
         "BENCH_ENDPOINTS": "true",
+        # The purchase flows pay through the fake provider, refused in production otherwise.
+        "PAYMENT_PROVIDER": "fake",
+        "ALLOW_FAKE_PAYMENTS": "true",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "MEDIA_ROOT": "/tmp/lms-bench-media",
         "PYTHONWARNINGS": "ignore",

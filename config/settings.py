@@ -388,6 +388,15 @@ SUPPORTED_CURRENCIES = env.list(
     ).split(),
 )
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="fake")
+# The fake provider lets any buyer mark their own payment paid (/payments/{id}/simulate/), so with
+# DEBUG false it needs ALLOW_FAKE_PAYMENTS=true, which only tests, demos and the benchmark set;
+# `manage.py check --deploy` refuses it even then (lms/commerce/checks.py).
+ALLOW_FAKE_PAYMENTS = env.bool("ALLOW_FAKE_PAYMENTS", default=False)
+if PAYMENT_PROVIDER == "fake" and not DEBUG and not ALLOW_FAKE_PAYMENTS:
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDER=fake lets buyers mark their own payments paid: set "
+        "PAYMENT_PROVIDER=stripe, or ALLOW_FAKE_PAYMENTS=true for tests and demos only."
+    )
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")

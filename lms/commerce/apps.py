@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CommerceConfig(AppConfig):
     name = "lms.commerce"
     label = "commerce"
+
+    def ready(self) -> None:
+        from lms.commerce import checks  # noqa: F401  (registers the deploy checks)

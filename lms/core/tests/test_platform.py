@@ -158,8 +158,12 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECURE_SSL_REDIRECT": "true",
         "ALLOWED_HOSTS": "api.example.com",
         "DATABASE_URL": "sqlite:////tmp/lms-check-deploy.sqlite3",
+        "PAYMENT_PROVIDER": "stripe",
+        "STRIPE_SECRET_KEY": "sk_test_check_deploy",
+        "STRIPE_WEBHOOK_SECRET": "whsec_check_deploy",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("ALLOW_FAKE_PAYMENTS", None)
 
     # when
     result = subprocess.run(
