@@ -12,27 +12,45 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from lms.accounts.models import User
 from lms.accounts.user_cache import flush_cached_user
+from lms.core.sockets import close_user_sockets
 
 # Claim carrying the user's revocation stamp; `iat` has whole seconds only, too coarse to
 # tell a token issued just before a password change from one issued just after.
 REVOCATION_CLAIM = "rev"
+# Claim naming the session: the first refresh token's id, kept by every rotation and copied
+# into each access token, so a logout can close the WebSockets opened in that session.
+SESSION_CLAIM = "sid"
 
 
 def _revocation_stamp(user: User) -> int:
     return int(user.tokens_valid_after.timestamp() * 1_000_000)
 
 
-def issue_token_pair(user: User) -> dict[str, str]:
+def issue_token_pair(user: User, *, session: str | None = None) -> dict[str, str]:
+    """A new pair; `session`: the session it continues (a rotation), else a new one."""
     refresh = RefreshToken.for_user(user)  # recorded as an OutstandingToken
     refresh[REVOCATION_CLAIM] = _revocation_stamp(user)  # copied into the access token
+    refresh[SESSION_CLAIM] = session or refresh[api_settings.JTI_CLAIM]  # this one too
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def session_of(raw: str) -> str | None:
+    """The session id of a token whose signature holds (None otherwise, or before sessions
+    had ids); no database query."""
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        return None
+    session = payload.get(SESSION_CLAIM)
+    return str(session) if session else None
 
 
 def issued_before_revocation(*, user: User, token: Any) -> bool:
@@ -83,7 +101,7 @@ def rotate_refresh_token(*, raw: str) -> dict[str, str]:
     try:
         with transaction.atomic():
             _spend(token)
-            return issue_token_pair(user)
+            return issue_token_pair(user, session=token.get(SESSION_CLAIM))
     except IntegrityError as exc:  # a concurrent rotation won the insert
         raise InvalidToken("Token is blacklisted.") from exc
 
@@ -113,3 +131,4 @@ def revoke_all_tokens(*, user: User) -> None:
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
+    close_user_sockets(user_id=user.pk)  # every session ended: its WebSockets too
