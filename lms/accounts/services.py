@@ -36,6 +36,7 @@ from lms.audit.services import record
 from lms.core.email import schedule_templated_email
 from lms.core.errors import Conflict, Invalid, NotAuthenticated, PermissionDenied
 from lms.core.requests import AnyRequest
+from lms.core.sockets import close_user_sockets
 from lms.core.uploads import resize_image
 from lms.notifications.models import Category
 from lms.notifications.services import notify
@@ -228,7 +229,12 @@ def log_in(*, email: str, password: str, request: AnyRequest = None) -> tuple[Us
 
 
 def log_out(*, user: User, refresh: str, request: AnyRequest = None) -> None:
+    """End the session of this refresh token: the token is refused from now on and the
+    session's WebSockets close (4401)."""
     tokens.blacklist_refresh_token(raw=refresh, user=user)
+    session = tokens.session_of(refresh)
+    if session is not None:
+        close_user_sockets(user_id=user.pk, session=session)
     record(action="auth.logout", actor=user, target=user, request=request)
 
 
