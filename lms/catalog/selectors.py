@@ -25,10 +25,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce
 from django_filters.utils import translate_validation
 
 from lms.accounts.models import User
+from lms.accounts.names import display_name_sql
 from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotAuthenticated, NotFound
 from lms.core.ids import as_uuid
@@ -305,7 +306,7 @@ def _course_links(course_id: Any) -> QuerySet[Any]:
     people = User.objects.filter(courses_co_taught=course_id).values_list(
         Value("co_instructor", output_field=text),
         "id",
-        Concat("first_name", Value(" "), "last_name", output_field=text),
+        display_name_sql(),
         "email",
         "avatar",
         Coalesce("instructor_profile__headline", Value(""), output_field=text),
@@ -355,7 +356,7 @@ def course_view(*, user: Any, ref: Any) -> CourseView:
             view.tags.append({"id": link_id, "name": a, "slug": b})
         elif kind == "co_instructor":
             view.co_instructors.append(
-                {"id": link_id, "name": a.strip() or b.split("@")[0], "avatar": c, "headline": d}
+                {"id": link_id, "name": a, "avatar": c, "headline": d}
             )
         else:
             view.prerequisites.append({"id": link_id, "title": a, "slug": b, "status": c})

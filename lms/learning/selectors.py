@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.accounts.names import display_name_fields
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
@@ -277,9 +278,7 @@ def _completion_snapshot_query(
             "course__title",
             "course__thumbnail",
             "course__instructor_id",
-            "course__instructor__first_name",
-            "course__instructor__last_name",
-            "course__instructor__email",
+            *display_name_fields("course__instructor__"),
             "last_lesson_id",
             "last_lesson__title",
             "last_lesson__type",
@@ -577,8 +576,7 @@ RECOMMENDATION_FIELDS = (
     "lesson_count",
     "category_id",
     "instructor_id",
-    "instructor__first_name",
-    "instructor__last_name",
+    *display_name_fields("instructor__"),
 )
 
 

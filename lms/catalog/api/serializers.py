@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.accounts.models import Role, User
+from lms.accounts.names import display_name_of_row
 from lms.core.money import amount_string
 from lms.core.serializers import (
     AmountField,
@@ -357,10 +358,9 @@ class UrlBuilder:
 
 
 def _instructor(row: Row, urls: UrlBuilder) -> Row:
-    name = f"{row['instructor__first_name']} {row['instructor__last_name']}".strip()
     return {
         "id": row["instructor_id"],
-        "name": name or row["instructor__email"].split("@")[0],
+        "name": display_name_of_row(row, "instructor__"),
         "avatar": urls(row["instructor__avatar"]),
         "headline": row["instructor__instructor_profile__headline"] or "",
     }

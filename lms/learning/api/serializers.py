@@ -7,6 +7,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
+from lms.accounts.names import display_name_of_row
 from lms.core.serializers import AmountField
 from lms.learning import selectors
 from lms.learning.models import Certificate, CompletedBy, Enrollment, EnrollmentStatus
@@ -104,9 +105,7 @@ _DATETIME = serializers.DateTimeField()
 
 def enrollment_row_body(row: dict[str, Any]) -> dict[str, Any]:
     """What `EnrollmentSerializer` answers, from a `selectors.completion_snapshot` row."""
-    first = row["course__instructor__first_name"]
-    last = row["course__instructor__last_name"]
-    name = f"{first} {last}".strip() or row["course__instructor__email"].split("@")[0]
+    name = display_name_of_row(row, "course__instructor__")
     last_lesson = None
     if row["last_lesson_id"] is not None:
         last_lesson = {

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
+from lms.accounts.names import display_name_fields, display_name_of_row
 from lms.core.pagination import PageNumberPagination
 from lms.learning import certificates, selectors, services
 from lms.learning.api import serializers as s
@@ -196,9 +197,10 @@ class RecommendationsView(APIView):
         rows = selectors.recommendations(user=request.user, limit=selectors.RECOMMENDATION_LIMIT)
         for row in rows:
             row["thumbnail"] = s.image_url(row["thumbnail"])
-            first = row.pop("instructor__first_name")
-            last = row.pop("instructor__last_name")
-            row["instructor"] = {"id": row.pop("instructor_id"), "name": f"{first} {last}".strip()}
+            name = display_name_of_row(row, "instructor__")
+            for column in display_name_fields("instructor__"):
+                del row[column]
+            row["instructor"] = {"id": row.pop("instructor_id"), "name": name}
             row.setdefault("score", 0)
         paginator, page = _paginated(request, self, rows)
         return paginator.get_paginated_response(s.RecommendedCourseSerializer(page, many=True).data)
