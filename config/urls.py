@@ -35,5 +35,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT / "public")
 
+handler400 = "lms.core.views.bad_request"
 handler404 = "lms.core.views.not_found"
 handler500 = "lms.core.views.server_error"

@@ -1,9 +1,37 @@
-"""The one error shape for every error: drf-standardized-errors, with two adjustments."""
+"""The one error shape for every error: drf-standardized-errors, with a few adjustments."""
 
 from __future__ import annotations
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import UnreadablePostError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions
+
+from lms.core.errors import DomainError, Invalid, PayloadTooLarge
+
+
+def request_exception_as_error(exc: Exception) -> DomainError | None:
+    """The 4xx of a Django-level request exception (raised while reading the request), or None.
+
+    Django answers these with 400 outside DRF; inside a DRF view they would be a 500. Too
+    big a body is a 413 like the bodies RequestBodyLimitMiddleware refuses.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge("The request body is too large.", code="request_too_large")
+    if isinstance(exc, TooManyFieldsSent):
+        return Invalid("The request has too many fields.", code="too_many_fields")
+    if isinstance(exc, TooManyFilesSent):
+        return Invalid("The request has too many files.", code="too_many_files")
+    if isinstance(exc, SuspiciousOperation):
+        return Invalid("The request was refused.", code="bad_request")
+    if isinstance(exc, UnreadablePostError):
+        return Invalid("The request body could not be read.", code="unreadable_body")
+    return None
 
 
 class ExceptionHandler(BaseExceptionHandler):
@@ -15,4 +43,4 @@ class ExceptionHandler(BaseExceptionHandler):
             code = exc.detail.get("code", "authentication_failed")
             flat = exceptions.AuthenticationFailed(detail=str(detail), code=str(code))
             return flat
-        return super().convert_known_exceptions(exc)
+        return request_exception_as_error(exc) or super().convert_known_exceptions(exc)

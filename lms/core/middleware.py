@@ -4,6 +4,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 
+def error_response(
+    status: int, code: str, detail: str, *, attr: str | None = None, type_: str = "client_error"
+) -> JsonResponse:
+    """A response in the project's one error shape, for code that runs outside DRF."""
+    return JsonResponse(
+        {"type": type_, "errors": [{"code": code, "detail": detail, "attr": attr}]}, status=status
+    )
+
+
 class RequestBodyLimitMiddleware:
     """Refuse request bodies over MAX_REQUEST_BODY_BYTES with 413 before anything reads them.
 
@@ -21,17 +30,53 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BODY_BYTES:
-            return JsonResponse(
-                {
-                    "type": "client_error",
-                    "errors": [
-                        {
-                            "code": "request_too_large",
-                            "detail": "The request body is too large.",
-                            "attr": None,
-                        }
-                    ],
-                },
-                status=413,
-            )
+            return error_response(413, "request_too_large", "The request body is too large.")
         return self.get_response(request)
+
+
+class NullCharactersMiddleware:
+    """A NUL character in the path is a 404, in a query parameter a 400, before any view.
+
+    PostgreSQL refuses NUL in text, so a NUL that reaches a lookup is a 500. No route
+    matches such a path (404, as for any unknown address); query parameters answer as a
+    serializer's CharField would (`null_characters_not_allowed`). Bodies are checked by
+    the parsers of `lms.core.parsers`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info:
+            return error_response(404, "not_found", "Not found.")
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return error_response(
+                    400,
+                    "null_characters_not_allowed",
+                    "Null characters are not allowed.",
+                    attr=name.replace("\x00", ""),
+                    type_="validation_error",
+                )
+        return self.get_response(request)
+
+
+class PrivateCacheMiddleware:
+    """Responses to an authenticated request carry `Cache-Control: private, no-store`.
+
+    They hold one person's data: no shared cache (proxy, CDN) may keep them, and no browser
+    should write them to disk. DRF sets `request.user` on the Django request once it has
+    authenticated a token; a request that sent credentials counts even where a view never
+    looked at them. Signed media links are anonymous and keep their own short private cache.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        authenticated = bool(user is not None and user.is_authenticated)
+        if authenticated or "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "private, no-store"
+        return response

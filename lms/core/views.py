@@ -7,6 +7,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lms.core.exception_handler import request_exception_as_error
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,6 +49,14 @@ def health_ready(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's 400 (a request exception outside DRF) in the error shape; 413 for too big."""
+    error = request_exception_as_error(exception) if exception is not None else None
+    if error is None:
+        return _error(400, "bad_request", "The request was refused.")
+    return _error(error.status_code, error.code, str(error.detail))
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 from lms.accounts.current import current_user
 from lms.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from lms.core.pagination import PageNumberPagination
+from lms.core.parsers import FormParser, MultiPartParser
 from lms.core.permissions import IsAdmin, IsInstructor, IsStaffMember
 
 from .. import access, selectors, services
