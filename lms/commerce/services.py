@@ -522,6 +522,14 @@ def _claim_payment(*, order_id: Any, by: User) -> Payment:
         raise Conflict(
             "The coupon of this order has been used up.", code=CommerceError.COUPON_EXHAUSTED
         )
+    # A course unpublished since the order was placed is sold to nobody new (docs/catalog.md).
+    withdrawn = (
+        OrderItem.objects.filter(order=order)
+        .exclude(course__status=CourseStatus.PUBLISHED)
+        .values_list("title", flat=True)
+    )
+    for title in withdrawn[:1]:
+        raise Invalid(f"“{title}” is not available.", code=CommerceError.COURSE_NOT_AVAILABLE)
     payment = Payment(
         order=order,
         amount=order.total,

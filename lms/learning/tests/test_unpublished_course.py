@@ -2,8 +2,8 @@
 
 Students who hold it keep it: detail, curriculum, lessons, completion, continue-learning and
 certificates. Nobody new finds, buys or joins it: it leaves the list, search, related courses
-and recommendations; the enroll endpoint is 404, the cart and orders 400
-`course_not_available`. A revoked enrollment holds nothing.
+and recommendations; the enroll endpoint is 404, the cart, orders and the checkout of an
+order placed before 400 `course_not_available`. A revoked enrollment holds nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 
 from lms.accounts.tests.factories import UserFactory
 from lms.catalog.models import CourseStatus
-from lms.commerce.models import CartItem
+from lms.commerce.models import CartItem, Payment
+from lms.commerce.tests.conftest import place_order
 from lms.conftest import error_codes
 from lms.learning import services
 from lms.learning.tests.conftest import Curriculum, make_course
@@ -103,3 +104,17 @@ def test_a_revoked_buyer_keeps_nothing(student, student_client, bought):
 def test_a_republished_course_is_public_again(anon_client, manager_client, bought):
     manager_client.post(f"/api/v1/courses/{bought.course.pk}/publish/")
     assert anon_client.get(f"/api/v1/courses/{bought.course.pk}/").status_code == 200
+
+
+def test_an_order_placed_before_the_unpublishing_cannot_be_paid(client_for, manager_client):
+    # given: an order placed while the course was published
+    made = make_course(lessons=1, price=Decimal("30.00"), is_free=False)
+    buyer = client_for(UserFactory())
+    order = place_order(buyer, made.course)
+    manager_client.post(f"/api/v1/courses/{made.course.pk}/unpublish/")
+    # when
+    response = buyer.post("/api/v1/payments/checkout/", {"order_id": order["id"]})
+    # then
+    assert response.status_code == 400
+    assert error_codes(response) == ["course_not_available"]
+    assert not Payment.objects.exists()
