@@ -35,6 +35,7 @@ from lms.accounts.models import (
 from lms.audit.services import record
 from lms.core.email import schedule_templated_email
 from lms.core.errors import Conflict, Invalid, NotAuthenticated, PermissionDenied
+from lms.core.registry import Registry
 from lms.core.requests import AnyRequest
 from lms.core.sockets import close_user_sockets
 from lms.core.uploads import resize_image
@@ -318,7 +319,7 @@ def ensure_profile(user: User) -> StudentProfile | InstructorProfile:
 # Called with the user, in the same transaction, after their name changed. Apps above
 # accounts register here at start-up (the catalog refreshes the search documents of the
 # user's courses).
-name_change_handlers: list[Callable[[User], None]] = []
+name_change_handlers: Registry[Callable[[User], None]] = Registry("accounts.name_change_handlers")
 
 
 @transaction.atomic

@@ -12,9 +12,10 @@ class AssessmentsConfig(AppConfig):
 
         from . import services
 
-        hooks.register_lesson_saved_handler("assessments", services.ensure_lesson_assessment)
-        hooks.register_lesson_links(
+        hooks.lesson_saved_handlers.register("assessments", services.ensure_lesson_assessment)
+        hooks.lesson_link_lookups.register(
             "assessments",
-            fields=("quiz_id", "assignment_id"),
-            lookup=services.lesson_assessment_links,
+            hooks.LessonLinks(
+                fields=("quiz_id", "assignment_id"), lookup=services.lesson_assessment_links
+            ),
         )

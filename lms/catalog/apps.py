@@ -11,5 +11,4 @@ class CatalogConfig(AppConfig):
         from . import services
 
         # The instructor's name is part of their courses' search documents.
-        if services.on_user_renamed not in accounts_services.name_change_handlers:
-            accounts_services.name_change_handlers.append(services.on_user_renamed)
+        accounts_services.name_change_handlers.register("catalog", services.on_user_renamed)

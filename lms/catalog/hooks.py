@@ -1,11 +1,13 @@
 """Lesson hooks for the apps above catalog that keep a companion object per lesson.
 
 Catalog sits below assessments, so it cannot create a quiz for a quiz lesson itself, nor
-know the quiz's id. Assessments registers two callables in its `AppConfig.ready`:
+know the quiz's id. Assessments fills two registries (lms.core.registry) in its
+`AppConfig.ready`:
 
-    hooks.register_lesson_saved_handler("assessments", ensure_lesson_assessment)
-    hooks.register_lesson_links("assessments", fields=("quiz_id", "assignment_id"),
-                                lookup=lesson_assessment_links)
+    hooks.lesson_saved_handlers.register("assessments", ensure_lesson_assessment)
+    hooks.lesson_link_lookups.register(
+        "assessments", LessonLinks(fields=("quiz_id", "assignment_id"), lookup=...)
+    )
 
 Catalog's lesson services call `lesson_saved(lesson)` inside their transaction after a
 lesson is created or its type changes; catalog's lesson output calls `lesson_links(...)`
@@ -20,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lms.core.registry import Registry
+
 from .models import Lesson
 
 LessonSavedHandler = Callable[[Lesson], None]
@@ -28,40 +32,27 @@ LessonLinksLookup = Callable[[list[tuple[uuid.UUID, str]]], Mapping[uuid.UUID, M
 
 
 @dataclass(frozen=True)
-class _Links:
+class LessonLinks:
+    """Fields added to catalog's lesson output, and the bulk lookup that fills them."""
+
     fields: tuple[str, ...]
     lookup: LessonLinksLookup
 
 
-_saved_handlers: dict[str, LessonSavedHandler] = {}
-_links: dict[str, _Links] = {}
-
-
-def register_lesson_saved_handler(name: str, handler: LessonSavedHandler) -> None:
-    """Call `handler(lesson)` after a lesson is created or its type changes (one per name)."""
-    _saved_handlers[name] = handler
-
-
-def register_lesson_links(name: str, *, fields: Iterable[str], lookup: LessonLinksLookup) -> None:
-    """Add `fields` to catalog's lesson output, filled by `lookup` (one per name)."""
-    _links[name] = _Links(fields=tuple(fields), lookup=lookup)
-
-
-def unregister(name: str) -> None:
-    """Forget everything registered under `name` (tests)."""
-    _saved_handlers.pop(name, None)
-    _links.pop(name, None)
+# Called with the lesson after it is created or changes type, in the same transaction.
+lesson_saved_handlers: Registry[LessonSavedHandler] = Registry("catalog.lesson_saved_handlers")
+lesson_link_lookups: Registry[LessonLinks] = Registry("catalog.lesson_link_lookups")
 
 
 def lesson_saved(lesson: Lesson) -> None:
     """Tell the registered apps that `lesson` was created or changed type (same transaction)."""
-    for handler in list(_saved_handlers.values()):
+    for handler in lesson_saved_handlers:
         handler(lesson)
 
 
 def link_fields() -> tuple[str, ...]:
     """The extra fields every lesson carries in catalog's output."""
-    return tuple(field for links in _links.values() for field in links.fields)
+    return tuple(field for links in lesson_link_lookups for field in links.fields)
 
 
 def lesson_links(lessons: Iterable[tuple[Any, str]]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -75,7 +66,7 @@ def lesson_links(lessons: Iterable[tuple[Any, str]]) -> dict[uuid.UUID, dict[str
     }
     if not pairs:
         return result
-    for links in list(_links.values()):
+    for links in lesson_link_lookups:
         for lesson_id, values in links.lookup(pairs).items():
             if lesson_id in result:
                 result[lesson_id].update(

@@ -11,5 +11,5 @@ class LearningConfig(AppConfig):
 
         from . import selectors
 
-        access.register_enrollment_checker(selectors.enrolled_course_ids_for)
-        access.register_completion_checker(selectors.completed_lesson_ids_for)
+        access.enrollment_checkers.register("learning", selectors.enrolled_course_ids_for)
+        access.completion_checkers.register("learning", selectors.completed_lesson_ids_for)

@@ -80,11 +80,8 @@ def test_changing_a_lesson_to_a_quiz_creates_the_quiz_once(course, instructor, c
 
 
 def test_links_without_registration_add_no_fields():
-    saved = hooks._links.pop("assessments")
-    try:
+    with hooks.lesson_link_lookups.swapped():
         assert hooks.link_fields() == ()
         assert hooks.lesson_links([("6a0d7ad8-5d8f-4b5c-9d8c-1c1b7a1b2c3d", "quiz")]) == {
             uuid.UUID("6a0d7ad8-5d8f-4b5c-9d8c-1c1b7a1b2c3d"): {}
         }
-    finally:
-        hooks._links["assessments"] = saved

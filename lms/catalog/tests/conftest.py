@@ -48,11 +48,8 @@ def upload(name: str, data: bytes, content_type: str = "application/octet-stream
 @pytest.fixture(autouse=True)
 def _no_enrollments() -> Iterator[None]:
     """Each test starts with nobody enrolled (the learning app may have registered a checker)."""
-    saved = (access._checker, access._completion_checker)
-    access.unregister_enrollment_checker()
-    access.unregister_completion_checker()
-    yield
-    access._checker, access._completion_checker = saved
+    with access.enrollment_checkers.swapped(), access.completion_checkers.swapped():
+        yield
 
 
 @pytest.fixture
@@ -66,7 +63,7 @@ def enroll() -> Callable[[Any, Any], None]:
         User.objects.filter(pk=user.pk).exists()  # stands for the learning app's one query
         return {course_id for course_id in course_ids if (user.pk, course_id) in pairs}
 
-    access.register_enrollment_checker(checker)
+    access.enrollment_checkers.register("test", checker)
 
     def add(user: Any, course: Any) -> None:
         pairs.add((user.pk, course.pk))

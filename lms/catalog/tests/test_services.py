@@ -91,7 +91,9 @@ def test_slug_is_stable_when_the_title_changes(instructor):
 def test_access_registry_defaults_to_nobody_and_uses_the_registered_checker(student):
     course_id = uuid.uuid4()
     assert access.is_enrolled(student, course_id) is False
-    access.register_enrollment_checker(lambda user, ids: {i for i in ids if i == course_id})
+    access.enrollment_checkers.register(
+        "test", lambda user, ids: {i for i in ids if i == course_id}
+    )
     assert access.is_enrolled(student, course_id) is True
     assert access.enrolled_course_ids(student, [course_id, uuid.uuid4()]) == {course_id}
     from django.contrib.auth.models import AnonymousUser
