@@ -38,7 +38,6 @@ from lms.accounts.names import display_name_fields
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
-from lms.core.compiled import CompiledQuery, Sentinel
 from lms.core.errors import NotFound, PermissionDenied
 from lms.core.permissions import is_staff_member
 
@@ -117,10 +116,11 @@ def lesson_counts(*, enrollment: Enrollment) -> Progress:
     subqueries over the course's lessons and *this enrollment's* progress rows: other
     students' rows are never scanned). Read from the primary: it follows the progress writes
     of the same transaction."""
+    primary = Enrollment.objects.using(_primary(Enrollment))
     rows = list(
-        with_live_progress(Enrollment.objects.using(_primary(Enrollment)).filter(pk=enrollment.pk))
+        with_live_progress(primary.filter(pk=enrollment.pk))
         .order_by()
-        .values_list("lessons_total", "lessons_done")
+        .values_list("lessons_total", "lessons_done")  # type: ignore[misc]  # annotations
     )
     total, done = rows[0] if rows else (0, 0)
     return Progress(done=done or 0, total=total or 0)
@@ -234,7 +234,7 @@ def lesson_progress_of(*, enrollment: Enrollment) -> list[dict[str, Any]]:
                 "progress_records", condition=Q(progress_records__enrollment_id=enrollment.pk)
             )
         )
-    ).values_list("id", "type", "mine__completed_at", "mine__position_seconds")
+    ).values_list("id", "type", "mine__completed_at", "mine__position_seconds")  # type: ignore[misc]
     return [
         {
             "lesson_id": lesson_id,
@@ -454,52 +454,51 @@ def _dashboard_counts_query(user_id: Any) -> QuerySet[Any]:
     )
 
 
-_DASHBOARD_COUNTS = CompiledQuery(User, _dashboard_counts_query, (Sentinel.uuid,))
+@dataclass(frozen=True, slots=True)
+class DashboardStats:
+    """The figures of `/dashboard/stats/` (rendered by `DashboardStatsSerializer`)."""
 
-# Seconds studied per local day, compiled once per timezone (the zone is part of the SQL).
-_STUDY_DAYS: dict[str, CompiledQuery] = {}
-
-
-def _study_days_query(tz: zoneinfo.ZoneInfo) -> CompiledQuery:
-    key = str(tz)
-    compiled = _STUDY_DAYS.get(key)
-    if compiled is None:
-
-        def build(user_id: Any) -> QuerySet[Any]:
-            # seconds studied per local day in `tz`, for every day with any activity
-            return (
-                ActivityEvent.objects.filter(user_id=user_id)
-                .annotate(day=TruncDate("occurred_at", tzinfo=tz))
-                .order_by()
-                .values("day")
-                .annotate(seconds=Sum("seconds"))
-                .values_list("day", "seconds")
-            )
-
-        compiled = _STUDY_DAYS[key] = CompiledQuery(ActivityEvent, build, (Sentinel.uuid,))
-    return compiled
+    enrolled_count: int
+    completed_count: int
+    in_progress_count: int
+    certificate_count: int
+    current_streak: int
+    longest_streak: int
+    learning_minutes_7d: int
+    timezone: str
 
 
-def dashboard_stats(*, user: Any) -> dict[str, Any]:
-    """The figures of `/dashboard/stats/` in two queries compiled once per process."""
-    rows = _DASHBOARD_COUNTS.dicts(user.pk)
-    row: dict[str, Any] = rows[0] if rows else {}
+def _study_days(*, user_id: Any, tz: zoneinfo.ZoneInfo) -> QuerySet[Any]:
+    """Seconds studied per local day in `tz`, for every day with any activity."""
+    return (
+        ActivityEvent.objects.filter(user_id=user_id)
+        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(seconds=Sum("seconds"))
+        .values_list("day", "seconds")
+    )
+
+
+def dashboard_stats(*, user: Any) -> DashboardStats:
+    """The figures of `/dashboard/stats/` in two queries (counts with the timezone, study days)."""
+    row: dict[str, Any] = _dashboard_counts_query(user.pk).first() or {}
     tz = _zone_of((row.get("student_profile__timezone"), row.get("instructor_profile__timezone")))
-    days = {day: seconds or 0 for day, seconds in _study_days_query(tz).tuples(user.pk)}
+    days = {day: seconds or 0 for day, seconds in _study_days(user_id=user.pk, tz=tz)}
     today = timezone.now().astimezone(tz).date()
     week_start = today - timedelta(days=6)
     seconds_7d = sum(seconds for day, seconds in days.items() if week_start <= day <= today)
     run = streaks(days, today=today)
-    return {
-        "enrolled_count": row.get("enrolled") or 0,
-        "completed_count": row.get("completed") or 0,
-        "in_progress_count": row.get("in_progress") or 0,
-        "certificate_count": row.get("certificate_count") or 0,
-        "current_streak": run.current,
-        "longest_streak": run.longest,
-        "learning_minutes_7d": round(seconds_7d / 60),
-        "timezone": str(tz),
-    }
+    return DashboardStats(
+        enrolled_count=row.get("enrolled") or 0,
+        completed_count=row.get("completed") or 0,
+        in_progress_count=row.get("in_progress") or 0,
+        certificate_count=row.get("certificate_count") or 0,
+        current_streak=run.current,
+        longest_streak=run.longest,
+        learning_minutes_7d=round(seconds_7d / 60),
+        timezone=str(tz),
+    )
 
 
 def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
