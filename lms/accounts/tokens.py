@@ -46,7 +46,8 @@ def session_of(raw: str) -> str | None:
     """The session id of a token whose signature holds (None otherwise, or before sessions
     had ids); no database query."""
     try:
-        payload = token_backend.decode(raw, verify=True)
+        # the stubs say Token; PyJWT, under simplejwt's backend, decodes the raw string
+        payload = token_backend.decode(raw, verify=True)  # type: ignore[arg-type]
     except TokenBackendError:
         return None
     session = payload.get(SESSION_CLAIM)
