@@ -5,6 +5,11 @@ type is sniffed from its first bytes with `filetype`, never from the name or the
 client's Content-Type (415), images are opened and fully decoded by Pillow, and it is
 renamed to a random name with the extension of the sniffed type, so a user's file
 name never reaches the storage.
+
+Images over `MAX_IMAGE_PIXELS` are refused (400 `image_too_large`) from the size in their
+header, before anything decodes them: a 300 KB PNG can declare 8900x8900 pixels and cost
+hundreds of megabytes once decoded. Pillow's global limit is set to fail at the same cap,
+as a backstop for code that opens images elsewhere.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from django.utils.deconstruct import deconstructible
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 
-from lms.core.errors import PayloadTooLarge, UnsupportedMediaType
+from lms.core.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 
 MB = 1024 * 1024
 
@@ -53,7 +58,12 @@ ARCHIVE_TYPES: Mapping[str, str] = {
 DOCUMENT_TYPES: Mapping[str, str] = {**PDF_TYPES, **IMAGE_TYPES}
 
 _SNIFF_BYTES = 8192
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
+# The one pixel cap of every image input (avatars, thumbnails, media, documents, submissions).
+# Pillow raises DecompressionBombError above twice its global limit (and only warns between
+# the two): half the cap makes anything else that opens an image (the admin's ImageField)
+# fail above the same number.
+MAX_IMAGE_PIXELS = 40_000_000
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS // 2
 
 
 def sniff_content_type(file: Any) -> str | None:
@@ -64,14 +74,31 @@ def sniff_content_type(file: Any) -> str | None:
     return filetype.guess_mime(head) if head else None
 
 
+def _image_too_large() -> Invalid:
+    return Invalid(
+        f"The image has more than {MAX_IMAGE_PIXELS // 1_000_000} million pixels.",
+        code="image_too_large",
+    )
+
+
+def _refuse_too_many_pixels(image: Image.Image) -> None:
+    """Refuse by the size the header declares; `Image.open` has decoded nothing yet."""
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _image_too_large()
+
+
 def _check_image(file: Any) -> None:
     try:
         with Image.open(file) as image:
+            _refuse_too_many_pixels(image)
             image.verify()
         file.seek(0)
         with Image.open(file) as image:
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # over twice the cap: Pillow refuses to open it
+        raise _image_too_large() from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise UnsupportedMediaType("The image could not be decoded.", code="invalid_image") from exc
     finally:
         file.seek(0)
@@ -102,6 +129,7 @@ def resize_image(file: Any, *, max_side: int) -> ContentFile[bytes]:
     """Re-encode an image no larger than `max_side` (also drops its metadata)."""
     file.seek(0)
     with Image.open(file) as original:
+        _refuse_too_many_pixels(original)
         image = original.convert("RGBA" if original.mode in ("RGBA", "LA", "P") else "RGB")
     image.thumbnail((max_side, max_side))
     buffer = io.BytesIO()
