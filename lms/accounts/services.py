@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from lms.accounts import tokens
+from lms.accounts import tasks, tokens
 from lms.accounts.errors import AccountError
 from lms.accounts.models import (
     STAFF_ROLES,
@@ -33,7 +33,7 @@ from lms.accounts.models import (
     UserManager,
 )
 from lms.audit.services import record
-from lms.core.email import schedule_templated_email
+from lms.core.email import send_templated_email
 from lms.core.errors import Conflict, Invalid, NotAuthenticated, PermissionDenied
 from lms.core.registry import Registry
 from lms.core.requests import AnyRequest
@@ -133,8 +133,18 @@ def _check_password_strength(password: str, user: User, *, field: str = "passwor
 
 
 def _send_verification(*, user: User) -> None:
+    user_id = str(user.pk)
+    transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id))
+
+
+def email_verification_code(*, user_id: str) -> None:
+    """Issue a verification link and code and mail them (in the task: the secrets are made
+    where they are sent); nothing when the account is verified or inactive by now."""
+    user = User.objects.filter(pk=user_id, is_active=True, email_verified_at=None).first()
+    if user is None:
+        return
     token, code = issue_one_time_code(user=user, purpose=OneTimeCode.Purpose.VERIFY_EMAIL)
-    schedule_templated_email(
+    send_templated_email(
         to=user.email,
         template="verify_email",
         context={
@@ -261,8 +271,19 @@ def request_password_reset(*, email: str, request: AnyRequest = None) -> None:
     user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
     if user is None:
         return
+    user_id = str(user.pk)
+    transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id))
+    record(action="auth.password_reset_requested", actor=user, target=user, request=request)
+
+
+def email_password_reset_code(*, user_id: str) -> None:
+    """Issue a reset link and code and mail them (in the task: the secrets are made where
+    they are sent); nothing when the account is inactive by now."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
     token, code = issue_one_time_code(user=user, purpose=OneTimeCode.Purpose.PASSWORD_RESET)
-    schedule_templated_email(
+    send_templated_email(
         to=user.email,
         template="password_reset",
         context={
@@ -272,7 +293,6 @@ def request_password_reset(*, email: str, request: AnyRequest = None) -> None:
             "minutes": settings.ONE_TIME_CODE_TTL_MINUTES,
         },
     )
-    record(action="auth.password_reset_requested", actor=user, target=user, request=request)
 
 
 def confirm_password_reset(

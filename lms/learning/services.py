@@ -21,12 +21,12 @@ from lms.accounts.models import InstructorProfile, User
 from lms.audit.services import record, record_many
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
-from lms.core.email import schedule_templated_email
+from lms.core.email import send_templated_email
 from lms.core.errors import Conflict, Invalid, NotFound, PaymentRequired, PermissionDenied
 from lms.notifications.models import Category
 from lms.notifications.services import email_enabled, notify
 
-from . import certificates, locks, selectors
+from . import certificates, locks, selectors, tasks
 from .errors import LearningError
 from .models import (
     ACCESS_STATUSES,
@@ -630,16 +630,25 @@ def _announce_certificate(certificate: Certificate, *, student: User) -> None:
         email=False,  # the certificate has its own email below
     )
     if email_enabled(user=student, category=Category.LEARNING):
-        schedule_templated_email(
-            to=student.email,
-            template="certificate_issued",
-            context={
-                "certificate": certificate,
-                "student_name": certificate.student_name,
-                "verify_url": link,
-                "certificates_url": f"{settings.FRONTEND_URL}/certificates/{certificate.pk}",
-            },
-        )
+        certificate_id = str(certificate.pk)
+        transaction.on_commit(lambda: tasks.send_certificate_email.delay(certificate_id))
+
+
+def email_certificate(*, certificate_id: str) -> None:
+    """Mail the student their new certificate (in the task, built from its id)."""
+    certificate = Certificate.objects.select_related("student").filter(pk=certificate_id).first()
+    if certificate is None:
+        return
+    send_templated_email(
+        to=certificate.student.email,
+        template="certificate_issued",
+        context={
+            "certificate": certificate,
+            "student_name": certificate.student_name,
+            "verify_url": certificates.verification_url(certificate.code),
+            "certificates_url": f"{settings.FRONTEND_URL}/certificates/{certificate.pk}",
+        },
+    )
 
 
 def certificate_pdf_bytes(*, certificate: Certificate) -> bytes:

@@ -22,3 +22,11 @@ def issue_certificate(enrollment_id: str) -> str | None:
         logger.warning("Enrollment %s is not completed; no certificate.", enrollment_id)
         return None
     return str(certificate.pk)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_certificate_email(certificate_id: str) -> None:
+    """The certificate email, built in the task from the certificate's id."""
+    from . import services
+
+    services.email_certificate(certificate_id=certificate_id)

@@ -6,7 +6,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from lms.core.email import schedule_templated_email
+from lms.core.email import send_templated_email
 from lms.notifications import services
 from lms.notifications.models import Notification
 
@@ -45,8 +45,18 @@ def deliver_notification(notification_id: str, send_email: bool = True) -> None:
             emailed_at=timezone.now()
         )
         if updated:
-            schedule_templated_email(
-                to=notification.user.email,
-                template="notification",
-                context={"notification": notification, "frontend_url": settings.FRONTEND_URL},
-            )
+            # Its own task, with its own retries: a failed send must not push again.
+            send_notification_email.delay(str(notification.pk))
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_notification_email(notification_id: str) -> None:
+    """The email of a notification, built in the task from its id (never a body argument)."""
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None:
+        return
+    send_templated_email(
+        to=notification.user.email,
+        template="notification",
+        context={"notification": notification, "frontend_url": settings.FRONTEND_URL},
+    )

@@ -1,0 +1,25 @@
+"""Celery tasks of accounts: thin wrappers that call services, with ids only.
+
+The link token and the 6-digit code are made inside the task, so they exist only in the
+worker and in the email: never in a task argument, the broker or a log line.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_verification_email(user_id: str) -> None:
+    """A fresh verification link and code for an active, unverified account."""
+    from lms.accounts import services
+
+    services.email_verification_code(user_id=user_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_password_reset_email(user_id: str) -> None:
+    """A fresh password-reset link and code for an active account."""
+    from lms.accounts import services
+
+    services.email_password_reset_code(user_id=user_id)
