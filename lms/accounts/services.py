@@ -340,6 +340,17 @@ def ensure_profile(user: User) -> StudentProfile | InstructorProfile:
 # accounts register here at start-up (the catalog refreshes the search documents of the
 # user's courses).
 name_change_handlers: Registry[Callable[[User], None]] = Registry("accounts.name_change_handlers")
+# Called with the user, in the same transaction, after anything others see of them changed:
+# names, avatar or profile (the catalog's cached pages show instructors' names, avatars and
+# headlines).
+public_profile_handlers: Registry[Callable[[User], None]] = Registry(
+    "accounts.public_profile_handlers"
+)
+
+
+def _public_profile_changed(user: User) -> None:
+    for handler in public_profile_handlers:
+        handler(user)
 
 
 @transaction.atomic
@@ -359,6 +370,8 @@ def update_me(*, user: User, fields: dict[str, Any], profile_fields: dict[str, A
             setattr(profile, name, value)
         profile.full_clean()
         profile.save()
+    if profile_fields or (user.first_name, user.last_name) != old_name:
+        _public_profile_changed(user)
     return user
 
 
@@ -372,6 +385,7 @@ def set_avatar(*, user: User, file: UploadedFile) -> User:
     if old:
         storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(old))
+    _public_profile_changed(user)
     return user
 
 
