@@ -21,6 +21,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from lms.core.absolute_urls import absolute_url
 from lms.core.errors import DomainError, Invalid
 
 from .errors import CatalogError
@@ -47,15 +48,16 @@ class SignedMedia:
 
 
 def sign_media(
-    asset: MediaAsset, *, user: Any = None, ttl: int = MEDIA_URL_TTL_SECONDS
+    asset: MediaAsset, *, user: Any = None, request: Any = None, ttl: int = MEDIA_URL_TTL_SECONDS
 ) -> SignedMedia:
     """A URL that serves the asset until it expires; it names no storage path."""
-    return sign_media_id(asset.pk, user=user, ttl=ttl)
+    return sign_media_id(asset.pk, user=user, request=request, ttl=ttl)
 
 
 def sign_media_id(
-    media_id: Any, *, user: Any = None, ttl: int = MEDIA_URL_TTL_SECONDS
+    media_id: Any, *, user: Any = None, request: Any = None, ttl: int = MEDIA_URL_TTL_SECONDS
 ) -> SignedMedia:
+    """`request` makes the URL absolute for the host that asked (BACKEND_URL without one)."""
     # The user is recorded for tracing only: the URL must work in a <video> tag without headers.
     expires_at = timezone.now() + timedelta(seconds=ttl)
     payload = {
@@ -65,7 +67,7 @@ def sign_media_id(
     }
     token = signing.dumps(payload, salt=MEDIA_SALT, compress=False)
     path = reverse("media-stream", kwargs={"token": token})
-    return SignedMedia(token=token, url=f"{settings.BACKEND_URL}{path}", expires_at=expires_at)
+    return SignedMedia(token=token, url=absolute_url(path, request), expires_at=expires_at)
 
 
 def media_id_from_token(token: str) -> str | None:
@@ -93,7 +95,7 @@ class PlaybackCredential:
 class VideoProvider(Protocol):
     name: str
 
-    def playback(self, *, lesson: Lesson, user: Any) -> PlaybackCredential: ...
+    def playback(self, *, lesson: Lesson, user: Any, request: Any = None) -> PlaybackCredential: ...
 
 
 class LocalVideoProvider:
@@ -101,13 +103,13 @@ class LocalVideoProvider:
 
     name = "local"
 
-    def playback(self, *, lesson: Lesson, user: Any) -> PlaybackCredential:
+    def playback(self, *, lesson: Lesson, user: Any, request: Any = None) -> PlaybackCredential:
         asset = lesson.media
         if asset is None or asset.kind != MediaKind.VIDEO:
             raise Invalid(
                 "This lesson has no uploaded video.", code=CatalogError.LESSON_HAS_NO_VIDEO
             )
-        signed = sign_media(asset, user=user, ttl=PLAYBACK_TTL_SECONDS)
+        signed = sign_media(asset, user=user, request=request, ttl=PLAYBACK_TTL_SECONDS)
         return PlaybackCredential(
             provider=self.name,
             token=signed.token,
@@ -127,7 +129,7 @@ class VdoCipherVideoProvider:
         self.api_base = api_base.rstrip("/")
         self.timeout = timeout
 
-    def playback(self, *, lesson: Lesson, user: Any) -> PlaybackCredential:
+    def playback(self, *, lesson: Lesson, user: Any, request: Any = None) -> PlaybackCredential:
         if not lesson.video_id:
             raise Invalid("This lesson has no hosted video.", code=CatalogError.LESSON_HAS_NO_VIDEO)
         body: dict[str, Any] = {"ttl": PLAYBACK_TTL_SECONDS}

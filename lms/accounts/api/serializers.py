@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 from rest_framework import serializers
 
 from lms.accounts.models import InstructorApplication, InstructorProfile, Role, StudentProfile, User
+from lms.core.absolute_urls import absolute_url, file_url
 from lms.core.money import DEFAULT_CURRENCY, amount_string
 from lms.core.serializers import AmountInputField, CurrencyInputField, check_amount_decimals
 from lms.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, ValidatedFileField
@@ -158,10 +159,7 @@ class AdminUserUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 def _avatar_url(user: User, request: Any) -> str | None:
-    if not user.avatar:
-        return None
-    url = user.avatar.url
-    return request.build_absolute_uri(url) if request is not None else url
+    return file_url(user.avatar, request)
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -262,8 +260,7 @@ class InstructorApplicationSerializer(serializers.ModelSerializer[InstructorAppl
         from django.urls import reverse
 
         path = reverse("instructor-application-file", args=[application.pk, kind])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return absolute_url(path, self.context.get("request"))
 
     def get_cv_url(self, application: InstructorApplication) -> str:
         return self._file_url(application, "cv")

@@ -27,6 +27,7 @@ from lms.assessments.models import (
     Submission,
 )
 from lms.assessments.selectors import AttemptView
+from lms.core.absolute_urls import absolute_url
 
 # --- quizzes -----------------------------------------------------------------------------------
 
@@ -313,8 +314,7 @@ class SubmissionSerializer(serializers.Serializer[Any]):
         if not submission.file:
             return None
         path = reverse("submission-file", kwargs={"pk": submission.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return absolute_url(path, self.context.get("request"))
 
     def get_score(self, submission: Submission) -> float | None:
         return _number(submission.score)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.storage import default_storage
 from rest_framework import serializers
 
 from lms.accounts.names import display_name_of_row
+from lms.core.absolute_urls import absolute_url, file_url
 from lms.core.serializers import AmountField
 from lms.learning import selectors
 from lms.learning.models import Certificate, CompletedBy, Enrollment, EnrollmentStatus
@@ -31,12 +31,6 @@ class CourseStudentsFilterSerializer(serializers.Serializer[Any]):
 # --- output ------------------------------------------------------------------------------------
 
 
-def image_url(name: Any) -> str | None:
-    """A stored image's public URL from its field value or its stored name."""
-    name = getattr(name, "name", name)
-    return default_storage.url(name) if name else None
-
-
 def person(user: Any) -> dict[str, Any]:
     return {"id": user.pk, "name": user.full_name}
 
@@ -49,7 +43,7 @@ class CourseSummarySerializer(serializers.Serializer[Any]):
     instructor = serializers.SerializerMethodField()
 
     def get_thumbnail(self, course: Any) -> str | None:
-        return image_url(course.thumbnail)
+        return file_url(course.thumbnail, self.context.get("request"))
 
     def get_instructor(self, course: Any) -> dict[str, Any]:
         return person(course.instructor)
@@ -103,7 +97,7 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
 _DATETIME = serializers.DateTimeField()
 
 
-def enrollment_row_body(row: dict[str, Any]) -> dict[str, Any]:
+def enrollment_row_body(row: dict[str, Any], *, request: Any = None) -> dict[str, Any]:
     """What `EnrollmentSerializer` answers, from a `selectors.completion_snapshot` row."""
     name = display_name_of_row(row, "course__instructor__")
     last_lesson = None
@@ -122,7 +116,7 @@ def enrollment_row_body(row: dict[str, Any]) -> dict[str, Any]:
             "id": str(row["course_id"]),
             "slug": row["course__slug"],
             "title": row["course__title"],
-            "thumbnail": image_url(row["course__thumbnail"]),
+            "thumbnail": file_url(row["course__thumbnail"], request),
             "instructor": {"id": row["course__instructor_id"], "name": name},
         },
         "status": row["status"],
@@ -193,8 +187,7 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
         from django.urls import reverse
 
         path = reverse("learning-certificate-pdf", kwargs={"certificate_id": certificate.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return absolute_url(path, self.context.get("request"))
 
     def get_verify_url(self, certificate: Certificate) -> str:
         from lms.learning.certificates import verification_url
@@ -287,7 +280,7 @@ class CourseStudentSerializer(serializers.ModelSerializer[Enrollment]):
             "id": student.pk,
             "name": student.full_name,
             "email": student.email,
-            "avatar": image_url(student.avatar),
+            "avatar": file_url(student.avatar, self.context.get("request")),
         }
 
     def get_progress_percent(self, enrollment: Enrollment) -> float:

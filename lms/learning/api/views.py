@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
 from lms.accounts.names import display_name_fields, display_name_of_row
+from lms.core.absolute_urls import file_url
 from lms.core.pagination import PageNumberPagination
 from lms.learning import certificates, selectors, services
 from lms.learning.api import serializers as s
@@ -64,7 +65,7 @@ class MarkLessonCompleteView(APIView):
         row = services.mark_lesson_complete(
             user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
         )
-        return Response(s.enrollment_row_body(row))
+        return Response(s.enrollment_row_body(row, request=request))
 
 
 class LessonPositionView(APIView):
@@ -153,7 +154,8 @@ class CertificateVerifyView(APIView):
 class DashboardStatsView(APIView):
     @extend_schema(responses=s.DashboardStatsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(selectors.dashboard_stats(user=request.user))
+        stats = selectors.dashboard_stats(user=request.user)
+        return Response(s.DashboardStatsSerializer(stats).data)
 
 
 class ContinueLearningView(APIView):
@@ -196,7 +198,7 @@ class RecommendationsView(APIView):
     def get(self, request: Request) -> Response:
         rows = selectors.recommendations(user=request.user, limit=selectors.RECOMMENDATION_LIMIT)
         for row in rows:
-            row["thumbnail"] = s.image_url(row["thumbnail"])
+            row["thumbnail"] = file_url(row["thumbnail"], request)
             name = display_name_of_row(row, "instructor__")
             for column in display_name_fields("instructor__"):
                 del row[column]
