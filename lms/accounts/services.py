@@ -137,9 +137,12 @@ def _send_verification(*, user: User) -> None:
     transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id))
 
 
-def email_verification_code(*, user_id: str) -> None:
+def email_verification_code(*, user_id: str | None) -> None:
     """Issue a verification link and code and mail them (in the task: the secrets are made
-    where they are sent); nothing when the account is verified or inactive by now."""
+    where they are sent); nothing when the account is verified or inactive by now, or for no
+    account at all (`None`: `resend_verification` enqueues the task for every address)."""
+    if user_id is None:
+        return
     user = User.objects.filter(pk=user_id, is_active=True, email_verified_at=None).first()
     if user is None:
         return
@@ -207,12 +210,19 @@ def _mark_email_verified(*, user: User, request: AnyRequest) -> User:
 
 @transaction.atomic
 def resend_verification(*, email: str) -> None:
-    """Send a new code if the address belongs to an unverified account; silent otherwise."""
-    user = User.objects.filter(
-        email=UserManager.normalize_email(email), is_active=True, email_verified_at=None
-    ).first()
-    if user is not None:
-        _send_verification(user=user)
+    """Send a new code if the address belongs to an unverified account; silent otherwise.
+
+    Any address costs the same here (one lookup, one task enqueued after commit, with the id
+    or None): the answer's time does not tell whether the account exists."""
+    user_id = (
+        User.objects.filter(
+            email=UserManager.normalize_email(email), is_active=True, email_verified_at=None
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    found = str(user_id) if user_id is not None else None
+    transaction.on_commit(lambda: tasks.send_verification_email.delay(found))
 
 
 # --- sessions ----------------------------------------------------------------------------------
@@ -267,18 +277,24 @@ def change_password(
 
 @transaction.atomic
 def request_password_reset(*, email: str, request: AnyRequest = None) -> None:
-    """Email a reset link and code when the account exists; the caller learns nothing either way."""
+    """Email a reset link and code when the account exists; the caller learns nothing either way.
+
+    Any address costs the same here (one lookup, one audit line, one task enqueued after
+    commit, with the id or None), so neither the answer nor its time tells whether the account
+    exists; the code is made and mailed in the task."""
     user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
-    if user is None:
-        return
-    user_id = str(user.pk)
+    user_id = str(user.pk) if user is not None else None
     transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id))
+    # for an unknown address a line with neither actor nor target (and not the address)
     record(action="auth.password_reset_requested", actor=user, target=user, request=request)
 
 
-def email_password_reset_code(*, user_id: str) -> None:
+def email_password_reset_code(*, user_id: str | None) -> None:
     """Issue a reset link and code and mail them (in the task: the secrets are made where
-    they are sent); nothing when the account is inactive by now."""
+    they are sent); nothing when the account is inactive by now, or for no account at all
+    (`None`: `request_password_reset` enqueues the task for every address)."""
+    if user_id is None:
+        return
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return

@@ -10,16 +10,18 @@ from celery import shared_task
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_verification_email(user_id: str) -> None:
-    """A fresh verification link and code for an active, unverified account."""
+def send_verification_email(user_id: str | None) -> None:
+    """A fresh verification link and code for an active, unverified account (None: no such
+    account; enqueued all the same, so that a request costs the same for any address)."""
     from lms.accounts import services
 
     services.email_verification_code(user_id=user_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_password_reset_email(user_id: str) -> None:
-    """A fresh password-reset link and code for an active account."""
+def send_password_reset_email(user_id: str | None) -> None:
+    """A fresh password-reset link and code for an active account (None: no such account;
+    enqueued all the same, so that a request costs the same for any address)."""
     from lms.accounts import services
 
     services.email_password_reset_code(user_id=user_id)
