@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Prefetch, QuerySet
 
 from lms.catalog.models import Course
@@ -184,18 +185,22 @@ def payment_for_owner(*, user: Any, payment_id: Any) -> Payment:
 
 
 def payment_by_reference(*, payment_id: str = "", refs: tuple[str, ...] = ()) -> Payment | None:
-    """The payment an event names: by our id in the metadata, else by the provider's ids."""
+    """The payment an event names: by our id in the metadata, else by the provider's ids.
+
+    Read on the primary: a replica's lag must not make one of our payments look unknown.
+    """
+    payments = Payment.objects.using(DEFAULT_DB_ALIAS)
     pk = as_uuid(payment_id) if payment_id else None
     if pk is not None:
-        found = Payment.objects.filter(pk=pk).first()
+        found = payments.filter(pk=pk).first()
         if found is not None:
             return found
     for ref in refs:
-        if not ref:
+        if not isinstance(ref, str) or not ref:
             continue
         found = (
-            Payment.objects.filter(provider_ref=ref).first()
-            or Payment.objects.filter(provider_payment_ref=ref).first()
+            payments.filter(provider_ref=ref).first()
+            or payments.filter(provider_payment_ref=ref).first()
         )
         if found is not None:
             return found

@@ -586,10 +586,6 @@ def _complete_checkout(
 # --- provider events: the inbox ----------------------------------------------------------------
 
 
-class UnknownPayment(Exception):
-    """An event names one of our payments that is not (yet) visible: let the provider retry."""
-
-
 def record_provider_event(
     *, provider: str, event_id: str, type: str, payload: dict[str, Any]
 ) -> str:
@@ -634,17 +630,32 @@ def process_provider_event(*, provider: str, event_id: str) -> str:
         raise
 
 
+# A signed event whose fields have shapes no real event has (a list where an object goes).
+_UNREADABLE_EVENT_ERRORS = (AttributeError, KeyError, TypeError, ValueError)
+
+
 def _handle_event(event: ProviderEvent) -> str:
-    parsed = get_provider(event.provider).parse_event(event.payload)
+    """Apply one inbox event. An event we cannot use (unreadable, or naming no payment of
+    ours) is ignored: recorded and answered 200, never retried by the provider for days.
+
+    A payment row exists before the provider hears of it (checkout claims and commits it
+    first) and is looked up on the primary, so "unknown" never means "not visible yet".
+    """
+    try:
+        parsed = get_provider(event.provider).parse_event(event.payload)
+    except _UNREADABLE_EVENT_ERRORS:
+        logger.warning("commerce.event_unreadable", extra={"event": event.event_id})
+        return "ignored"
     if parsed.kind == "ignored":
         return "ignored"
     payment = selectors.payment_by_reference(
         payment_id=parsed.payment_id, refs=(parsed.provider_ref, parsed.payment_ref)
     )
     if payment is None or payment.provider != event.provider:
-        if parsed.payment_id:
-            raise UnknownPayment(f"Payment {parsed.payment_id} is unknown.")
-        logger.info("commerce.event_not_ours", extra={"event": event.event_id})
+        logger.warning(
+            "commerce.event_not_ours",
+            extra={"event": event.event_id, "payment_id": parsed.payment_id[:64]},
+        )
         return "ignored"
     source = f"{event.provider}:{event.event_id}"
     if parsed.kind == "succeeded":

@@ -487,7 +487,8 @@ def test_unknown_events_and_payments(anon_client, student_client, course, stripe
         ),
     )
     assert not_ours.json()["outcome"] == "ignored"
-    # ours by its metadata but not visible yet: answer 503 so that Stripe tries again later
+    # a payment id in the metadata that is not ours (ours exist before Stripe hears of them):
+    # recorded and answered 200, so that Stripe does not retry it for three days
     unknown = post_webhook(
         anon_client,
         stripe_event(
@@ -501,7 +502,8 @@ def test_unknown_events_and_payments(anon_client, student_client, course, stripe
             },
         ),
     )
-    assert unknown.status_code == 503
+    assert (unknown.status_code, unknown.json()["outcome"]) == (200, "ignored")
+    assert ProviderEvent.objects.get(event_id="evt_z").status == ProviderEvent.Status.IGNORED
 
 
 def test_webhook_needs_no_token_but_rejects_garbage(anon_client, stripe_settings):
@@ -510,10 +512,18 @@ def test_webhook_needs_no_token_but_rejects_garbage(anon_client, stripe_settings
         "/api/v1/payments/webhook/stripe/",
         data=payload,
         content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=sign(payload),
+        HTTP_STRIPE_SIGNATURE="t=1,v1=forged",
     )
     assert response.status_code == 400
     assert json.loads(response.content)["errors"][0]["code"] == "invalid_signature"
+    # signed garbage is Stripe's own (or its key leaked): recorded, answered 200, not retried
+    signed = anon_client.post(
+        "/api/v1/payments/webhook/stripe/",
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign(payload),
+    )
+    assert (signed.status_code, signed.json()["outcome"]) == (200, "ignored")
 
 
 # --- reconciliation ---------------------------------------------------------------------------
