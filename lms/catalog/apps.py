@@ -12,3 +12,7 @@ class CatalogConfig(AppConfig):
 
         # The instructor's name is part of their courses' search documents.
         accounts_services.name_change_handlers.register("catalog", services.on_user_renamed)
+        # Their name, avatar and headline are on the pages the response cache keeps.
+        accounts_services.public_profile_handlers.register(
+            "catalog", services.on_public_profile_changed
+        )

@@ -1,22 +1,21 @@
 """Reads of the catalog, each scoped to what the caller may see.
 
-The public read paths (list, detail, curriculum, related) return plain rows from
-`.values()` in a fixed number of queries; `api/presenters.py` shapes them into JSON.
+The public read paths (list, detail, curriculum, related) read `.values()` rows in a fixed
+number of queries and return typed read models (`read_models.py`), which one serializer
+per shape renders (`api/serializers.py`); `cache.py` keeps anonymous answers.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
     Case,
     CharField,
     Count,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -29,8 +28,7 @@ from django.db.models.functions import Coalesce
 from django_filters.utils import translate_validation
 
 from lms.accounts.models import User
-from lms.accounts.names import display_name_sql
-from lms.core.compiled import CompiledQuery, Sentinel
+from lms.accounts.names import display_name_of_row, display_name_sql
 from lms.core.errors import NotAuthenticated, NotFound
 from lms.core.ids import as_uuid
 from lms.core.permissions import ADMIN, has_role
@@ -39,6 +37,16 @@ from . import access
 from .filters import DEFAULT_ORDERING, ORDERINGS, CourseFilter
 from .models import Category, Course, CourseStatus, Lesson, MediaAsset, Section, Tag
 from .permissions import can_edit_course, can_see_course, has_full_access
+from .read_models import (
+    CategoryRef,
+    CourseDetail,
+    CourseItem,
+    CurriculumSection,
+    LessonOutline,
+    Person,
+    PrerequisiteRef,
+    TagRef,
+)
 
 Row = dict[str, Any]
 
@@ -161,11 +169,12 @@ def lessons_of(*, section: Section) -> QuerySet[Lesson]:
 # --- the public list ---------------------------------------------------------------------------
 
 
-class RowsWithCount:
-    """A `.values()` queryset to paginate, counted on its filtered queryset without the joins.
+class CourseItems:
+    """A course list to paginate: counted on its filtered queryset without the joins, and
+    read a page at a time as `CourseItem`s (page, then the page's tags: two queries).
 
-    Counting the values queryset would keep its INNER JOIN to the instructor: on 10,000
-    courses that doubles the cost of the count for nothing.
+    Counting the `.values()` queryset would keep its INNER JOIN to the instructor: on
+    10,000 courses that doubles the cost of the count for nothing.
     """
 
     def __init__(self, rows: QuerySet[Any], counted: QuerySet[Course]) -> None:
@@ -178,52 +187,26 @@ class RowsWithCount:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, key: Any) -> Any:
-        return self.rows[key]
-
-
-class CompiledRows:
-    """The unfiltered list (published, newest first): compiled once, counted without joins."""
-
-    def count(self) -> int:
-        found = _PUBLISHED_COUNT.tuples()
-        return int(found[0][0]) if found else 0
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key: slice) -> list[Row]:
-        start = key.start or 0
-        return _PUBLISHED_PAGE.dicts(limit=max(key.stop - start, 0), offset=start)
+    def __getitem__(self, key: slice) -> list[CourseItem]:
+        return course_items(self.rows[key])
 
 
 _FILTER_PARAMS = frozenset(CourseFilter.base_filters)
-_PUBLISHED_PAGE = CompiledQuery(
-    Course,
-    lambda: published_courses().order_by(*ORDERINGS[DEFAULT_ORDERING]).values(*COURSE_ROW_FIELDS),
-)
-_PUBLISHED_COUNT = CompiledQuery(
-    Course,
-    # `SELECT COUNT(*) ... WHERE status = 'published'`, no join and no GROUP BY (a plain Func
-    # is not an aggregate to the ORM, so it adds none; grouping doubled the count's time).
-    lambda: (
-        published_courses()
-        .order_by()
-        .values(n=Func(template="COUNT(*)", output_field=IntegerField()))
-    ),
-)
 
 
-def course_list(*, user: Any, params: Mapping[str, Any]) -> RowsWithCount | CompiledRows:
-    """The filtered, ordered course list as `.values()` rows (paginate them, then `with_tags`).
+def course_list(*, user: Any, params: Mapping[str, Any]) -> CourseItems:
+    """The filtered, ordered course list (paginate it: each page is a list of `CourseItem`).
 
     Published courses; with `?mine=true` the caller's own courses in every state.
     """
     if _FILTER_PARAMS.isdisjoint(params.keys()):
         # No filter asked for (the catalog's landing page): building the FilterSet and its
-        # form (deep copies of every filter and field) and compiling the querysets would be
-        # most of the request's CPU.
-        return CompiledRows()
+        # form would be a large part of the request's CPU for nothing.
+        published = published_courses()
+        return CourseItems(
+            published.order_by(*ORDERINGS[DEFAULT_ORDERING]).values(*COURSE_ROW_FIELDS),
+            published.order_by(),
+        )
     filterset = CourseFilter(params, queryset=Course.objects.none())
     if not filterset.is_valid():
         raise translate_validation(filterset.errors)
@@ -234,62 +217,82 @@ def course_list(*, user: Any, params: Mapping[str, Any]) -> RowsWithCount | Comp
     else:
         filterset.queryset = published_courses()
     filtered = filterset.qs
-    return RowsWithCount(
-        filterset.ordered(filtered).values(*COURSE_ROW_FIELDS), filtered.order_by()
+    return CourseItems(filterset.ordered(filtered).values(*COURSE_ROW_FIELDS), filtered.order_by())
+
+
+def _tags_by_course(course_ids: Collection[Any]) -> dict[Any, list[TagRef]]:
+    """The tags of many courses by course id, by name: one query."""
+    by_course: dict[Any, list[TagRef]] = defaultdict(list)
+    if not course_ids:
+        return by_course
+    rows = (
+        Course.tags.through.objects.filter(course_id__in=list(course_ids))
+        .order_by("tag__name")
+        .values_list("course_id", "tag_id", "tag__name", "tag__slug")
     )
+    for course_id, tag_id, name, slug in rows:
+        by_course[course_id].append(TagRef(id=tag_id, name=name, slug=slug))
+    return by_course
 
 
-_TAGS_OF_PAGE: dict[int, CompiledQuery] = {}
-
-
-def _tags_of_page(size: int) -> CompiledQuery:
-    query = _TAGS_OF_PAGE.get(size)
-    if query is None:
-        query = _TAGS_OF_PAGE[size] = CompiledQuery(
-            Course.tags.through,
-            lambda *ids: (
-                Course.tags.through.objects.filter(course_id__in=ids)
-                .order_by("tag__name")
-                .values_list("course_id", "tag_id", "tag__name", "tag__slug")
-            ),
-            [Sentinel.uuid] * size,
+def _item_fields(row: Row, tags: Iterable[TagRef]) -> dict[str, Any]:
+    """A `CourseItem`'s fields from a `.values()` row of COURSE_ROW_FIELDS."""
+    category = None
+    if row["category_id"] is not None:
+        category = CategoryRef(
+            id=row["category_id"], name=row["category__name"], slug=row["category__slug"]
         )
-    return query
+    return {
+        "id": row["id"],
+        "slug": row["slug"],
+        "title": row["title"],
+        "subtitle": row["subtitle"],
+        "category": category,
+        "tags": tuple(tags),
+        "level": row["level"],
+        "language": row["language"],
+        "price": row["price"],
+        "currency": row["currency"],
+        "is_free": row["is_free"],
+        "thumbnail": row["thumbnail"] or None,
+        "instructor": Person(
+            id=row["instructor_id"],
+            name=display_name_of_row(row, "instructor__"),
+            avatar=row["instructor__avatar"] or None,
+            headline=row["instructor__instructor_profile__headline"] or "",
+        ),
+        "rating": row["rating"],
+        "review_count": row["review_count"],
+        "enrollment_count": row["enrollment_count"],
+        "lesson_count": row["lesson_count"],
+        "duration_seconds": row["duration_seconds"],
+        "status": row["status"],
+        "published_at": row["published_at"],
+        "updated_at": row["updated_at"],
+    }
 
 
-def with_tags(rows: Iterable[Row]) -> list[Row]:
-    """Attach `tags` to each row: one query for the whole page."""
+def course_items(rows: Iterable[Row]) -> list[CourseItem]:
+    """`CourseItem`s of `.values()` rows of COURSE_ROW_FIELDS, with their tags: one query."""
     rows = list(rows)
-    if not rows:
-        return rows
-    by_course: dict[Any, list[Row]] = defaultdict(list)
-    ids = list(dict.fromkeys(row["id"] for row in rows))
-    for course_id, tag_id, name, slug in _tags_of_page(len(ids)).tuples(*ids):
-        by_course[course_id].append({"id": tag_id, "name": name, "slug": slug})
-    for row in rows:
-        row["tags"] = by_course.get(row["id"], [])
-    return rows
+    tags = _tags_by_course({row["id"] for row in rows})
+    return [CourseItem(**_item_fields(row, tags.get(row["id"], ()))) for row in rows]
 
 
 # --- detail and curriculum ---------------------------------------------------------------------
 
 
-@dataclass
-class CourseView:
-    """A course as one caller sees it: its row, people and links, and the caller's access."""
+@dataclass(frozen=True, slots=True)
+class _Visible:
+    """A course the caller may see: its row and links, and the caller's access to it."""
 
     row: Row
-    tags: list[Row] = field(default_factory=list)
-    co_instructors: list[Row] = field(default_factory=list)
-    prerequisites: list[Row] = field(default_factory=list)
-    enrolled: bool = False
-    full_access: bool = False
-    can_edit: bool = False
-
-    @property
-    def id(self) -> uuid.UUID:
-        course_id: uuid.UUID = self.row["id"]
-        return course_id
+    tags: tuple[TagRef, ...]
+    co_instructors: tuple[Person, ...]
+    prerequisites: tuple[PrerequisiteRef, ...]
+    enrolled: bool
+    full_access: bool
+    can_edit: bool
 
 
 def _course_links(course_id: Any) -> QuerySet[Any]:
@@ -322,103 +325,52 @@ def _course_links(course_id: Any) -> QuerySet[Any]:
     return tags.order_by().union(people.order_by(), prerequisites.order_by(), all=True)
 
 
-_COURSE_BY_ID = CompiledQuery(
-    Course,
-    lambda course_id: Course.objects.filter(pk=course_id).values(*COURSE_DETAIL_FIELDS),
-    [Sentinel.uuid],
-)
-_COURSE_BY_SLUG = CompiledQuery(
-    Course,
-    lambda slug: Course.objects.filter(slug=slug).values(*COURSE_DETAIL_FIELDS),
-    [Sentinel.text],
-)
-_COURSE_LINKS = CompiledQuery(Tag, _course_links, [Sentinel.uuid])
-
-
-def _course_row(ref: Any) -> Row | None:
-    """One course's detail row by id or slug (both unique)."""
-    course_id = as_uuid(ref)
-    if course_id is not None:
-        rows = _COURSE_BY_ID.dicts(course_id, limit=1)
-    else:
-        rows = _COURSE_BY_SLUG.dicts(str(ref), limit=1)
-    return rows[0] if rows else None
-
-
-def course_view(*, user: Any, ref: Any) -> CourseView:
-    """A course the user may see, its links and the user's access: 2 queries, +1 when signed in."""
-    row = _course_row(ref)
+def _visible_course(*, user: Any, ref: Any) -> _Visible:
+    """A course the user may see by id or slug, or 404: 2 queries, +1 when signed in."""
+    row = Course.objects.filter(course_ref_filter(ref)).values(*COURSE_DETAIL_FIELDS).first()
     if row is None:
         raise NotFound()
-    view = CourseView(row=row)
-    for kind, link_id, a, b, c, d in _COURSE_LINKS.tuples(row["id"]):
+    tags: list[TagRef] = []
+    people: list[Person] = []
+    prerequisites: list[PrerequisiteRef] = []
+    for kind, link_id, a, b, c, d in _course_links(row["id"]):
         if kind == "tag":
-            view.tags.append({"id": link_id, "name": a, "slug": b})
+            tags.append(TagRef(id=link_id, name=a, slug=b))
         elif kind == "co_instructor":
-            view.co_instructors.append(
-                {"id": link_id, "name": a, "avatar": c, "headline": d}
-            )
+            people.append(Person(id=link_id, name=a, avatar=c or None, headline=d))
         else:
-            view.prerequisites.append({"id": link_id, "title": a, "slug": b, "status": c})
-    view.tags.sort(key=lambda tag: tag["name"])
-    co_ids = [person["id"] for person in view.co_instructors]
-    view.enrolled = access.is_enrolled(user, row["id"])
+            prerequisites.append(PrerequisiteRef(id=link_id, title=a, slug=b, status=c))
+    tags.sort(key=lambda tag: tag.name)
+    co_ids = [person.id for person in people]
+    enrolled = access.is_enrolled(user, row["id"])
     if not can_see_course(
         user,
         status=row["status"],
         instructor_id=row["instructor_id"],
         co_instructor_ids=co_ids,
-        enrolled=view.enrolled,
+        enrolled=enrolled,
     ):
         raise NotFound()
-    view.full_access = has_full_access(
-        user, instructor_id=row["instructor_id"], co_instructor_ids=co_ids, enrolled=view.enrolled
+    return _Visible(
+        row=row,
+        tags=tuple(tags),
+        co_instructors=tuple(people),
+        prerequisites=tuple(prerequisites),
+        enrolled=enrolled,
+        full_access=has_full_access(
+            user, instructor_id=row["instructor_id"], co_instructor_ids=co_ids, enrolled=enrolled
+        ),
+        can_edit=can_edit_course(
+            user, instructor_id=row["instructor_id"], co_instructor_ids=co_ids
+        ),
     )
-    view.can_edit = can_edit_course(
-        user, instructor_id=row["instructor_id"], co_instructor_ids=co_ids
-    )
-    return view
 
 
-def curriculum_rows(*, course_id: Any) -> list[Row]:
+def _curriculum(
+    *, course_id: Any, full_access: bool, completed: Collection[Any]
+) -> tuple[CurriculumSection, ...]:
     """Sections with their lessons in ONE query (a left join, so empty sections stay)."""
-    sections: dict[Any, Row] = {}
-    for (
-        section_id,
-        title,
-        order,
-        lesson_id,
-        lesson_title,
-        lesson_type,
-        duration,
-        is_preview,
-        lesson_order,
-    ) in _CURRICULUM.tuples(course_id):
-        section = sections.get(section_id)
-        if section is None:
-            section = sections[section_id] = {
-                "id": section_id,
-                "title": title,
-                "order": order,
-                "lessons": [],
-            }
-        if lesson_id is not None:
-            section["lessons"].append(
-                {
-                    "id": lesson_id,
-                    "title": lesson_title,
-                    "type": lesson_type,
-                    "duration_seconds": duration,
-                    "is_preview": is_preview,
-                    "order": lesson_order,
-                }
-            )
-    return list(sections.values())
-
-
-_CURRICULUM = CompiledQuery(
-    Section,
-    lambda course_id: (
+    rows: QuerySet[Any, tuple[Any, ...]] = (
         Section.objects.filter(course_id=course_id)
         .order_by("order", "created_at", "lessons__order", "lessons__created_at")
         .values_list(
@@ -432,15 +384,66 @@ _CURRICULUM = CompiledQuery(
             "lessons__is_preview",
             "lessons__order",
         )
-    ),
-    [Sentinel.uuid],
-)
+    )
+    sections: dict[Any, tuple[str, int]] = {}
+    lessons: dict[Any, list[LessonOutline]] = defaultdict(list)
+    for row in rows:
+        section_id, title, order, lesson_id = row[:4]
+        sections.setdefault(section_id, (title, order))
+        if lesson_id is not None:
+            lesson_title, lesson_type, duration, is_preview, lesson_order = row[4:]
+            lessons[section_id].append(
+                LessonOutline(
+                    id=lesson_id,
+                    title=lesson_title,
+                    type=lesson_type,
+                    duration_seconds=duration,
+                    is_preview=is_preview,
+                    order=lesson_order,
+                    is_completed=lesson_id in completed,
+                    locked=not (full_access or is_preview),
+                )
+            )
+    return tuple(
+        CurriculumSection(
+            id=section_id, title=title, order=order, lessons=tuple(lessons[section_id])
+        )
+        for section_id, (title, order) in sections.items()
+    )
 
 
-def related_courses(*, course_view: CourseView) -> QuerySet[Any]:
+def course_detail(*, user: Any, ref: Any) -> CourseDetail:
+    """A course the user may see, with its curriculum, as that user sees it, or 404.
+
+    Three queries for anyone (course, links, curriculum); signed in, the enrollment and,
+    when enrolled, the completed lessons are asked of the apps above (catalog.access).
+    """
+    visible = _visible_course(user=user, ref=ref)
+    row = visible.row
+    completed = access.completed_lesson_ids(user, row["id"]) if visible.enrolled else set()
+    # The reason a course was rejected is for its authors and staff, not its students.
+    shows_reason = visible.can_edit or (visible.full_access and not visible.enrolled)
+    return CourseDetail(
+        **_item_fields(row, visible.tags),
+        description=row["description"],
+        outcomes=row["outcomes"],
+        requirements=row["requirements"],
+        preview_video_id=row["preview_video_id"],
+        co_instructors=visible.co_instructors,
+        prerequisites=visible.prerequisites,
+        is_enrolled=visible.enrolled,
+        rejection_reason=row["rejection_reason"] if shows_reason else None,
+        curriculum=_curriculum(
+            course_id=row["id"], full_access=visible.full_access, completed=completed
+        ),
+    )
+
+
+def related_courses(*, user: Any, ref: Any) -> CourseItems:
     """Published courses of the same category or with shared tags, then by popularity."""
-    row = course_view.row
-    tag_ids = [tag["id"] for tag in course_view.tags]
+    visible = _visible_course(user=user, ref=ref)
+    row = visible.row
+    tag_ids = [tag.id for tag in visible.tags]
     shared = (
         Course.tags.through.objects.filter(course_id=OuterRef("pk"), tag_id__in=tag_ids)
         .order_by()
@@ -451,11 +454,9 @@ def related_courses(*, course_view: CourseView) -> QuerySet[Any]:
     match = Q(pk__in=Course.tags.through.objects.filter(tag_id__in=tag_ids).values("course_id"))
     if row["category_id"] is not None:
         match |= Q(category_id=row["category_id"])
-    return (
-        published_courses()
-        .exclude(pk=row["id"])
-        .filter(match)
-        .annotate(
+    related = published_courses().exclude(pk=row["id"]).filter(match)
+    ordered = (
+        related.annotate(
             same_category=Case(
                 When(category_id=row["category_id"], then=Value(1)),
                 default=Value(0),
@@ -466,6 +467,7 @@ def related_courses(*, course_view: CourseView) -> QuerySet[Any]:
         .order_by("-same_category", "-shared_tags", "-enrollment_count", "-rating", "-id")
         .values(*COURSE_ROW_FIELDS)
     )
+    return CourseItems(ordered, related.order_by())
 
 
 # --- lessons as learners see them ----------------------------------------------------------------

@@ -31,7 +31,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Concat
-from django.utils.text import slugify
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import Role, User
@@ -51,7 +50,7 @@ from lms.core.uploads import (
     validate_upload,
 )
 
-from . import hooks, workflow
+from . import cache, hooks, workflow
 from .errors import CatalogError
 from .filters import SEARCH_CONFIG
 from .models import (
@@ -65,6 +64,7 @@ from .models import (
     Section,
     Tag,
 )
+from .slugs import slug_for
 
 MEDIA_TYPES_BY_KIND = {
     MediaKind.VIDEO: VIDEO_TYPES,
@@ -154,11 +154,18 @@ def on_user_renamed(user: Any) -> None:
     refresh_instructor_search(user=user)
 
 
+def on_public_profile_changed(user: Any) -> None:
+    """accounts' hook for a changed name, avatar or headline (CatalogConfig.ready): the
+    cached public pages show them."""
+    if Course.objects.filter(Q(instructor_id=user.pk) | Q(co_instructors=user.pk)).exists():
+        cache.bump()
+
+
 # --- courses --------------------------------------------------------------------------------------
 
 
 def _unique_slug(title: str) -> str:
-    base = slugify(title)[:200].strip("-") or "course"
+    base = slug_for(title, max_length=200, fallback="course")
     slug = base
     while Course.objects.filter(slug=slug).exists():
         slug = f"{base}-{secrets.token_hex(3)}"
@@ -169,9 +176,9 @@ def _tags_named(names: Iterable[str]) -> list[Tag]:
     tags: list[Tag] = []
     for name in names:
         clean = " ".join(name.split())[:50]
-        slug = slugify(clean)[:60]
-        if not slug:
+        if not clean:
             continue
+        slug = slug_for(clean, max_length=60, fallback="tag")
         tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": clean})
         if tag not in tags:
             tags.append(tag)
@@ -266,6 +273,7 @@ def _apply_course_fields(course: Course, data: dict[str, Any]) -> None:
 @transaction.atomic
 def create_course(*, by: User, data: dict[str, Any], request: AnyRequest = None) -> Course:
     """A new draft owned by `by`."""
+    cache.bump()
     course = Course(instructor=by, status=CourseStatus.DRAFT)
     _apply_course_fields(course, data)
     course.slug = data.get("slug") or _unique_slug(course.title)
@@ -296,6 +304,7 @@ def update_course(
     *, course: Course, by: User, data: dict[str, Any], request: AnyRequest = None
 ) -> Course:
     """Edit a course's fields and links. The slug stays as created (links keep working)."""
+    cache.bump()
     _check_preview_video(course=course, asset=data.get("preview_video"), by=by)
     _apply_course_fields(course, data)
     course.full_clean(exclude=["search_vector", "thumbnail"])
@@ -317,6 +326,7 @@ def update_course(
 @transaction.atomic
 def delete_course(*, course: Course, by: User, request: AnyRequest = None) -> None:
     """Only drafts are deleted; anything that has been submitted stays for the record."""
+    cache.bump()
     locked = Course.objects.select_for_update().get(pk=course.pk)
     if locked.status != CourseStatus.DRAFT:
         raise Conflict("Only a draft course can be deleted.", code=CatalogError.NOT_DRAFT)
@@ -331,6 +341,7 @@ def delete_course(*, course: Course, by: User, request: AnyRequest = None) -> No
 @transaction.atomic
 def set_course_thumbnail(*, course: Course, file: UploadedFile, by: User) -> Course:
     """Store a re-encoded copy of an already validated image (metadata dropped)."""
+    cache.bump()
     old = course.thumbnail.name if course.thumbnail else None
     course.thumbnail.save(
         "thumbnail.webp", resize_image(file, max_side=THUMBNAIL_MAX_SIDE), save=False
@@ -433,6 +444,7 @@ def create_section(
     *, course: Course, by: User, title: str, description: str = "", order: int | None = None
 ) -> Section:
     """A new section, last unless an order is given."""
+    cache.bump()
     _lock_course(course.pk)
     if order is None:
         order = _next_order(Section.objects.filter(course=course))
@@ -445,6 +457,7 @@ def create_section(
 @transaction.atomic
 def update_section(*, section: Section, by: User, data: dict[str, Any]) -> Section:
     """Rename or move a section."""
+    cache.bump()
     for name in ("title", "description", "order"):
         if name in data:
             setattr(section, name, data[name])
@@ -456,6 +469,7 @@ def update_section(*, section: Section, by: User, data: dict[str, Any]) -> Secti
 @transaction.atomic
 def delete_section(*, section: Section, by: User, request: AnyRequest = None) -> None:
     """Delete a section with its lessons; the course's totals follow."""
+    cache.bump()
     course_id = section.course_id
     _lock_course(course_id)
     record(action="section.delete", actor=by, target=section, request=request)
@@ -483,6 +497,7 @@ def _reorder(queryset: Any, ids: Sequence[Any]) -> None:
 @transaction.atomic
 def reorder_sections(*, course: Course, by: User, ids: Sequence[Any]) -> None:
     """Give the course's sections the order of `ids`, which must be exactly its sections."""
+    cache.bump()
     _lock_course(course.pk)
     _reorder(Section.objects.filter(course=course), ids)
 
@@ -490,6 +505,7 @@ def reorder_sections(*, course: Course, by: User, ids: Sequence[Any]) -> None:
 @transaction.atomic
 def reorder_lessons(*, section: Section, by: User, ids: Sequence[Any]) -> None:
     """Give the section's lessons the order of `ids`, which must be exactly its lessons."""
+    cache.bump()
     _lock_course(section.course_id)
     _reorder(Lesson.objects.filter(section=section), ids)
 
@@ -525,6 +541,7 @@ _LESSON_FIELDS = (
 @transaction.atomic
 def create_lesson(*, section: Section, by: User, data: dict[str, Any]) -> Lesson:
     """A new lesson at the end of the section (unless an order is given)."""
+    cache.bump()
     _lock_course(section.course_id)
     lesson = Lesson(section=section, course=section.course)
     for name in _LESSON_FIELDS:
@@ -543,6 +560,7 @@ def create_lesson(*, section: Section, by: User, data: dict[str, Any]) -> Lesson
 @transaction.atomic
 def update_lesson(*, lesson: Lesson, by: User, data: dict[str, Any]) -> Lesson:
     """Edit a lesson; the course's lesson count and duration follow."""
+    cache.bump()
     _lock_course(lesson.course_id)
     previous_type = lesson.type
     for name in _LESSON_FIELDS:
@@ -560,6 +578,7 @@ def update_lesson(*, lesson: Lesson, by: User, data: dict[str, Any]) -> Lesson:
 @transaction.atomic
 def delete_lesson(*, lesson: Lesson, by: User, request: AnyRequest = None) -> None:
     """Delete a lesson; the course's totals follow."""
+    cache.bump()
     course_id = lesson.course_id
     _lock_course(course_id)
     record(action="lesson.delete", actor=by, target=lesson, request=request)
@@ -649,7 +668,7 @@ def _check_category_parent(*, category: Category, parent: Category | None) -> No
 @transaction.atomic
 def create_category(*, by: User, data: dict[str, Any], request: AnyRequest = None) -> Category:
     """A new category (admins)."""
-    slug = data.get("slug") or slugify(data["name"])[:120]
+    slug = data.get("slug") or slug_for(data["name"], max_length=120, fallback="category")
     if not slug or Category.objects.filter(slug=slug).exists():
         raise Conflict("A category with this slug exists.", code=CatalogError.SLUG_TAKEN)
     category = Category(
@@ -667,6 +686,7 @@ def update_category(
     *, category: Category, by: User, data: dict[str, Any], request: AnyRequest = None
 ) -> Category:
     """Edit a category (admins)."""
+    cache.bump()
     if "parent" in data:
         _check_category_parent(category=category, parent=data["parent"])
     if (
@@ -686,6 +706,7 @@ def update_category(
 @transaction.atomic
 def delete_category(*, category: Category, by: User, request: AnyRequest = None) -> None:
     """Delete an empty category (409 while courses or subcategories use it)."""
+    cache.bump()
     if (
         Course.objects.filter(category=category).exists()
         or Category.objects.filter(parent=category).exists()
@@ -701,9 +722,9 @@ def delete_category(*, category: Category, by: User, request: AnyRequest = None)
 def create_tag(*, by: User, name: str, request: AnyRequest = None) -> Tag:
     """A tag (admins); the same name twice is 409."""
     clean = " ".join(name.split())[:50]
-    slug = slugify(clean)[:60]
-    if not slug:
-        raise _field_error("name", "A tag needs letters or digits.", "invalid")
+    if not clean:
+        raise _field_error("name", "A tag needs a name.", "invalid")
+    slug = slug_for(clean, max_length=60, fallback="tag")
     if Tag.objects.filter(Q(slug=slug) | Q(name__iexact=clean)).exists():
         raise Conflict("This tag exists.", code=CatalogError.SLUG_TAKEN)
     tag = Tag.objects.create(name=clean, slug=slug)
@@ -714,6 +735,7 @@ def create_tag(*, by: User, name: str, request: AnyRequest = None) -> Tag:
 @transaction.atomic
 def delete_tag(*, tag: Tag, by: User, request: AnyRequest = None) -> None:
     """Delete a tag; the courses that carried it get their search documents refreshed."""
+    cache.bump()
     course_ids = list(tag.courses.values_list("pk", flat=True))
     record(action="tag.delete", actor=by, target=tag, request=request)
     tag.delete()

@@ -24,6 +24,7 @@ from lms.core.errors import Conflict
 from lms.notifications.models import Category as NotificationCategory
 from lms.notifications.services import notify
 
+from . import cache
 from .errors import CatalogError
 from .models import Course, CourseStatus
 
@@ -71,6 +72,7 @@ def apply_transition(
     *, course: Course, name: str, by: Any, request: Any = None, reason: str = ""
 ) -> Course:
     """Move the course along `name`, or raise Conflict; writes the audit line and notifies."""
+    cache.bump()
     transition = TRANSITIONS[name]
     # Lock the row: two reviewers clicking at once must not both publish.
     locked = Course.objects.select_for_update().get(pk=course.pk)

@@ -1,23 +1,21 @@
 """Input validation, and the output shapes.
 
-Hot read paths (list, detail, curriculum, related) are shaped from `.values()` rows by the
-`*_data` functions below and rendered by orjson; the `*OutputSerializer` classes describe
-the same shapes for the OpenAPI schema and serialise the cold paths (authoring answers).
+One output serializer per shape, the one drf-spectacular documents. The public reads
+(list, search, related, detail, curriculum) render the selectors' read models
+(`catalog.read_models`) with them: money through `AmountField`, files as absolute URLs
+for the request (`lms.core.absolute_urls`), media as signed, expiring links.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
-from django.core.files.storage import storages
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.accounts.models import Role, User
-from lms.accounts.names import display_name_of_row
-from lms.core.money import amount_string
+from lms.core.absolute_urls import file_url
 from lms.core.serializers import (
     AmountField,
     AmountInputField,
@@ -27,8 +25,8 @@ from lms.core.uploads import IMAGE_TYPES, MB, ValidatedFileField
 
 from .. import hooks
 from ..models import Category, Course, Lesson, LessonType, Level, MediaAsset, Section
-from ..selectors import CourseView, Row
-from ..video import PlaybackCredential, sign_media
+from ..read_models import CourseDetail
+from ..video import PlaybackCredential, sign_media, sign_media_id
 
 # --- input --------------------------------------------------------------------------------------
 
@@ -147,7 +145,20 @@ class TagInputSerializer(serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField(max_length=50)
 
 
-# --- output shapes for the schema ---------------------------------------------------------------
+# --- output -------------------------------------------------------------------------------------
+
+
+class FileUrlField(serializers.Field[Any, Any, Any, Any]):
+    """Read-only: a public file (a stored name or a file field) as an absolute URL for the
+    request in the context (`lms.core.absolute_urls.file_url`); empty is `null`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return file_url(value, self.context.get("request"))
 
 
 class CategoryRefSerializer(serializers.Serializer[Any]):
@@ -165,7 +176,7 @@ class TagOutputSerializer(serializers.Serializer[Any]):
 class PersonSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.CharField()
-    avatar = serializers.CharField(allow_null=True)
+    avatar = FileUrlField()
     headline = serializers.CharField()
 
 
@@ -188,7 +199,7 @@ class CourseListItemSerializer(serializers.Serializer[Any]):
     price = AmountField()
     currency = serializers.CharField()
     is_free = serializers.BooleanField()
-    thumbnail = serializers.CharField(allow_null=True)
+    thumbnail = FileUrlField()
     instructor = PersonSerializer()
     rating = serializers.FloatField()
     review_count = serializers.IntegerField()
@@ -219,17 +230,33 @@ class CurriculumSectionSerializer(serializers.Serializer[Any]):
 
 
 class CourseDetailSerializer(CourseListItemSerializer):
+    """A `CourseDetail`; `rejection_reason` is left out when it is not the caller's to see."""
+
     description = serializers.CharField()
     outcomes = serializers.ListField(child=serializers.CharField())
     requirements = serializers.ListField(child=serializers.CharField())
-    preview_video = serializers.CharField(allow_null=True, help_text="A signed, expiring URL.")
+    preview_video = serializers.SerializerMethodField(help_text="A signed, expiring URL.")
     co_instructors = PersonSerializer(many=True)
     prerequisites = PrerequisiteSerializer(many=True)
     is_enrolled = serializers.BooleanField()
     rejection_reason = serializers.CharField(
-        help_text="Only shown to the course's authors and staff."
+        required=False, help_text="Only shown to the course's authors and staff."
     )
     curriculum = CurriculumSectionSerializer(many=True)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_preview_video(self, course: CourseDetail) -> str | None:
+        if course.preview_video_id is None:
+            return None
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return sign_media_id(course.preview_video_id, user=user, request=request).url
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        if data.get("rejection_reason", "") is None:
+            del data["rejection_reason"]
+        return data
 
 
 class SectionOutputSerializer(serializers.ModelSerializer[Section]):
@@ -279,7 +306,9 @@ class LessonOutputSerializer(serializers.Serializer[Any]):
     def get_media(self, lesson: Lesson) -> dict[str, Any] | None:
         if lesson.media is None:
             return None
-        signed = sign_media(lesson.media, user=self.context.get("user"))
+        signed = sign_media(
+            lesson.media, user=self.context.get("user"), request=self.context.get("request")
+        )
         return {
             "id": lesson.media.pk,
             "kind": lesson.media.kind,
@@ -321,7 +350,9 @@ class MediaOutputSerializer(serializers.ModelSerializer[MediaAsset]):
         read_only_fields = fields
 
     def get_url(self, asset: MediaAsset) -> str:
-        return sign_media(asset, user=self.context.get("user")).url
+        return sign_media(
+            asset, user=self.context.get("user"), request=self.context.get("request")
+        ).url
 
     @extend_schema_field(MediaUsageSerializer(many=True))
     def get_usage(self, asset: MediaAsset) -> list[dict[str, Any]]:
@@ -336,99 +367,3 @@ class CategoryOutputSerializer(serializers.ModelSerializer[Category]):
         model = Category
         fields = ["id", "name", "slug", "icon", "parent", "order", "course_count"]
         read_only_fields = fields
-
-
-# --- shaping rows (hot paths) --------------------------------------------------------------------
-
-
-class UrlBuilder:
-    """Absolute URLs of public files, resolved against the request once."""
-
-    def __init__(self, request: Any) -> None:
-        self.storage = storages["default"]
-        self.request = request
-
-    def __call__(self, name: str | None) -> str | None:
-        if not name:
-            return None
-        url = self.storage.url(name)
-        if url.startswith("/") and self.request is not None:
-            return str(self.request.build_absolute_uri(url))
-        return url
-
-
-def _instructor(row: Row, urls: UrlBuilder) -> Row:
-    return {
-        "id": row["instructor_id"],
-        "name": display_name_of_row(row, "instructor__"),
-        "avatar": urls(row["instructor__avatar"]),
-        "headline": row["instructor__instructor_profile__headline"] or "",
-    }
-
-
-def course_item_data(row: Row, urls: UrlBuilder) -> Row:
-    """One course of a list, from a `.values()` row of COURSE_ROW_FIELDS plus `tags`."""
-    return {
-        "id": row["id"],
-        "slug": row["slug"],
-        "title": row["title"],
-        "subtitle": row["subtitle"],
-        "category": (
-            {"id": row["category_id"], "name": row["category__name"], "slug": row["category__slug"]}
-            if row["category_id"] is not None
-            else None
-        ),
-        "tags": row.get("tags", []),
-        "level": row["level"],
-        "language": row["language"],
-        "price": amount_string(row["price"], row["currency"]),
-        "currency": row["currency"],
-        "is_free": row["is_free"],
-        "thumbnail": urls(row["thumbnail"]),
-        "instructor": _instructor(row, urls),
-        "rating": row["rating"],
-        "review_count": row["review_count"],
-        "enrollment_count": row["enrollment_count"],
-        "lesson_count": row["lesson_count"],
-        "duration_seconds": row["duration_seconds"],
-        "status": row["status"],
-        "published_at": row["published_at"],
-        "updated_at": row["updated_at"],
-    }
-
-
-def course_items_data(rows: Iterable[Row], request: Any) -> list[Row]:
-    urls = UrlBuilder(request)
-    return [course_item_data(row, urls) for row in rows]
-
-
-def curriculum_data(sections: list[Row], *, full_access: bool, completed: set[Any]) -> list[Row]:
-    """Mark each lesson `locked` (content not available to the caller) and `is_completed`."""
-    for section in sections:
-        for lesson in section["lessons"]:
-            lesson["locked"] = not (full_access or lesson["is_preview"])
-            lesson["is_completed"] = lesson["id"] in completed
-    return sections
-
-
-def course_detail_data(
-    view: CourseView, request: Any, *, curriculum: list[Row], preview_video_url: str | None
-) -> Row:
-    urls = UrlBuilder(request)
-    row = view.row
-    data = course_item_data({**row, "tags": view.tags}, urls)
-    data.update(
-        description=row["description"],
-        outcomes=row["outcomes"],
-        requirements=row["requirements"],
-        preview_video=preview_video_url,
-        co_instructors=[
-            {**person, "avatar": urls(person["avatar"])} for person in view.co_instructors
-        ],
-        prerequisites=view.prerequisites,
-        is_enrolled=view.enrolled,
-        curriculum=curriculum,
-    )
-    if view.can_edit or (view.full_access and not view.enrolled):
-        data["rejection_reason"] = row["rejection_reason"]
-    return data

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
@@ -21,12 +21,14 @@ from lms.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from lms.core.pagination import PageNumberPagination
 from lms.core.parsers import FormParser, MultiPartParser
 from lms.core.permissions import IsAdmin, IsInstructor, IsStaffMember
+from lms.core.renderers import dumps
 
-from .. import access, selectors, services
+from .. import cache as response_cache
+from .. import selectors, services
 from ..errors import CatalogError
 from ..filters import ORDERING_CHOICES
 from ..models import Level, MediaAsset, MediaKind, Tag
-from ..video import media_id_from_token, sign_media_id, video_provider
+from ..video import media_id_from_token, video_provider
 from . import serializers as s
 
 COURSE_LIST_PARAMETERS = [
@@ -68,27 +70,42 @@ def _paginated(view: APIView, request: Request, queryset: Any, shape: Any) -> Re
     return paginator.get_paginated_response(shape(page or []))
 
 
-def _course_list_response(view: APIView, request: Request, params: Any) -> Response:
-    queryset = selectors.course_list(user=request.user, params=params)
-    return _paginated(
-        view,
-        request,
-        queryset,
-        lambda page: s.course_items_data(selectors.with_tags(page), request),
-    )
+def _course_list(view: APIView, request: Request, params: Any) -> Any:
+    """A page of `CourseItem`s with `count/next/previous`, as response data."""
+    items = selectors.course_list(user=request.user, params=params)
+    return _course_page(view, request, items)
 
 
-def _course_detail(request: Request, ref: Any) -> dict[str, Any]:
-    view = selectors.course_view(user=request.user, ref=ref)
-    completed = access.completed_lesson_ids(request.user, view.id) if view.enrolled else set()
-    curriculum = s.curriculum_data(
-        selectors.curriculum_rows(course_id=view.id),
-        full_access=view.full_access,
-        completed=completed,
-    )
-    preview_id = view.row["preview_video_id"]
-    preview_url = sign_media_id(preview_id, user=request.user).url if preview_id else None
-    return s.course_detail_data(view, request, curriculum=curriculum, preview_video_url=preview_url)
+def _course_page(view: APIView, request: Request, items: selectors.CourseItems) -> Any:
+    paginator = PageNumberPagination()
+    page: list[Any] = paginator.paginate_queryset(items, request, view=view) or []  # type: ignore[arg-type]
+    rendered = s.CourseListItemSerializer(page, many=True, context={"request": request}).data
+    return paginator.get_paginated_response(rendered).data
+
+
+def _course_detail(request: Request, ref: Any) -> Any:
+    """The course with its curriculum as the caller sees it, as response data."""
+    course = selectors.course_detail(user=request.user, ref=ref)
+    return s.CourseDetailSerializer(course, context={"request": request}).data
+
+
+def _public_read(
+    request: Request, kind: str, answer: Callable[[], Any], *, shared: bool
+) -> HttpResponseBase:
+    """`answer()` as JSON; kept in the versioned response cache when `shared`, i.e. when it
+    holds nothing that depends on who asks (catalog.cache). Errors are never kept."""
+    if not shared:
+        return Response(answer())
+    key = response_cache.key_for(request, kind)
+    body = response_cache.get(key)
+    if body is None:
+        body = dumps(answer())
+        response_cache.put(key, body)
+    return HttpResponse(body, content_type="application/json")
+
+
+def _is_anonymous(request: Request) -> bool:
+    return not request.user.is_authenticated
 
 
 # --- categories and tags ------------------------------------------------------------------------
@@ -179,8 +196,15 @@ class CourseListView(CatalogView):
     @extend_schema(
         parameters=COURSE_LIST_PARAMETERS, responses=s.CourseListItemSerializer(many=True)
     )
-    def get(self, request: Request) -> Response:
-        return _course_list_response(self, request, request.query_params)
+    def get(self, request: Request) -> HttpResponseBase:
+        # A list page holds no per-user field: one cached answer serves every caller, except
+        # `?mine=`, which lists the caller's own courses.
+        return _public_read(
+            request,
+            "list",
+            lambda: _course_list(self, request, request.query_params),
+            shared="mine" not in request.query_params,
+        )
 
     @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
     def post(self, request: Request) -> Response:
@@ -200,16 +224,26 @@ class SearchView(CatalogView):
         ],
         responses=s.CourseListItemSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         params = request.query_params.copy()
         params["search"] = request.query_params.get("q", params.get("search", ""))
-        return _course_list_response(self, request, params)
+        return _public_read(
+            request,
+            "search",
+            lambda: _course_list(self, request, params),
+            shared="mine" not in params,
+        )
 
 
 class CourseDetailView(CatalogView):
     @extend_schema(responses=s.CourseDetailSerializer)
-    def get(self, request: Request, course: str) -> Response:
-        return Response(_course_detail(request, course))
+    def get(self, request: Request, course: str) -> HttpResponseBase:
+        return _public_read(
+            request,
+            "detail",
+            lambda: _course_detail(request, course),
+            shared=_is_anonymous(request),
+        )
 
     @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
     def patch(self, request: Request, course: str) -> Response:
@@ -287,21 +321,19 @@ class CourseRejectView(CatalogView):
 
 class CurriculumView(CatalogView):
     @extend_schema(responses=s.CurriculumSectionSerializer(many=True))
-    def get(self, request: Request, course: str) -> Response:
-        return Response(_course_detail(request, course)["curriculum"])
+    def get(self, request: Request, course: str) -> HttpResponseBase:
+        def answer() -> Any:
+            detail = selectors.course_detail(user=request.user, ref=course)
+            return s.CurriculumSectionSerializer(detail.curriculum, many=True).data
+
+        return _public_read(request, "curriculum", answer, shared=_is_anonymous(request))
 
 
 class RelatedCoursesView(CatalogView):
     @extend_schema(responses=s.CourseListItemSerializer(many=True))
     def get(self, request: Request, course: str) -> Response:
-        view = selectors.course_view(user=request.user, ref=course)
-        queryset = selectors.related_courses(course_view=view)
-        return _paginated(
-            self,
-            request,
-            queryset,
-            lambda page: s.course_items_data(selectors.with_tags(page), request),
-        )
+        items = selectors.related_courses(user=request.user, ref=course)
+        return Response(_course_page(self, request, items))
 
 
 # --- sections and lessons -----------------------------------------------------------------------
@@ -361,7 +393,7 @@ class SectionDetailView(CatalogView):
 
 
 def _lesson_data(request: Request, lesson: Any) -> Any:
-    return s.LessonOutputSerializer(lesson, context={"user": request.user}).data
+    return s.LessonOutputSerializer(lesson, context={"user": request.user, "request": request}).data
 
 
 class LessonListView(CatalogView):
@@ -372,7 +404,9 @@ class LessonListView(CatalogView):
         section = selectors.section_for_editing(user=request.user, section_id=pk)
         lessons = selectors.lessons_of(section=section)
         return Response(
-            s.LessonOutputSerializer(lessons, many=True, context={"user": request.user}).data
+            s.LessonOutputSerializer(
+                lessons, many=True, context={"user": request.user, "request": request}
+            ).data
         )
 
     @extend_schema(request=s.LessonInputSerializer, responses={201: s.LessonOutputSerializer})
@@ -397,7 +431,9 @@ class LessonReorderView(CatalogView):
         )
         lessons = selectors.lessons_of(section=section)
         return Response(
-            s.LessonOutputSerializer(lessons, many=True, context={"user": request.user}).data
+            s.LessonOutputSerializer(
+                lessons, many=True, context={"user": request.user, "request": request}
+            ).data
         )
 
 
@@ -439,7 +475,7 @@ class PlaybackView(CatalogView):
     @extend_schema(responses=s.PlaybackOutputSerializer)
     def get(self, request: Request, pk: str) -> Response:
         lesson = _readable_lesson(request, pk)
-        credential = video_provider().playback(lesson=lesson, user=request.user)
+        credential = video_provider().playback(lesson=lesson, user=request.user, request=request)
         return Response(s.PlaybackOutputSerializer(credential).data)
 
 
@@ -467,7 +503,7 @@ class MediaListView(CatalogView):
         def shape(page: list[MediaAsset]) -> Any:
             usage = selectors.media_usage(assets=page)
             return s.MediaOutputSerializer(
-                page, many=True, context={"usage": usage, "user": request.user}
+                page, many=True, context={"usage": usage, "user": request.user, "request": request}
             ).data
 
         return _paginated(self, request, queryset, shape)
@@ -480,7 +516,9 @@ class MediaListView(CatalogView):
             owner=current_user(request), **data.validated_data, request=request
         )
         return Response(
-            s.MediaOutputSerializer(asset, context={"usage": {}, "user": request.user}).data,
+            s.MediaOutputSerializer(
+                asset, context={"usage": {}, "user": request.user, "request": request}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -493,7 +531,9 @@ class MediaDetailView(CatalogView):
         asset = selectors.media_for_owner(user=request.user, media_id=pk)
         usage = selectors.media_usage(assets=[asset])
         return Response(
-            s.MediaOutputSerializer(asset, context={"usage": usage, "user": request.user}).data
+            s.MediaOutputSerializer(
+                asset, context={"usage": usage, "user": request.user, "request": request}
+            ).data
         )
 
     @extend_schema(responses={204: None})
