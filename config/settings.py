@@ -226,6 +226,10 @@ SIMPLE_JWT = {
 THROTTLE_ANON = env.str("THROTTLE_ANON", default="100/hour")
 THROTTLE_USER = env.str("THROTTLE_USER", default="1000/hour")
 THROTTLE_AUTH = env.str("THROTTLE_AUTH", default="10/minute")
+# Failed logins (API and admin), lms/accounts/throttles.py: per account and client IP, and per
+# account from every address, a ceiling that one client alone cannot reach (same period).
+THROTTLE_LOGIN_FAILURES = env.str("THROTTLE_LOGIN_FAILURES", default=THROTTLE_AUTH)
+THROTTLE_LOGIN_ACCOUNT_FAILURES = env.str("THROTTLE_LOGIN_ACCOUNT_FAILURES", default="50/minute")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["lms.accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -241,6 +245,8 @@ REST_FRAMEWORK = {
         "user": THROTTLE_USER,
         "auth": THROTTLE_AUTH,
         "auth_account": THROTTLE_AUTH,
+        "login_failures": THROTTLE_LOGIN_FAILURES,
+        "login_account_failures": THROTTLE_LOGIN_ACCOUNT_FAILURES,
     },
     # Clients' addresses come from X-Forwarded-For only through this many trusted proxies;
     # with 0 the socket address is used and a forged header changes nothing.

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from lms.accounts.admin import throttled_admin_login
 from lms.core import views as core_views
 
 api_v1 = [
@@ -17,6 +18,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The admin's login under the API login's limits; the rest of the admin as Django has it.
+    path("admin/login/", throttled_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("health/live/", core_views.health_live, name="health-live"),
     path("health/ready/", core_views.health_ready, name="health-ready"),

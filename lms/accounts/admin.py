@@ -1,11 +1,44 @@
+import math
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from lms.accounts import services
 from lms.accounts.models import InstructorApplication, InstructorProfile, StudentProfile, User
+from lms.accounts.throttles import (
+    AuthIPThrottle,
+    count_login_failure,
+    forget_login_failures,
+    login_email,
+    login_refused_for,
+)
 from lms.core.admin import apply_to_each
+
+
+def throttled_admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """Django admin's login under the API login's limits (lms/accounts/throttles.py): every
+    attempt counts per IP, failures per account and IP and per account; 429 past them."""
+    email = login_email(request) if request.method == "POST" else None
+    if email is not None:
+        ip_limit = AuthIPThrottle()
+        allowed = ip_limit.allow_request(request, None)  # type: ignore[arg-type]  # reads META
+        wait = login_refused_for(email=email, request=request) if allowed else ip_limit.wait()
+        if not allowed or wait is not None:
+            response = HttpResponse(
+                "Too many login attempts; try again later.", status=429, content_type="text/plain"
+            )
+            response["Retry-After"] = str(math.ceil(wait or 1))
+            return response
+    response = admin.site.login(request, extra_context)
+    if email is not None:
+        if request.user.is_authenticated:
+            forget_login_failures(email=email, request=request)
+        else:  # a wrong password, or an account that may not use the admin
+            count_login_failure(email=email, request=request)
+    return response
 
 
 @admin.register(User)

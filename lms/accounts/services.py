@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from lms.accounts import tasks, tokens
+from lms.accounts import tasks, throttles, tokens
 from lms.accounts.errors import AccountError
 from lms.accounts.models import (
     STAFF_ROLES,
@@ -236,8 +236,12 @@ def log_in(*, email: str, password: str, request: AnyRequest = None) -> tuple[Us
     user = authenticate(request, email=UserManager.normalize_email(email), password=password)
     if user is None:
         record(action="auth.login_failed", request=request, data={"email": email[:254]})
+        if request is not None:
+            throttles.count_login_failure(email=email, request=request)
         raise NotAuthenticated("Email or password is wrong.", code=AccountError.INVALID_CREDENTIALS)
     assert isinstance(user, User)
+    if request is not None:
+        throttles.forget_login_failures(email=email, request=request)
     if settings.REQUIRE_EMAIL_VERIFICATION and not user.email_verified:
         raise PermissionDenied(
             "Verify your email address before logging in.", code=AccountError.EMAIL_NOT_VERIFIED

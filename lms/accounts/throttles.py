@@ -1,9 +1,20 @@
-"""Login, registration and reset are limited per client IP and, separately, per account."""
+"""Login, registration and reset are limited per client IP and, separately, per account.
 
+Logins are limited by their failures rather than their number (issue: a stranger's ten wrong
+passwords must not lock the owner out): failures count per account and client IP
+(`login_failures`, as tight as the per-IP limit) and per account from every address
+(`login_account_failures`, a higher ceiling that only many addresses together reach). The
+API login and the Django admin login share these counters.
+"""
+
+from __future__ import annotations
+
+import hashlib
 from typing import Any
 
+from django.http import HttpRequest
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from lms.accounts.models import UserManager
 
@@ -31,3 +42,91 @@ class AuthAccountThrottle(SimpleRateThrottle):
 
 
 AUTH_THROTTLES = [AuthIPThrottle, AuthAccountThrottle]
+
+
+# --- failed logins -----------------------------------------------------------------------------
+
+
+class LoginFailureLimit(SimpleRateThrottle):
+    """Failed logins under one key, in DRF's sliding window; a right password adds nothing."""
+
+    num_requests: int  # set from `rate` by SimpleRateThrottle.__init__
+    duration: int
+
+    def __init__(self, ident: str) -> None:
+        super().__init__()
+        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def reached(self) -> bool:
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        return len(self.history) >= self.num_requests
+
+    def count_failure(self) -> None:
+        self.reached()
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)
+
+    def forget(self) -> None:
+        self.cache.delete(self.key)
+
+
+class AccountAndIPLoginFailures(LoginFailureLimit):
+    scope = "login_failures"
+
+
+class AccountLoginFailures(LoginFailureLimit):
+    scope = "login_account_failures"
+
+
+def _limits(*, email: str, request: HttpRequest | Request) -> list[LoginFailureLimit]:
+    # The address is hashed: any characters fit a cache key, and no address sits in one.
+    account = hashlib.sha256(UserManager.normalize_email(email).encode()).hexdigest()
+    ip = BaseThrottle().get_ident(request)  # type: ignore[arg-type]  # reads META only
+    return [AccountAndIPLoginFailures(f"{account}:{ip}"), AccountLoginFailures(account)]
+
+
+def login_refused_for(*, email: str, request: HttpRequest | Request) -> float | None:
+    """Seconds to wait when this account, from this client or from all, failed too often."""
+    limits = [limit for limit in _limits(email=email, request=request) if limit.reached()]
+    return max(limit.wait() or 1.0 for limit in limits) if limits else None
+
+
+def count_login_failure(*, email: str, request: HttpRequest | Request) -> None:
+    for limit in _limits(email=email, request=request):
+        limit.count_failure()
+
+
+def forget_login_failures(*, email: str, request: HttpRequest | Request) -> None:
+    """After a right password: this client's failures on the account are forgiven; the
+    account's count from every address stays, or each owner login would reset the budget
+    of a distributed guesser."""
+    _limits(email=email, request=request)[0].forget()
+
+
+def login_email(request: HttpRequest | Request) -> str | None:
+    """The account a login names: `email` of the API's body, `username` of the admin form."""
+    data: Any = request.data if isinstance(request, Request) else request.POST
+    value = data.get("email", data.get("username")) if hasattr(data, "get") else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+class LoginFailureThrottle(BaseThrottle):
+    """Refuses a login (429, Retry-After) once its account's failures reach a ceiling."""
+
+    def __init__(self) -> None:
+        self.wait_seconds: float | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        email = login_email(request)
+        if email is not None:
+            self.wait_seconds = login_refused_for(email=email, request=request)
+        return self.wait_seconds is None
+
+    def wait(self) -> float | None:
+        return self.wait_seconds
+
+
+LOGIN_THROTTLES = [AuthIPThrottle, LoginFailureThrottle]

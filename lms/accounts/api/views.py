@@ -16,7 +16,7 @@ from lms.accounts import selectors, services, tokens
 from lms.accounts.api import serializers as s
 from lms.accounts.current import current_user
 from lms.accounts.models import InstructorApplication, User
-from lms.accounts.throttles import AUTH_THROTTLES, AuthIPThrottle
+from lms.accounts.throttles import AUTH_THROTTLES, LOGIN_THROTTLES, AuthIPThrottle
 from lms.core.errors import NotFound
 from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
@@ -84,7 +84,7 @@ class ResendVerificationView(PublicView):
 
 
 class LoginView(PublicView):
-    throttle_classes = AUTH_THROTTLES
+    throttle_classes = LOGIN_THROTTLES
 
     @extend_schema(request=s.LoginInputSerializer, responses=s.LoginOutputSerializer)
     def post(self, request: Request) -> Response:
