@@ -11,16 +11,25 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from lms.accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
-        from lms.accounts.models import User
+        from lms.accounts.models import InstructorProfile, StudentProfile, User
 
         # Framework hooks, not business flow (as Zulip flushes its cached user profile): a
-        # user saved or deleted by any path (a service, the admin, a cascade) is read afresh
-        # by the next request. Queryset updates flush explicitly (tokens.revoke_all_tokens).
-        post_save.connect(_flush_cached_user, sender=User, dispatch_uid="accounts.user_saved")
-        post_delete.connect(_flush_cached_user, sender=User, dispatch_uid="accounts.user_deleted")
+        # user or profile saved or deleted by any path (a service, the admin, a cascade) is
+        # read afresh by the next request. Queryset updates of the user flush explicitly
+        # (tokens.revoke_all_tokens); those of profiles touch only counters /me does not show.
+        for signal in (post_save, post_delete):
+            signal.connect(_flush_cached_user, sender=User, weak=False)
+            for profile in (StudentProfile, InstructorProfile):
+                signal.connect(_flush_cached_user_of_profile, sender=profile, weak=False)
 
 
 def _flush_cached_user(instance: Any, **kwargs: Any) -> None:
     from lms.accounts.user_cache import flush_cached_user
 
     flush_cached_user(instance)
+
+
+def _flush_cached_user_of_profile(instance: Any, **kwargs: Any) -> None:
+    from lms.accounts.user_cache import flush_cached_user
+
+    flush_cached_user(instance.user)

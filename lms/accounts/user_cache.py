@@ -12,6 +12,9 @@ and counts only while that is still the current one. Both keys come back in one 
 trip. A request that read the row just before (or during) a write therefore cannot put
 the old row back: it stores it under a generation that the write has already retired.
 
+`cached_for_user` keeps other data of one user under the same generation (the body of
+`GET /auth/me/`, whose profile writes retire the generation too).
+
 The password hash never enters the cache: the cached user defers `password`, which Django
 loads on first access (one query, in the few flows that check a password).
 """
@@ -19,8 +22,9 @@ loads on first access (one query, in the few flows that check a password).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from functools import cache as once
-from typing import Any
+from typing import Any, TypeVar
 
 import django
 from django.core.cache import cache
@@ -33,9 +37,13 @@ from lms.accounts.models import User
 
 # A cached row lives at most this long: a bound on any write that bypassed invalidation.
 USER_CACHE_SECONDS = 300
+# What `cached_for_user` keeps (a response body) lives at most this long.
+USER_DATA_SECONDS = 60
 # A generation outlives every row cached under it (rows live USER_CACHE_SECONDS).
 GENERATION_SECONDS = 24 * 3600
 _NOT_CACHED = ("password",)
+
+T = TypeVar("T")
 
 
 @once
@@ -75,13 +83,32 @@ def cached_user(value: Any) -> User:
     return user
 
 
+def cached_for_user(user: User, name: str, build: Callable[[], T]) -> T:
+    """`build()` kept for `user` under `name` (`"me:<version>:<host>"`) until the next write
+    of the user or their profile, as the row is; at most `USER_DATA_SECONDS`, which also
+    bounds how long a deploy that changed the shape without changing `name` is served it."""
+    value = _lookup_value(getattr(user, api_settings.USER_ID_FIELD))
+    _, generation_key = _keys(value)
+    key = f"accounts:user-data:{_shape()}:{value}:{name}"
+    found = cache.get_many([key, generation_key])
+    generation = found.get(generation_key)
+    cached = found.get(key)
+    if cached is not None and cached[0] == generation:
+        kept: T = cached[1]
+        return kept
+    data = build()
+    cache.set(key, (generation, data), USER_DATA_SECONDS)
+    return data
+
+
 def _retire_generation(generation_key: str) -> None:
     if not cache.add(generation_key, 1, GENERATION_SECONDS):
         cache.incr(generation_key)
 
 
 def flush_cached_user(user: User) -> None:
-    """Make the cached row of `user` stale; called by every write of the row."""
+    """Make what is cached for `user` stale; called by every write of the user's row or
+    profile."""
     _, generation_key = _keys(_lookup_value(getattr(user, api_settings.USER_ID_FIELD)))
     _retire_generation(generation_key)
     transaction.on_commit(lambda: _retire_generation(generation_key))

@@ -30,15 +30,57 @@ def _warm(client: APIClient) -> None:
     assert client.get(ME).status_code == 200
 
 
-def test_a_warm_me_reads_only_the_profile(student, django_assert_num_queries):
+def test_a_warm_me_runs_no_query(student, django_assert_num_queries):
     # given
     client = _client(student)
     with django_assert_num_queries(2):  # cold: the user row, then /me's user with profiles
         _warm(client)
 
-    # when / then: warm, the user comes from the cache
-    with django_assert_num_queries(1):
+    # when / then: warm, the user and /me's body come from the cache
+    with django_assert_num_queries(0):
         assert client.get(ME).json()["id"] == str(student.pk)
+
+
+def test_a_profile_change_is_seen_by_the_next_request(student):
+    # given
+    client = _client(student)
+    _warm(client)
+
+    # when
+    response = client.patch(ME, {"profile": {"bio": "Learning Django"}}, format="json")
+
+    # then
+    assert response.status_code == 200
+    assert client.get(ME).json()["profile"]["bio"] == "Learning Django"
+
+
+def test_a_profile_saved_outside_the_services_is_seen_by_the_next_request(student):
+    # given: the Django admin saves the profile model
+    client = _client(student)
+    _warm(client)
+
+    # when
+    profile = student.student_profile
+    profile.education = "MSc"
+    profile.save()
+
+    # then
+    assert client.get(ME).json()["profile"]["education"] == "MSc"
+
+
+def test_me_is_kept_per_host(student):
+    # given: an avatar, whose URL is absolute for the host that asked
+    student.avatar = "avatars/me.webp"
+    student.save()
+    client = _client(student)
+    _warm(client)
+
+    # when
+    other_host = client.get(ME, HTTP_HOST="testserver:8123").json()
+
+    # then
+    assert other_host["avatar"] == "http://testserver:8123/media/avatars/me.webp"
+    assert client.get(ME).json()["avatar"] == "http://testserver/media/avatars/me.webp"
 
 
 def test_each_user_has_their_own_key(student, other_student):
