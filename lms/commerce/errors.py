@@ -36,6 +36,7 @@ class CommerceError(StrEnum):
     WEBHOOK_FAILED = "webhook_processing_failed"  # 503: handler failed; the provider retries
     RECEIPT_UNAVAILABLE = "receipt_unavailable"  # 409: the order was never paid
     BOOKING_CHECKOUT_UNAVAILABLE = "booking_checkout_unavailable"  # 400: tutoring not built yet
+    UNKNOWN_SELLABLE_KIND = "unknown_sellable_kind"  # 400: no app sells this kind
     # refunds
     ALREADY_REFUNDED = "already_refunded"  # 409
     REFUND_FAILED = "refund_failed"  # 409: the provider declined the refund

@@ -245,10 +245,15 @@ class Order(BaseModel):
 
 
 class OrderItem(BaseModel):
-    """A course bought, with the price snapshot taken when the order was placed."""
+    """One thing bought, of a sellable kind (lms.commerce.sellables), with the price snapshot
+    taken when the order was placed. A course item also keeps its course as a foreign key."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, default="course")
+    reference_id = models.UUIDField()
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(max_length=200)
     instructor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -265,7 +270,11 @@ class OrderItem(BaseModel):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "course"], name="commerce_one_item_per_course"
+                fields=["order", "kind", "reference_id"], name="commerce_one_item_per_reference"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="course") | Q(course_id=F("reference_id")),
+                name="commerce_course_item_names_its_course",
             ),
             models.CheckConstraint(
                 condition=Q(price__gte=0) & Q(discount__gte=0) & Q(amount_paid__gte=0),

@@ -13,33 +13,35 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F, OuterRef
 from django.utils import timezone
 
 from lms.accounts.models import User
 from lms.audit.services import record
 from lms.catalog.models import Course, CourseStatus
-from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter, courses_editable_by
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from lms.core.money import format_money, parse_amount
 from lms.core.permissions import ADMIN, has_role
 from lms.core.requests import AnyRequest
-from lms.learning import selectors as learning_selectors
-from lms.learning import services as learning_services
-from lms.learning.models import EnrollmentSource
 from lms.notifications.models import Category
 from lms.notifications.services import notify
 from lms.payouts.services import LedgerReference, Sale, credit_sales, reverse_sale_earnings
 
 from . import locks, selectors
+from .course_kind import (
+    COURSE,
+    buyer_columns,
+    check_buyable,
+    course_for_purchase,
+)
 from .errors import CommerceError, ProviderUnavailable
 from .models import (
     ZERO,
@@ -62,13 +64,13 @@ from .models import (
 from .pricing import CouponRules, Line, check_coupon_usable, coupon_exhausted_for, price_lines
 from .providers import CreatedPayment, PaymentEvent, ProviderError, get_provider
 from .providers.fake import simulated_event
+from .sellables import Offer, by_kind, sellable_kinds, splits_of
 
 logger = logging.getLogger(__name__)
 
 # Amounts above this are refused as input (a coupon's fixed value); course prices cap lower.
 MAX_AMOUNT = Decimal("1000000")
 FREE_PROVIDER = "free"  # a zero total: fulfilled at checkout, no provider involved
-REFUND_PROGRESS_LIMIT = 30.0
 
 # The state machine of an order: which statuses may follow which.
 ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -116,62 +118,12 @@ def _transition(
 # --- cart -------------------------------------------------------------------------------------
 
 
-def _buyer_columns(user: User, course: Any) -> dict[str, Exists]:
-    """Whether the buyer co-teaches `course` (an `OuterRef` to a course id) or may already study
-    it, as two columns of the query that loads the course: no query of their own."""
-    return {
-        "buyer_co_teaches": Exists(
-            Course.co_instructors.through.objects.filter(course_id=course, user_id=user.pk)
-        ),
-        "buyer_enrolled": Exists(
-            learning_selectors.access_enrollments(student_id=user.pk, course=course)
-        ),
-    }
-
-
-def _course_for_purchase(course_ref: Any, *, buyer: User | None = None) -> Course:
-    """The course by id or slug; with `buyer`, with the columns of `_buyer_columns` too."""
-    courses = Course.objects.filter(course_ref_filter(course_ref))
-    if buyer is not None:
-        courses = courses.annotate(**_buyer_columns(buyer, OuterRef("pk")))
-    course = courses.first()
-    if course is None:
-        raise NotFound("No such course.")
-    return course
-
-
-def _co_instructor_ids(course_ids: Iterable[Any]) -> dict[Any, set[Any]]:
-    result: dict[Any, set[Any]] = {}
-    rows = Course.co_instructors.through.objects.filter(course_id__in=list(course_ids))
-    for course_id, user_id in rows.values_list("course_id", "user_id"):
-        result.setdefault(course_id, set()).add(user_id)
-    return result
-
-
-def _check_buyable(*, user: User, course: Course, co_teaches: bool, enrolled: bool) -> None:
-    """The rules of API.md for putting a course in a cart or an order."""
-    if course.status != CourseStatus.PUBLISHED:
-        raise Invalid(
-            f"“{course.title}” is not available.", code=CommerceError.COURSE_NOT_AVAILABLE
-        )
-    if co_teaches or is_course_instructor(user, instructor_id=course.instructor_id):
-        raise Invalid(f"You teach “{course.title}”.", code=CommerceError.OWN_COURSE)
-    if course.is_free or course.price <= 0:
-        raise Invalid(
-            f"“{course.title}” is free: enroll directly.", code=CommerceError.COURSE_IS_FREE
-        )
-    if enrolled:
-        raise Conflict(
-            f"You are already enrolled in “{course.title}”.", code=CommerceError.ALREADY_ENROLLED
-        )
-
-
 @transaction.atomic
 def add_to_cart(*, user: User, course_ref: Any) -> CartItem:
     """Put a published, paid course of someone else in the cart (one currency per cart)."""
-    course = _course_for_purchase(course_ref, buyer=user)
+    course = course_for_purchase(course_ref, buyer=user)
     cart = locks.lock_cart(user=user)
-    _check_buyable(
+    check_buyable(
         user=user,
         course=course,
         co_teaches=course.buyer_co_teaches,  # type: ignore[attr-defined]
@@ -237,7 +189,7 @@ def remove_coupon(*, user: User) -> None:
 
 
 def add_to_wishlist(*, user: User, course_ref: Any) -> WishlistItem:
-    course = _course_for_purchase(course_ref)
+    course = course_for_purchase(course_ref)
     if course.status != CourseStatus.PUBLISHED:
         raise NotFound("No such course.")
     try:
@@ -405,7 +357,7 @@ def place_order(
     items = list(
         CartItem.objects.filter(cart=cart)
         .select_related("course")
-        .annotate(**_buyer_columns(user, OuterRef("course_id")))
+        .annotate(**buyer_columns(user, OuterRef("course_id")))
         .order_by("created_at", "id")
     )
     if not items:
@@ -413,7 +365,7 @@ def place_order(
     courses = [item.course for item in items]
     currency = courses[0].currency
     for item, course in zip(items, courses, strict=True):
-        _check_buyable(
+        check_buyable(
             user=user,
             course=course,
             co_teaches=item.buyer_co_teaches,  # type: ignore[attr-defined]
@@ -445,6 +397,8 @@ def place_order(
     OrderItem.objects.bulk_create(
         OrderItem(
             order=order,
+            kind=COURSE,
+            reference_id=line.line.course_id,
             course_id=line.line.course_id,
             title=by_id[line.line.course_id].title,
             instructor_id=line.line.instructor_id,
@@ -471,6 +425,68 @@ def place_order(
             "coupon": order.coupon_code,
         },
     )
+    return order
+
+
+@transaction.atomic
+def place_item_order(
+    *, user: User, kind: str, reference_id: Any, request: AnyRequest = None
+) -> Order:
+    """A pending order of one item of any registered sellable kind (a tutoring booking is
+    paid this way, through the same checkout): the kind prices it and says whether `user`
+    may buy it. The same item asked for again while its order is pending reuses that order.
+    An unregistered kind is 400 `unknown_sellable_kind`."""
+    if kind not in sellable_kinds:
+        raise Invalid(f"{kind!r} cannot be bought here.", code=CommerceError.UNKNOWN_SELLABLE_KIND)
+    offer: Offer = sellable_kinds.get(kind).offer(buyer=user, reference_id=reference_id)
+    pending = (
+        Order.objects.select_for_update()
+        .filter(
+            user=user,
+            status=OrderStatus.PENDING,
+            items__kind=offer.kind,
+            items__reference_id=offer.reference_id,
+        )
+        .first()
+    )
+    if pending is not None:
+        return pending
+    lines = [Line(offer.reference_id, offer.seller_id, offer.price, offer.currency)]
+    priced = price_lines(
+        lines,
+        None,
+        offer.currency,
+        payable_exponent=get_provider().payable_exponent(offer.currency),
+    )
+    order = Order.objects.create(
+        number=_new_order_number(),
+        user=user,
+        currency=offer.currency,
+        subtotal=priced.subtotal,
+        discount=priced.discount,
+        total=priced.total,
+    )
+    [line] = priced.lines
+    OrderItem.objects.create(
+        order=order,
+        kind=offer.kind,
+        reference_id=offer.reference_id,
+        course_id=offer.reference_id if offer.kind == COURSE else None,
+        title=offer.title[:200],
+        instructor_id=offer.seller_id,
+        currency=offer.currency,
+        price=offer.price,
+        discount=line.discount,
+        amount_paid=line.amount_paid,
+    )
+    record(
+        action="order.placed",
+        actor=user,
+        target=order,
+        request=request,
+        data={"number": order.number, "total": str(order.total), "currency": order.currency,
+              "kind": offer.kind, "reference": str(offer.reference_id)},
+    )  # fmt: skip
     return order
 
 
@@ -522,14 +538,10 @@ def _claim_payment(*, order_id: Any, by: User) -> Payment:
         raise Conflict(
             "The coupon of this order has been used up.", code=CommerceError.COUPON_EXHAUSTED
         )
-    # A course unpublished since the order was placed is sold to nobody new (docs/catalog.md).
-    withdrawn = (
-        OrderItem.objects.filter(order=order)
-        .exclude(course__status=CourseStatus.PUBLISHED)
-        .values_list("title", flat=True)
-    )
-    for title in withdrawn[:1]:
-        raise Invalid(f"“{title}” is not available.", code=CommerceError.COURSE_NOT_AVAILABLE)
+    # What was withdrawn since the order was placed (an unpublished course, docs/catalog.md)
+    # is sold to nobody new: each kind says.
+    for kind, group in by_kind(OrderItem.objects.filter(order=order)).items():
+        kind.check_still_for_sale(order=order, items=group)
     payment = Payment(
         order=order,
         amount=order.total,
@@ -798,7 +810,7 @@ def _refuse_for_exhausted_coupon(*, order: Order, payment: Payment, source: str)
         amount=order.total,
         currency=order.currency,
         reason="The coupon was used up before this payment arrived.",
-        course_ids=[str(i) for i in order.items.values_list("course_id", flat=True)],
+        course_ids=[str(i) for i in order.items.values_list("reference_id", flat=True)],
         idempotency_key=f"refund-{refund_id}",
     )
     notify(
@@ -819,25 +831,9 @@ def _execute_refund_quietly(refund_id: Any) -> None:
         logger.warning("commerce.refund_deferred", extra={"refund": str(refund_id)})
 
 
-def _splits_for(items: Sequence[OrderItem]) -> dict[Any, list[tuple[User, Decimal]]]:
-    """Each item's (instructor, percent) split, the seller first, in three queries."""
-    course_ids = [item.course_id for item in items]
-    co = _co_instructor_ids(course_ids)
-    shares = selectors.revenue_share_rows(course_ids=course_ids)
-    raw = {
-        item.pk: selectors.revenue_splits(
-            rows=shares.get(item.course_id, []),
-            owner_id=item.instructor_id,
-            instructor_ids={item.instructor_id, *co.get(item.course_id, set())},
-        )
-        for item in items
-    }
-    people = User.objects.in_bulk({i for split in raw.values() for i, _ in split})
-    return {pk: [(people[i], p) for i, p in split] for pk, split in raw.items()}
-
-
 def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: str) -> None:
-    """Paid: enroll in every course, count the coupon, credit the instructors; then tell.
+    """Paid: grant every item (each kind its own way), count the coupon, credit the sellers;
+    then tell.
 
     The rows that every sale of a popular course or instructor touches (the course's and the
     instructor's counters, the instructor's wallet) are written last, so concurrent sales wait
@@ -848,8 +844,8 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
     order.paid_at = now
     order.failure_code = ""
     order.save(update_fields=["status", "paid_at", "failure_code", "updated_at"])
-    items = list(order.items.select_related("course").order_by("created_at", "id"))
-    splits = _splits_for(items)
+    items = list(order.items.order_by("created_at", "id"))
+    splits = splits_of(items)
     if coupon is not None:
         Coupon.objects.filter(pk=coupon.pk).update(redemption_count=F("redemption_count") + 1)
         CouponRedemption.objects.create(
@@ -868,12 +864,8 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
         data={"order_id": str(order.pk), "status": order.status},
         email=False,
     )
-    learning_services.enroll_many(
-        student=order.user,
-        courses=[item.course for item in items],
-        source=EnrollmentSource.PURCHASE,
-        if_exists="return",
-    )
+    for kind, group in by_kind(items).items():
+        kind.fulfil(order=order, items=group)
     credit_sales(
         [
             Sale(
@@ -1039,7 +1031,7 @@ def _claim_refund(
     items = list(order.items.all())
     if course_ids:
         wanted = {str(i) for i in course_ids}
-        chosen = [item for item in items if str(item.course_id) in wanted]
+        chosen = [item for item in items if str(item.reference_id) in wanted]
         if len(chosen) != len(wanted):
             raise Invalid(
                 "Some of these courses are not in the order.",
@@ -1053,7 +1045,7 @@ def _claim_refund(
         chosen = [item for item in items if item.refund_id is None]
     pending = Refund.objects.select_for_update().filter(order=order, status=RefundStatus.PENDING)
     claimed = {course for refund in pending for course in refund.course_ids}
-    if any(str(item.course_id) in claimed for item in chosen):
+    if any(str(item.reference_id) in claimed for item in chosen):
         raise Conflict(
             "A refund of these courses is already under way.", code=CommerceError.REFUND_IN_PROGRESS
         )
@@ -1064,15 +1056,8 @@ def _claim_refund(
                 f"Refunds can be asked within {settings.REFUND_WINDOW_DAYS} days of payment.",
                 code=CommerceError.REFUND_WINDOW_CLOSED,
             )
-        for item in chosen:
-            progress = learning_selectors.progress_percent_for(
-                user=order.user, course_id=item.course_id
-            )
-            if progress >= REFUND_PROGRESS_LIMIT:
-                raise PermissionDenied(
-                    f"You completed {progress:.0f}% of “{item.title}”; refunds stop at 30%.",
-                    code=CommerceError.TOO_MUCH_PROGRESS,
-                )
+    for kind, group in by_kind(chosen).items():
+        kind.check_refundable(order=order, items=group, by=by)
     refund_id = uuid.uuid4()
     refund = Refund.objects.create(
         id=refund_id,
@@ -1082,7 +1067,7 @@ def _claim_refund(
         currency=order.currency,
         reason=reason[:500],
         requested_by=by,
-        course_ids=[str(item.course_id) for item in chosen],
+        course_ids=[str(item.reference_id) for item in chosen],
         # Derived from our row: a retried call (Celery, reconciliation) reuses it.
         idempotency_key=f"refund-{refund_id}",
     )
@@ -1149,17 +1134,10 @@ def _complete_refund(
     refund.attempts += 1
     refund.save()
     if order.status in FULFILLED:
-        items = list(order.items.filter(course_id__in=refund.course_ids, refund__isnull=True))
+        items = list(order.items.filter(reference_id__in=refund.course_ids, refund__isnull=True))
+        for kind, group in by_kind(items).items():
+            kind.revoke(order=order, items=group, refund=refund)
         for item in items:
-            enrollment = learning_selectors.active_enrollment(
-                user=order.user, course_id=item.course_id
-            )
-            if enrollment is not None and enrollment.source == EnrollmentSource.PURCHASE:
-                learning_services.revoke_enrollment(
-                    enrollment=enrollment,
-                    reason=f"Refund of order {order.number}",
-                    actor=refund.requested_by,
-                )
             if item.amount_paid > 0:
                 reverse_sale_earnings(
                     reference=LedgerReference.of(item), refund_reference=LedgerReference.of(refund)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from lms.core.absolute_urls import file_url
 from lms.core.money import DEFAULT_CURRENCY, amount_string
 from lms.core.serializers import (
     AmountField,
@@ -43,10 +43,6 @@ class CourseBriefSerializer(serializers.Serializer[Any]):
 PERCENT = Decimal("0.01")  # percents have two decimals
 
 
-def _thumbnail(name: str | None) -> str | None:
-    return default_storage.url(name) if name else None
-
-
 class CartCourseSerializer(serializers.Serializer[Any]):
     """The course of a cart row (a `.values()` row of `selectors.cart_view`)."""
 
@@ -56,7 +52,7 @@ class CartCourseSerializer(serializers.Serializer[Any]):
     thumbnail = serializers.SerializerMethodField()
 
     def get_thumbnail(self, row: dict[str, Any]) -> str | None:
-        return _thumbnail(row["course__thumbnail"])
+        return file_url(row["course__thumbnail"], self.context.get("request"))
 
 
 class CartItemSerializer(serializers.Serializer[Any]):
@@ -127,7 +123,7 @@ class WishlistItemSerializer(serializers.Serializer[Any]):
             "price": amount_string(course.price, course.currency),
             "currency": course.currency,
             "is_free": course.is_free,
-            "thumbnail": _thumbnail(course.thumbnail.name) if course.thumbnail else None,
+            "thumbnail": file_url(course.thumbnail, self.context.get("request")),
         }
 
 
@@ -235,8 +231,13 @@ class OrderItemCourseSerializer(serializers.Serializer[Any]):
 
 
 class OrderItemSerializer(serializers.Serializer[Any]):
+    """One item of an order: its sellable `kind` and `reference` (the course's or the
+    booking's id); `course` is set for course items only."""
+
     id = serializers.UUIDField()
-    course = OrderItemCourseSerializer(source="*")
+    kind = serializers.CharField()
+    reference = serializers.UUIDField(source="reference_id")
+    course = serializers.SerializerMethodField()
     title = serializers.CharField()
     price = AmountField()
     discount = AmountField()
@@ -246,6 +247,10 @@ class OrderItemSerializer(serializers.Serializer[Any]):
 
     def get_refunded(self, item: OrderItem) -> bool:
         return item.refund_id is not None
+
+    @extend_schema_field(OrderItemCourseSerializer(allow_null=True))
+    def get_course(self, item: OrderItem) -> dict[str, Any] | None:
+        return OrderItemCourseSerializer(item).data if item.course_id is not None else None
 
 
 class PaymentBriefSerializer(serializers.Serializer[Any]):

@@ -27,6 +27,7 @@ from ..models import Coupon, OrderStatus
 from ..providers import SignatureError
 from ..providers.stripe import verify_webhook
 from ..receipts import receipt_pdf
+from ..sellables import sellable_kinds
 from . import serializers as s
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 def _cart_response(request: Request, code: int = status.HTTP_200_OK) -> Response:
     view = selectors.cart_view(user=current_user(request))
-    return Response(s.CartSerializer(view).data, status=code)
+    return Response(s.CartSerializer(view, context={"request": request}).data, status=code)
 
 
 # --- cart -------------------------------------------------------------------------------------
@@ -69,7 +70,10 @@ class CartItemsView(APIView):
             "course__currency": course.currency,
             "course__thumbnail": course.thumbnail.name or None,
         }
-        return Response(s.CartItemSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.CartItemSerializer(row, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CartItemDetailView(APIView):
@@ -103,7 +107,9 @@ class WishlistView(APIView):
         page = paginator.paginate_queryset(
             selectors.wishlist_of(user=current_user(request)), request, view=self
         )
-        return paginator.get_paginated_response(s.WishlistItemSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            s.WishlistItemSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(request=s.WishlistInputSerializer, responses={201: s.WishlistItemSerializer})
     def post(self, request: Request) -> Response:
@@ -112,14 +118,17 @@ class WishlistView(APIView):
         item = services.add_to_wishlist(
             user=current_user(request), course_ref=data.validated_data["course_id"]
         )
-        return Response(s.WishlistItemSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.WishlistItemSerializer(item, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class WishlistItemView(APIView):
     @extend_schema(responses=s.WishlistItemSerializer)
     def get(self, request: Request, course: str) -> Response:
         item = selectors.wishlist_item(user=current_user(request), course_ref=course)
-        return Response(s.WishlistItemSerializer(item).data)
+        return Response(s.WishlistItemSerializer(item, context={"request": request}).data)
 
     @extend_schema(
         request=None,
@@ -128,7 +137,10 @@ class WishlistItemView(APIView):
     )
     def post(self, request: Request, course: str) -> Response:
         item = services.add_to_wishlist(user=current_user(request), course_ref=course)
-        return Response(s.WishlistItemSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.WishlistItemSerializer(item, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, course: str) -> Response:
@@ -255,13 +267,23 @@ class CheckoutView(APIView):
     def post(self, request: Request) -> Response:
         data = s.CheckoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not data.validated_data.get("order_id"):
-            # Booking payments arrive with the tutoring app; only orders are paid here for now.
-            raise Invalid(
-                "Bookings cannot be paid yet.", code=CommerceError.BOOKING_CHECKOUT_UNAVAILABLE
-            )
+        order_id = data.validated_data.get("order_id")
+        if not order_id:
+            # A booking is sold by tutoring through the sellable-kinds registry; until that
+            # app registers the "booking" kind, there is nothing to pay.
+            if "booking" not in sellable_kinds:
+                raise Invalid(
+                    "Bookings cannot be paid yet.",
+                    code=CommerceError.BOOKING_CHECKOUT_UNAVAILABLE,
+                )
+            order_id = services.place_item_order(
+                user=current_user(request),
+                kind="booking",
+                reference_id=data.validated_data["booking_id"],
+                request=request,
+            ).pk
         payment = services.checkout_order(
-            order_id=data.validated_data["order_id"],
+            order_id=order_id,
             by=current_user(request),
             hosted=data.validated_data["mode"] == "hosted",
             request=request,
