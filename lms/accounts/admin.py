@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from lms.accounts import services
+from lms.accounts.current import current_user
 from lms.accounts.models import InstructorApplication, InstructorProfile, StudentProfile, User
 from lms.accounts.throttles import (
     AuthIPThrottle,
@@ -15,7 +16,8 @@ from lms.accounts.throttles import (
     login_email,
     login_refused_for,
 )
-from lms.core.admin import apply_to_each
+from lms.core.admin import ServiceAdmin, apply_to_each
+from lms.core.permissions import ADMIN, has_role
 
 
 def throttled_admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
@@ -42,14 +44,22 @@ def throttled_admin_login(request: HttpRequest, extra_context: Any = None) -> Ht
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceAdmin[User], DjangoUserAdmin):  # type: ignore[misc]
+    """Role and activity change through `update_user_by_admin` (audit line; deactivation
+    revokes every token), names through `update_me` (search documents, cached pages), as
+    through the API. Nothing else of a user is written here: accounts are made by sign-up
+    (or `createsuperuser`), staff flags follow the role, passwords are reset by their owner."""
+
     ordering = ("-created_at",)
     list_display = ("email", "first_name", "last_name", "role", "is_active", "email_verified_at")
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("email", "first_name", "last_name")
-    readonly_fields = ("created_at", "updated_at", "last_login", "tokens_valid_after")
+    readonly_fields = (
+        "email", "avatar", "is_staff", "is_superuser", "email_verified_at",
+        "tokens_valid_after", "last_login", "created_at", "updated_at",
+    )  # fmt: skip
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         ("Person", {"fields": ("first_name", "last_name", "avatar")}),
         (
             "Access",
@@ -66,24 +76,71 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
     )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),
-    )
     filter_horizontal = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Role and activity are the platform admin's, as in the API (IsAdmin), and not one's own.
+        if not has_role(request.user, ADMIN) or (obj is not None and obj.pk == request.user.pk):
+            return (*self.readonly_fields, "role", "is_active")
+        return self.readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deactivate instead: orders, ledger and audit lines point at the user
+
+    def get_urls(self) -> Any:
+        # Django's "set password" page would write a password with no audit line and no token
+        # revocation; the owner resets it (POST /auth/password/reset/).
+        return [url for url in super().get_urls() if url.name != "auth_user_password_change"]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        by = current_user(request)
+        changed = set(form.changed_data)
+        if changed & {"first_name", "last_name"}:
+            services.update_me(
+                user=User.objects.get(pk=obj.pk),  # the form already set the new names on obj
+                fields={"first_name": obj.first_name, "last_name": obj.last_name},
+                profile_fields={},
+            )
+        if changed & {"role", "is_active"}:
+            services.update_user_by_admin(
+                user=obj,
+                by=by,
+                role=obj.role if "role" in changed else None,
+                is_active=obj.is_active if "is_active" in changed else None,
+                request=request,
+            )
+        obj.refresh_from_db()
+
+
+class ProfileAdmin(admin.ModelAdmin[Any]):
+    """Profiles are their owners' (PATCH /auth/me/); staff read them here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(StudentProfile)
-class StudentProfileAdmin(admin.ModelAdmin[StudentProfile]):
+class StudentProfileAdmin(ProfileAdmin):
     list_display = ("user", "country", "language", "timezone")
     search_fields = ("user__email",)
-    raw_id_fields = ("user",)
+    list_select_related = ("user",)
 
 
 @admin.register(InstructorProfile)
-class InstructorProfileAdmin(admin.ModelAdmin[InstructorProfile]):
+class InstructorProfileAdmin(ProfileAdmin):
     list_display = ("user", "headline", "rating", "student_count", "course_count")
     search_fields = ("user__email", "headline")
-    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    exclude = ("payout_details",)
 
 
 @admin.register(InstructorApplication)
@@ -94,8 +151,18 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
     list_filter = ("status",)
     search_fields = ("user__email", "headline", "expertise")
     list_select_related = ("user",)
-    readonly_fields = ("user", "cv", "certificate", "status", "reviewed_by", "reviewed_at")
+    # The applicant's words are theirs and the review is the actions' (the services).
+    readonly_fields = (
+        "user", "headline", "bio", "expertise", "cv", "certificate", "status", "reason",
+        "reviewed_by", "reviewed_at",
+    )  # fmt: skip
     actions = ("approve", "reject")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     @admin.action(description="Approve the selected applications")
     def approve(self, request: HttpRequest, queryset: QuerySet[InstructorApplication]) -> None:

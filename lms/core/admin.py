@@ -1,15 +1,34 @@
-"""What every app's Django admin shares."""
+"""What every app's Django admin shares.
+
+The rule (docs/operations.md, Admin): an admin form that changes something a service owns
+saves through that service (`save_model`, `save_formset`, `delete_model` and the actions call
+it with `by=` the staff member and `request=`), so audit lines, token revocation, search
+documents, cache bumps and notifications happen exactly as through the API; a field no
+service writes is read-only in the admin.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from rest_framework.exceptions import ValidationError
 
 from lms.core.errors import DomainError
+
+_M = TypeVar("_M", bound=Model)
+
+
+def _reasons(detail: Any) -> list[str]:
+    """The plain messages of a DomainError's or DRF ValidationError's detail, fields named."""
+    if isinstance(detail, dict):
+        return [f"{field}: {text}" for field, value in detail.items() for text in _reasons(value)]
+    if isinstance(detail, list):
+        return [text for value in detail for text in _reasons(value)]
+    return [str(detail)]
 
 
 def apply_to_each(
@@ -33,3 +52,40 @@ def apply_to_each(
             count += 1
     if count:
         modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
+
+
+class ServiceAdmin(admin.ModelAdmin[_M]):
+    """A model admin whose `save_model`/`delete_model` call services. A refusal (a
+    DomainError, or a DRF ValidationError naming a field) rolls the whole form back and comes
+    back as an error message on the same page, not a 500. The bulk "delete selected" action
+    is off: it would delete without `delete_model`."""
+
+    def _refused(self, request: HttpRequest, exc: DomainError | ValidationError) -> HttpResponse:
+        for reason in _reasons(exc.detail):
+            self.message_user(request, f"Not saved: {reason}", messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:  # Django runs the view in one transaction: an exception rolls it all back
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError) as exc:
+            return self._refused(request, exc)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (DomainError, ValidationError) as exc:
+            return self._refused(request, exc)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
