@@ -32,7 +32,9 @@ from lms.accounts.models import (
     User,
     UserManager,
 )
+from lms.audit.actions import AuditAction
 from lms.audit.services import record
+from lms.audit.transitions import StateMachine
 from lms.core.email import send_templated_email
 from lms.core.errors import Conflict, Invalid, NotAuthenticated, PermissionDenied
 from lms.core.registry import Registry
@@ -181,7 +183,7 @@ def register_user(
         ) from exc
     StudentProfile.objects.create(user=user)
     _send_verification(user=user)
-    record(action="user.registered", actor=user, target=user, request=request)
+    record(action=AuditAction.USER_REGISTERED, actor=user, target=user, request=request)
     return user
 
 
@@ -204,7 +206,7 @@ def _mark_email_verified(*, user: User, request: AnyRequest) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at", "updated_at"])
-        record(action="user.email_verified", actor=user, target=user, request=request)
+        record(action=AuditAction.USER_EMAIL_VERIFIED, actor=user, target=user, request=request)
     return user
 
 
@@ -235,7 +237,7 @@ def log_in(*, email: str, password: str, request: AnyRequest = None) -> tuple[Us
     """
     user = authenticate(request, email=UserManager.normalize_email(email), password=password)
     if user is None:
-        record(action="auth.login_failed", request=request, data={"email": email[:254]})
+        record(action=AuditAction.AUTH_LOGIN_FAILED, request=request, data={"email": email[:254]})
         if request is not None:
             throttles.count_login_failure(email=email, request=request)
         raise NotAuthenticated("Email or password is wrong.", code=AccountError.INVALID_CREDENTIALS)
@@ -249,7 +251,7 @@ def log_in(*, email: str, password: str, request: AnyRequest = None) -> tuple[Us
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login", "updated_at"])
-        record(action="auth.login", actor=user, target=user, request=request)
+        record(action=AuditAction.AUTH_LOGIN, actor=user, target=user, request=request)
         return user, tokens.issue_token_pair(user)
 
 
@@ -260,7 +262,7 @@ def log_out(*, user: User, refresh: str, request: AnyRequest = None) -> None:
     session = tokens.session_of(refresh)
     if session is not None:
         close_user_sockets(user_id=user.pk, session=session)
-    record(action="auth.logout", actor=user, target=user, request=request)
+    record(action=AuditAction.AUTH_LOGOUT, actor=user, target=user, request=request)
 
 
 @transaction.atomic
@@ -276,7 +278,7 @@ def change_password(
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
     tokens.revoke_all_tokens(user=user)
-    record(action="auth.password_changed", actor=user, target=user, request=request)
+    record(action=AuditAction.AUTH_PASSWORD_CHANGED, actor=user, target=user, request=request)
 
 
 @transaction.atomic
@@ -290,7 +292,9 @@ def request_password_reset(*, email: str, request: AnyRequest = None) -> None:
     user_id = str(user.pk) if user is not None else None
     transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id))
     # for an unknown address a line with neither actor nor target (and not the address)
-    record(action="auth.password_reset_requested", actor=user, target=user, request=request)
+    record(
+        action=AuditAction.AUTH_PASSWORD_RESET_REQUESTED, actor=user, target=user, request=request
+    )
 
 
 def email_password_reset_code(*, user_id: str | None) -> None:
@@ -340,7 +344,7 @@ def _reset_password(*, user: User, new_password: str, request: AnyRequest) -> Us
     user.email_verified_at = user.email_verified_at or timezone.now()
     user.save(update_fields=["password", "email_verified_at", "updated_at"])
     tokens.revoke_all_tokens(user=user)
-    record(action="auth.password_reset", actor=user, target=user, request=request)
+    record(action=AuditAction.AUTH_PASSWORD_RESET, actor=user, target=user, request=request)
     return user
 
 
@@ -439,22 +443,37 @@ def submit_instructor_application(
     application.certificate.save(certificate.name or "certificate", certificate, save=False)
     application.save()
     record(
-        action="instructor_application.submitted", actor=user, target=application, request=request
+        action=AuditAction.INSTRUCTOR_APPLICATION_SUBMITTED,
+        actor=user,
+        target=application,
+        request=request,
     )
     return application
 
 
+# An application is reviewed once: pending → approved or rejected.
+APPLICATION_STATES = StateMachine(
+    name="application",
+    moves={
+        InstructorApplication.Status.PENDING: (
+            InstructorApplication.Status.APPROVED,
+            InstructorApplication.Status.REJECTED,
+        ),
+    },
+    actions={
+        InstructorApplication.Status.APPROVED: AuditAction.INSTRUCTOR_APPLICATION_APPROVED,
+        InstructorApplication.Status.REJECTED: AuditAction.INSTRUCTOR_APPLICATION_REJECTED,
+    },
+    conflict_code=AccountError.APPLICATION_NOT_PENDING,
+)
+
+
 def _lock_pending(application: InstructorApplication) -> InstructorApplication:
-    locked = (
+    return (
         InstructorApplication.objects.select_for_update()
         .select_related("user")
         .get(pk=application.pk)
     )
-    if locked.status != InstructorApplication.Status.PENDING:
-        raise Conflict(
-            "This application has already been reviewed.", code=AccountError.APPLICATION_NOT_PENDING
-        )
-    return locked
 
 
 @transaction.atomic
@@ -463,7 +482,9 @@ def approve_instructor_application(
 ) -> InstructorApplication:
     """Make the applicant an instructor with a profile from the application; tell them."""
     application = _lock_pending(application)
-    application.status = InstructorApplication.Status.APPROVED
+    APPLICATION_STATES.apply(
+        application, InstructorApplication.Status.APPROVED, actor=by, request=request
+    )
     application.reviewed_by = by
     application.reviewed_at = timezone.now()
     application.save()
@@ -474,7 +495,6 @@ def approve_instructor_application(
     )
     if user.role == Role.STUDENT:
         _set_role(user=user, role=Role.INSTRUCTOR, by=by, request=request)
-    record(action="instructor_application.approved", actor=by, target=application, request=request)
     notify(
         user=user,
         category=Category.ACCOUNT,
@@ -490,18 +510,17 @@ def reject_instructor_application(
     *, application: InstructorApplication, by: User, reason: str, request: AnyRequest = None
 ) -> InstructorApplication:
     application = _lock_pending(application)
-    application.status = InstructorApplication.Status.REJECTED
+    APPLICATION_STATES.apply(
+        application,
+        InstructorApplication.Status.REJECTED,
+        actor=by,
+        request=request,
+        data={"reason": reason},
+    )
     application.reason = reason
     application.reviewed_by = by
     application.reviewed_at = timezone.now()
     application.save()
-    record(
-        action="instructor_application.rejected",
-        actor=by,
-        target=application,
-        request=request,
-        data={"reason": reason},
-    )
     notify(
         user=application.user,
         category=Category.ACCOUNT,
@@ -524,7 +543,7 @@ def _set_role(*, user: User, role: str, by: User, request: AnyRequest) -> None:
     if role == Role.INSTRUCTOR:
         InstructorProfile.objects.get_or_create(user=user)
     record(
-        action="user.role_changed",
+        action=AuditAction.USER_ROLE_CHANGED,
         actor=by,
         target=user,
         request=request,
@@ -555,7 +574,7 @@ def update_user_by_admin(
         if not is_active:
             tokens.revoke_all_tokens(user=user)
         record(
-            action="user.activated" if is_active else "user.deactivated",
+            action=AuditAction.USER_ACTIVATED if is_active else "user.deactivated",
             actor=by,
             target=user,
             request=request,

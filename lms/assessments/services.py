@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import User
+from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.catalog.models import Lesson, LessonType
 from lms.core.errors import Conflict, Invalid, PermissionDenied, UnsupportedMediaType
@@ -116,7 +117,7 @@ def update_quiz_settings(*, quiz: Quiz, by: User, data: Mapping[str, Any]) -> Qu
     quiz.full_clean(exclude=["lesson"])
     quiz.save()
     record(
-        action="assessments.quiz_updated",
+        action=AuditAction.ASSESSMENTS_QUIZ_UPDATED,
         actor=by,
         target=quiz,
         data=dict(changed),
@@ -223,7 +224,7 @@ def add_question(
         for index, choice in enumerate(choices)
     )
     record(
-        action="assessments.question_added",
+        action=AuditAction.ASSESSMENTS_QUESTION_ADDED,
         actor=by,
         target=question,
         data={"quiz_id": str(quiz.pk)},
@@ -291,7 +292,7 @@ def update_question(*, question: Question, by: User, data: Mapping[str, Any]) ->
     if "choices" in data:
         _replace_choices(question, data["choices"])
     record(
-        action="assessments.question_updated",
+        action=AuditAction.ASSESSMENTS_QUESTION_UPDATED,
         actor=by,
         target=question,
         data={"quiz_id": str(question.quiz_id), "fields": changed},
@@ -303,7 +304,7 @@ def update_question(*, question: Question, by: User, data: Mapping[str, Any]) ->
 def delete_question(*, question: Question, by: User) -> None:
     """Remove a question; attempts already submitted keep their scores, open ones skip it."""
     record(
-        action="assessments.question_deleted",
+        action=AuditAction.ASSESSMENTS_QUESTION_DELETED,
         actor=by,
         target=question,
         data={"quiz_id": str(question.quiz_id)},
@@ -556,7 +557,7 @@ def update_assignment(*, assignment: Assignment, by: User, data: Mapping[str, An
     assignment.full_clean(exclude=["lesson"])
     assignment.save()
     record(
-        action="assessments.assignment_updated",
+        action=AuditAction.ASSESSMENTS_ASSIGNMENT_UPDATED,
         actor=by,
         target=assignment,
         data={name: value for name, value in changed.items() if name != "instructions"},
@@ -691,7 +692,7 @@ def grade_submission(
         if enrollment is not None:
             complete_lesson(enrollment=enrollment, lesson=lesson, by=CompletedBy.ASSIGNMENT)
     record(
-        action="assessments.submission_graded",
+        action=AuditAction.ASSESSMENTS_SUBMISSION_GRADED,
         actor=by,
         target=submission,
         request=request,

@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce, Concat
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import Role, User
+from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid, PayloadTooLarge, UnsupportedMediaType
 from lms.core.money import check_currency, parse_amount
@@ -284,7 +285,7 @@ def create_course(*, by: User, data: dict[str, Any], request: AnyRequest = None)
     course.save()
     _set_relations(course=course, data=data)
     refresh_search_vectors(course_ids=[course.pk])
-    record(action="course.create", actor=by, target=course, request=request)
+    record(action=AuditAction.COURSE_CREATE, actor=by, target=course, request=request)
     return course
 
 
@@ -314,7 +315,7 @@ def update_course(
     if SEARCH_FIELDS & data.keys():
         refresh_search_vectors(course_ids=[course.pk])
     record(
-        action="course.update",
+        action=AuditAction.COURSE_UPDATE,
         actor=by,
         target=course,
         request=request,
@@ -330,7 +331,7 @@ def delete_course(*, course: Course, by: User, request: AnyRequest = None) -> No
     locked = Course.objects.select_for_update().get(pk=course.pk)
     if locked.status != CourseStatus.DRAFT:
         raise Conflict("Only a draft course can be deleted.", code=CatalogError.NOT_DRAFT)
-    record(action="course.delete", actor=by, target=locked, request=request)
+    record(action=AuditAction.COURSE_DELETE, actor=by, target=locked, request=request)
     thumbnail = locked.thumbnail.name if locked.thumbnail else None
     locked.delete()
     if thumbnail:
@@ -350,7 +351,7 @@ def set_course_thumbnail(*, course: Course, file: UploadedFile, by: User) -> Cou
     if old:
         storage = course.thumbnail.storage
         transaction.on_commit(lambda: storage.delete(old))
-    record(action="course.thumbnail", actor=by, target=course)
+    record(action=AuditAction.COURSE_THUMBNAIL, actor=by, target=course)
     return course
 
 
@@ -472,7 +473,7 @@ def delete_section(*, section: Section, by: User, request: AnyRequest = None) ->
     cache.bump()
     course_id = section.course_id
     _lock_course(course_id)
-    record(action="section.delete", actor=by, target=section, request=request)
+    record(action=AuditAction.SECTION_DELETE, actor=by, target=section, request=request)
     section.delete()
     _refresh_course_totals(course_id)
 
@@ -581,7 +582,7 @@ def delete_lesson(*, lesson: Lesson, by: User, request: AnyRequest = None) -> No
     cache.bump()
     course_id = lesson.course_id
     _lock_course(course_id)
-    record(action="lesson.delete", actor=by, target=lesson, request=request)
+    record(action=AuditAction.LESSON_DELETE, actor=by, target=lesson, request=request)
     lesson.delete()
     _refresh_course_totals(course_id)
 
@@ -632,7 +633,13 @@ def upload_media(
     )
     asset.file.save(file.name or "upload", file, save=False)
     asset.save()
-    record(action="media.upload", actor=owner, target=asset, request=request, data={"kind": kind})
+    record(
+        action=AuditAction.MEDIA_UPLOAD,
+        actor=owner,
+        target=asset,
+        request=request,
+        data={"kind": kind},
+    )
     return asset
 
 
@@ -645,7 +652,7 @@ def delete_media(*, asset: MediaAsset, by: User, request: AnyRequest = None) -> 
     )
     if in_use:
         raise Conflict("Lessons or courses still use this file.", code=CatalogError.MEDIA_IN_USE)
-    record(action="media.delete", actor=by, target=asset, request=request)
+    record(action=AuditAction.MEDIA_DELETE, actor=by, target=asset, request=request)
     name, storage = asset.file.name, asset.file.storage
     asset.delete()
     if name:
@@ -677,7 +684,7 @@ def create_category(*, by: User, data: dict[str, Any], request: AnyRequest = Non
     )  # fmt: skip
     category.full_clean()
     category.save()
-    record(action="category.create", actor=by, target=category, request=request)
+    record(action=AuditAction.CATEGORY_CREATE, actor=by, target=category, request=request)
     return category
 
 
@@ -699,7 +706,7 @@ def update_category(
             setattr(category, name, data[name])
     category.full_clean()
     category.save()
-    record(action="category.update", actor=by, target=category, request=request)
+    record(action=AuditAction.CATEGORY_UPDATE, actor=by, target=category, request=request)
     return category
 
 
@@ -714,7 +721,7 @@ def delete_category(*, category: Category, by: User, request: AnyRequest = None)
         raise Conflict(
             "Courses or subcategories still use this category.", code=CatalogError.CATEGORY_IN_USE
         )
-    record(action="category.delete", actor=by, target=category, request=request)
+    record(action=AuditAction.CATEGORY_DELETE, actor=by, target=category, request=request)
     category.delete()
 
 
@@ -728,7 +735,7 @@ def create_tag(*, by: User, name: str, request: AnyRequest = None) -> Tag:
     if Tag.objects.filter(Q(slug=slug) | Q(name__iexact=clean)).exists():
         raise Conflict("This tag exists.", code=CatalogError.SLUG_TAKEN)
     tag = Tag.objects.create(name=clean, slug=slug)
-    record(action="tag.create", actor=by, target=tag, request=request)
+    record(action=AuditAction.TAG_CREATE, actor=by, target=tag, request=request)
     return tag
 
 
@@ -737,6 +744,6 @@ def delete_tag(*, tag: Tag, by: User, request: AnyRequest = None) -> None:
     """Delete a tag; the courses that carried it get their search documents refreshed."""
     cache.bump()
     course_ids = list(tag.courses.values_list("pk", flat=True))
-    record(action="tag.delete", actor=by, target=tag, request=request)
+    record(action=AuditAction.TAG_DELETE, actor=by, target=tag, request=request)
     tag.delete()
     refresh_search_vectors(course_ids=course_ids)

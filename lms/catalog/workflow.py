@@ -19,7 +19,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile
-from lms.audit.services import record
+from lms.audit.actions import AuditAction
+from lms.audit.transitions import StateMachine
 from lms.core.errors import Conflict
 from lms.notifications.models import Category as NotificationCategory
 from lms.notifications.services import notify
@@ -57,6 +58,24 @@ TRANSITIONS: dict[str, Transition] = {
 }  # fmt: skip
 
 
+# The same table as states, for the one state-transition helper (each target has one name).
+COURSE_STATES = StateMachine(
+    name="course",
+    moves={
+        source: tuple(t.target for t in TRANSITIONS.values() if source in t.sources)
+        for source in S.values
+    },
+    actions={
+        S.PENDING: AuditAction.COURSE_SUBMIT,
+        S.APPROVED: AuditAction.COURSE_APPROVE,
+        S.REJECTED: AuditAction.COURSE_REJECT,
+        S.PUBLISHED: AuditAction.COURSE_PUBLISH,
+        S.UNPUBLISHED: AuditAction.COURSE_UNPUBLISH,
+    },
+    conflict_code=CatalogError.INVALID_TRANSITION,
+)
+
+
 def allowed_transitions(status: str) -> list[str]:
     return [t.name for t in TRANSITIONS.values() if status in t.sources]
 
@@ -82,9 +101,14 @@ def apply_transition(
             f" (allowed: {', '.join(allowed_transitions(locked.status)) or 'none'}).",
             code=CatalogError.INVALID_TRANSITION,
         )
-    previous = locked.status
+    COURSE_STATES.apply(
+        locked,
+        transition.target,
+        actor=by,
+        request=request,
+        data={"reason": reason} if reason else None,
+    )
     now = timezone.now()
-    locked.status = transition.target
     fields = ["status", "updated_at"]
     if name == "submit":
         locked.submitted_at = now
@@ -103,13 +127,6 @@ def apply_transition(
     if name == "unpublish":
         _adjust_course_count(instructor_id=locked.instructor_id, delta=-1)
     locked.save(update_fields=fields)
-    record(
-        action=f"course.{name}",
-        actor=by,
-        target=locked,
-        request=request,
-        data={"from": previous, "to": locked.status, **({"reason": reason} if reason else {})},
-    )
     notify(
         user=locked.instructor,
         category=NotificationCategory.COURSES,

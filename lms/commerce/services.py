@@ -24,7 +24,9 @@ from django.db.models import F, OuterRef
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.audit.actions import AuditAction
 from lms.audit.services import record
+from lms.audit.transitions import StateMachine
 from lms.catalog.models import Course, CourseStatus
 from lms.catalog.selectors import course_ref_filter, courses_editable_by
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -89,6 +91,18 @@ ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     OrderStatus.REFUNDED: (),
 }
 FULFILLED = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
+ORDER_STATES = StateMachine(
+    name="order",
+    moves=ORDER_TRANSITIONS,
+    actions={
+        OrderStatus.PAID: AuditAction.ORDER_PAID,
+        OrderStatus.FAILED: AuditAction.ORDER_FAILED,
+        OrderStatus.CANCELLED: AuditAction.ORDER_CANCELLED,
+        OrderStatus.PARTIALLY_REFUNDED: AuditAction.ORDER_PARTIALLY_REFUNDED,
+        OrderStatus.REFUNDED: AuditAction.ORDER_REFUNDED,
+    },
+    conflict_code=CommerceError.INVALID_ORDER_STATE,
+)
 
 
 def _transition(
@@ -100,18 +114,8 @@ def _transition(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Move a locked order to `to` (409 when not allowed) and write the audit line."""
-    if to not in ORDER_TRANSITIONS[order.status]:
-        raise Conflict(
-            f"A {order.status} order cannot become {to}.", code=CommerceError.INVALID_ORDER_STATE
-        )
-    previous = order.status
-    order.status = to
-    record(
-        action=f"order.{to}",
-        actor=actor,
-        target=order,
-        request=request,
-        data={"from": previous, "number": order.number, **(data or {})},
+    ORDER_STATES.apply(
+        order, to, actor=actor, request=request, data={"number": order.number, **(data or {})}
     )
 
 
@@ -278,7 +282,7 @@ def create_coupon(*, by: User, data: dict[str, Any], request: AnyRequest = None)
         raise Conflict("This code is taken.", code=CommerceError.COUPON_CODE_TAKEN) from None
     coupon.courses.set(courses)
     record(
-        action="coupon.created",
+        action=AuditAction.COUPON_CREATED,
         actor=by,
         target=coupon,
         request=request,
@@ -291,7 +295,7 @@ def create_coupon(*, by: User, data: dict[str, Any], request: AnyRequest = None)
 def deactivate_coupon(*, coupon: Coupon, by: User, request: AnyRequest = None) -> Coupon:
     coupon.is_active = False
     coupon.save(update_fields=["is_active", "updated_at"])
-    record(action="coupon.deactivated", actor=by, target=coupon, request=request)
+    record(action=AuditAction.COUPON_DEACTIVATED, actor=by, target=coupon, request=request)
     return coupon
 
 
@@ -326,7 +330,7 @@ def set_revenue_shares(
         RevenueShare(course=course, instructor_id=i, percent=p) for i, p in shares
     )
     record(
-        action="course.revenue_shares_set",
+        action=AuditAction.COURSE_REVENUE_SHARES_SET,
         actor=by,
         target=course,
         request=request,
@@ -414,7 +418,7 @@ def place_order(
         cart.coupon = None
         cart.save(update_fields=["coupon", "updated_at"])
     record(
-        action="order.placed",
+        action=AuditAction.ORDER_PLACED,
         actor=user,
         target=order,
         request=request,
@@ -480,7 +484,7 @@ def place_item_order(
         amount_paid=line.amount_paid,
     )
     record(
-        action="order.placed",
+        action=AuditAction.ORDER_PLACED,
         actor=user,
         target=order,
         request=request,
@@ -581,7 +585,7 @@ def _complete_checkout(
         ]
     )  # fmt: skip
     record(
-        action="payment.created",
+        action=AuditAction.PAYMENT_CREATED,
         actor=by,
         target=payment,
         request=request,
@@ -775,7 +779,7 @@ def _apply_success_locked(
             },
         )
         record(
-            action="payment.amount_mismatch",
+            action=AuditAction.PAYMENT_AMOUNT_MISMATCH,
             target=payment,
             data={
                 "source": source,
@@ -959,7 +963,7 @@ def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str =
             extra={"order": str(order.pk), "amount": str(excess), "currency": order.currency},
         )
         record(
-            action="refund.external_partial",
+            action=AuditAction.REFUND_EXTERNAL_PARTIAL,
             target=order,
             data={"source": source, "amount": str(excess), "currency": order.currency},
         )
@@ -987,7 +991,7 @@ def apply_dispute(*, payment_id: Any, event: PaymentEvent, source: str = "") -> 
         payment.save(update_fields=["disputed_at", "updated_at"])
     logger.warning("commerce.dispute_opened", extra={"order": str(order.pk), **event.extra})
     record(
-        action="payment.disputed",
+        action=AuditAction.PAYMENT_DISPUTED,
         target=payment,
         data={
             "source": source,
@@ -1072,7 +1076,7 @@ def _claim_refund(
         idempotency_key=f"refund-{refund_id}",
     )
     record(
-        action="refund.requested",
+        action=AuditAction.REFUND_REQUESTED,
         actor=by,
         target=refund,
         request=request,
@@ -1110,7 +1114,11 @@ def execute_refund(*, refund_id: Any) -> Refund:
                 refund.status = RefundStatus.FAILED
                 refund.provider_ref = created.ref
                 refund.save(update_fields=["status", "provider_ref", "updated_at"])
-                record(action="refund.failed", target=refund, data={"provider_ref": created.ref})
+                record(
+                    action=AuditAction.REFUND_FAILED,
+                    target=refund,
+                    data={"provider_ref": created.ref},
+                )
             raise Conflict(
                 "The payment provider declined the refund.", code=CommerceError.REFUND_FAILED
             )
@@ -1157,7 +1165,7 @@ def _complete_refund(
     payment.amount_refunded = min(payment.amount, payment.amount_refunded + refund.amount)
     payment.save(update_fields=["amount_refunded", "updated_at"])
     record(
-        action="refund.succeeded",
+        action=AuditAction.REFUND_SUCCEEDED,
         actor=refund.requested_by,
         target=refund,
         data={

@@ -18,6 +18,7 @@ from django.db.models import Exists, F, Model, OuterRef
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, User
+from lms.audit.actions import AuditAction
 from lms.audit.services import record, record_many
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.catalog.permissions import is_course_instructor
@@ -141,7 +142,7 @@ def enroll_many(
             for enrollment in created
         )
         record_many(
-            action="learning.enrolled",
+            action=AuditAction.LEARNING_ENROLLED,
             actor=actor or student,
             targets=[
                 (enrollment, {"course_id": str(enrollment.course_id), "source": source.value})
@@ -200,7 +201,7 @@ def _enroll_again(
         ]
     )
     record(
-        action="learning.enrollment_reactivated",
+        action=AuditAction.LEARNING_ENROLLMENT_REACTIVATED,
         actor=actor,
         target=enrollment,
         data={"course_id": str(enrollment.course_id), "source": source.value},
@@ -272,7 +273,7 @@ def revoke_enrollment(
     enrollment.save(update_fields=["status", "revoked_at", "revoke_reason", "updated_at"])
     _uncount_enrollment(enrollment)
     record(
-        action="learning.enrollment_revoked",
+        action=AuditAction.LEARNING_ENROLLMENT_REVOKED,
         actor=actor,
         target=enrollment,
         data={"course_id": str(enrollment.course_id), "reason": enrollment.revoke_reason},
@@ -523,7 +524,7 @@ def _refresh_progress(enrollment: Enrollment, *, at: datetime) -> Enrollment:
             course=enrollment.course_id,
         )
         record(
-            action="learning.course_completed",
+            action=AuditAction.LEARNING_COURSE_COMPLETED,
             actor=enrollment.student,
             target=enrollment,
             data={"course_id": str(enrollment.course_id)},
@@ -601,7 +602,7 @@ def issue_certificate(*, enrollment_id: Any) -> Certificate:
         save=False,
     )
     certificate.save()
-    record(action="learning.certificate_issued", actor=None, target=certificate)
+    record(action=AuditAction.LEARNING_CERTIFICATE_ISSUED, actor=None, target=certificate)
     _announce_certificate(certificate, student=student)
     return certificate
 

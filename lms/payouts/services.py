@@ -22,7 +22,9 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from lms.audit.actions import AuditAction
 from lms.audit.services import record
+from lms.audit.transitions import StateMachine
 from lms.core import money
 from lms.core.errors import Conflict, Invalid, PermissionDenied
 from lms.core.money import MoneyError, format_money, quantize, round_down
@@ -509,6 +511,16 @@ WITHDRAWAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.PAID: (),
     Status.REJECTED: (),
 }
+WITHDRAWAL_STATES = StateMachine(
+    name="withdrawal",
+    moves=WITHDRAWAL_TRANSITIONS,
+    actions={
+        Status.APPROVED: AuditAction.WITHDRAWAL_APPROVED,
+        Status.REJECTED: AuditAction.WITHDRAWAL_REJECTED,
+        Status.PAID: AuditAction.WITHDRAWAL_PAID,
+    },
+    conflict_code=PayoutError.INVALID_WITHDRAWAL_STATE,
+)
 
 
 @transaction.atomic
@@ -562,7 +574,7 @@ def request_withdrawal(
         ],
     )
     record(
-        action="withdrawal.requested",
+        action=AuditAction.WITHDRAWAL_REQUESTED,
         actor=instructor,
         target=withdrawal,
         request=request,
@@ -580,11 +592,7 @@ def _start_transition(*, withdrawal: Withdrawal, to: str, by: Any) -> tuple[Wall
             "Another administrator must review your own withdrawal.",
             code=PayoutError.CANNOT_REVIEW_OWN_WITHDRAWAL,
         )
-    if to not in WITHDRAWAL_TRANSITIONS[withdrawal.status]:
-        raise Conflict(
-            f"A {withdrawal.status} withdrawal cannot become {to}.",
-            code=PayoutError.INVALID_WITHDRAWAL_STATE,
-        )
+    WITHDRAWAL_STATES.check(withdrawal.status, to)
     if withdrawal.transfer_status == TransferStatus.SENDING:
         # The money may already be on its way: only the provider's answer moves it now.
         raise Conflict(
@@ -609,23 +617,16 @@ def _finish_transition(
 
     `by` None is the system (a provider's transfer): the reviewing admin stays recorded.
     """
-    previous = withdrawal.status
-    withdrawal.status = to
+    WITHDRAWAL_STATES.apply(
+        withdrawal,
+        to,
+        actor=by,
+        request=request,
+        data={"amount": str(withdrawal.amount), "currency": withdrawal.currency, **(data or {})},
+    )
     if by is not None:
         withdrawal.reviewed_by = by
     withdrawal.save(update_fields=["status", "reviewed_by", *fields, "updated_at"])
-    record(
-        action=f"withdrawal.{to}",
-        actor=by,
-        target=withdrawal,
-        request=request,
-        data={
-            "from": previous,
-            "amount": str(withdrawal.amount),
-            "currency": withdrawal.currency,
-            **(data or {}),
-        },
-    )
     notify(
         user=withdrawal.instructor,
         category=Category.PAYOUTS,
@@ -828,7 +829,7 @@ def _complete_transfer(*, withdrawal_id: Any, transfer_id: str) -> Withdrawal:
             extra={"withdrawal": str(withdrawal.pk), "transfer": transfer_id},
         )
         record(
-            action="withdrawal.transfer_unexpected",
+            action=AuditAction.WITHDRAWAL_TRANSFER_UNEXPECTED,
             target=withdrawal,
             data={"transfer_id": transfer_id, "status": withdrawal.status},
         )
@@ -858,7 +859,7 @@ def _record_transfer_refused(*, withdrawal_id: Any, error: str) -> Withdrawal:
     withdrawal.save(update_fields=["transfer_status", "last_error", "refusals", "updated_at"])
     logger.warning("payouts.transfer_refused", extra={"withdrawal": str(withdrawal.pk)})
     record(
-        action="withdrawal.transfer_failed",
+        action=AuditAction.WITHDRAWAL_TRANSFER_FAILED,
         target=withdrawal,
         data={
             "error": withdrawal.last_error,
@@ -896,7 +897,7 @@ def retry_stripe_payout(
         withdrawal.transfer_status = ""
         withdrawal.save(update_fields=["transfer_status", "updated_at"])
     record(
-        action="withdrawal.transfer_retried",
+        action=AuditAction.WITHDRAWAL_TRANSFER_RETRIED,
         actor=by,
         target=withdrawal,
         request=request,

@@ -421,7 +421,7 @@ def test_reject_with_reason(manager_client, manager, django_capture_on_commit_ca
     assert notification.body == "Please add a certificate."
     line = AuditLog.objects.get(action="instructor_application.rejected")
     assert line.actor == manager
-    assert line.data == {"reason": "Please add a certificate."}
+    assert line.data == {"from": "pending", "to": "rejected", "reason": "Please add a certificate."}
 
 
 def test_approve_twice_409(manager_client):

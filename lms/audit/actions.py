@@ -1,0 +1,91 @@
+"""Every action the audit log records, in one enum (no action name is built at run time).
+
+The values are the stored `AuditLog.action` strings; the audit API filters by them.
+"""
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    # assessments
+    ASSESSMENTS_ASSIGNMENT_UPDATED = "assessments.assignment_updated"
+    ASSESSMENTS_QUESTION_ADDED = "assessments.question_added"
+    ASSESSMENTS_QUESTION_DELETED = "assessments.question_deleted"
+    ASSESSMENTS_QUESTION_UPDATED = "assessments.question_updated"
+    ASSESSMENTS_QUIZ_UPDATED = "assessments.quiz_updated"
+    ASSESSMENTS_SUBMISSION_GRADED = "assessments.submission_graded"
+    # auth
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed"
+    AUTH_PASSWORD_RESET = "auth.password_reset"
+    AUTH_PASSWORD_RESET_REQUESTED = "auth.password_reset_requested"
+    # category
+    CATEGORY_CREATE = "category.create"
+    CATEGORY_DELETE = "category.delete"
+    CATEGORY_UPDATE = "category.update"
+    # coupon
+    COUPON_CREATED = "coupon.created"
+    COUPON_DEACTIVATED = "coupon.deactivated"
+    # course
+    COURSE_APPROVE = "course.approve"
+    COURSE_CREATE = "course.create"
+    COURSE_DELETE = "course.delete"
+    COURSE_PUBLISH = "course.publish"
+    COURSE_REJECT = "course.reject"
+    COURSE_REVENUE_SHARES_SET = "course.revenue_shares_set"
+    COURSE_SUBMIT = "course.submit"
+    COURSE_THUMBNAIL = "course.thumbnail"
+    COURSE_UNPUBLISH = "course.unpublish"
+    COURSE_UPDATE = "course.update"
+    # instructor_application
+    INSTRUCTOR_APPLICATION_APPROVED = "instructor_application.approved"
+    INSTRUCTOR_APPLICATION_REJECTED = "instructor_application.rejected"
+    INSTRUCTOR_APPLICATION_SUBMITTED = "instructor_application.submitted"
+    # learning
+    LEARNING_CERTIFICATE_ISSUED = "learning.certificate_issued"
+    LEARNING_COURSE_COMPLETED = "learning.course_completed"
+    LEARNING_ENROLLED = "learning.enrolled"
+    LEARNING_ENROLLMENT_REACTIVATED = "learning.enrollment_reactivated"
+    LEARNING_ENROLLMENT_REVOKED = "learning.enrollment_revoked"
+    # lesson
+    LESSON_DELETE = "lesson.delete"
+    # media
+    MEDIA_DELETE = "media.delete"
+    MEDIA_UPLOAD = "media.upload"
+    # order
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_FAILED = "order.failed"
+    ORDER_PAID = "order.paid"
+    ORDER_PARTIALLY_REFUNDED = "order.partially_refunded"
+    ORDER_PLACED = "order.placed"
+    ORDER_REFUNDED = "order.refunded"
+    # payment
+    PAYMENT_AMOUNT_MISMATCH = "payment.amount_mismatch"
+    PAYMENT_CREATED = "payment.created"
+    PAYMENT_DISPUTED = "payment.disputed"
+    # refund
+    REFUND_EXTERNAL_PARTIAL = "refund.external_partial"
+    REFUND_FAILED = "refund.failed"
+    REFUND_REQUESTED = "refund.requested"
+    REFUND_SUCCEEDED = "refund.succeeded"
+    # section
+    SECTION_DELETE = "section.delete"
+    # tag
+    TAG_CREATE = "tag.create"
+    TAG_DELETE = "tag.delete"
+    # user
+    USER_ACTIVATED = "user.activated"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_EMAIL_VERIFIED = "user.email_verified"
+    USER_REGISTERED = "user.registered"
+    USER_ROLE_CHANGED = "user.role_changed"
+    # withdrawal
+    WITHDRAWAL_APPROVED = "withdrawal.approved"
+    WITHDRAWAL_PAID = "withdrawal.paid"
+    WITHDRAWAL_REJECTED = "withdrawal.rejected"
+    WITHDRAWAL_REQUESTED = "withdrawal.requested"
+    WITHDRAWAL_TRANSFER_FAILED = "withdrawal.transfer_failed"
+    WITHDRAWAL_TRANSFER_RETRIED = "withdrawal.transfer_retried"
+    WITHDRAWAL_TRANSFER_UNEXPECTED = "withdrawal.transfer_unexpected"
