@@ -2,9 +2,10 @@
 
 As Zulip caches its user profile: one cache key per user id (`accounts:user:<shape>:<id>`,
 where the shape changes with the user row's columns), filled by the request that missed it
-and invalidated by every write of the row: `User.save()` (services and the admin alike),
-the queryset update of `tokens.revoke_all_tokens`, and deletion. Per-user data never sits
-under a shared key.
+and invalidated by every write of the row: a save or delete of the user (`post_save` and
+`post_delete`, connected in `AccountsConfig.ready`, so services and the admin alike) and
+the queryset update of `tokens.revoke_all_tokens`. Per-user data never sits under a
+shared key.
 
 Invalidation bumps the user's generation (a second key), once at once and once more when
 the writing transaction commits; a cached row carries the generation it was read under
@@ -102,8 +103,12 @@ def cached_for_user(user: User, name: str, build: Callable[[], T]) -> T:
 
 
 def _retire_generation(generation_key: str) -> None:
-    if not cache.add(generation_key, 1, GENERATION_SECONDS):
+    if cache.add(generation_key, 1, GENERATION_SECONDS):
+        return
+    try:
         cache.incr(generation_key)
+    except ValueError:  # it expired between the two calls
+        cache.add(generation_key, 1, GENERATION_SECONDS)
 
 
 def flush_cached_user(user: User) -> None:
