@@ -175,11 +175,23 @@ class CourseItems:
 
     Counting the `.values()` queryset would keep its INNER JOIN to the instructor: on
     10,000 courses that doubles the cost of the count for nothing.
+
+    `ranked` (a queryset of courses, ordered by a computed key such as the search rank)
+    makes a page pick its rows on the course table alone and join category, instructor
+    and profile for those rows only: ranking every match of a broad term with the joins
+    (and their wide rows) carried along cost twice as much (docs/catalog.md, "Search").
     """
 
-    def __init__(self, rows: QuerySet[Any], counted: QuerySet[Course]) -> None:
+    def __init__(
+        self,
+        rows: QuerySet[Any],
+        counted: QuerySet[Course],
+        *,
+        ranked: QuerySet[Course] | None = None,
+    ) -> None:
         self.rows = rows
         self.counted = counted
+        self.ranked = ranked
 
     def count(self) -> int:
         return self.counted.count()
@@ -188,7 +200,10 @@ class CourseItems:
         return self.count()
 
     def __getitem__(self, key: slice) -> list[CourseItem]:
-        return course_items(self.rows[key])
+        if self.ranked is None:
+            return course_items(self.rows[key])
+        page = self.ranked.values("pk")[key]
+        return course_items(self.ranked.filter(pk__in=page).values(*COURSE_ROW_FIELDS))
 
 
 _FILTER_PARAMS = frozenset(CourseFilter.base_filters)
@@ -217,7 +232,12 @@ def course_list(*, user: Any, params: Mapping[str, Any]) -> CourseItems:
     else:
         filterset.queryset = published_courses()
     filtered = filterset.qs
-    return CourseItems(filterset.ordered(filtered).values(*COURSE_ROW_FIELDS), filtered.order_by())
+    ordered = filterset.ordered(filtered)
+    return CourseItems(
+        ordered.values(*COURSE_ROW_FIELDS),
+        filtered.order_by(),
+        ranked=ordered if filterset.ordering_key() == "relevance" else None,
+    )
 
 
 def _tags_by_course(course_ids: Collection[Any]) -> dict[Any, list[TagRef]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -148,6 +149,7 @@ class TagInputSerializer(serializers.Serializer[dict[str, Any]]):
 # --- output -------------------------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.URI)
 class FileUrlField(serializers.Field[Any, Any, Any, Any]):
     """Read-only: a public file (a stored name or a file field) as an absolute URL for the
     request in the context (`lms.core.absolute_urls.file_url`); empty is `null`."""
@@ -229,6 +231,25 @@ class CurriculumSectionSerializer(serializers.Serializer[Any]):
     lessons = LessonOutlineSerializer(many=True)
 
 
+@extend_schema_field(CurriculumSectionSerializer(many=True))
+class CurriculumField(serializers.Field[Any, Any, Any, Any]):
+    """Read-only: the curriculum's read models as they are, for orjson to encode.
+
+    `CurriculumSection` and `LessonOutline` hold JSON values only, field for field in the
+    order of `CurriculumSectionSerializer`, so orjson's own dataclass encoding gives its
+    exact answer at a twentieth of the CPU (a hundred lessons cost the detail 9 ms through
+    the serializer's fields). `test_the_curriculum_renders_as_its_serializer_does` holds
+    the two equal.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return list(value)
+
+
 class CourseDetailSerializer(CourseListItemSerializer):
     """A `CourseDetail`; `rejection_reason` is left out when it is not the caller's to see."""
 
@@ -242,7 +263,7 @@ class CourseDetailSerializer(CourseListItemSerializer):
     rejection_reason = serializers.CharField(
         required=False, help_text="Only shown to the course's authors and staff."
     )
-    curriculum = CurriculumSectionSerializer(many=True)
+    curriculum = CurriculumField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_preview_video(self, course: CourseDetail) -> str | None:

@@ -324,7 +324,7 @@ class CurriculumView(CatalogView):
     def get(self, request: Request, course: str) -> HttpResponseBase:
         def answer() -> Any:
             detail = selectors.course_detail(user=request.user, ref=course)
-            return s.CurriculumSectionSerializer(detail.curriculum, many=True).data
+            return s.CurriculumField().to_representation(detail.curriculum)
 
         return _public_read(request, "curriculum", answer, shared=_is_anonymous(request))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
+import orjson
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -16,6 +17,7 @@ from rest_framework import serializers
 
 from lms.accounts.models import InstructorProfile
 from lms.catalog import cache as response_cache
+from lms.catalog import selectors
 from lms.catalog.api import serializers as s
 from lms.catalog.read_models import CourseDetail, CourseItem, LessonOutline, Person
 from lms.catalog.tests.conftest import png_bytes, upload
@@ -26,6 +28,7 @@ from lms.catalog.tests.factories import (
     SectionFactory,
     TagFactory,
 )
+from lms.core.renderers import dumps
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +262,25 @@ def test_the_detail_serializer_renders_every_field_of_the_detail_model():
     rendered = set(s.CourseDetailSerializer().fields)
     assert fields | {"preview_video"} == rendered
     assert isinstance(s.CourseDetailSerializer().fields["preview_video"], serializers.Field)
+
+
+def test_the_curriculum_renders_as_its_serializer_does(instructor, student):
+    # given: a curriculum with a preview, a locked lesson and an empty section
+    course = PublishedCourseFactory(instructor=instructor)
+    section = SectionFactory(course=course)
+    LessonFactory(section=section, is_preview=True)
+    LessonFactory(section=section)
+    SectionFactory(course=course)
+    detail = selectors.course_detail(user=student, ref=course.pk)
+
+    # when: orjson encodes the read models, and the serializer renders them
+    fast = orjson.loads(dumps(s.CurriculumField().to_representation(detail.curriculum)))
+    slow = orjson.loads(dumps(s.CurriculumSectionSerializer(detail.curriculum, many=True).data))
+
+    # then: the same JSON, key order included
+    assert fast == slow
+    assert [list(section) for section in fast] == [list(section) for section in slow]
+    assert [list(lesson) for lesson in fast[0]["lessons"]] == [
+        list(lesson) for lesson in slow[0]["lessons"]
+    ]
+    assert len(fast) == 2
