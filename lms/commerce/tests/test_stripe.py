@@ -417,7 +417,7 @@ def test_a_handler_crash_is_retried_and_fulfils_once(
     anon_client.raise_request_exception = False
     order = place_order(student_client, course)
     payment = stripe_checkout(student_client, stripe_http, order)
-    real = services.credit_sales
+    real = services.fulfilment.credit_sales
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -426,7 +426,7 @@ def test_a_handler_crash_is_retried_and_fulfils_once(
             raise RuntimeError("database hiccup")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "credit_sales", flaky)
+    monkeypatch.setattr(services.fulfilment, "credit_sales", flaky)
     payload = stripe_event(
         "evt_crash",
         "payment_intent.succeeded",

@@ -1,0 +1,132 @@
+"""Checkout: claim the order's payment, ask the provider outside any lock, complete."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from lms.accounts.models import User
+from lms.audit.actions import AuditAction
+from lms.audit.services import record
+from lms.core.errors import Conflict
+from lms.core.requests import AnyRequest
+
+from .. import locks
+from ..errors import CommerceError, ProviderUnavailable
+from ..models import (
+    OrderItem,
+    OrderStatus,
+    Payment,
+)
+from ..pricing import coupon_exhausted_for
+from ..providers import CreatedPayment, ProviderError, get_provider
+from ..sellables import by_kind
+from .fulfilment import apply_success_locked
+from .states import FREE_PROVIDER
+
+logger = logging.getLogger(__name__)
+
+
+def checkout_order(
+    *, order_id: Any, by: User, hosted: bool = False, request: AnyRequest = None
+) -> Payment:
+    """The order's one payment at the provider: created once, reused by every later call.
+
+    As payouts send transfers: claim, commit, call the provider outside any lock or
+    transaction, complete. The claim is the order's `Payment` row, written under the order's
+    lock with no provider object yet; the provider is then asked with an idempotency key
+    derived from that row, so a retry, or two checkouts at once, get the same provider object;
+    the first answer is stored under the payment's lock. A provider failure answers 502 and
+    leaves the claim for the next checkout; the order stays pending. Only the buyer pays an
+    order: anybody else's is 404. A free order is fulfilled at once, without a provider.
+    """
+    payment = _claim_payment(order_id=order_id, by=by)
+    if payment.provider_ref or payment.provider == FREE_PROVIDER:
+        return payment
+    provider = get_provider(payment.provider)
+    try:
+        created = provider.create_payment(payment=payment, order=payment.order, hosted=hosted)
+    except ProviderError as exc:
+        Payment.objects.filter(pk=payment.pk).update(last_error=str(exc)[:500])
+        logger.warning(
+            "commerce.checkout_provider_error",
+            extra={"order": str(payment.order_id), "error": str(exc)[:200]},
+        )
+        raise ProviderUnavailable() from exc
+    return _complete_checkout(payment_id=payment.pk, created=created, by=by, request=request)
+
+
+@transaction.atomic
+def _claim_payment(*, order_id: Any, by: User) -> Payment:
+    """The order's payment row, written on the first call under the order's lock."""
+    order = locks.lock_order(order_id, owner=by)
+    existing = Payment.objects.filter(order=order).first()
+    if existing is not None:
+        existing.order = order
+        return existing
+    if order.status != OrderStatus.PENDING:
+        raise Conflict(
+            f"A {order.status} order cannot be paid.", code=CommerceError.ORDER_NOT_PAYABLE
+        )
+    if order.coupon_id is not None and coupon_exhausted_for(order.coupon, user=by):  # type: ignore[arg-type]
+        raise Conflict(
+            "The coupon of this order has been used up.", code=CommerceError.COUPON_EXHAUSTED
+        )
+    # What was withdrawn since the order was placed (an unpublished course, docs/catalog.md)
+    # is sold to nobody new: each kind says.
+    for kind, group in by_kind(OrderItem.objects.filter(order=order)).items():
+        kind.check_still_for_sale(order=order, items=group)
+    payment = Payment(
+        order=order,
+        amount=order.total,
+        currency=order.currency,
+        idempotency_key=f"order-{order.pk}",
+        provider=FREE_PROVIDER if order.total == 0 else get_provider().name,
+    )
+    payment.save()
+    if order.total == 0:
+        apply_success_locked(
+            order=order,
+            payment=payment,
+            amount=Decimal(0),
+            currency=order.currency,
+            payment_ref="",
+            source="checkout",
+        )
+    return payment
+
+
+@transaction.atomic
+def _complete_checkout(
+    *, payment_id: Any, created: CreatedPayment, by: User, request: AnyRequest
+) -> Payment:
+    """Store the provider's object on the claimed payment, once (a concurrent checkout may
+    have stored the same object first)."""
+    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment_id)
+    if payment.provider_ref:
+        return payment
+    payment.provider_ref = created.ref
+    payment.client_secret = created.client_secret
+    payment.checkout_url = created.checkout_url
+    payment.last_error = ""
+    payment.save(
+        update_fields=[
+            "provider_ref", "client_secret", "checkout_url", "last_error", "updated_at"
+        ]
+    )  # fmt: skip
+    record(
+        action=AuditAction.PAYMENT_CREATED,
+        actor=by,
+        target=payment,
+        request=request,
+        data={
+            "order": payment.order.number,
+            "provider": payment.provider,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+        },
+    )
+    return payment
