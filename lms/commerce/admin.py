@@ -12,8 +12,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from lms.accounts.current import current_user
 from lms.accounts.models import User
-from lms.core.admin import apply_to_each
+from lms.core.admin import ServiceAdmin, apply_to_each
 
 from . import services
 from .models import Coupon, Order, OrderItem, Payment, ProviderEvent, Refund
@@ -150,8 +151,17 @@ class RefundAdmin(ReadOnlyAdmin):
     list_select_related = ["order"]
 
 
+COUPON_FIELDS = (
+    "code", "kind", "value", "currency", "scope", "instructor", "courses", "starts_at",
+    "ends_at", "max_redemptions", "per_user_limit",
+)  # fmt: skip
+
+
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin[Coupon]):
+class CouponAdmin(ServiceAdmin[Coupon]):
+    """Coupons are made by `create_coupon` (its checks, its audit line) and switched off by
+    `deactivate_coupon`; no service edits one, so a saved coupon is read-only here."""
+
     list_display = [
         "code",
         "kind",
@@ -165,12 +175,40 @@ class CouponAdmin(admin.ModelAdmin[Coupon]):
     ]
     list_filter = ["kind", "scope", "is_active"]
     search_fields = ["code"]
-    readonly_fields = ["redemption_count", "created_by"]
+    fields = [*COUPON_FIELDS, "is_active", "redemption_count", "created_by"]
     filter_horizontal = ["courses"]
     raw_id_fields = ["instructor"]
+    actions = ["deactivate"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Coupon | None = None) -> Any:
+        if obj is not None:
+            return self.fields
+        return ["is_active", "redemption_count", "created_by"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # orders name their coupon; deactivate instead
 
     def save_model(self, request: HttpRequest, obj: Coupon, form: Any, change: bool) -> None:
-        obj.code = obj.code.strip().upper()
-        if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        if change:
+            return  # every field of a saved coupon is read-only
+        data = {name: form.cleaned_data.get(name) for name in COUPON_FIELDS}
+        data["courses"] = [course.pk for course in data["courses"] or []]
+        instructor = data.pop("instructor")
+        data["instructor_id"] = instructor.pk if instructor is not None else None
+        coupon = services.create_coupon(by=current_user(request), data=data, request=request)
+        obj.pk = coupon.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # create_coupon set the courses
+
+    @admin.action(description="Deactivate the selected coupons")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Coupon]) -> None:
+        by = current_user(request)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda coupon: services.deactivate_coupon(coupon=coupon, by=by, request=request),
+            done="{count} coupon(s) deactivated.",
+        )
