@@ -1,4 +1,9 @@
+"""Notifications are written by `notifications.services.notify` only; staff read them here."""
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from lms.notifications.models import Notification
 
@@ -9,4 +14,12 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_filter = ("category",)
     search_fields = ("user__email", "title")
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a notification sent here would skip the e-mail, push and preferences
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

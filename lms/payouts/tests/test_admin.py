@@ -130,3 +130,28 @@ def test_retrying_a_transfer_that_is_not_due_changes_nothing(admin_site, stripe_
     )
     assert Withdrawal.objects.get().status == "pending"
     assert_payouts_consistent()
+
+
+def test_money_rows_are_never_changed_or_deleted_in_the_admin(admin_site):
+    # given
+    instructor = InstructorFactory()
+    earn(instructor, "100.00")
+    withdrawal = request_withdrawal(instructor, "10.00")
+    from lms.payouts.models import LedgerEntry, Wallet
+
+    wallet = Wallet.objects.get(instructor=instructor)
+    entry = LedgerEntry.objects.filter(wallet=wallet).first()
+    assert entry is not None
+    # then: shown without inputs, refused on post
+    for model, obj in [("wallet", wallet), ("ledgerentry", entry)]:
+        url = f"/admin/payouts/{model}/{obj.pk}/"
+        page = admin_site.get(f"{url}change/")
+        assert page.status_code == 200
+        assert b'name="amount"' not in page.content
+        assert b'name="available"' not in page.content
+        assert admin_site.post(f"{url}change/", {"available": "1000000"}).status_code == 403
+        assert admin_site.post(f"{url}delete/", {"post": "yes"}).status_code == 403
+    page = admin_site.get(f"/admin/payouts/withdrawal/{withdrawal.pk}/change/")
+    assert b'name="amount"' not in page.content
+    assert admin_site.get(f"/admin/payouts/withdrawal/{withdrawal.pk}/delete/").status_code == 403
+    assert_payouts_consistent()
