@@ -44,7 +44,7 @@ def throttled_admin_login(request: HttpRequest, extra_context: Any = None) -> Ht
 
 
 @admin.register(User)
-class UserAdmin(ServiceAdmin[User], DjangoUserAdmin):  # type: ignore[misc]
+class UserAdmin(ServiceAdmin[User], DjangoUserAdmin):
     """Role and activity change through `update_user_by_admin` (audit line; deactivation
     revokes every token), names through `update_me` (search documents, cached pages), as
     through the API. Nothing else of a user is written here: accounts are made by sign-up
