@@ -560,7 +560,8 @@ def update_user_by_admin(
     is_active: bool | None = None,
     request: AnyRequest = None,
 ) -> User:
-    """An admin changes a user's role or activity; deactivation ends every session at once."""
+    """An admin changes a user's role or activity (the API and the Django admin alike); a new
+    role or a deactivation ends every session at once (tokens and WebSockets of the old role)."""
     if user.pk == by.pk:
         raise Invalid(
             "You cannot change your own role or status.", code=AccountError.CANNOT_MODIFY_SELF
@@ -568,6 +569,7 @@ def update_user_by_admin(
     user = User.objects.select_for_update().get(pk=user.pk)
     if role is not None and role != user.role:
         _set_role(user=user, role=role, by=by, request=request)
+        tokens.revoke_all_tokens(user=user)
     if is_active is not None and is_active != user.is_active:
         user.is_active = is_active
         user.save(update_fields=["is_active", "updated_at"])

@@ -58,7 +58,8 @@ def test_the_change_page_opens(admin_site, student):
 
 
 def test_a_role_changed_in_the_admin_goes_through_the_service(admin_site, admin_user, student):
-    # given
+    # given a signed-in student
+    api, refresh = signed_in(student)
     calls: list[dict[str, Any]] = []
     real = services.update_user_by_admin
 
@@ -81,6 +82,10 @@ def test_a_role_changed_in_the_admin_goes_through_the_service(admin_site, admin_
     line = AuditLog.objects.get(action="user.role_changed", target_id=str(student.pk))
     assert line.actor == admin_user
     assert line.data == {"from": Role.STUDENT, "to": Role.MANAGER}
+    # and the sessions of the old role are over
+    assert BlacklistedToken.objects.filter(token__user=student).exists()
+    assert api.get(ME).status_code == 401
+    assert APIClient().post("/api/v1/auth/refresh/", {"refresh": refresh}).status_code == 401
 
 
 def test_a_user_deactivated_in_the_admin_loses_every_token(admin_site, admin_user, student):
