@@ -224,14 +224,14 @@ def enrollment_detail(*, user: Any, enrollment_id: Any) -> Enrollment:
     return enrollment
 
 
-def lesson_progress_of(*, enrollment: Enrollment) -> list[dict[str, Any]]:
+def lesson_progress_of(*, enrollment_id: Any, course_id: Any) -> list[dict[str, Any]]:
     """Every current lesson of the enrollment's course in curriculum order, with this
     enrollment's progress on it (none yet: not completed, position 0) and what completes it
     (`completed_by`: the student, or a quiz or assignment), in one query."""
     rows = _curriculum_order(
-        Lesson.objects.filter(course_id=enrollment.course_id).annotate(
+        Lesson.objects.filter(course_id=course_id).annotate(
             mine=FilteredRelation(
-                "progress_records", condition=Q(progress_records__enrollment_id=enrollment.pk)
+                "progress_records", condition=Q(progress_records__enrollment_id=enrollment_id)
             )
         )
     ).values_list("id", "type", "mine__completed_at", "mine__position_seconds")  # type: ignore[misc]

@@ -41,6 +41,7 @@ from .models import (
     LessonProgress,
     completed_by,
 )
+from .read_models import EnrollmentSummary
 
 logger = logging.getLogger(__name__)
 
@@ -389,10 +390,10 @@ def _already_recorded(enrollment: Enrollment, lesson: Lesson) -> bool:
     return True
 
 
-def mark_lesson_complete(*, user: Any, enrollment_id: Any, lesson_id: Any) -> dict[str, Any]:
-    """`POST /enrollments/{id}/mark-lesson-complete/`: the enrollment's completion snapshot
-    after completing the lesson (`selectors.completion_snapshot`'s row, which the API
-    answers as `EnrollmentSerializer` would).
+def mark_lesson_complete(*, user: Any, enrollment_id: Any, lesson_id: Any) -> EnrollmentSummary:
+    """`POST /enrollments/{id}/mark-lesson-complete/`: the enrollment as its student sees it
+    after completing the lesson (a typed read model, built from
+    `selectors.completion_snapshot`'s row).
 
     A player resending a completion is answered from that one query, with no lock and no
     write. Otherwise the lesson (it comes with the snapshot when it is one of the course's;
@@ -401,7 +402,7 @@ def mark_lesson_complete(*, user: Any, enrollment_id: Any, lesson_id: Any) -> di
     """
     row = selectors.completion_snapshot(user=user, enrollment_id=enrollment_id, lesson_id=lesson_id)
     if _is_repeated_completion(row, lesson_id=lesson_id):
-        return row
+        return EnrollmentSummary.of_row(row)
     lesson = selectors.lesson_from_snapshot(row) or selectors.lesson_by_id(lesson_id=lesson_id)
     enrollment = complete_own_lesson(student=user, enrollment_id=enrollment_id, lesson=lesson)
     if row is None:  # created between the snapshot and the lock: read it now
@@ -410,7 +411,9 @@ def mark_lesson_complete(*, user: Any, enrollment_id: Any, lesson_id: Any) -> di
         )
         if row is None:  # complete_own_lesson has just found and locked it
             raise AssertionError("The enrollment vanished after its completion.")
-    return _snapshot_after_completion(row, enrollment=enrollment, lesson=lesson)
+    return EnrollmentSummary.of_row(
+        _snapshot_after_completion(row, enrollment=enrollment, lesson=lesson)
+    )
 
 
 def _is_repeated_completion(

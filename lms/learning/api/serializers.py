@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lms.accounts.names import display_name_of_row
 from lms.core.absolute_urls import absolute_url, file_url
 from lms.core.serializers import AmountField
 from lms.learning import selectors
 from lms.learning.models import Certificate, CompletedBy, Enrollment, EnrollmentStatus
+from lms.learning.read_models import CourseRef, EnrollmentSummary
 
 # --- input -------------------------------------------------------------------------------------
 
@@ -31,8 +32,9 @@ class CourseStudentsFilterSerializer(serializers.Serializer[Any]):
 # --- output ------------------------------------------------------------------------------------
 
 
-def person(user: Any) -> dict[str, Any]:
-    return {"id": user.pk, "name": user.full_name}
+class PersonRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
 
 
 class CourseSummarySerializer(serializers.Serializer[Any]):
@@ -40,13 +42,10 @@ class CourseSummarySerializer(serializers.Serializer[Any]):
     slug = serializers.SlugField()
     title = serializers.CharField()
     thumbnail = serializers.SerializerMethodField()
-    instructor = serializers.SerializerMethodField()
+    instructor = PersonRefSerializer()
 
-    def get_thumbnail(self, course: Any) -> str | None:
+    def get_thumbnail(self, course: CourseRef) -> str | None:
         return file_url(course.thumbnail, self.context.get("request"))
-
-    def get_instructor(self, course: Any) -> dict[str, Any]:
-        return person(course.instructor)
 
 
 class LessonSummarySerializer(serializers.Serializer[Any]):
@@ -55,81 +54,22 @@ class LessonSummarySerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
 
 
-class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
+class EnrollmentSerializer(serializers.Serializer[EnrollmentSummary]):
+    """An `EnrollmentSummary` (lms/learning/read_models.py): the one enrollment shape of the
+    list, the enroll answer and the completion answer."""
+
+    id = serializers.UUIDField()
     course = CourseSummarySerializer()
+    status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
+    source = serializers.CharField()
+    progress_percent = serializers.FloatField()
+    lessons_completed = serializers.IntegerField(allow_null=True)
+    lessons_total = serializers.IntegerField(allow_null=True)
+    enrolled_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    last_accessed_at = serializers.DateTimeField(allow_null=True)
     last_lesson = LessonSummarySerializer(allow_null=True)
-    progress_percent = serializers.SerializerMethodField()
-    lessons_completed = serializers.SerializerMethodField()
-    lessons_total = serializers.SerializerMethodField()
-    certificate_id = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Enrollment
-        fields = [
-            "id",
-            "course",
-            "status",
-            "source",
-            "progress_percent",
-            "lessons_completed",
-            "lessons_total",
-            "enrolled_at",
-            "completed_at",
-            "last_accessed_at",
-            "last_lesson",
-            "certificate_id",
-        ]
-
-    def get_progress_percent(self, enrollment: Enrollment) -> float:
-        return selectors.live_percent(enrollment)
-
-    def get_lessons_completed(self, enrollment: Enrollment) -> int | None:
-        return getattr(enrollment, "lessons_done", None)
-
-    def get_lessons_total(self, enrollment: Enrollment) -> int | None:
-        return getattr(enrollment, "lessons_total", None)
-
-    def get_certificate_id(self, enrollment: Enrollment) -> str | None:
-        certificate = getattr(enrollment, "certificate", None)
-        return str(certificate.pk) if certificate is not None else None
-
-
-_DATETIME = serializers.DateTimeField()
-
-
-def enrollment_row_body(row: dict[str, Any], *, request: Any = None) -> dict[str, Any]:
-    """What `EnrollmentSerializer` answers, from a `selectors.completion_snapshot` row."""
-    name = display_name_of_row(row, "course__instructor__")
-    last_lesson = None
-    if row["last_lesson_id"] is not None:
-        last_lesson = {
-            "id": str(row["last_lesson_id"]),
-            "title": row["last_lesson__title"],
-            "type": row["last_lesson__type"],
-        }
-    certificate_id = row["certificate__id"]
-    done = row["lessons_done"] or 0
-    total = row["lessons_total"] or 0
-    return {
-        "id": str(row["id"]),
-        "course": {
-            "id": str(row["course_id"]),
-            "slug": row["course__slug"],
-            "title": row["course__title"],
-            "thumbnail": file_url(row["course__thumbnail"], request),
-            "instructor": {"id": row["course__instructor_id"], "name": name},
-        },
-        "status": row["status"],
-        "source": row["source"],
-        "progress_percent": selectors.percent(done, total),
-        "lessons_completed": done,
-        "lessons_total": total,
-        "enrolled_at": _DATETIME.to_representation(row["enrolled_at"]),
-        "completed_at": _DATETIME.to_representation(row["completed_at"]),
-        "last_accessed_at": _DATETIME.to_representation(row["last_accessed_at"]),
-        "last_lesson": last_lesson,
-        "certificate_id": str(certificate_id) if certificate_id is not None else None,
-    }
+    certificate_id = serializers.UUIDField(allow_null=True)
 
 
 class LessonProgressSerializer(serializers.Serializer[Any]):
@@ -142,13 +82,15 @@ class LessonProgressSerializer(serializers.Serializer[Any]):
 
 
 class EnrollmentDetailSerializer(EnrollmentSerializer):
+    """The summary and every current lesson with this enrollment's progress on it."""
+
     lessons = serializers.SerializerMethodField()
 
-    class Meta(EnrollmentSerializer.Meta):
-        fields = [*EnrollmentSerializer.Meta.fields, "lessons"]
-
-    def get_lessons(self, enrollment: Enrollment) -> list[dict[str, Any]]:
-        rows = selectors.lesson_progress_of(enrollment=enrollment)
+    @extend_schema_field(LessonProgressSerializer(many=True))
+    def get_lessons(self, enrollment: EnrollmentSummary) -> list[dict[str, Any]]:
+        rows = selectors.lesson_progress_of(
+            enrollment_id=enrollment.id, course_id=enrollment.course_id
+        )
         return list(LessonProgressSerializer(rows, many=True).data)
 
 

@@ -19,6 +19,7 @@ from lms.core.absolute_urls import file_url
 from lms.core.pagination import PageNumberPagination
 from lms.learning import certificates, selectors, services
 from lms.learning.api import serializers as s
+from lms.learning.read_models import EnrollmentSummary, course_ref
 from lms.learning.throttles import CertificateVerifyThrottle
 
 
@@ -30,7 +31,8 @@ def _paginated(request: Request, view: APIView, items: Any) -> tuple[PageNumberP
 
 def _enrollment_body(request: Request, enrollment_id: Any) -> dict[str, Any]:
     fresh = selectors.enrollment_detail(user=request.user, enrollment_id=enrollment_id)
-    return dict(s.EnrollmentSerializer(fresh, context={"request": request}).data)
+    summary = EnrollmentSummary.of(fresh)
+    return dict(s.EnrollmentSerializer(summary, context={"request": request}).data)
 
 
 class EnrollView(APIView):
@@ -45,7 +47,8 @@ class EnrollmentListView(APIView):
     @extend_schema(responses=s.EnrollmentSerializer(many=True))
     def get(self, request: Request) -> Response:
         paginator, page = _paginated(request, self, selectors.enrollments_of(user=request.user))
-        data = s.EnrollmentSerializer(page, many=True, context={"request": request}).data
+        summaries = [EnrollmentSummary.of(enrollment) for enrollment in page]
+        data = s.EnrollmentSerializer(summaries, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
 
@@ -53,7 +56,8 @@ class EnrollmentDetailView(APIView):
     @extend_schema(responses=s.EnrollmentDetailSerializer)
     def get(self, request: Request, enrollment_id: Any) -> Response:
         enrollment = selectors.enrollment_detail(user=request.user, enrollment_id=enrollment_id)
-        return Response(s.EnrollmentDetailSerializer(enrollment, context={"request": request}).data)
+        summary = EnrollmentSummary.of(enrollment)
+        return Response(s.EnrollmentDetailSerializer(summary, context={"request": request}).data)
 
 
 class MarkLessonCompleteView(APIView):
@@ -62,10 +66,10 @@ class MarkLessonCompleteView(APIView):
         data = s.MarkLessonCompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lesson_id = data.validated_data["lesson_id"]
-        row = services.mark_lesson_complete(
+        summary = services.mark_lesson_complete(
             user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
         )
-        return Response(s.enrollment_row_body(row, request=request))
+        return Response(s.EnrollmentSerializer(summary, context={"request": request}).data)
 
 
 class LessonPositionView(APIView):
@@ -180,7 +184,7 @@ class ContinueLearningView(APIView):
             items.append(
                 {
                     "enrollment_id": enrollment.pk,
-                    "course": enrollment.course,
+                    "course": course_ref(enrollment.course),
                     "progress_percent": selectors.live_percent(enrollment),
                     "last_accessed_at": enrollment.last_accessed_at,
                     "next_lesson": next_lesson,

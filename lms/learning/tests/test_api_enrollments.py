@@ -367,3 +367,26 @@ def test_completion_query_counts(
     with django_assert_max_num_queries(2):
         again = student_client.post(complete_url(enrollment), {"lesson_id": str(second.pk)})
     assert again.json() == response.json()
+
+
+def test_an_enrollment_has_one_shape_in_every_answer(student, student_client, free_course):
+    # given: a nameless instructor (the name rule's fallback) and one completed lesson
+    free_course.course.instructor.first_name = free_course.course.instructor.last_name = ""
+    free_course.course.instructor.save()
+    enrolled = student_client.post(enroll_url(free_course.course.slug))
+    enrollment = Enrollment.objects.get(pk=enrolled.json()["id"])
+    lesson = free_course.lessons[0]
+
+    # when: the completion answer (the snapshot row), the list and the detail (the model)
+    completed = student_client.post(complete_url(enrollment), {"lesson_id": str(lesson.pk)})
+    repeated = student_client.post(complete_url(enrollment), {"lesson_id": str(lesson.pk)})
+    listed = student_client.get("/api/v1/enrollments/").json()["results"][0]
+    detail = student_client.get(f"/api/v1/enrollments/{enrollment.pk}/").json()
+
+    # then: the same fields and values, whichever path built the read model
+    assert enrolled.status_code == 201
+    assert completed.json() == repeated.json() == listed
+    assert {k: v for k, v in detail.items() if k != "lessons"} == listed
+    assert (
+        listed["course"]["instructor"]["name"] == free_course.course.instructor.email.split("@")[0]
+    )

@@ -1,0 +1,135 @@
+"""Learning's typed read models: what its selectors and services hand to the API, rendered by
+one serializer each (lms/learning/api/serializers.py). Values, not response text: a stored
+file name (the serializer makes the URL), a display name from lms.accounts.names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lms.accounts.names import display_name_of_row
+
+from .models import Enrollment
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CourseRef:
+    id: uuid.UUID
+    slug: str
+    title: str
+    thumbnail: str | None  # the stored file's name
+    instructor: PersonRef
+
+
+def course_ref(course: Any) -> CourseRef:
+    """A course (its instructor joined) as a `CourseRef`: no query."""
+    instructor = course.instructor
+    return CourseRef(
+        id=course.pk,
+        slug=course.slug,
+        title=course.title,
+        thumbnail=course.thumbnail.name or None,
+        instructor=PersonRef(id=instructor.pk, name=instructor.full_name),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LessonRef:
+    id: uuid.UUID
+    title: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentSummary:
+    """An enrollment as its student sees it, with live progress over the current lessons."""
+
+    id: uuid.UUID
+    course_id: uuid.UUID
+    course: CourseRef
+    status: str
+    source: str
+    progress_percent: float
+    lessons_completed: int | None
+    lessons_total: int | None
+    enrolled_at: datetime
+    completed_at: datetime | None
+    last_accessed_at: datetime | None
+    last_lesson: LessonRef | None
+    certificate_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, enrollment: Enrollment) -> EnrollmentSummary:
+        """From an enrollment of `selectors.enrollments_of` (course, instructor, last lesson,
+        certificate joined; live counts annotated): no query."""
+        from .selectors import live_percent
+
+        course = enrollment.course
+        last = enrollment.last_lesson
+        certificate = getattr(enrollment, "certificate", None)
+        return cls(
+            id=enrollment.pk,
+            course_id=course.pk,
+            course=course_ref(course),
+            status=enrollment.status,
+            source=enrollment.source,
+            progress_percent=live_percent(enrollment),
+            lessons_completed=getattr(enrollment, "lessons_done", None),
+            lessons_total=getattr(enrollment, "lessons_total", None),
+            enrolled_at=enrollment.enrolled_at,
+            completed_at=enrollment.completed_at,
+            last_accessed_at=enrollment.last_accessed_at,
+            last_lesson=LessonRef(id=last.pk, title=last.title, type=last.type) if last else None,
+            certificate_id=certificate.pk if certificate is not None else None,
+        )
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> EnrollmentSummary:
+        """From a `selectors.completion_snapshot` row (the completion path's one query)."""
+        from .selectors import percent
+
+        done = row["lessons_done"] or 0
+        total = row["lessons_total"] or 0
+        last = (
+            LessonRef(
+                id=row["last_lesson_id"],
+                title=row["last_lesson__title"],
+                type=row["last_lesson__type"],
+            )
+            if row["last_lesson_id"] is not None
+            else None
+        )
+        return cls(
+            id=row["id"],
+            course_id=row["course_id"],
+            course=CourseRef(
+                id=row["course_id"],
+                slug=row["course__slug"],
+                title=row["course__title"],
+                thumbnail=row["course__thumbnail"] or None,
+                instructor=PersonRef(
+                    id=row["course__instructor_id"],
+                    name=display_name_of_row(row, "course__instructor__"),
+                ),
+            ),
+            status=row["status"],
+            source=row["source"],
+            progress_percent=percent(done, total),
+            lessons_completed=done,
+            lessons_total=total,
+            enrolled_at=row["enrolled_at"],
+            completed_at=row["completed_at"],
+            last_accessed_at=row["last_accessed_at"],
+            last_lesson=last,
+            certificate_id=row["certificate__id"],
+        )
