@@ -17,7 +17,7 @@ def test_entries_by_key_in_order_and_replaced_by_key():
 
 def test_a_missing_key_says_which_registry():
     registry: Registry[int] = Registry("test.numbers")
-    with pytest.raises(NotRegistered, match="test.numbers"):
+    with pytest.raises(NotRegistered, match=r"test\.numbers"):
         registry.get("nothing")
 
 
