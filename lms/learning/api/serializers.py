@@ -54,14 +54,15 @@ class LessonSummarySerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
 
 
-class EnrollmentSerializer(serializers.Serializer[EnrollmentSummary]):
+class EnrollmentSerializer(serializers.Serializer[Any]):
     """An `EnrollmentSummary` (lms/learning/read_models.py): the one enrollment shape of the
     list, the enroll answer and the completion answer."""
 
     id = serializers.UUIDField()
     course = CourseSummarySerializer()
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
-    source = serializers.CharField()
+    # a field named like DRF's `Field.source` attribute (the metaclass moves it to the fields)
+    source = serializers.CharField()  # type: ignore[assignment]
     progress_percent = serializers.FloatField()
     lessons_completed = serializers.IntegerField(allow_null=True)
     lessons_total = serializers.IntegerField(allow_null=True)
