@@ -113,9 +113,12 @@ def test_a_role_change_is_seen_by_the_next_request(student, admin_client_api):
     # when
     response = admin_client_api.patch(f"/api/v1/users/{student.pk}/", {"role": Role.INSTRUCTOR})
 
-    # then
+    # then: the old token is refused at once (a role change signs the user out), and a new
+    # sign-in sees the new role, not a cached one
     assert response.status_code == 200
-    assert client.get(ME).json()["role"] == Role.INSTRUCTOR
+    assert client.get(ME).status_code == 401
+    student.refresh_from_db()
+    assert _client(student).get(ME).json()["role"] == Role.INSTRUCTOR
 
 
 def test_a_deactivation_is_seen_by_the_next_request(student, admin_client_api):
