@@ -348,9 +348,16 @@ if STORAGE_BACKEND == "s3":
         "object_parameters": {"ContentDisposition": "attachment"},
     }
     STORAGES = {
+        # Public files are plain URLs of the bucket (its public/ prefix must be publicly
+        # readable), or of AWS_S3_CUSTOM_DOMAIN (a CDN, or R2's public bucket domain) if set.
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**_s3_options, "location": "public", "querystring_auth": False},
+            "OPTIONS": {
+                **_s3_options,
+                "location": "public",
+                "querystring_auth": False,
+                "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            },
         },
         "private": {
             "BACKEND": "storages.backends.s3.S3Storage",
@@ -365,13 +372,25 @@ if STORAGE_BACKEND == "s3":
     }
 elif STORAGE_BACKEND == "local":
     STORAGES = {
+        # Public files are read by nginx (deploy/nginx.conf, `location /media/`), whose workers
+        # run as another user than the app: world-readable. Private ones keep 0640.
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(PUBLIC_MEDIA_ROOT), "base_url": MEDIA_URL},
+            "OPTIONS": {
+                "location": str(PUBLIC_MEDIA_ROOT),
+                "base_url": MEDIA_URL,
+                "file_permissions_mode": 0o644,
+                "directory_permissions_mode": 0o755,
+            },
         },
         "private": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+            "OPTIONS": {
+                "location": str(PRIVATE_MEDIA_ROOT),
+                "base_url": None,
+                "file_permissions_mode": 0o640,
+                "directory_permissions_mode": 0o750,
+            },
         },
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
