@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -74,3 +76,23 @@ def get(key: str) -> bytes | None:
 
 def put(key: str, body: bytes) -> None:
     cache.set(key, body, TIMEOUT)
+
+
+@dataclass(frozen=True, slots=True)
+class CoursePage:
+    """A course's anonymous answer (detail or curriculum) and what tells who else may have
+    it: callers neither enrolled in the course, nor among its authors, nor staff see
+    exactly what nobody sees (api/views.py: `_course_read`)."""
+
+    body: bytes
+    course_id: uuid.UUID
+    author_ids: frozenset[uuid.UUID]
+
+
+def get_course_page(key: str) -> CoursePage | None:
+    page = cache.get(key)
+    return page if isinstance(page, CoursePage) else None
+
+
+def put_course_page(key: str, page: CoursePage) -> None:
+    cache.set(key, page, TIMEOUT)

@@ -345,8 +345,9 @@ def _course_links(course_id: Any) -> QuerySet[Any]:
     return tags.order_by().union(people.order_by(), prerequisites.order_by(), all=True)
 
 
-def _visible_course(*, user: Any, ref: Any) -> _Visible:
-    """A course the user may see by id or slug, or 404: 2 queries, +1 when signed in."""
+def _visible_course(*, user: Any, ref: Any, enrolled: bool | None = None) -> _Visible:
+    """A course the user may see by id or slug, or 404: 2 queries, +1 when signed in
+    (`enrolled`: the caller's enrollment when it is already known)."""
     row = Course.objects.filter(course_ref_filter(ref)).values(*COURSE_DETAIL_FIELDS).first()
     if row is None:
         raise NotFound()
@@ -362,7 +363,8 @@ def _visible_course(*, user: Any, ref: Any) -> _Visible:
             prerequisites.append(PrerequisiteRef(id=link_id, title=a, slug=b, status=c))
     tags.sort(key=lambda tag: tag.name)
     co_ids = [person.id for person in people]
-    enrolled = access.is_enrolled(user, row["id"])
+    if enrolled is None:
+        enrolled = access.is_enrolled(user, row["id"])
     if not can_see_course(
         user,
         status=row["status"],
@@ -432,13 +434,13 @@ def _curriculum(
     )
 
 
-def course_detail(*, user: Any, ref: Any) -> CourseDetail:
+def course_detail(*, user: Any, ref: Any, enrolled: bool | None = None) -> CourseDetail:
     """A course the user may see, with its curriculum, as that user sees it, or 404.
 
     Three queries for anyone (course, links, curriculum); signed in, the enrollment and,
     when enrolled, the completed lessons are asked of the apps above (catalog.access).
     """
-    visible = _visible_course(user=user, ref=ref)
+    visible = _visible_course(user=user, ref=ref, enrolled=enrolled)
     row = visible.row
     completed = access.completed_lesson_ids(user, row["id"]) if visible.enrolled else set()
     # The reason a course was rejected is for its authors and staff, not its students.

@@ -20,14 +20,15 @@ from lms.accounts.current import current_user
 from lms.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from lms.core.pagination import PageNumberPagination
 from lms.core.parsers import FormParser, MultiPartParser
-from lms.core.permissions import IsAdmin, IsInstructor, IsStaffMember
+from lms.core.permissions import IsAdmin, IsInstructor, IsStaffMember, is_staff_member
 from lms.core.renderers import dumps
 
+from .. import access, selectors, services
 from .. import cache as response_cache
-from .. import selectors, services
 from ..errors import CatalogError
 from ..filters import ORDERING_CHOICES
 from ..models import Level, MediaAsset, MediaKind, Tag
+from ..read_models import CourseDetail
 from ..video import media_id_from_token, video_provider
 from . import serializers as s
 
@@ -101,11 +102,42 @@ def _public_read(
     if body is None:
         body = dumps(answer())
         response_cache.put(key, body)
+    return _json(body)
+
+
+def _course_read(
+    request: Request, kind: str, ref: Any, render: Callable[[CourseDetail], Any]
+) -> HttpResponseBase:
+    """A course's detail or curriculum. The anonymous answer is cached with the course's id
+    and authors; a signed-in caller who is not enrolled, not an author and not staff gets
+    that same answer (every per-user field reads for them as for nobody: `is_enrolled`
+    false, paid lessons `locked`, nothing completed, no `rejection_reason`), after one query
+    for the enrollment. Anyone else gets their own answer, built and never kept."""
+    user = request.user
+    key = response_cache.key_for(request, kind)
+    page = response_cache.get_course_page(key)
+    enrolled = None
+    if page is not None:
+        if not user.is_authenticated:
+            return _json(page.body)
+        if not is_staff_member(user) and user.pk not in page.author_ids:
+            enrolled = access.is_enrolled(user, page.course_id)
+            if not enrolled:
+                return _json(page.body)
+    course = selectors.course_detail(user=user, ref=ref, enrolled=enrolled)
+    data = render(course)
+    if user.is_authenticated:
+        return Response(data)
+    body = dumps(data)
+    authors = frozenset({course.instructor.id, *(person.id for person in course.co_instructors)})
+    response_cache.put_course_page(
+        key, response_cache.CoursePage(body=body, course_id=course.id, author_ids=authors)
+    )
+    return _json(body)
+
+
+def _json(body: bytes) -> HttpResponse:
     return HttpResponse(body, content_type="application/json")
-
-
-def _is_anonymous(request: Request) -> bool:
-    return not request.user.is_authenticated
 
 
 # --- categories and tags ------------------------------------------------------------------------
@@ -238,11 +270,11 @@ class SearchView(CatalogView):
 class CourseDetailView(CatalogView):
     @extend_schema(responses=s.CourseDetailSerializer)
     def get(self, request: Request, course: str) -> HttpResponseBase:
-        return _public_read(
+        return _course_read(
             request,
             "detail",
-            lambda: _course_detail(request, course),
-            shared=_is_anonymous(request),
+            course,
+            lambda detail: s.CourseDetailSerializer(detail, context={"request": request}).data,
         )
 
     @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
@@ -322,11 +354,12 @@ class CourseRejectView(CatalogView):
 class CurriculumView(CatalogView):
     @extend_schema(responses=s.CurriculumSectionSerializer(many=True))
     def get(self, request: Request, course: str) -> HttpResponseBase:
-        def answer() -> Any:
-            detail = selectors.course_detail(user=request.user, ref=course)
-            return s.CurriculumField().to_representation(detail.curriculum)
-
-        return _public_read(request, "curriculum", answer, shared=_is_anonymous(request))
+        return _course_read(
+            request,
+            "curriculum",
+            course,
+            lambda detail: s.CurriculumField().to_representation(detail.curriculum),
+        )
 
 
 class RelatedCoursesView(CatalogView):

@@ -284,3 +284,30 @@ def test_the_curriculum_renders_as_its_serializer_does(instructor, student):
         list(lesson) for lesson in slow[0]["lessons"]
     ]
     assert len(fast) == 2
+
+
+def test_a_signed_in_caller_with_nothing_of_their_own_gets_the_shared_answer(
+    anon_client, client_for, student, course
+):
+    # given: the anonymous answers cached
+    shared = {url: anon_client.get(url).content for url in (detail(course), curriculum(course))}
+    client = client_for(student)
+    client.get("/api/v1/auth/me/")  # the user row is cached per user after a first request
+
+    # when: a student neither enrolled nor an author reads them
+    with CaptureQueriesContext(connection) as queries:
+        mine = {url: client.get(url).content for url in shared}
+
+    # then: the same answers, for one enrollment check each
+    assert mine == shared
+    assert len(queries) <= 2 * 2
+
+
+@pytest.mark.parametrize("who", ["instructor", "manager"])
+def test_authors_and_staff_get_their_own_answer(who, anon_client, client_for, request, course):
+    # given: the anonymous answer cached (no rejection_reason in it)
+    assert "rejection_reason" not in anon_client.get(detail(course)).json()
+
+    # when / then: the course's instructor and staff see the reason field
+    body = client_for(request.getfixturevalue(who)).get(detail(course)).json()
+    assert "rejection_reason" in body
