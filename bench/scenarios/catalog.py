@@ -259,7 +259,8 @@ SCENARIOS = [
         path=lambda context: f"/api/v1/courses/{context['slug']}/",
         headers=lambda context: {"Authorization": f"Bearer {context['token']}"},
         budget=Budget(min_ratio=0.11, max_p99_ms=80, max_queries=5),
-        note="a student not enrolled: user, course, links, curriculum, enrollment check",
+        note="a student not enrolled: the anonymous answer while one is cached (user,"
+        " enrollment check), else built (user, course, links, curriculum, enrollment)",
     ),
     Scenario(
         name="catalog.search_uncached",
