@@ -36,7 +36,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from lms.accounts.models import Role, User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
-from lms.core.errors import Conflict, Invalid, PayloadTooLarge, UnsupportedMediaType
+from lms.core.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from lms.core.money import check_currency, parse_amount
 from lms.core.requests import AnyRequest
 from lms.core.uploads import (
@@ -306,6 +306,7 @@ def update_course(
 ) -> Course:
     """Edit a course's fields and links. The slug stays as created (links keep working)."""
     cache.bump()
+    _lock_course(course.pk)
     _check_preview_video(course=course, asset=data.get("preview_video"), by=by)
     _apply_course_fields(course, data)
     course.full_clean(exclude=["search_vector", "thumbnail"])
@@ -328,7 +329,9 @@ def update_course(
 def delete_course(*, course: Course, by: User, request: AnyRequest = None) -> None:
     """Only drafts are deleted; anything that has been submitted stays for the record."""
     cache.bump()
-    locked = Course.objects.select_for_update().get(pk=course.pk)
+    locked = Course.objects.select_for_update().filter(pk=course.pk).first()
+    if locked is None:  # deleted by a concurrent request since the view found it
+        raise NotFound()
     if locked.status != CourseStatus.DRAFT:
         raise Conflict("Only a draft course can be deleted.", code=CatalogError.NOT_DRAFT)
     record(action=AuditAction.COURSE_DELETE, actor=by, target=locked, request=request)
@@ -343,6 +346,7 @@ def delete_course(*, course: Course, by: User, request: AnyRequest = None) -> No
 def set_course_thumbnail(*, course: Course, file: UploadedFile, by: User) -> Course:
     """Store a re-encoded copy of an already validated image (metadata dropped)."""
     cache.bump()
+    _lock_course(course.pk)
     old = course.thumbnail.name if course.thumbnail else None
     course.thumbnail.save(
         "thumbnail.webp", resize_image(file, max_side=THUMBNAIL_MAX_SIDE), save=False
@@ -379,6 +383,7 @@ def _missing_for_review(course: Course) -> dict[str, list[ErrorDetail]]:
 @transaction.atomic
 def submit_course_for_review(*, course: Course, by: User, request: AnyRequest = None) -> Course:
     """draft/rejected → pending, once the course is complete enough to review."""
+    _lock_course(course.pk)
     if course.status in workflow.TRANSITIONS["submit"].sources:
         missing = _missing_for_review(course)
         if missing:
@@ -414,8 +419,15 @@ def unpublish_course(*, course: Course, by: User, request: AnyRequest = None) ->
 
 
 def _lock_course(course_id: Any) -> None:
-    # Serialises curriculum writes of one course (reorders, totals).
-    Course.objects.select_for_update().filter(pk=course_id).values_list("pk", flat=True).first()
+    """Serialise the writes of one course (edits, thumbnail, curriculum, reorders, totals).
+
+    The view found the course before this transaction began; a DELETE may have removed it
+    since. Then the write would touch no row (Django's "did not affect any rows", a 500) or
+    insert a child of a course that is gone: it is a 404, as if the lookup had missed.
+    """
+    locked = Course.objects.select_for_update().filter(pk=course_id)
+    if locked.values_list("pk", flat=True).first() is None:
+        raise NotFound()
 
 
 def _refresh_course_totals(course_id: Any) -> None:

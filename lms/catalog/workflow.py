@@ -21,7 +21,7 @@ from django.utils import timezone
 from lms.accounts.models import InstructorProfile
 from lms.audit.actions import AuditAction
 from lms.audit.transitions import StateMachine
-from lms.core.errors import Conflict
+from lms.core.errors import Conflict, NotFound
 from lms.notifications.models import Category as NotificationCategory
 from lms.notifications.services import notify
 
@@ -93,8 +93,11 @@ def apply_transition(
     """Move the course along `name`, or raise Conflict; writes the audit line and notifies."""
     cache.bump()
     transition = TRANSITIONS[name]
-    # Lock the row: two reviewers clicking at once must not both publish.
-    locked = Course.objects.select_for_update().get(pk=course.pk)
+    # Lock the row: two reviewers clicking at once must not both publish. A course deleted
+    # since the view found it is a 404, as if the lookup had missed.
+    locked = Course.objects.select_for_update().filter(pk=course.pk).first()
+    if locked is None:
+        raise NotFound()
     if locked.status not in transition.sources:
         raise Conflict(
             f"A {locked.status} course cannot be {name}ed"
