@@ -16,7 +16,7 @@ from lms.accounts.throttles import (
     login_email,
     login_refused_for,
 )
-from lms.core.admin import ServiceAdmin, apply_to_each
+from lms.core.admin import ServiceAdmin, ViewOnlyAdmin, apply_to_each
 from lms.core.permissions import ADMIN, has_role
 
 
@@ -115,17 +115,8 @@ class UserAdmin(ServiceAdmin[User], DjangoUserAdmin):
         obj.refresh_from_db()
 
 
-class ProfileAdmin(admin.ModelAdmin[Any]):
+class ProfileAdmin(ViewOnlyAdmin):
     """Profiles are their owners' (PATCH /auth/me/); staff read them here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(StudentProfile)

@@ -14,21 +14,10 @@ from django.http import HttpRequest
 
 from lms.accounts.current import current_user
 from lms.accounts.models import User
-from lms.core.admin import ServiceAdmin, apply_to_each
+from lms.core.admin import ServiceAdmin, ViewOnlyAdmin, apply_to_each
 
 from . import services
 from .models import Coupon, Order, OrderItem, Payment, ProviderEvent, Refund
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderItemInline(admin.TabularInline[OrderItem, Order]):
@@ -63,7 +52,7 @@ class RefundInline(admin.TabularInline[Refund, Order]):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(ViewOnlyAdmin):
     list_display = [
         "number",
         "user",
@@ -102,7 +91,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ViewOnlyAdmin):
     list_display = [
         "order",
         "provider",
@@ -120,7 +109,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ProviderEvent)
-class ProviderEventAdmin(ReadOnlyAdmin):
+class ProviderEventAdmin(ViewOnlyAdmin):
     list_display = [
         "event_id",
         "provider",
@@ -135,7 +124,7 @@ class ProviderEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ViewOnlyAdmin):
     list_display = [
         "order",
         "amount",

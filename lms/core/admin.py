@@ -54,6 +54,20 @@ def apply_to_each(
         modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
 
 
+class ViewOnlyAdmin(admin.ModelAdmin[Any]):
+    """Rows only services write (money, audit lines, profiles): staff read them here, and
+    nothing is added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ServiceAdmin(admin.ModelAdmin[_M]):
     """A model admin whose `save_model`/`delete_model` call services. A refusal (a
     DomainError, or a DRF ValidationError naming a field) rolls the whole form back and comes

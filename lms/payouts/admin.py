@@ -8,22 +8,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from lms.core.admin import apply_to_each
+from lms.core.admin import ViewOnlyAdmin, apply_to_each
 from lms.payouts import services
 from lms.payouts.models import LedgerEntry, LedgerTransaction, PendingEarning, Wallet, Withdrawal
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Money rows are written by services only; the admin shows them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LedgerEntryInline(admin.TabularInline[LedgerEntry, LedgerTransaction]):
@@ -38,7 +25,7 @@ class LedgerEntryInline(admin.TabularInline[LedgerEntry, LedgerTransaction]):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(ViewOnlyAdmin):
     list_display = ("created_at", "kind", "amount", "currency", "reference_type", "reference_id")
     list_filter = ("kind", "currency")
     search_fields = ("idempotency_key", "reference_id", "memo")
@@ -47,7 +34,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(ViewOnlyAdmin):
     list_display = ("created_at", "account", "amount", "currency", "wallet", "transaction")
     list_filter = ("account", "currency")
     list_select_related = ("transaction", "wallet")
@@ -55,7 +42,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyAdmin):
+class WalletAdmin(ViewOnlyAdmin):
     list_display = (
         "instructor",
         "currency",
@@ -71,7 +58,7 @@ class WalletAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PendingEarning)
-class PendingEarningAdmin(ReadOnlyAdmin):
+class PendingEarningAdmin(ViewOnlyAdmin):
     list_display = ("wallet", "amount", "remaining", "release_at", "released_at")
     list_select_related = ("wallet__instructor",)
     list_filter = ("released_at",)
