@@ -250,7 +250,9 @@ class OrderItemSerializer(serializers.Serializer[Any]):
 
     @extend_schema_field(OrderItemCourseSerializer(allow_null=True))
     def get_course(self, item: OrderItem) -> dict[str, Any] | None:
-        return OrderItemCourseSerializer(item).data if item.course_id is not None else None
+        if item.course_id is None:
+            return None
+        return {"id": str(item.course_id), "title": item.title}  # OrderItemCourseSerializer
 
 
 class PaymentBriefSerializer(serializers.Serializer[Any]):
@@ -282,7 +284,10 @@ class OrderSerializer(serializers.Serializer[Any]):
     @extend_schema_field(PaymentBriefSerializer(allow_null=True))
     def get_payment(self, order: Order) -> dict[str, Any] | None:
         payment = getattr(order, "payment", None)
-        return None if payment is None else PaymentBriefSerializer(payment).data
+        if payment is None:
+            return None
+        # PaymentBriefSerializer's shape, without a serializer per order on the list's hot path
+        return {"id": str(payment.pk), "provider": payment.provider, "status": payment.status}
 
 
 class RefundInputSerializer(serializers.Serializer[Any]):
