@@ -24,7 +24,7 @@ from typing import Any
 from django.utils import timezone
 
 from lms.core.errors import Invalid
-from lms.core.money import minor_unit_exponent, quantize
+from lms.core.money import minor_unit, quantize
 
 from .errors import CommerceError
 from .models import Coupon, CouponKind, CouponRedemption, CouponScope
@@ -91,10 +91,6 @@ class CouponRules:
         return line.course_id in self.course_ids
 
 
-def _step(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_unit_exponent(currency))
-
-
 def price_lines(
     lines: Sequence[Line],
     rules: CouponRules | None,
@@ -143,7 +139,7 @@ def _coupon_discounts(
             )
         covered_total = sum((line.price for line in covered), Decimal("0"))
         amount = min(rules.value, covered_total)
-        step = _step(currency)
+        step = minor_unit(currency)
         left = amount
         for line in covered:
             share = (

@@ -25,9 +25,8 @@ from django.utils import timezone
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.audit.transitions import StateMachine
-from lms.core import money
 from lms.core.errors import Conflict, Invalid, PermissionDenied
-from lms.core.money import MoneyError, format_money, quantize, round_down
+from lms.core.money import MoneyError, format_money, parse_amount, quantize, round_down
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
 from lms.notifications.services import notify
@@ -74,21 +73,6 @@ class Leg:
     account: Account
     amount: Decimal
     wallet: Wallet | None = None
-
-
-# --- validation of amounts -------------------------------------------------------------------
-
-
-def check_currency(currency: str) -> None:
-    """A currency the platform sells in (lms.core.money's policy; 400 `unsupported_currency`)."""
-    money.check_currency(currency)
-
-
-def check_amount(
-    amount: Decimal | int | str, currency: str, *, allow_zero: bool = False
-) -> Decimal:
-    """An exact, non-negative amount of a supported currency (lms.core.money.parse_amount)."""
-    return money.parse_amount(amount, currency, allow_zero=allow_zero).amount
 
 
 # --- the ledger's one writer -------------------------------------------------------------------
@@ -308,8 +292,7 @@ def credit_sales(
     """
     checked = []
     for sale in sales:
-        check_currency(sale.currency)
-        amount = check_amount(sale.amount_paid, sale.currency, allow_zero=True)
+        amount = parse_amount(sale.amount_paid, sale.currency).amount
         _check_splits(sale.splits)
         checked.append((sale, amount))
     plans = []
@@ -539,10 +522,9 @@ def request_withdrawal(
     More than available (after waiting for the wallet lock) is 400 `insufficient_funds`.
     """
     currency = currency or selectors.default_wallet_currency(user=instructor)
-    check_currency(currency)
-    amount = check_amount(amount, currency)
+    amount = parse_amount(amount, currency, allow_zero=False).amount
     payable = get_payout_provider().payable_exponent(method=method, currency=currency)
-    if amount != round_down(amount, currency).quantize(Decimal(1).scaleb(-payable), ROUND_DOWN):
+    if amount != amount.quantize(Decimal(1).scaleb(-payable), ROUND_DOWN):
         raise Invalid(
             f"{currency} withdrawals by {method} take at most {payable} decimals.",
             code=MoneyError.INVALID_AMOUNT,
