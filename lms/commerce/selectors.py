@@ -13,6 +13,7 @@ from lms.catalog.models import Course
 from lms.catalog.selectors import course_ref_filter
 from lms.core.errors import DomainError, Invalid, NotFound
 from lms.core.ids import as_uuid
+from lms.core.money import DEFAULT_CURRENCY
 from lms.core.permissions import ADMIN, has_role
 
 from .errors import CommerceError
@@ -51,6 +52,16 @@ class CartView:
     priced: Priced
     coupon_error: str = ""
     lines: list[Line] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str | None:
+        """The cart's currency; None while it is empty."""
+        return self.priced.currency or None
+
+    @property
+    def totals_currency(self) -> str:
+        """The currency its totals render in: an empty cart's zeros in the default one."""
+        return self.priced.currency or DEFAULT_CURRENCY
 
 
 def cart_lines(*, cart_id: Any) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.core.absolute_urls import file_url
-from lms.core.money import DEFAULT_CURRENCY, amount_string
+from lms.core.money import amount_string
 from lms.core.serializers import (
     AmountField,
     AmountInputField,
@@ -72,26 +72,10 @@ class CartSerializer(serializers.Serializer[Any]):
     items = CartItemSerializer(many=True)
     coupon = serializers.CharField(source="coupon.code", allow_null=True, default=None)
     coupon_error = serializers.CharField(allow_blank=True)
-    subtotal = AmountField(source="priced.subtotal", currency_source="money_currency")
-    discount = AmountField(source="priced.discount", currency_source="money_currency")
-    total = AmountField(source="priced.total", currency_source="money_currency")
-    currency = serializers.CharField(source="priced.currency", allow_null=True)
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(_CartMoney(instance))
-        data["currency"] = data["currency"] or None
-        return data
-
-
-class _CartMoney:
-    """An empty cart has no currency; its zero totals render in the default one."""
-
-    def __init__(self, view: Any) -> None:
-        self._view = view
-        self.money_currency = view.priced.currency or DEFAULT_CURRENCY
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._view, name)
+    subtotal = AmountField(source="priced.subtotal", currency_source="totals_currency")
+    discount = AmountField(source="priced.discount", currency_source="totals_currency")
+    total = AmountField(source="priced.total", currency_source="totals_currency")
+    currency = serializers.CharField(allow_null=True)
 
 
 class CartItemInputSerializer(serializers.Serializer[Any]):
