@@ -145,10 +145,11 @@ class CourseKind:
         """Students: not past REFUND_PROGRESS_LIMIT percent of any course (staff: always)."""
         if has_role(by, ADMIN):
             return
+        percents = learning_selectors.progress_percents_for(
+            user=order.user, course_ids=[item.reference_id for item in items]
+        )
         for item in items:
-            progress = learning_selectors.progress_percent_for(
-                user=order.user, course_id=item.reference_id
-            )
+            progress = percents[item.reference_id]
             if progress >= REFUND_PROGRESS_LIMIT:
                 raise PermissionDenied(
                     f"You completed {progress:.0f}% of “{item.title}”; refunds stop at 30%.",
@@ -156,14 +157,13 @@ class CourseKind:
                 )
 
     def revoke(self, *, order: Order, items: Sequence[OrderItem], refund: Refund) -> None:
-        """Revoke the buyer's purchased enrollments of these courses (others stay)."""
-        for item in items:
-            enrollment = learning_selectors.active_enrollment(
-                user=order.user, course_id=item.reference_id
+        """Revoke the buyer's purchased enrollments of these courses (others stay): one query
+        finds them, then each is revoked under its own lock."""
+        for enrollment in learning_selectors.purchased_access_enrollments(
+            user=order.user, course_ids=[item.reference_id for item in items]
+        ):
+            learning_services.revoke_enrollment(
+                enrollment=enrollment,
+                reason=f"Refund of order {order.number}",
+                actor=refund.requested_by,
             )
-            if enrollment is not None and enrollment.source == EnrollmentSource.PURCHASE:
-                learning_services.revoke_enrollment(
-                    enrollment=enrollment,
-                    reason=f"Refund of order {order.number}",
-                    actor=refund.requested_by,
-                )

@@ -46,6 +46,7 @@ from .models import (
     ActivityEvent,
     Certificate,
     Enrollment,
+    EnrollmentSource,
     LessonProgress,
     completed_by,
 )
@@ -131,12 +132,27 @@ def progress_of(*, enrollment: Enrollment) -> float:
     return lesson_counts(enrollment=enrollment).percent
 
 
-def progress_percent_for(*, user: Any, course_id: Any) -> float:
-    """How far the user got in the course (0 when not enrolled); commerce's refund rule reads it."""
-    enrollment = with_live_progress(
-        Enrollment.objects.filter(student_id=user.pk, course_id=course_id)
-    ).first()
-    return live_percent(enrollment) if enrollment is not None else 0.0
+def progress_percents_for(*, user: Any, course_ids: Collection[Any]) -> dict[Any, float]:
+    """How far the user got in each course (0 when not enrolled), in one query; commerce's
+    refund rule reads it."""
+    enrollments = with_live_progress(
+        Enrollment.objects.filter(student_id=user.pk, course_id__in=list(course_ids))
+    )
+    found = {enrollment.course_id: live_percent(enrollment) for enrollment in enrollments}
+    return {course_id: found.get(course_id, 0.0) for course_id in course_ids}
+
+
+def purchased_access_enrollments(*, user: Any, course_ids: Collection[Any]) -> list[Enrollment]:
+    """The user's enrollments bought with an order that still give access to these courses,
+    in one query (what refunding those courses takes back)."""
+    return list(
+        Enrollment.objects.filter(
+            student_id=user.pk,
+            course_id__in=list(course_ids),
+            status__in=ACCESS_STATUSES,
+            source=EnrollmentSource.PURCHASE,
+        ).order_by("course_id")
+    )
 
 
 # --- the catalog's questions (registered in LearningConfig.ready) --------------------------------
