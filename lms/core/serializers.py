@@ -3,6 +3,8 @@
 - `AmountField` renders an amount of its instance's currency as a decimal string at the
   currency's minor unit: `"49.99"`, `"1500"`, `"12.345"`; the one renderer of money.
 - `CurrencyInputField` takes a supported ISO code (400 `unsupported_currency`).
+- `FileUrlField` renders a public stored file as an absolute URL for the request in the
+  context (`lms.core.absolute_urls.file_url`); the one renderer of file links.
 - `AmountInputField` takes a non-negative decimal (400 `invalid_amount`); its currency's
   exponent is checked with the currency by `check_amount_decimals`, in the serializer's
   `validate`, since a field alone does not know its currency.
@@ -14,10 +16,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from lms.core.absolute_urls import file_url
 from lms.core.errors import Invalid
 from lms.core.money import (
     MAX_AMOUNT,
@@ -63,6 +67,20 @@ class AmountField(serializers.Field[Any, Any, Any, Any]):
     def to_representation(self, value: tuple[Decimal, str]) -> str:
         amount, currency = value
         return amount_string(Decimal(amount), currency)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class FileUrlField(serializers.Field[Any, Any, Any, Any]):
+    """Read-only: a public file (a stored name or a file field) as an absolute URL for the
+    request in the context (`lms.core.absolute_urls.file_url`); empty is `null`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return file_url(value, self.context.get("request"))
 
 
 class CurrencyInputField(serializers.CharField):

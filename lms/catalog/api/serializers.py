@@ -11,16 +11,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.accounts.models import Role, User
-from lms.core.absolute_urls import file_url
 from lms.core.serializers import (
     AmountField,
     AmountInputField,
     CurrencyInputField,
+    FileUrlField,
 )
 from lms.core.uploads import IMAGE_TYPES, MB, ValidatedFileField
 
@@ -147,20 +146,6 @@ class TagInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 # --- output -------------------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.URI)
-class FileUrlField(serializers.Field[Any, Any, Any, Any]):
-    """Read-only: a public file (a stored name or a file field) as an absolute URL for the
-    request in the context (`lms.core.absolute_urls.file_url`); empty is `null`."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["read_only"] = True
-        kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value: Any) -> str | None:
-        return file_url(value, self.context.get("request"))
 
 
 class CategoryRefSerializer(serializers.Serializer[Any]):

@@ -16,6 +16,7 @@ from lms.core.serializers import (
     AmountField,
     AmountInputField,
     CurrencyInputField,
+    FileUrlField,
     check_amount_decimals,
 )
 
@@ -49,10 +50,7 @@ class CartCourseSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="course_id")
     slug = serializers.CharField(source="course__slug")
     title = serializers.CharField(source="course__title")
-    thumbnail = serializers.SerializerMethodField()
-
-    def get_thumbnail(self, row: dict[str, Any]) -> str | None:
-        return file_url(row["course__thumbnail"], self.context.get("request"))
+    thumbnail = FileUrlField(source="course__thumbnail")
 
 
 class CartItemSerializer(serializers.Serializer[Any]):

@@ -8,10 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.core.absolute_urls import absolute_url, file_url
-from lms.core.serializers import AmountField
+from lms.core.serializers import AmountField, FileUrlField
 from lms.learning import selectors
 from lms.learning.models import Certificate, CompletedBy, Enrollment, EnrollmentStatus
-from lms.learning.read_models import CourseRef, EnrollmentSummary
+from lms.learning.read_models import EnrollmentSummary
 
 # --- input -------------------------------------------------------------------------------------
 
@@ -41,11 +41,8 @@ class CourseSummarySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     slug = serializers.SlugField()
     title = serializers.CharField()
-    thumbnail = serializers.SerializerMethodField()
+    thumbnail = FileUrlField()
     instructor = PersonRefSerializer()
-
-    def get_thumbnail(self, course: CourseRef) -> str | None:
-        return file_url(course.thumbnail, self.context.get("request"))
 
 
 class LessonSummarySerializer(serializers.Serializer[Any]):
