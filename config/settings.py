@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "lms.assessments",
     "lms.payouts",
     "lms.commerce",
+    "lms.tutoring",
+    "lms.community",
+    "lms.messaging",
+    "lms.support",
     "lms.demo",
 ]
 

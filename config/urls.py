@@ -15,6 +15,10 @@ api_v1 = [
     path("", include("lms.assessments.api.urls")),
     path("", include("lms.payouts.api.urls")),
     path("", include("lms.commerce.api.urls")),
+    path("", include("lms.tutoring.api.urls")),
+    path("", include("lms.community.api.urls")),
+    path("", include("lms.messaging.api.urls")),
+    path("", include("lms.support.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TutoringConfig(AppConfig):
+    name = "lms.tutoring"
+    label = "tutoring"
