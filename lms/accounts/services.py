@@ -136,7 +136,7 @@ def _check_password_strength(password: str, user: User, *, field: str = "passwor
 
 def _send_verification(*, user: User) -> None:
     user_id = str(user.pk)
-    transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id))
+    tasks.send_verification_email.delay_on_commit(user_id)
 
 
 def email_verification_code(*, user_id: str | None) -> None:
@@ -224,7 +224,7 @@ def resend_verification(*, email: str) -> None:
         .first()
     )
     found = str(user_id) if user_id is not None else None
-    transaction.on_commit(lambda: tasks.send_verification_email.delay(found))
+    tasks.send_verification_email.delay_on_commit(found)
 
 
 # --- sessions ----------------------------------------------------------------------------------
@@ -268,8 +268,10 @@ def log_out(*, user: User, refresh: str, request: AnyRequest = None) -> None:
 @transaction.atomic
 def change_password(
     *, user: User, old_password: str, new_password: str, request: AnyRequest = None
-) -> None:
-    """Set a new password; every session of the user, this one included, must log in again."""
+) -> dict[str, str]:
+    """Set a new password and return a fresh `{access, refresh}` pair for the caller: every
+    other session's tokens are revoked (the caller's old ones too), the caller stays signed in
+    with the new pair (API.md, change-password)."""
     if not user.check_password(old_password):
         raise ValidationError(
             {"old_password": ["The current password is wrong."]}, code=AccountError.WRONG_PASSWORD
@@ -279,6 +281,7 @@ def change_password(
     user.save(update_fields=["password", "updated_at"])
     tokens.revoke_all_tokens(user=user)
     record(action=AuditAction.AUTH_PASSWORD_CHANGED, actor=user, target=user, request=request)
+    return tokens.issue_token_pair(user)
 
 
 @transaction.atomic
@@ -290,7 +293,7 @@ def request_password_reset(*, email: str, request: AnyRequest = None) -> None:
     exists; the code is made and mailed in the task."""
     user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
     user_id = str(user.pk) if user is not None else None
-    transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id))
+    tasks.send_password_reset_email.delay_on_commit(user_id)
     # for an unknown address a line with neither actor nor target (and not the address)
     record(
         action=AuditAction.AUTH_PASSWORD_RESET_REQUESTED, actor=user, target=user, request=request

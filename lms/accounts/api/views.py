@@ -152,12 +152,14 @@ class AvatarView(APIView):
 
 
 class ChangePasswordView(APIView):
-    @extend_schema(request=s.ChangePasswordInputSerializer, responses={204: None})
+    @extend_schema(request=s.ChangePasswordInputSerializer, responses=s.TokenPairSerializer)
     def post(self, request: Request) -> Response:
         data = s.ChangePasswordInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.change_password(user=current_user(request), **data.validated_data, request=request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        pair = services.change_password(
+            user=current_user(request), **data.validated_data, request=request
+        )
+        return Response(s.TokenPairSerializer(pair).data)
 
 
 class PasswordResetView(PublicView):

@@ -41,7 +41,9 @@ def _assert_sessions_dead(sessions):
 # --- change password -------------------------------------------------------------------------
 
 
-def test_change_password_204_and_every_token_revoked(anon_client, student, two_sessions):
+def test_change_password_keeps_the_caller_signed_in_and_revokes_the_others(
+    anon_client, student, two_sessions
+):
     # given
     laptop, phone = two_sessions
     client = APIClient()
@@ -50,18 +52,21 @@ def test_change_password_204_and_every_token_revoked(anon_client, student, two_s
     # when
     response = client.post(CHANGE, {"old_password": PASSWORD, "new_password": NEW_PASSWORD})
 
-    # then
-    assert response.status_code == 204
+    # then: a fresh pair for the caller; every earlier token, the caller's too, is refused
+    assert response.status_code == 200
+    fresh = response.json()
+    assert set(fresh) == {"access", "refresh"}
     _assert_sessions_dead([laptop, phone])
     assert client.get(ME).status_code == 401
+    assert APIClient().get(ME, **bearer(fresh["access"])).status_code == 200
+    rotated = APIClient().post(REFRESH, {"refresh": fresh["refresh"]})
+    assert rotated.status_code == 200
     student.refresh_from_db()
     assert student.check_password(NEW_PASSWORD)
     old = anon_client.post(LOGIN, {"email": student.email, "password": PASSWORD})
     new = anon_client.post(LOGIN, {"email": student.email, "password": NEW_PASSWORD})
     assert old.status_code == 401
     assert new.status_code == 200
-    # a login after the change works with the new tokens
-    assert APIClient().get(ME, **bearer(new.json()["access"])).status_code == 200
     assert AuditLog.objects.filter(action="auth.password_changed", actor=student).exists()
 
 
