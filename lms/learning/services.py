@@ -228,12 +228,21 @@ def _uncount_enrollment(enrollment: Enrollment) -> None:
 
 @transaction.atomic
 def enroll_in_free_course(*, student: User, course: Course) -> Enrollment:
-    """`POST /courses/{course}/enroll/`: the checks of a self-service enrollment, then `enroll`."""
+    """`POST /courses/{course}/enroll/`: the checks of a self-service enrollment, then `enroll`.
+
+    Errors: 400 `own_course`; 409 `already_enrolled` for a course the student has access to
+    (paid or free: an owned course is never 402); 402 `payment_required` for a paid course;
+    409 `prerequisites_not_met`."""
     co_instructor_ids = list(course.co_instructors.values_list("id", flat=True))
     if is_course_instructor(
         student, instructor_id=course.instructor_id, co_instructor_ids=co_instructor_ids
     ):
         raise Invalid("You cannot enroll in a course you teach.", code=LearningError.OWN_COURSE)
+    if selectors.enrolled_course_ids_for(student, [course.pk]):
+        # an owned course answers as owned, whatever its price (not 402)
+        raise Conflict(
+            "You are already enrolled in this course.", code=LearningError.ALREADY_ENROLLED
+        )
     if not (course.is_free or course.price == 0):
         raise PaymentRequired(
             "This course has a price: add it to your cart.", code=LearningError.PAYMENT_REQUIRED

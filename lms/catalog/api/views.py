@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -557,7 +557,9 @@ class MediaListView(CatalogView):
 
 
 class MediaDetailView(CatalogView):
-    read_permissions = (IsInstructor,)
+    # Any signed-in caller: another's asset is 404 (never 403 for someone else's object).
+    read_permissions = (IsAuthenticated,)
+    write_permissions = (IsAuthenticated,)
 
     @extend_schema(responses=s.MediaOutputSerializer)
     def get(self, request: Request, pk: str) -> Response:

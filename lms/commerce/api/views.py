@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -91,10 +91,10 @@ class CartCouponView(APIView):
         services.apply_coupon(user=current_user(request), code=data.validated_data["code"])
         return _cart_response(request)
 
-    @extend_schema(responses=s.CartSerializer)
+    @extend_schema(responses={204: None})
     def delete(self, request: Request) -> Response:
         services.remove_coupon(user=current_user(request))
-        return _cart_response(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- wishlist ---------------------------------------------------------------------------------
@@ -172,7 +172,8 @@ class CouponListView(APIView):
 
 
 class CouponDetailView(APIView):
-    permission_classes = [IsInstructor]
+    # Any signed-in caller: a coupon they did not create is 404 (never 403 for another's).
+    permission_classes = [IsAuthenticated]
 
     def _coupon(self, request: Request, coupon_id: UUID) -> Coupon:
         return selectors.coupon_for_user(user=current_user(request), coupon_id=coupon_id)
@@ -181,12 +182,12 @@ class CouponDetailView(APIView):
     def get(self, request: Request, coupon_id: UUID) -> Response:
         return Response(s.CouponSerializer(self._coupon(request, coupon_id)).data)
 
-    @extend_schema(responses=s.CouponSerializer)
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, coupon_id: UUID) -> Response:
-        coupon = services.deactivate_coupon(
+        services.deactivate_coupon(
             coupon=self._coupon(request, coupon_id), by=current_user(request), request=request
         )
-        return Response(s.CouponSerializer(coupon).data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- orders -----------------------------------------------------------------------------------

@@ -71,6 +71,28 @@ def test_paid_course_needs_payment(student_client):
     assert not Enrollment.objects.exists()
 
 
+@pytest.mark.parametrize("status", [EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED])
+def test_owned_paid_course_is_already_enrolled_not_payment_required(student, student_client, status):
+    # given: a paid course the student bought (or finished)
+    paid = make_course(price=Decimal("19.00"), is_free=False)
+    services.enroll(student=student, course=paid.course, source="purchase")
+    Enrollment.objects.filter(student=student).update(status=status)
+    # when
+    response = student_client.post(enroll_url(paid.course.slug))
+    # then
+    assert response.status_code == 409
+    assert error_codes(response) == ["already_enrolled"]
+
+
+def test_revoked_paid_course_needs_payment_again(student, student_client):
+    paid = make_course(price=Decimal("19.00"), is_free=False)
+    enrollment = services.enroll(student=student, course=paid.course, source="purchase")
+    services.revoke_enrollment(enrollment=enrollment, reason="refund")
+    response = student_client.post(enroll_url(paid.course.pk))
+    assert response.status_code == 402
+    assert error_codes(response) == ["payment_required"]
+
+
 @pytest.mark.parametrize("status", [CourseStatus.DRAFT, CourseStatus.PENDING, "unpublished"])
 def test_unpublished_course_is_not_found(student_client, status):
     hidden = make_course(status=status)

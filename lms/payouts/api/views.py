@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -103,7 +104,8 @@ class WithdrawalListView(APIView):
 
 
 class WithdrawalDetailView(APIView):
-    permission_classes = [IsInstructor]
+    # Any signed-in caller: someone else's withdrawal (a student asks for one) is 404, not 403.
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=s.WithdrawalSerializer)
     def get(self, request: Request, pk: str) -> Response:
