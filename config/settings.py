@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "lms.core.middleware.ApiNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -316,6 +317,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/(api|health)/.*$"
+# Response headers a browser app may read: download file names and when to retry after a 429.
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After"]
 
 # Request size limits enforced by RequestBodyLimitMiddleware (Django's own limit does not
 # cover file parts) and by the upload validators per field.

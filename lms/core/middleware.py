@@ -80,3 +80,27 @@ class PrivateCacheMiddleware:
         if authenticated or "HTTP_AUTHORIZATION" in request.META:
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class ApiNotFoundMiddleware:
+    """An unknown address under `/api/` answers 404 in the error shape, with DEBUG on too.
+
+    Django renders a route that resolves nowhere with `handler404` (`lms.core.views`) only
+    while DEBUG is off; with DEBUG on (`make run`) it renders its HTML technical page. A
+    client of the API must get JSON either way, so a 404 under `/api/` that is not JSON
+    already is replaced by the shape's `not_found`. Sits inside CorsMiddleware, so the
+    answer carries the CORS headers like any other.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path_info.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return error_response(404, "not_found", "Not found.")
+        return response
