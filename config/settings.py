@@ -173,6 +173,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Notification emails a user gets on their own per rolling hour; the rest wait for the
+# hourly digest (lms.notifications.services, docs/messaging.md).
+NOTIFICATION_EMAILS_PER_HOUR = env.int("NOTIFICATION_EMAILS_PER_HOUR", default=3)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "payouts-release-matured-earnings": {
         "task": "lms.payouts.tasks.release_matured_earnings",
@@ -185,6 +188,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "core-sweep-orphan-files": {
         "task": "lms.core.tasks.sweep_orphan_files",
         "schedule": 86400.0,
+    },
+    "notifications-send-digests": {
+        "task": "lms.notifications.tasks.send_notification_digests",
+        "schedule": 3600.0,
     },
 }
 

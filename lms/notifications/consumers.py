@@ -2,30 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
-from lms.core.sockets import SessionSocketsMixin
 from lms.notifications.services import group_name
+from lms.notifications.sockets import UserSocketConsumer
 
 
-class NotificationConsumer(SessionSocketsMixin, AsyncJsonWebsocketConsumer):
-    """`/ws/notifications/?token=<access>`: new notifications of the user, as JSON; closed
-    with 4401 when the session it was opened in ends (lms.core.sockets)."""
+class NotificationConsumer(UserSocketConsumer):
+    """`/ws/notifications/?token=<access>`: the user's new notifications, one JSON object
+    each (the shape of `GET /api/v1/notifications/` items). Closed with 4401 for a missing,
+    bad or expired token and when the session it was opened in ends (lms.notifications.sockets)."""
 
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
-            return
-        self.group = group_name(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.join_user_sockets(user.pk)
-        await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self.leave_user_sockets()
+    async def groups_for(self, user: Any) -> list[str] | None:
+        return [group_name(user.pk)]
 
     async def notification_created(self, event: dict[str, Any]) -> None:
         await self.send_json(event["notification"])

@@ -16,6 +16,16 @@ class Category(models.TextChoices):
     SUPPORT = "support", "Support"
 
 
+class EmailStatus(models.TextChoices):
+    """Where a notification's email stands (docs/messaging.md, "Digest")."""
+
+    NONE = "", "No email"
+    SENT = "sent", "Sent on its own"
+    PENDING = "pending", "Waiting for the digest"
+    DIGEST = "digest", "Sent in a digest"
+    SKIPPED = "skipped", "Dropped before the digest (read, or its category turned off)"
+
+
 class Notification(BaseModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -26,13 +36,40 @@ class Notification(BaseModel):
     data = models.JSONField(default=dict, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.NONE, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"]),
+            # the hourly count of emails sent on their own, per user
+            models.Index(
+                fields=["user", "emailed_at"],
+                name="notification_sent_email_idx",
+                condition=models.Q(email_status="sent"),
+            ),
+            # the digest's queue
+            models.Index(
+                fields=["user", "created_at"],
+                name="notification_digest_queue_idx",
+                condition=models.Q(email_status="pending"),
+            ),
             models.Index(
                 fields=["user"], name="notification_unread_idx", condition=models.Q(read_at=None)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email_status__in=EmailStatus.values),
+                name="notification_email_status_valid",
+            ),
+            # an email that went (alone or in a digest) has its time
+            models.CheckConstraint(
+                condition=~models.Q(email_status__in=["sent", "digest"])
+                | models.Q(emailed_at__isnull=False),
+                name="notification_emailed_has_time",
             ),
         ]
 

@@ -4,11 +4,10 @@ from asgiref.sync import async_to_sync
 from celery import shared_task
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.utils import timezone
 
 from lms.core.email import send_templated_email
 from lms.notifications import services
-from lms.notifications.models import Notification
+from lms.notifications.models import EmailStatus, Notification
 
 
 def serialize(notification: Notification) -> dict[str, object]:
@@ -35,18 +34,10 @@ def deliver_notification(notification_id: str, send_email: bool = True) -> None:
             services.group_name(notification.user_id),
             {"type": "notification.created", "notification": serialize(notification)},
         )
-    if (
-        send_email
-        and notification.emailed_at is None
-        and services.email_enabled(user=notification.user, category=notification.category)
-    ):
-        # Marked first: a retried task never mails twice.
-        updated = Notification.objects.filter(pk=notification.pk, emailed_at=None).update(
-            emailed_at=timezone.now()
-        )
-        if updated:
-            # Its own task, with its own retries: a failed send must not push again.
-            send_notification_email.delay(str(notification.pk))
+    if send_email and services.route_email(notification_id=notification.pk) == EmailStatus.SENT:
+        # Marked sent first (route_email): a retried task never mails twice. Its own task,
+        # with its own retries: a failed send must not push again.
+        send_notification_email.delay(str(notification.pk))
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -59,4 +50,34 @@ def send_notification_email(notification_id: str) -> None:
         to=notification.user.email,
         template="notification",
         context={"notification": notification, "frontend_url": settings.FRONTEND_URL},
+    )
+
+
+@shared_task
+def send_notification_digests() -> int:
+    """Beat, hourly: one digest email per user with notifications waiting for it; returns
+    how many digests were queued. A second run finds nothing pending."""
+    queued = 0
+    for user_id in services.users_with_pending_emails():
+        digest = services.take_digest(user_id=user_id)
+        if digest.notification_ids:
+            send_digest_email.delay(str(user_id), [str(pk) for pk in digest.notification_ids])
+            queued += 1
+    return queued
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_digest_email(user_id: str, notification_ids: list[str]) -> None:
+    """The digest email of `notification_ids`, built here from ids (never a body argument)."""
+    notifications = list(
+        Notification.objects.filter(user_id=user_id, pk__in=notification_ids)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+    if not notifications:
+        return
+    send_templated_email(
+        to=notifications[0].user.email,
+        template="notification_digest",
+        context={"notifications": notifications, "frontend_url": settings.FRONTEND_URL},
     )
