@@ -254,9 +254,9 @@ class CourseDetailSerializer(CourseListItemSerializer):
     def get_preview_video(self, course: CourseDetail) -> str | None:
         if course.preview_video_id is None:
             return None
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        return sign_media_id(course.preview_video_id, user=user, request=request).url
+        # A preview is public, and this answer may be the shared one (catalog.cache): the
+        # link names no caller.
+        return sign_media_id(course.preview_video_id, request=self.context.get("request")).url
 
     def to_representation(self, instance: Any) -> Any:
         data = super().to_representation(instance)

@@ -303,6 +303,27 @@ def test_a_signed_in_caller_with_nothing_of_their_own_gets_the_shared_answer(
     assert len(queries) <= 2 * 2
 
 
+def test_a_signed_in_caller_with_nothing_of_their_own_fills_the_shared_answer(
+    anon_client, client_for, student, other_student, course
+):
+    # given: nothing cached; a student neither enrolled nor an author reads first
+    first = {
+        url: client_for(student).get(url).content for url in (detail(course), curriculum(course))
+    }
+    client = client_for(other_student)
+    client.get("/api/v1/auth/me/")
+
+    # when: another such student, then an anonymous caller, read the same pages
+    with CaptureQueriesContext(connection) as queries:
+        second = {url: client.get(url).content for url in first}
+    anonymous = {url: anon_client.get(url).content for url in first}
+
+    # then: one answer for all three, kept from the first read, which names nobody
+    assert first == second == anonymous
+    assert len(queries) <= 2 * 2  # one enrollment check each, nothing built
+    assert str(student.pk).encode() not in b"".join(first.values())
+
+
 @pytest.mark.parametrize("who", ["instructor", "manager"])
 def test_authors_and_staff_get_their_own_answer(who, anon_client, client_for, request, course):
     # given: the anonymous answer cached (no rejection_reason in it)
