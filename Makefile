@@ -17,12 +17,18 @@ $(STAMP): requirements/dev.lock pyproject.toml
 
 install: $(STAMP) ## create .venv and install the locked dependencies
 
+# Links built without a request (emails, PDFs, tasks) follow HOST and PORT; a wildcard
+# address is reached through the loopback one.
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+
 run: export DEBUG ?= true
 run: export ALLOW_FAKE_PAYMENTS ?= true
-run: $(STAMP) ## migrate SQLite, load demo data, serve HTTP + WebSockets on 127.0.0.1:8000
+run: export BACKEND_URL ?= http://$(LINK_HOST):$(PORT)
+run: export PYTHONUNBUFFERED ?= 1
+run: $(STAMP) ## migrate SQLite, load demo data, serve HTTP + WebSockets on $(HOST):$(PORT); accounts last
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py seed_demo --no-accounts
+	$(BIN)/python manage.py rundemo $(HOST):$(PORT)
 
 demo: export ALLOW_FAKE_PAYMENTS ?= true
 demo: $(STAMP) ## load the demo data into the configured database

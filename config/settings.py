@@ -163,7 +163,8 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory transport names a host, or kombu warns that it falls back to localhost.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -416,11 +417,12 @@ else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'.")
 
 # --- Email ----------------------------------------------------------------------------------
-# The console backend prints whole emails (codes and reset links) to stdout, which is the
-# log of a container: development only.
+# The development backend prints each email in short (recipients, subject, text body, one
+# line per attachment; lms/core/mail_console.py) to stdout, codes and reset links included,
+# which is the log of a container: development only.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
+    default="lms.core.mail_console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -496,6 +498,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own console handler (DEBUG) would print every django.* line a second time:
+        # its records go to the root handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # 4xx are in the access log line (runserver, gunicorn) already; 5xx keep their traceback.
+        "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "django.security.DisallowedHost": {"level": "ERROR"},
         **{name: {"filters": ["redact_task_arguments"]} for name in CELERY_TASK_LOGGERS},

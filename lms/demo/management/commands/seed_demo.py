@@ -1,16 +1,26 @@
-"""`manage.py seed_demo`: idempotent demo data with known passwords, printed at the end."""
+"""`manage.py seed_demo`: idempotent demo data with known passwords, printed at the end.
+
+Each app's seeder (`extra_seeders`, appended below) runs in one transaction, in order. The
+e-mails and task logs that seeding causes are counted, not printed: the terminal is left for
+the accounts and for the e-mails of what the newcomer does next. `--no-accounts` leaves the
+accounts out (`make run` prints them after the server's start-up lines, `manage.py rundemo`).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core import mail
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, Role, StudentProfile, User
-
-DEMO_PASSWORD = "demo-pass-2026"
+from lms.demo.accounts import DEMO_PASSWORD, write_accounts
 
 STAFF = [
     ("admin@demo.learnflow.local", "Ada", "Admin", Role.ADMIN),
@@ -42,6 +52,7 @@ INSTRUCTORS = [
 STUDENTS = [
     ("student@demo.learnflow.local", "Sam", "Student"),
     ("lee@demo.learnflow.local", "Lee", "Learner"),
+    ("nina@demo.learnflow.local", "Nina", "Newcomer"),
 ]
 
 
@@ -63,11 +74,42 @@ def _user(email: str, first: str, last: str, role: str) -> User:
     return user
 
 
+@contextmanager
+def _quiet() -> Iterator[list[int]]:
+    """E-mails go to memory and Celery's per-task lines are dropped; yields [e-mails sent]."""
+    trace = logging.getLogger("celery.app.trace")
+    level = trace.level
+    trace.setLevel(logging.WARNING)
+    before = len(getattr(mail, "outbox", []))
+    sent = [0]
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            yield sent
+            sent[0] = len(getattr(mail, "outbox", [])) - before
+    finally:
+        trace.setLevel(level)
+
+
 class Command(BaseCommand):
-    help = "Load demo users (and, as later apps arrive, their courses and activity)."
+    help = "Load demo users, courses, learning, sales, payouts and review queues (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-accounts",
+            action="store_false",
+            dest="accounts",
+            help="Do not print the accounts (make run prints them once the server listens).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with _quiet() as sent:
+            self._seed()
+        self.stdout.write(f"seed_demo: done ({sent[0]} e-mail(s) sent while seeding, not shown).")
+        if options["accounts"]:
+            write_accounts(self.stdout)
 
     @transaction.atomic
-    def handle(self, *args: Any, **options: Any) -> None:
+    def _seed(self) -> None:
         for email, first, last, role in STAFF:
             _user(email, first, last, role)
         for email, first, last, headline, skills in INSTRUCTORS:
@@ -86,12 +128,6 @@ class Command(BaseCommand):
             StudentProfile.objects.get_or_create(user=user)
         for hook in extra_seeders:
             hook(self.stdout)
-        self._print_accounts()
-
-    def _print_accounts(self) -> None:
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with any of these:"))
-        for email, *_rest in [*STAFF, *INSTRUCTORS, *STUDENTS]:
-            self.stdout.write(f"  {email:40} password: {DEMO_PASSWORD}")
 
 
 # Later domains (catalog, learning, commerce) append their seeders here.
