@@ -1,9 +1,16 @@
-"""Serving private files (CVs, certificates, submissions) after the view has checked access."""
+"""Serving private files (CVs, certificates, submissions) after the view has checked access,
+and media streams that players seek in (HTTP Range)."""
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
+from django.core.files.base import File
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest
+from django.utils.http import content_disposition_header
+from ranged_response import RangedFileReader, RangedFileResponse
 
 
 def private_file_response(file: FieldFile, *, filename_stem: str) -> FileResponse:
@@ -21,3 +28,93 @@ def private_file_response(file: FieldFile, *, filename_stem: str) -> FileRespons
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class _SizedRangedFileReader(RangedFileReader):
+    """django-ranged-response's reader, told the file's size instead of learning it by reading
+    the whole file into memory (its own `__init__` does `len(file.read())`: a whole video per
+    seek), and closable, so the response closes the file when it is done."""
+
+    def __init__(self, file_like: Any, *, size: int) -> None:
+        self.f = file_like
+        self.size = size
+        self.block_size = RangedFileReader.block_size
+        self.start = 0
+        self.stop = size
+
+    def close(self) -> None:
+        self.f.close()
+
+    def parse_range_header(self, header: str, resource_size: int) -> list[tuple[int, int]] | None:
+        """The library's parse; and an open range that starts at or past the end (`bytes=N-`,
+        N >= size), which the library drops as malformed, comes back as the unsatisfiable
+        range it is (416), by asking the library again as if the file had no end."""
+        ranges = super().parse_range_header(header, resource_size)
+        if ranges is None:
+            endless = super().parse_range_header(header, sys.maxsize)
+            if endless is not None and len(endless) == 1 and endless[0][0] >= resource_size:
+                return endless
+        return ranges
+
+
+class RangedMediaResponse(RangedFileResponse):
+    """A file answered whole (200) or in the one byte range asked for (206), RFC 9110 §14.
+
+    The parsing and the slicing are django-ranged-response's (`parse_range_header`,
+    `add_range_headers`, the reader). What its response leaves out with Django 5.2, because
+    its reader is an iterator and not a file, so `FileResponse` sets no header of its own, is
+    set here: `Content-Length` and `Content-Disposition` on every answer, `Accept-Ranges:
+    bytes` also on a 200 (a player learns it can seek from the first answer), and a 416 with
+    `Content-Range: bytes */<size>` and no body (the library would send the whole file with
+    it; and it would answer an open range past the end, `bytes=N-`, with the whole file). A
+    malformed or multi-range header is ignored: 200 with the whole file.
+    """
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        file: File[bytes],
+        *,
+        content_type: str,
+        as_attachment: bool = False,
+        filename: str = "",
+    ) -> None:
+        size = int(file.size)
+        self.ranged_file = _SizedRangedFileReader(file, size=size)
+        # FileResponse's own __init__, not RangedFileResponse's (which reads the whole file).
+        FileResponse.__init__(
+            self,
+            self.ranged_file,
+            content_type=content_type,
+            as_attachment=as_attachment,
+            filename=filename,
+        )
+        self["Content-Length"] = str(size)
+        disposition = content_disposition_header(as_attachment, filename)
+        if disposition:
+            self["Content-Disposition"] = disposition
+        self["Accept-Ranges"] = "bytes"
+        if "HTTP_RANGE" in request.META:
+            self.add_range_headers(request.META["HTTP_RANGE"])
+        if self.status_code == 416:
+            self.streaming_content = []
+            self["Content-Range"] = f"bytes */{size}"
+            self["Content-Length"] = "0"
+
+
+def ranged_file_response(
+    request: HttpRequest,
+    file: FieldFile,
+    *,
+    content_type: str,
+    as_attachment: bool = False,
+    filename: str = "",
+) -> RangedMediaResponse:
+    """`file` opened and answered with Range support (`RangedMediaResponse`)."""
+    return RangedMediaResponse(
+        request,
+        file.open("rb"),
+        content_type=content_type,
+        as_attachment=as_attachment,
+        filename=filename,
+    )
