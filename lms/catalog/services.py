@@ -759,3 +759,17 @@ def delete_tag(*, tag: Tag, by: User, request: AnyRequest = None) -> None:
     record(action=AuditAction.TAG_DELETE, actor=by, target=tag, request=request)
     tag.delete()
     refresh_search_vectors(course_ids=course_ids)
+
+
+# --- figures kept by the apps above ---------------------------------------------------------------
+
+
+def set_review_figures(*, course_id: Any, rating: float, review_count: int) -> None:
+    """Store a course's rating (0 without reviews, else the mean of its visible reviews, two
+    decimals) and review count, and make the cached public answers old after commit.
+
+    Community's review services call it in their transaction, holding the course's row lock
+    (lms/community/locks.py), right after recounting the reviews.
+    """
+    Course.objects.filter(pk=course_id).update(rating=rating, review_count=review_count)
+    cache.bump()
