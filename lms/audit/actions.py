@@ -25,6 +25,17 @@ class AuditAction(StrEnum):
     CATEGORY_CREATE = "category.create"
     CATEGORY_DELETE = "category.delete"
     CATEGORY_UPDATE = "category.update"
+    # community
+    COMMUNITY_COMMENT_REMOVED = "community.comment_removed"
+    COMMUNITY_DISCUSSION_LOCKED = "community.discussion_locked"
+    COMMUNITY_DISCUSSION_PINNED = "community.discussion_pinned"
+    COMMUNITY_DISCUSSION_RESOLVED = "community.discussion_resolved"
+    COMMUNITY_DISCUSSION_UNLOCKED = "community.discussion_unlocked"
+    COMMUNITY_DISCUSSION_UNPINNED = "community.discussion_unpinned"
+    COMMUNITY_DISCUSSION_UNRESOLVED = "community.discussion_unresolved"
+    COMMUNITY_ITEM_HIDDEN = "community.item_hidden"
+    COMMUNITY_ITEM_RESTORED = "community.item_restored"
+    COMMUNITY_REPORTS_DISMISSED = "community.reports_dismissed"
     # coupon
     COUPON_CREATED = "coupon.created"
     COUPON_DEACTIVATED = "coupon.deactivated"
