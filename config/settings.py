@@ -15,6 +15,7 @@ from pathlib import Path
 import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config.log_filters import CELERY_TASK_LOGGERS
 
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Reads of GET/HEAD/OPTIONS requests may go to a read replica (config/db_router.py).
+    "config.db_router.ReplicaRoutingMiddleware",
     "lms.core.middleware.RequestBodyLimitMiddleware",
     "lms.core.middleware.NullCharactersMiddleware",
     "lms.core.middleware.PrivateCacheMiddleware",
@@ -166,11 +169,31 @@ else:
 # The in-memory transport names a host, or kombu warns that it falls back to localhost.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
+# Eager (tasks run in the calling process) only without a broker: with REDIS_URL set, a test
+# harness may still ask for it; without one, queued tasks would wait in memory for no worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+if not REDIS_URL and not CELERY_TASK_ALWAYS_EAGER:
+    raise ImproperlyConfigured("CELERY_TASK_ALWAYS_EAGER=false needs a broker: set REDIS_URL.")
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Acknowledged on receipt by default; tasks whose second run changes nothing opt into late
+# acknowledgement (lms.core.tasks.IDEMPOTENT), so only they run again after a lost worker.
+CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged task after this long: longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("default"), Queue("emails"), Queue("pdfs")]
+CELERY_TASK_ROUTES = {
+    # send_verification_email, send_password_reset_email, send_certificate_email,
+    # send_notification_email
+    "lms.*.tasks.send_*_email": {"queue": "emails"},
+    "lms.commerce.tasks.send_order_receipt": {"queue": "pdfs"},
+    "lms.learning.tasks.issue_certificate": {"queue": "pdfs"},
+}
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

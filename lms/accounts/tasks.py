@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from lms.core.tasks import RETRIED
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+
+@shared_task(**RETRIED)
 def send_verification_email(user_id: str | None) -> None:
     """A fresh verification link and code for an active, unverified account (None: no such
     account; enqueued all the same, so that a request costs the same for any address)."""
@@ -18,7 +20,7 @@ def send_verification_email(user_id: str | None) -> None:
     services.email_verification_code(user_id=user_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRIED)
 def send_password_reset_email(user_id: str | None) -> None:
     """A fresh password-reset link and code for an active account (None: no such account;
     enqueued all the same, so that a request costs the same for any address)."""

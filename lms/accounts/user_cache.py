@@ -35,6 +35,7 @@ from django.db.models import Field
 from rest_framework_simplejwt.settings import api_settings
 
 from lms.accounts.models import User
+from lms.core.db_routing import primary
 
 # A cached row lives at most this long: a bound on any write that bypassed invalidation.
 USER_CACHE_SECONDS = 300
@@ -79,7 +80,9 @@ def cached_user(value: Any) -> User:
     if cached is not None and cached[0] == generation:
         user: User = cached[1]
         return user
-    user = User.objects.defer(*_NOT_CACHED).get(**{api_settings.USER_ID_FIELD: value})
+    # From the primary: a lagging replica's old row would be kept under the new generation.
+    with primary():
+        user = User.objects.defer(*_NOT_CACHED).get(**{api_settings.USER_ID_FIELD: value})
     cache.set(row_key, (generation, user), USER_CACHE_SECONDS)
     return user
 
@@ -97,7 +100,8 @@ def cached_for_user(user: User, name: str, build: Callable[[], T]) -> T:
     if cached is not None and cached[0] == generation:
         kept: T = cached[1]
         return kept
-    data = build()
+    with primary():  # as the row: never a lagging replica's answer under this generation
+        data = build()
     cache.set(key, (generation, data), USER_DATA_SECONDS)
     return data
 

@@ -9,12 +9,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from lms.core.tasks import IDEMPOTENT, RETRIED
+
 from . import services
 from .models import Order
 from .receipts import receipt_pdf
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRIED)
 def send_order_receipt(order_id: str) -> None:
     """The receipt email of a paid order, with its PDF attached."""
     order = Order.objects.select_related("user").prefetch_related("items").get(pk=order_id)
@@ -35,7 +37,7 @@ def send_order_receipt(order_id: str) -> None:
     message.send()
 
 
-@shared_task
+@shared_task(**IDEMPOTENT)
 def reconcile_pending_payments() -> dict[str, int]:
     """Beat, every 15 minutes: the provider's truth about payments pending over an hour,
     and another try (same idempotency key) of refunds whose provider call failed."""
@@ -44,7 +46,7 @@ def reconcile_pending_payments() -> dict[str, int]:
     return counts
 
 
-@shared_task
+@shared_task(**RETRIED, **IDEMPOTENT)
 def retry_refund(refund_id: str) -> str:
     """Send one refund again with its own deterministic idempotency key."""
     return str(services.execute_refund(refund_id=refund_id).status)

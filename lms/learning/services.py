@@ -541,14 +541,9 @@ def _refresh_progress(enrollment: Enrollment, *, at: datetime) -> Enrollment:
             target=enrollment,
             data={"course_id": str(enrollment.course_id)},
         )
-        enrollment_id = str(enrollment.pk)
+        from .tasks import issue_certificate
 
-        def issue() -> None:
-            from .tasks import issue_certificate
-
-            issue_certificate.delay(enrollment_id)
-
-        transaction.on_commit(issue)
+        issue_certificate.delay_on_commit(str(enrollment.pk))
     enrollment.save(update_fields=fields)
     return enrollment
 
@@ -643,8 +638,7 @@ def _announce_certificate(certificate: Certificate, *, student: User) -> None:
         email=False,  # the certificate has its own email below
     )
     if email_enabled(user=student, category=Category.LEARNING):
-        certificate_id = str(certificate.pk)
-        transaction.on_commit(lambda: tasks.send_certificate_email.delay(certificate_id))
+        tasks.send_certificate_email.delay_on_commit(str(certificate.pk))
 
 
 def email_certificate(*, certificate_id: str) -> None:

@@ -7,11 +7,12 @@ import logging
 from celery import shared_task
 
 from lms.core.errors import Conflict
+from lms.core.tasks import IDEMPOTENT, RETRIED
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRIED, **IDEMPOTENT)
 def issue_certificate(enrollment_id: str) -> str | None:
     """Issue (once) the certificate of a completed enrollment; returns its id."""
     from . import services
@@ -24,7 +25,7 @@ def issue_certificate(enrollment_id: str) -> str | None:
     return str(certificate.pk)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRIED)
 def send_certificate_email(certificate_id: str) -> None:
     """The certificate email, built in the task from the certificate's id."""
     from . import services

@@ -6,6 +6,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from lms.core.email import send_templated_email
+from lms.core.tasks import IDEMPOTENT, RETRIED
 from lms.notifications import services
 from lms.notifications.models import EmailStatus, Notification
 
@@ -22,7 +23,7 @@ def serialize(notification: Notification) -> dict[str, object]:
     }
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRIED, **IDEMPOTENT)
 def deliver_notification(notification_id: str, send_email: bool = True) -> None:
     """Push a notification to the user's open sockets and email it when the user wants that."""
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
@@ -37,10 +38,10 @@ def deliver_notification(notification_id: str, send_email: bool = True) -> None:
     if send_email and services.route_email(notification_id=notification.pk) == EmailStatus.SENT:
         # Marked sent first (route_email): a retried task never mails twice. Its own task,
         # with its own retries: a failed send must not push again.
-        send_notification_email.delay(str(notification.pk))
+        send_notification_email.delay_on_commit(str(notification.pk))
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRIED)
 def send_notification_email(notification_id: str) -> None:
     """The email of a notification, built in the task from its id (never a body argument)."""
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
@@ -53,7 +54,7 @@ def send_notification_email(notification_id: str) -> None:
     )
 
 
-@shared_task
+@shared_task(**RETRIED, **IDEMPOTENT)
 def send_notification_digests() -> int:
     """Beat, hourly: one digest email per user with notifications waiting for it; returns
     how many digests were queued. A second run finds nothing pending."""
@@ -66,7 +67,7 @@ def send_notification_digests() -> int:
     return queued
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRIED)
 def send_digest_email(user_id: str, notification_ids: list[str]) -> None:
     """The digest email of `notification_ids`, built here from ids (never a body argument)."""
     notifications = list(

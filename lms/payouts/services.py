@@ -740,14 +740,9 @@ def _pay_withdrawal(
 
 
 def _schedule_transfer(withdrawal: Withdrawal) -> None:
-    withdrawal_id = str(withdrawal.pk)
+    from lms.payouts.tasks import send_stripe_payout
 
-    def send() -> None:
-        from lms.payouts.tasks import send_stripe_payout
-
-        send_stripe_payout.delay(withdrawal_id)
-
-    transaction.on_commit(send)
+    send_stripe_payout.delay_on_commit(str(withdrawal.pk))
 
 
 def send_stripe_payout(*, withdrawal_id: Any) -> Withdrawal:

@@ -2,11 +2,12 @@
 
 from celery import shared_task
 
+from lms.core.tasks import IDEMPOTENT
 from lms.payouts import services
 from lms.payouts.providers import TransferUnavailable
 
 
-@shared_task
+@shared_task(**IDEMPOTENT)
 def release_matured_earnings() -> int:
     """Beat, hourly: pending earnings past their hold become available (idempotent)."""
     return services.release_matured_earnings()
@@ -21,6 +22,7 @@ def release_matured_earnings() -> int:
     retry_backoff_max=1800,
     retry_jitter=True,
     max_retries=7,
+    **IDEMPOTENT,
 )
 def send_stripe_payout(withdrawal_id: str) -> str:
     """Pay one approved `stripe` withdrawal by a Connect transfer (key `withdrawal-<id>`)."""

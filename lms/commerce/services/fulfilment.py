@@ -211,14 +211,9 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
             for item in items
         ]
     )
-    order_id = str(order.pk)
+    from ..tasks import send_order_receipt
 
-    def send_receipt() -> None:
-        from ..tasks import send_order_receipt
-
-        send_order_receipt.delay(order_id)
-
-    transaction.on_commit(send_receipt)
+    send_order_receipt.delay_on_commit(str(order.pk))
 
 
 @transaction.atomic(savepoint=False)
