@@ -67,6 +67,9 @@ class EnrollmentSummary:
     last_accessed_at: datetime | None
     last_lesson: LessonRef | None
     certificate_id: uuid.UUID | None
+    # "issued" (certificate_id is set), "issuing" (completed; the certificate task has not
+    # finished yet: read the enrollment again), or None (not completed, or access revoked)
+    certificate_status: str | None
 
     @classmethod
     def of(cls, enrollment: Enrollment) -> EnrollmentSummary:
@@ -91,6 +94,11 @@ class EnrollmentSummary:
             last_accessed_at=enrollment.last_accessed_at,
             last_lesson=LessonRef(id=last.pk, title=last.title, type=last.type) if last else None,
             certificate_id=certificate.pk if certificate is not None else None,
+            certificate_status=certificate_status(
+                certificate_id=certificate.pk if certificate is not None else None,
+                completed_at=enrollment.completed_at,
+                status=enrollment.status,
+            ),
         )
 
     @classmethod
@@ -132,4 +140,26 @@ class EnrollmentSummary:
             last_accessed_at=row["last_accessed_at"],
             last_lesson=last,
             certificate_id=row["certificate__id"],
+            certificate_status=certificate_status(
+                certificate_id=row["certificate__id"],
+                completed_at=row["completed_at"],
+                status=row["status"],
+            ),
         )
+
+
+CERTIFICATE_ISSUED = "issued"
+CERTIFICATE_ISSUING = "issuing"
+
+
+def certificate_status(
+    *, certificate_id: uuid.UUID | None, completed_at: datetime | None, status: str
+) -> str | None:
+    """Where an enrollment's certificate stands: `issued` once it exists; `issuing` from the
+    completion until the certificate task (run after commit) has made it; None before the
+    completion, or when access was revoked without a certificate."""
+    if certificate_id is not None:
+        return CERTIFICATE_ISSUED
+    if completed_at is not None and status != "revoked":
+        return CERTIFICATE_ISSUING
+    return None

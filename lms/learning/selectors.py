@@ -392,6 +392,13 @@ def certificates_of(*, user: Any) -> QuerySet[Certificate]:
     )
 
 
+def certificate_id_of(*, enrollment_id: Any) -> uuid.UUID | None:
+    """The id of the enrollment's certificate, or None while it is not issued (one query)."""
+    return (
+        Certificate.objects.filter(enrollment_id=enrollment_id).values_list("pk", flat=True).first()
+    )
+
+
 def certificate_for_user(*, user: Any, certificate_id: Any) -> Certificate:
     """The user's own certificate, or 404."""
     certificate = certificates_of(user=user).filter(pk=certificate_id).first()

@@ -420,9 +420,12 @@ def mark_lesson_complete(*, user: Any, enrollment_id: Any, lesson_id: Any) -> En
         )
         if row is None:  # complete_own_lesson has just found and locked it
             raise AssertionError("The enrollment vanished after its completion.")
-    return EnrollmentSummary.of_row(
-        _snapshot_after_completion(row, enrollment=enrollment, lesson=lesson)
-    )
+    after = _snapshot_after_completion(row, enrollment=enrollment, lesson=lesson)
+    if after["completed_at"] is not None and after["certificate__id"] is None:
+        # This request completed the course: the certificate task ran at commit when tasks
+        # run in-process, so the answer can name it; with a worker it is still "issuing".
+        after["certificate__id"] = selectors.certificate_id_of(enrollment_id=enrollment.pk)
+    return EnrollmentSummary.of_row(after)
 
 
 def _is_repeated_completion(

@@ -68,6 +68,9 @@ class EnrollmentSerializer(serializers.Serializer[Any]):
     last_accessed_at = serializers.DateTimeField(allow_null=True)
     last_lesson = LessonSummarySerializer(allow_null=True)
     certificate_id = serializers.UUIDField(allow_null=True)
+    # "issued" (certificate_id set), "issuing" (completed, the certificate is being made: poll
+    # GET /enrollments/{id}/), null (not completed)
+    certificate_status = serializers.ChoiceField(choices=["issued", "issuing"], allow_null=True)
 
 
 class LessonProgressSerializer(serializers.Serializer[Any]):
