@@ -201,6 +201,24 @@ CELERY_TIMEZONE = "UTC"
 # hourly digest (lms.notifications.services, docs/messaging.md).
 NOTIFICATION_EMAILS_PER_HOUR = env.int("NOTIFICATION_EMAILS_PER_HOUR", default=3)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Tutoring (docs/tutoring.md): unpaid bookings free their time after 15 minutes; lessons
+    # complete 24 h after their end; reminders 24 h and 1 h ahead; weekly availability extended.
+    "tutoring-expire-pending-bookings": {
+        "task": "lms.tutoring.tasks.expire_pending_bookings",
+        "schedule": 60.0,
+    },
+    "tutoring-complete-due-bookings": {
+        "task": "lms.tutoring.tasks.complete_due_bookings",
+        "schedule": 3600.0,
+    },
+    "tutoring-send-due-reminders": {
+        "task": "lms.tutoring.tasks.send_due_reminders",
+        "schedule": 300.0,
+    },
+    "tutoring-extend-weekly-availability": {
+        "task": "lms.tutoring.tasks.extend_weekly_availability",
+        "schedule": 86400.0,
+    },
     "payouts-release-matured-earnings": {
         "task": "lms.payouts.tasks.release_matured_earnings",
         "schedule": 3600.0,
@@ -494,6 +512,14 @@ PLATFORM_FEE_PERCENT = env.int("PLATFORM_FEE_PERCENT", default=15)
 EARNINGS_HOLD_DAYS = env.int("EARNINGS_HOLD_DAYS", default=14)
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=14)
 BOOKING_REFUND_CUTOFF_HOURS = env.int("BOOKING_REFUND_CUTOFF_HOURS", default=24)
+# How far ahead a lesson can be booked: at most the refund window, so a cancellation that the
+# policy refunds is always inside commerce's REFUND_WINDOW_DAYS (docs/tutoring.md).
+BOOKING_HORIZON_DAYS = min(
+    env.int("BOOKING_HORIZON_DAYS", default=REFUND_WINDOW_DAYS), REFUND_WINDOW_DAYS
+)
+BOOKING_AUTO_COMPLETE_HOURS = env.int("BOOKING_AUTO_COMPLETE_HOURS", default=24)
+TUTORING_MEETING_BASE_URL = env.str("TUTORING_MEETING_BASE_URL", default="https://meet.jit.si")
+TUTORING_WEEKLY_EXPANSION_DAYS = env.int("TUTORING_WEEKLY_EXPANSION_DAYS", default=56)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")

@@ -21,6 +21,15 @@ class AuditAction(StrEnum):
     AUTH_PASSWORD_CHANGED = "auth.password_changed"
     AUTH_PASSWORD_RESET = "auth.password_reset"
     AUTH_PASSWORD_RESET_REQUESTED = "auth.password_reset_requested"
+    # booking (tutoring)
+    BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_COMPLETED = "booking.completed"
+    BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_CREATED = "booking.created"
+    BOOKING_PAID = "booking.paid"
+    BOOKING_REFUNDED = "booking.refunded"
+    BOOKING_RESCHEDULED = "booking.rescheduled"
+    TESTIMONIAL_CREATED = "testimonial.created"
     # category
     CATEGORY_CREATE = "category.create"
     CATEGORY_DELETE = "category.delete"

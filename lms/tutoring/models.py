@@ -112,7 +112,7 @@ class AvailabilitySlot(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tutor_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"
+        return f"{self.tutor_id} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC"
 
 
 class BookingStatus(models.TextChoices):
@@ -166,7 +166,7 @@ class Booking(BaseModel):
     status = models.CharField(
         max_length=20, choices=BookingStatus.choices, default=BookingStatus.PENDING
     )
-    # Price snapshot: hourly_rate × duration, the platform fee and the tutor's earning.
+    # Price snapshot: hourly_rate x duration, the platform fee and the tutor's earning.
     hourly_rate = MoneyAmountField()
     price = MoneyAmountField()
     platform_fee = MoneyAmountField()
@@ -223,7 +223,7 @@ class Booking(BaseModel):
 
 
 class Testimonial(BaseModel):
-    """A student's rating (1–5) and comment of a completed booking; one per booking."""
+    """A student's rating (1-5) and comment of a completed booking; one per booking."""
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="testimonial")
     tutor = models.ForeignKey(

@@ -1,0 +1,273 @@
+"""Input validation and the one output shape of each tutoring resource."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from lms.core.serializers import AmountField, FileUrlField
+
+from ..errors import TutoringError
+from ..models import AvailabilitySlot, Booking, Testimonial, TutorSettings, WeeklyAvailability
+from ..timing import MAX_MINUTES, MIN_MINUTES, zone
+
+_TIMEZONES = sorted(available_timezones())
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field[Any, Any, Any, Any]):
+    """ISO 8601 with its UTC offset (`Z` or `+01:00`); a time without one is 400
+    `naive_datetime`, never read as the server's time."""
+
+    default_error_messages = {
+        "invalid": "Not an ISO 8601 date and time.",
+        "naive_datetime": "Give the time with its UTC offset, e.g. 2026-03-02T18:00:00+01:00.",
+    }
+
+    def to_internal_value(self, data: Any) -> datetime:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            value = parse_datetime(data.strip())
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail("invalid")
+        assert value is not None
+        if value.tzinfo is None:
+            self.fail(TutoringError.NAIVE_DATETIME)
+        return value
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat()
+
+
+class LocalTimeField(serializers.Field[Any, Any, Any, Any]):
+    """Read-only: an instant shown in the timezone named by the instance's `zone_source`."""
+
+    def __init__(self, *, zone_source: str, **kwargs: Any) -> None:
+        self.zone_source = zone_source
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> tuple[datetime, str] | None:
+        value = super().get_attribute(instance)
+        return None if value is None else (value, getattr(instance, self.zone_source))
+
+    def to_representation(self, value: tuple[datetime, str]) -> str:
+        instant, name = value
+        return instant.astimezone(zone(name or "UTC")).isoformat()
+
+
+# --- tutors ----------------------------------------------------------------------------------
+
+
+class TutorSearchSerializer(serializers.Serializer[Any]):
+    skill = serializers.CharField(required=False, max_length=100)
+    language = serializers.CharField(required=False, max_length=50)
+    price_max = serializers.DecimalField(
+        required=False, max_digits=15, decimal_places=3, min_value=0
+    )
+    rating_min = serializers.DecimalField(
+        required=False, max_digits=3, decimal_places=2, min_value=0, max_value=5
+    )
+    available_on = serializers.DateField(required=False)
+    tz = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+
+
+class WindowQuerySerializer(serializers.Serializer[Any]):
+    """`from`/`to` of a tutor's free time (default: the next 7 days), at most 62 days."""
+
+    start = AwareDateTimeField(required=False)
+    end = AwareDateTimeField(required=False)
+    tz = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("start"), attrs.get("end")
+        if start and end:
+            if end <= start:
+                raise serializers.ValidationError(
+                    {"to": "to must be after from."}, code=TutoringError.INVALID_TIME_RANGE
+                )
+            if (end - start).days > 62:
+                raise serializers.ValidationError(
+                    {"to": "Ask for at most 62 days at once."}, code="range_too_long"
+                )
+        return attrs
+
+
+class TutorCardSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    avatar = FileUrlField()
+    headline = serializers.CharField()
+    skills = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    hourly_rate = AmountField()
+    currency = serializers.CharField()
+    timezone = serializers.CharField()
+    rating = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    testimonial_count = serializers.IntegerField()
+
+
+class FreeWindowSerializer(serializers.Serializer[Any]):
+    slot_id = serializers.UUIDField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    timezone = serializers.CharField(help_text="The viewer's timezone (`tz`, or their profile's)")
+    start_local = serializers.CharField(source="start_local.isoformat")
+    end_local = serializers.CharField(source="end_local.isoformat")
+    tutor_timezone = serializers.CharField()
+    tutor_start_local = serializers.CharField(source="tutor_start_local.isoformat")
+    tutor_end_local = serializers.CharField(source="tutor_end_local.isoformat")
+
+
+class TutorDetailSerializer(serializers.Serializer[Any]):
+    tutor = TutorCardSerializer(source="card")
+    bio = serializers.CharField()
+    buffer_minutes = serializers.IntegerField()
+    min_notice_minutes = serializers.IntegerField()
+    free_slots = FreeWindowSerializer(many=True)
+
+
+# --- availability ------------------------------------------------------------------------------
+
+
+class SlotInputSerializer(serializers.Serializer[Any]):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+
+class SlotSerializer(serializers.ModelSerializer[AvailabilitySlot]):
+    weekly_id = serializers.UUIDField(allow_null=True)
+
+    class Meta:
+        model = AvailabilitySlot
+        fields = ["id", "start", "end", "weekly_id", "created_at"]
+
+
+class WeeklyInputSerializer(serializers.Serializer[Any]):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 Monday .. 6 Sunday")
+    start_time = serializers.TimeField(help_text="Wall-clock time in the tutor's timezone")
+    duration_minutes = serializers.IntegerField(min_value=MIN_MINUTES, max_value=MAX_MINUTES)
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+
+
+class WeeklySerializer(serializers.ModelSerializer[WeeklyAvailability]):
+    slots_created = serializers.IntegerField(required=False, read_only=True)
+
+    class Meta:
+        model = WeeklyAvailability
+        fields = [
+            "id", "weekday", "start_time", "duration_minutes", "timezone", "starts_on",
+            "ends_on", "expanded_until", "slots_created", "created_at",
+        ]  # fmt: skip
+
+
+class TutorSettingsSerializer(serializers.ModelSerializer[TutorSettings]):
+    class Meta:
+        model = TutorSettings
+        fields = ["buffer_minutes", "min_notice_minutes"]
+        extra_kwargs = {
+            "buffer_minutes": {"min_value": 0, "max_value": 240},
+            "min_notice_minutes": {"min_value": 0, "max_value": 60 * 24 * 14},
+        }
+
+
+# --- bookings ----------------------------------------------------------------------------------
+
+
+class BookingInputSerializer(serializers.Serializer[Any]):
+    """`{slot_id}` or `{tutor_id, start, duration_minutes}`."""
+
+    slot_id = serializers.UUIDField(required=False)
+    tutor_id = serializers.UUIDField(required=False)
+    start = AwareDateTimeField(required=False)
+    duration_minutes = serializers.IntegerField(
+        required=False, min_value=MIN_MINUTES, max_value=MAX_MINUTES
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("slot_id"):
+            if any(attrs.get(f) is not None for f in ("tutor_id", "start", "duration_minutes")):
+                raise serializers.ValidationError(
+                    "Give slot_id alone, or tutor_id, start and duration_minutes.",
+                    code="ambiguous_booking",
+                )
+            return attrs
+        missing = [f for f in ("tutor_id", "start", "duration_minutes") if attrs.get(f) is None]
+        if missing:
+            raise serializers.ValidationError(
+                dict.fromkeys(missing, "This field is required without slot_id."),
+                code="required",
+            )
+        return attrs
+
+
+class RescheduleInputSerializer(serializers.Serializer[Any]):
+    start = AwareDateTimeField()
+
+
+class CancelInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class BookingUpdateSerializer(serializers.Serializer[Any]):
+    meeting_url = serializers.URLField(
+        max_length=500, allow_blank=True, help_text='"" generates a new room URL'
+    )
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="full_name")
+
+
+class BookingSerializer(serializers.ModelSerializer[Booking]):
+    student = PersonSerializer()
+    tutor = PersonSerializer()
+    slot_id = serializers.UUIDField(allow_null=True)
+    tutor_start_local = LocalTimeField(source="start", zone_source="tutor_timezone")
+    tutor_end_local = LocalTimeField(source="end", zone_source="tutor_timezone")
+    hourly_rate = AmountField()
+    price = AmountField()
+    platform_fee = AmountField()
+    tutor_earning = AmountField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id", "status", "student", "tutor", "slot_id", "start", "end", "duration_minutes",
+            "tutor_timezone", "tutor_start_local", "tutor_end_local", "hourly_rate", "price",
+            "platform_fee", "tutor_earning", "currency", "refund_cutoff_hours", "expires_at",
+            "order_id", "paid_at", "confirmed_at", "completed_at", "cancelled_at",
+            "cancel_reason", "refunded_at", "meeting_url", "sequence", "created_at",
+        ]  # fmt: skip
+
+
+# --- testimonials ------------------------------------------------------------------------------
+
+
+class TestimonialInputSerializer(serializers.Serializer[Any]):
+    tutor_id = serializers.UUIDField()
+    booking_id = serializers.UUIDField()
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class TestimonialSerializer(serializers.ModelSerializer[Testimonial]):
+    student = PersonSerializer()
+    tutor_id = serializers.UUIDField()
+    booking_id = serializers.UUIDField()
+
+    class Meta:
+        model = Testimonial
+        fields = ["id", "tutor_id", "booking_id", "student", "rating", "comment", "created_at"]

@@ -1,0 +1,393 @@
+"""Tutoring endpoints: authenticate, authorise, call a selector or a service, serialise."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from lms.accounts.current import current_user
+from lms.accounts.models import StudentProfile
+from lms.core.pagination import PageNumberPagination
+from lms.core.permissions import IsInstructor
+
+from .. import selectors, services
+from ..ics import booking_ics
+from ..models import BookingStatus
+from ..timing import zone
+from . import serializers as s
+
+ERRORS = {
+    400: OpenApiResponse(description="Bad input (error shape)"),
+    401: OpenApiResponse(description="Not signed in"),
+    403: OpenApiResponse(description="Not allowed"),
+    404: OpenApiResponse(description="Not found"),
+    409: OpenApiResponse(description="Conflict (code says which)"),
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}
+
+
+def _paginated(
+    request: Request, view: APIView, items: Any, serializer: type[BaseSerializer[Any]]
+) -> Response:
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(items, request, view=view)
+    return paginator.get_paginated_response(
+        serializer(page, many=True, context={"request": request}).data
+    )
+
+
+def _viewer_zone(request: Request, name: str | None) -> ZoneInfo:
+    """`?tz=`, else the signed-in caller's profile timezone, else UTC."""
+    if name:
+        return zone(name)
+    user = request.user
+    if getattr(user, "is_authenticated", False):
+        found = StudentProfile.objects.filter(user_id=user.pk).values_list("timezone", flat=True)
+        for value in found[:1]:
+            if value:
+                return zone(value)
+    return ZoneInfo("UTC")
+
+
+WINDOW_PARAMS = [
+    OpenApiParameter("from", OpenApiTypes.DATETIME, description="with offset; default now"),
+    OpenApiParameter("to", OpenApiTypes.DATETIME, description="with offset; default from + 7 days"),
+    OpenApiParameter("tz", OpenApiTypes.STR, description="the viewer's IANA timezone"),
+]
+
+
+def _window(request: Request) -> tuple[Any, Any, ZoneInfo]:
+    params = request.query_params
+    data = s.WindowQuerySerializer(
+        data={
+            key: value
+            for key, value in (
+                ("start", params.get("from")),
+                ("end", params.get("to")),
+                ("tz", params.get("tz")),
+            )
+            if value
+        }
+    )
+    data.is_valid(raise_exception=True)
+    start = data.validated_data.get("start") or timezone.now()
+    end = data.validated_data.get("end") or start + timedelta(days=7)
+    if end <= start or (end - start).days > 62:
+        end = start + timedelta(days=7) if end <= start else start + timedelta(days=62)
+    return start, end, _viewer_zone(request, data.validated_data.get("tz"))
+
+
+# --- tutors ------------------------------------------------------------------------------------
+
+
+class TutorListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[s.TutorSearchSerializer], responses={200: s.TutorCardSerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        data = s.TutorSearchSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        query = dict(data.validated_data)
+        viewer = _viewer_zone(request, query.pop("tz", None))
+        profiles = selectors.search_tutors(**query, viewer_tz=viewer)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(profiles, request, view=self)
+        cards = [selectors.tutor_card(profile) for profile in page or []]
+        return paginator.get_paginated_response(
+            s.TutorCardSerializer(cards, many=True, context={"request": request}).data
+        )
+
+
+class TutorDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=WINDOW_PARAMS, responses={200: s.TutorDetailSerializer, **_errors(400, 404)}
+    )
+    def get(self, request: Request, tutor_id: UUID) -> Response:
+        start, end, viewer = _window(request)
+        detail = selectors.tutor_detail(tutor_id=tutor_id, start=start, end=end, viewer_tz=viewer)
+        return Response(s.TutorDetailSerializer(detail, context={"request": request}).data)
+
+
+class TutorAvailabilityView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=WINDOW_PARAMS,
+        responses={200: s.FreeWindowSerializer(many=True), **_errors(400, 404)},
+    )
+    def get(self, request: Request, tutor_id: UUID) -> Response:
+        start, end, viewer = _window(request)
+        profile = selectors.tutor_profile(tutor_id)
+        windows = selectors.free_time(profile=profile, start=start, end=end, viewer_tz=viewer)
+        return Response(s.FreeWindowSerializer(windows, many=True).data)
+
+
+# --- availability (the tutor's own) ------------------------------------------------------------
+
+
+class SlotListView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses={200: s.SlotSerializer(many=True), **_errors(401, 403)})
+    def get(self, request: Request) -> Response:
+        return _paginated(
+            request, self, selectors.slots_of(tutor=current_user(request)), s.SlotSerializer
+        )
+
+    @extend_schema(
+        request=s.SlotInputSerializer,
+        responses={201: s.SlotSerializer, **_errors(400, 401, 403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.SlotInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        slot = services.create_slot(tutor=current_user(request), **data.validated_data)
+        return Response(s.SlotSerializer(slot).data, status=status.HTTP_201_CREATED)
+
+
+class SlotDetailView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses={204: None, **_errors(401, 403, 404, 409)})
+    def delete(self, request: Request, slot_id: UUID) -> Response:
+        services.delete_slot(tutor=current_user(request), slot_id=slot_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WeeklyListView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses={200: s.WeeklySerializer(many=True), **_errors(401, 403)})
+    def get(self, request: Request) -> Response:
+        return _paginated(
+            request, self, selectors.weekly_of(tutor=current_user(request)), s.WeeklySerializer
+        )
+
+    @extend_schema(
+        request=s.WeeklyInputSerializer,
+        responses={201: s.WeeklySerializer, **_errors(400, 401, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.WeeklyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        rule, made = services.create_weekly(
+            tutor=current_user(request), timezone_name=values.pop("timezone", None), **values
+        )
+        rule.slots_created = made  # type: ignore[attr-defined]
+        return Response(s.WeeklySerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class WeeklyDetailView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses={204: None, **_errors(401, 403, 404)})
+    def delete(self, request: Request, weekly_id: UUID) -> Response:
+        services.delete_weekly(tutor=current_user(request), weekly_id=weekly_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TutorSettingsView(APIView):
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses={200: s.TutorSettingsSerializer, **_errors(401, 403)})
+    def get(self, request: Request) -> Response:
+        found = selectors.settings_of(tutor=current_user(request))
+        return Response(s.TutorSettingsSerializer(found).data)
+
+    @extend_schema(
+        request=s.TutorSettingsSerializer,
+        responses={200: s.TutorSettingsSerializer, **_errors(400, 401, 403)},
+    )
+    def patch(self, request: Request) -> Response:
+        found = selectors.settings_of(tutor=current_user(request))
+        data = s.TutorSettingsSerializer(found, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        data.save()
+        return Response(data.data)
+
+
+# --- bookings ----------------------------------------------------------------------------------
+
+
+class BookingListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", OpenApiTypes.STR, enum=["student", "tutor"]),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=BookingStatus.values),
+        ],
+        responses={200: s.BookingSerializer(many=True), **_errors(401)},
+    )
+    def get(self, request: Request) -> Response:
+        role = request.query_params.get("role")
+        wanted = request.query_params.get("status")
+        bookings = selectors.bookings_for(
+            user=current_user(request),
+            role=role if role in ("student", "tutor") else None,
+            status=wanted if wanted in BookingStatus.values else None,
+        )
+        return _paginated(request, self, bookings, s.BookingSerializer)
+
+    @extend_schema(
+        request=s.BookingInputSerializer,
+        responses={201: s.BookingSerializer, **_errors(400, 401, 404, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.BookingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = current_user(request)
+        booking = services.create_booking(student=user, **data.validated_data, request=request)
+        booking = selectors.booking_for_participant(user=user, booking_id=booking.pk)
+        return Response(s.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+
+class BookingDetailView(APIView):
+    @extend_schema(responses={200: s.BookingSerializer, **_errors(401, 404)})
+    def get(self, request: Request, booking_id: UUID) -> Response:
+        booking = selectors.booking_for_participant(
+            user=current_user(request), booking_id=booking_id
+        )
+        return Response(s.BookingSerializer(booking).data)
+
+    @extend_schema(
+        request=s.BookingUpdateSerializer,
+        responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request: Request, booking_id: UUID) -> Response:
+        user = current_user(request)
+        booking = selectors.booking_for_participant(user=user, booking_id=booking_id)
+        data = s.BookingUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.set_meeting_url(by=user, booking_id=booking.pk, **data.validated_data)
+        booking = selectors.booking_for_participant(user=user, booking_id=booking.pk)
+        return Response(s.BookingSerializer(booking).data)
+
+
+class _BookingAction(APIView):
+    def _answer(self, request: Request, booking_id: Any) -> Response:
+        booking = selectors.booking_for_participant(
+            user=current_user(request), booking_id=booking_id
+        )
+        return Response(s.BookingSerializer(booking).data)
+
+
+class BookingConfirmView(_BookingAction):
+    @extend_schema(
+        request=None, responses={200: s.BookingSerializer, **_errors(401, 403, 404, 409)}
+    )
+    def post(self, request: Request, booking_id: UUID) -> Response:
+        user = current_user(request)
+        booking = selectors.booking_for_participant(user=user, booking_id=booking_id)
+        services.confirm_booking(by=user, booking_id=booking.pk, request=request)
+        return self._answer(request, booking.pk)
+
+
+class BookingCompleteView(_BookingAction):
+    @extend_schema(
+        request=None, responses={200: s.BookingSerializer, **_errors(401, 403, 404, 409)}
+    )
+    def post(self, request: Request, booking_id: UUID) -> Response:
+        user = current_user(request)
+        booking = selectors.booking_for_participant(user=user, booking_id=booking_id)
+        services.complete_booking(by=user, booking_id=booking.pk, request=request)
+        return self._answer(request, booking.pk)
+
+
+class BookingCancelView(_BookingAction):
+    @extend_schema(
+        request=s.CancelInputSerializer,
+        responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, booking_id: UUID) -> Response:
+        user = current_user(request)
+        booking = selectors.booking_for_participant(user=user, booking_id=booking_id)
+        data = s.CancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_booking(
+            by=user, booking=booking, reason=data.validated_data["reason"], request=request
+        )
+        return self._answer(request, booking.pk)
+
+
+class BookingRescheduleView(_BookingAction):
+    @extend_schema(
+        request=s.RescheduleInputSerializer,
+        responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, booking_id: UUID) -> Response:
+        user = current_user(request)
+        booking = selectors.booking_for_participant(user=user, booking_id=booking_id)
+        data = s.RescheduleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reschedule_booking(
+            by=user, booking=booking, start=data.validated_data["start"], request=request
+        )
+        return self._answer(request, booking.pk)
+
+
+class BookingIcsView(APIView):
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY, **_errors(401, 404)})
+    def get(self, request: Request, booking_id: UUID) -> HttpResponse:
+        booking = selectors.booking_for_participant(
+            user=current_user(request), booking_id=booking_id
+        )
+        response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
+        return response
+
+
+# --- testimonials ------------------------------------------------------------------------------
+
+
+class TestimonialListView(APIView):
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("tutor", OpenApiTypes.UUID)],
+        responses={200: s.TestimonialSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        tutor = request.query_params.get("tutor")
+        try:
+            tutor_id = UUID(tutor) if tutor else None
+        except ValueError:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"tutor": "Not a UUID."}, code="invalid") from None
+        return _paginated(
+            request, self, selectors.tutor_testimonials(tutor_id=tutor_id), s.TestimonialSerializer
+        )
+
+    @extend_schema(
+        request=s.TestimonialInputSerializer,
+        responses={201: s.TestimonialSerializer, **_errors(400, 401, 403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.TestimonialInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        testimonial = services.create_testimonial(
+            student=current_user(request), **data.validated_data, request=request
+        )
+        testimonial = selectors.tutor_testimonials().get(pk=testimonial.pk)
+        return Response(s.TestimonialSerializer(testimonial).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,25 @@
+"""The error codes of tutoring, in one place (API.md "Tutoring", docs/tutoring.md)."""
+
+from enum import StrEnum
+
+
+class TutoringError(StrEnum):
+    SLOT_OVERLAP = "slot_overlap"  # 409: a slot overlapping another slot of the tutor
+    SLOT_BOOKED = "slot_booked"  # 409: deleting a slot whose time is booked
+    SLOT_UNAVAILABLE = "slot_unavailable"  # 409: the time is taken or not open for booking
+    INVALID_TIME_RANGE = "invalid_time_range"  # 400: end not after start
+    NAIVE_DATETIME = "naive_datetime"  # 400: a time without its UTC offset
+    TIME_IN_PAST = "time_in_past"  # 400
+    INVALID_DURATION = "invalid_duration"  # 400: under 15 minutes or over 8 hours
+    TOO_SHORT_NOTICE = "too_short_notice"  # 400: inside the tutor's minimum notice
+    BEYOND_HORIZON = "beyond_booking_horizon"  # 400: too far ahead (BOOKING_HORIZON_DAYS)
+    OWN_BOOKING = "cannot_book_yourself"  # 400
+    TUTOR_NOT_BOOKABLE = "tutor_not_bookable"  # 400: not an instructor, or no hourly rate
+    INVALID_BOOKING_STATE = "invalid_booking_state"  # 409: a move the state table refuses
+    BOOKING_EXPIRED = "booking_expired"  # 400: paying a booking that expired
+    NOT_BOOKING_STUDENT = "not_booking_student"  # 403: paying somebody else's booking
+    RESCHEDULE_CLOSED = "reschedule_closed"  # 403: inside the cutoff
+    REFUND_NOT_ALLOWED = "booking_refund_not_allowed"  # 403: inside the cutoff
+    TESTIMONIAL_NOT_ALLOWED = "testimonial_not_allowed"  # 403: no completed booking
+    ALREADY_REVIEWED = "already_reviewed"  # 409: one testimonial per booking
+    INVALID_TIMEZONE = "invalid_timezone"  # 400
