@@ -258,6 +258,14 @@ AUTH_PASSWORD_VALIDATORS = [
 REQUIRE_EMAIL_VERIFICATION = env.bool("REQUIRE_EMAIL_VERIFICATION", default=True)
 ONE_TIME_CODE_TTL_MINUTES = env.int("ONE_TIME_CODE_TTL_MINUTES", default=10)
 ONE_TIME_CODE_MAX_ATTEMPTS = 5
+# Two-factor authentication (lms/accounts/two_factor.py): admins and managers must enrol while
+# this is on; the password step's challenge lives this long; TOTP codes are named by issuer.
+REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=True)
+MFA_CHALLENGE_TTL_SECONDS = env.int("MFA_CHALLENGE_TTL_SECONDS", default=300)
+MFA_SETUP_TOKEN_TTL_MINUTES = 10
+TOTP_ISSUER = env.str("TOTP_ISSUER", default="LMS")
+# Personal data exports (lms/accounts/export.py): the emailed link's lifetime.
+DATA_EXPORT_LINK_TTL_HOURS = 24
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -302,6 +310,7 @@ REST_FRAMEWORK = {
         "auth_account": THROTTLE_AUTH,
         "login_failures": THROTTLE_LOGIN_FAILURES,
         "login_account_failures": THROTTLE_LOGIN_ACCOUNT_FAILURES,
+        "mfa_failures": env.str("THROTTLE_MFA_FAILURES", default="5/minute"),
     },
     # Clients' addresses come from X-Forwarded-For only through this many trusted proxies;
     # with 0 the socket address is used and a forged header changes nothing.

@@ -1,12 +1,15 @@
 import math
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from rest_framework.exceptions import Throttled
 
-from lms.accounts import services
+from lms.accounts import services, two_factor
 from lms.accounts.current import current_user
 from lms.accounts.models import InstructorApplication, InstructorProfile, StudentProfile, User
 from lms.accounts.throttles import (
@@ -17,7 +20,44 @@ from lms.accounts.throttles import (
     login_refused_for,
 )
 from lms.core.admin import ServiceAdmin, ViewOnlyAdmin, apply_to_each
+from lms.core.errors import Invalid
 from lms.core.permissions import ADMIN, has_role
+
+
+class TwoFactorAdminLoginForm(AdminAuthenticationForm):
+    """Django admin's login form asking, after the password, for a two-factor code (TOTP or
+    recovery) when the user has 2FA on; an admin or manager who must enrol (REQUIRE_STAFF_MFA)
+    is refused until they set it up through the API."""
+
+    otp_code = forms.CharField(
+        label="Two-factor code", required=False, max_length=32, strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )  # fmt: skip
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if two_factor.is_enabled(user):
+            try:
+                two_factor.verify_code(
+                    user=user,
+                    code=self.cleaned_data.get("otp_code") or "",
+                    request=self.request,
+                    step="admin_login",
+                )
+            except (Invalid, Throttled) as exc:
+                raise forms.ValidationError(
+                    "Enter a current two-factor code or an unused recovery code.",
+                    code="invalid_code",
+                ) from exc
+        elif two_factor.staff_must_enrol(user):
+            raise forms.ValidationError(
+                "Set up two-factor authentication (POST /api/v1/auth/2fa/setup/) first.",
+                code="mfa_enrollment_required",
+            )
+
+
+admin.site.login_form = TwoFactorAdminLoginForm
+admin.site.login_template = "accounts/admin_login.html"
 
 
 def throttled_admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:

@@ -8,6 +8,10 @@ from lms.accounts.models import User
 from lms.accounts.tokens import issued_before_revocation
 from lms.accounts.user_cache import CachedUserLookup
 
+# The claim marking REQUIRE_STAFF_MFA's setup-only token (lms.accounts.two_factor).
+SCOPE_CLAIM = "scope"
+SETUP_SCOPE = "mfa_setup"
+
 
 class JWTAuthentication(BaseJWTAuthentication):
     """simplejwt's bearer authentication, its user read from the per-user cache, also
@@ -18,6 +22,8 @@ class JWTAuthentication(BaseJWTAuthentication):
     instead of a query, and every write of the user flushes it.
     """
 
+    accepts_setup_tokens = False
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user_model = CachedUserLookup  # type: ignore[assignment]
@@ -27,4 +33,15 @@ class JWTAuthentication(BaseJWTAuthentication):
         assert isinstance(user, User)  # CachedUserLookup answers the project's User
         if issued_before_revocation(user=user, token=validated_token):
             raise AuthenticationFailed("Token has been revoked.", code="token_revoked")
+        if validated_token.get(SCOPE_CLAIM) == SETUP_SCOPE and not self.accepts_setup_tokens:
+            raise AuthenticationFailed(
+                "This token only sets up two-factor authentication.", code="mfa_setup_token_only"
+            )
         return user
+
+
+class MfaSetupJWTAuthentication(JWTAuthentication):
+    """The two-factor setup and confirm endpoints: also accept REQUIRE_STAFF_MFA's setup-only
+    token (lms.accounts.two_factor)."""
+
+    accepts_setup_tokens = True

@@ -72,6 +72,9 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     avatar = models.ImageField(upload_to=UploadPath("avatars"), blank=True)
     # Tokens issued before this instant are refused (password change, reset, deactivation).
     tokens_valid_after = models.DateTimeField(default=timezone.now)
+    # Set when the person deleted their account: the row stays as an anonymous placeholder
+    # that orders, payments and ledger lines keep pointing to (lms/accounts/deletion.py).
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -197,3 +200,158 @@ class InstructorApplication(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.status})"
+
+
+# --- universities and affiliation ------------------------------------------------------------
+
+
+class University(BaseModel):
+    """A university; `domains`: its email domains, lower-case, without a leading dot
+    (`mit.edu`); an address on a domain or one of its subdomains (`cs.mit.edu`) belongs to it."""
+
+    name = models.CharField(max_length=200, db_index=True)
+    country = models.CharField(max_length=2, blank=True, db_index=True)
+    domains = models.JSONField(default=list, blank=True)
+    logo = models.ImageField(upload_to=UploadPath("universities"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "universities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Affiliation(BaseModel):
+    """The university a user says they belong to. Verified is computed, never stored: the
+    user's email is verified and its domain is one of the university's
+    (lms.accounts.universities.is_verified), so a changed email is unverified at once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="affiliation")
+    university = models.ForeignKey(
+        University, on_delete=models.CASCADE, related_name="affiliations"
+    )
+
+
+# --- onboarding ----------------------------------------------------------------------------------
+
+
+class OnboardingQuestion(BaseModel):
+    class Type(models.TextChoices):
+        SINGLE_CHOICE = "single_choice"
+        MULTIPLE_CHOICE = "multiple_choice"
+        TEXT = "text"
+
+    text = models.CharField(max_length=500)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["order", "created_at"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class OnboardingChoice(BaseModel):
+    """A choice; `category_slugs` / `tag_slugs`: the catalog's categories and tags it stands
+    for (slugs, since accounts sits below the catalog), weighed by recommendations."""
+
+    question = models.ForeignKey(
+        OnboardingQuestion, on_delete=models.CASCADE, related_name="choices"
+    )
+    text = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+    category_slugs = models.JSONField(default=list, blank=True)
+    tag_slugs = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["order", "created_at"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class OnboardingAnswer(BaseModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="onboarding_answers")
+    question = models.ForeignKey(
+        OnboardingQuestion, on_delete=models.CASCADE, related_name="answers"
+    )
+    choices = models.ManyToManyField(OnboardingChoice, blank=True, related_name="+")
+    text = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_answer_per_question")
+        ]
+
+
+# --- two-factor authentication ---------------------------------------------------------------
+
+
+class TwoFactorDevice(BaseModel):
+    """A TOTP secret (RFC 6238, 30 s steps, 6 digits); active once `confirmed_at` is set.
+
+    `last_used_step`: the time step of the last accepted code; a code of that step or an
+    earlier one is refused, so each code is accepted once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+
+
+class RecoveryCode(BaseModel):
+    """One of ten single-use codes, stored only as a keyed hash."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+        ]
+
+
+class LoginChallenge(BaseModel):
+    """The password step's answer when 2FA is on: a short-lived, single-use token (stored as a
+    keyed hash) that the code step exchanges for tokens."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_challenges")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+
+# --- personal data export ----------------------------------------------------------------------
+
+
+class PersonalDataExport(BaseModel):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    RUNNING_STATES = (Status.PENDING, Status.RUNNING)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    file = models.FileField(storage=private_storage, upload_to=UploadPath("exports"), blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="one_running_export_per_user",
+            )
+        ]

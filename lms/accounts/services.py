@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from lms.accounts import tasks, throttles, tokens
+from lms.accounts import tasks, throttles, tokens, two_factor
 from lms.accounts.errors import AccountError
 from lms.accounts.models import (
     STAFF_ROLES,
@@ -230,8 +231,20 @@ def resend_verification(*, email: str) -> None:
 # --- sessions ----------------------------------------------------------------------------------
 
 
-def log_in(*, email: str, password: str, request: AnyRequest = None) -> tuple[User, dict[str, str]]:
-    """Check the credentials and return the user with a fresh token pair.
+@dataclass(frozen=True)
+class LoginResult:
+    """The password step's outcome: exactly one of `tokens` (`{access, refresh}`: signed in),
+    `challenge` (2FA is on: send it with a code to the code step) or `setup_token` (an admin
+    or manager who must enrol in 2FA first, lms.accounts.two_factor)."""
+
+    user: User
+    tokens: dict[str, str] | None = None
+    challenge: str | None = None
+    setup_token: str | None = None
+
+
+def log_in(*, email: str, password: str, request: AnyRequest = None) -> LoginResult:
+    """Check the credentials; sign in, or answer a 2FA challenge, or a setup-only token.
 
     A failure is audited in its own transaction: the line must survive the refusal.
     """
@@ -248,11 +261,19 @@ def log_in(*, email: str, password: str, request: AnyRequest = None) -> tuple[Us
         raise PermissionDenied(
             "Verify your email address before logging in.", code=AccountError.EMAIL_NOT_VERIFIED
         )
+    if two_factor.is_enabled(user):
+        return LoginResult(
+            user=user, challenge=two_factor.issue_challenge(user=user, request=request)
+        )
+    if two_factor.staff_must_enrol(user):
+        return LoginResult(
+            user=user, setup_token=two_factor.setup_token(user=user, request=request)
+        )
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login", "updated_at"])
         record(action=AuditAction.AUTH_LOGIN, actor=user, target=user, request=request)
-        return user, tokens.issue_token_pair(user)
+        return LoginResult(user=user, tokens=tokens.issue_token_pair(user))
 
 
 def log_out(*, user: User, refresh: str, request: AnyRequest = None) -> None:

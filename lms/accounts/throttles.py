@@ -81,6 +81,12 @@ class AccountLoginFailures(LoginFailureLimit):
     scope = "login_account_failures"
 
 
+class MfaFailures(LoginFailureLimit):
+    """Wrong two-factor codes of one account (key: the user id), from every address."""
+
+    scope = "mfa_failures"
+
+
 def _limits(*, email: str, request: HttpRequest | Request) -> list[LoginFailureLimit]:
     # The address is hashed: any characters fit a cache key, and no address sits in one.
     account = hashlib.sha256(UserManager.normalize_email(email).encode()).hexdigest()

@@ -30,14 +30,14 @@ REVOCATION_CLAIM = "rev"
 SESSION_CLAIM = "sid"
 
 
-def _revocation_stamp(user: User) -> int:
+def revocation_stamp(user: User) -> int:
     return int(user.tokens_valid_after.timestamp() * 1_000_000)
 
 
 def issue_token_pair(user: User, *, session: str | None = None) -> dict[str, str]:
     """A new pair; `session`: the session it continues (a rotation), else a new one."""
     refresh = RefreshToken.for_user(user)  # recorded as an OutstandingToken
-    refresh[REVOCATION_CLAIM] = _revocation_stamp(user)  # copied into the access token
+    refresh[REVOCATION_CLAIM] = revocation_stamp(user)  # copied into the access token
     refresh[SESSION_CLAIM] = session or refresh[api_settings.JTI_CLAIM]  # this one too
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -56,7 +56,7 @@ def session_of(raw: str) -> str | None:
 
 def issued_before_revocation(*, user: User, token: Any) -> bool:
     """True when the token was issued before the user's last revocation of all tokens."""
-    return token.get(REVOCATION_CLAIM) != _revocation_stamp(user)
+    return token.get(REVOCATION_CLAIM) != revocation_stamp(user)
 
 
 def _parse_refresh(raw: str) -> RefreshToken:

@@ -277,3 +277,40 @@ class UserListQuerySerializer(serializers.Serializer[dict[str, Any]]):
 
 class ApplicationListQuerySerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.ChoiceField(choices=InstructorApplication.Status.choices, required=False)
+
+
+# --- two-factor authentication ---------------------------------------------------------------
+
+
+class MfaChallengeSerializer(serializers.Serializer[dict[str, Any]]):
+    """The password step's answer when 2FA is on: no tokens."""
+
+    mfa_required = serializers.BooleanField()
+    challenge = serializers.CharField()
+
+
+class MfaEnrollmentRequiredSerializer(serializers.Serializer[dict[str, Any]]):
+    """403 `mfa_enrollment_required`: the error shape plus a setup-only token."""
+
+    type = serializers.CharField()
+    errors = serializers.ListField(child=serializers.DictField())
+    setup_token = serializers.CharField()
+
+
+class LoginTwoFactorInputSerializer(serializers.Serializer[dict[str, Any]]):
+    challenge = serializers.CharField(max_length=200)
+    code = serializers.CharField(max_length=32, help_text="A TOTP code or a recovery code.")
+
+
+class CodeInputSerializer(serializers.Serializer[dict[str, Any]]):
+    code = serializers.CharField(max_length=32, help_text="A TOTP code or a recovery code.")
+
+
+class TwoFactorSetupSerializer(serializers.Serializer[Any]):
+    secret = serializers.CharField()
+    otpauth_url = serializers.CharField()
+    qr_svg = serializers.CharField()
+
+
+class RecoveryCodesSerializer(serializers.Serializer[dict[str, Any]]):
+    recovery_codes = serializers.ListField(child=serializers.CharField())

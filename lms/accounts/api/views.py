@@ -5,16 +5,18 @@ from typing import Any
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lms.accounts import selectors, services, tokens, user_cache
+from lms.accounts import selectors, services, tokens, two_factor, user_cache
 from lms.accounts.api import serializers as s
+from lms.accounts.authentication import MfaSetupJWTAuthentication
 from lms.accounts.current import current_user
+from lms.accounts.errors import AccountError
 from lms.accounts.models import InstructorApplication, User
 from lms.accounts.throttles import AUTH_THROTTLES, LOGIN_THROTTLES, AuthIPThrottle
 from lms.core.errors import NotFound
@@ -94,16 +96,90 @@ class ResendVerificationView(PublicView):
         return _accepted()
 
 
+def _signed_in(request: Request, user: User, pair: dict[str, str]) -> Response:
+    user = selectors.user_with_profiles(user_id=user.pk)
+    return Response({**pair, "user": s.UserSerializer(user, context={"request": request}).data})
+
+
 class LoginView(PublicView):
     throttle_classes = LOGIN_THROTTLES
 
-    @extend_schema(request=s.LoginInputSerializer, responses=s.LoginOutputSerializer)
+    @extend_schema(
+        request=s.LoginInputSerializer,
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="LoginAnswer",
+                serializers=[s.LoginOutputSerializer, s.MfaChallengeSerializer],
+                resource_type_field_name=None,
+            ),
+            403: s.MfaEnrollmentRequiredSerializer,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user, pair = services.log_in(**data.validated_data, request=request)
-        user = selectors.user_with_profiles(user_id=user.pk)
-        return Response({**pair, "user": s.UserSerializer(user, context={"request": request}).data})
+        result = services.log_in(**data.validated_data, request=request)
+        if result.challenge is not None:
+            return Response({"mfa_required": True, "challenge": result.challenge})
+        if result.setup_token is not None:
+            error = {
+                "code": AccountError.MFA_ENROLLMENT_REQUIRED.value,
+                "detail": "Set up two-factor authentication before signing in.",
+                "attr": None,
+            }
+            body = {"type": "client_error", "errors": [error], "setup_token": result.setup_token}
+            return Response(body, status=status.HTTP_403_FORBIDDEN)
+        assert result.tokens is not None
+        return _signed_in(request, result.user, result.tokens)
+
+
+class LoginTwoFactorView(PublicView):
+    """The code step of a login with 2FA: `{challenge, code}` -> `{access, refresh, user}`."""
+
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(request=s.LoginTwoFactorInputSerializer, responses=s.LoginOutputSerializer)
+    def post(self, request: Request) -> Response:
+        data = s.LoginTwoFactorInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, pair = two_factor.complete_login(**data.validated_data, request=request)
+        return _signed_in(request, user, pair)
+
+
+class TwoFactorSetupView(APIView):
+    authentication_classes = [MfaSetupJWTAuthentication]
+
+    @extend_schema(request=None, responses=s.TwoFactorSetupSerializer)
+    def post(self, request: Request) -> Response:
+        setup = two_factor.begin_setup(user=current_user(request), request=request)
+        return Response(s.TwoFactorSetupSerializer(setup).data)
+
+
+class TwoFactorConfirmView(APIView):
+    authentication_classes = [MfaSetupJWTAuthentication]
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(request=s.CodeInputSerializer, responses=s.RecoveryCodesSerializer)
+    def post(self, request: Request) -> Response:
+        data = s.CodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        codes = two_factor.confirm(
+            user=current_user(request), code=data.validated_data["code"], request=request
+        )
+        return Response(s.RecoveryCodesSerializer({"recovery_codes": codes}).data)
+
+
+class TwoFactorDisableView(APIView):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(request=s.CodeInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = s.CodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        two_factor.disable(
+            user=current_user(request), code=data.validated_data["code"], request=request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RefreshView(PublicView):
