@@ -159,9 +159,7 @@ def test_without_replicas_every_read_goes_to_the_primary(transactional_db):
     assert serve("GET", view).content == b"default"
 
 
-def test_an_api_list_reads_the_replica_and_the_signed_in_user_the_primary(
-    replica, client_for
-):
+def test_an_api_list_reads_the_replica_and_the_signed_in_user_the_primary(replica, client_for):
     # given: a user with a notification, committed
     user = UserFactory()
     Notification.objects.create(user=user, category="account", title="Hello")
