@@ -88,7 +88,8 @@ class FlagAction:
                 request=request,
             )
 
-        apply_to_each(modeladmin, request, queryset, move, done=f"{{count}} discussion(s): {self.move}.")
+        done = f"{{count}} discussion(s): {self.move}."
+        apply_to_each(modeladmin, request, queryset, move, done=done)
 
 
 @admin.register(Discussion)
@@ -115,7 +116,8 @@ class DiscussionAdmin(ModeratedAdmin):
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
         for move in ("pin", "unpin", "lock", "unlock", "resolve", "unresolve"):
-            actions[move] = (FlagAction(move), move, f"{move.capitalize()} the selected discussions")
+            description = f"{move.capitalize()} the selected discussions"
+            actions[move] = (FlagAction(move), move, description)
         return actions
 
 
