@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
 from lms.accounts.models import InstructorProfile
 from lms.core.money import DEFAULT_CURRENCY
 from lms.core.permissions import ADMIN, has_role
-from lms.payouts.models import LedgerEntry, Wallet, Withdrawal
+from lms.payouts.models import LedgerEntry, PendingEarning, Wallet, Withdrawal
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,27 @@ def default_wallet_currency(*, user: Any) -> str:
 
 
 def wallet_overview(*, user: Any) -> WalletOverview:
-    wallets = list(Wallet.objects.filter(instructor=user).order_by("currency"))
+    """The user's wallets (one query), each annotated with its next release of pending money:
+    `next_release_at`, the earliest `release_at` of its unreleased earnings (the release task
+    moves them at its next run after that), and `next_release_amount`, the pending money
+    released then (earnings due at that same instant; a debt is recovered from it first);
+    both None when nothing is pending."""
+    due = PendingEarning.objects.filter(
+        wallet_id=OuterRef("pk"), released_at__isnull=True, remaining__gt=0
+    )
+    wallets = list(
+        Wallet.objects.filter(instructor=user)
+        .annotate(next_release_at=Subquery(due.order_by("release_at").values("release_at")[:1]))
+        .annotate(
+            next_release_amount=Subquery(
+                due.filter(release_at=OuterRef("next_release_at"))
+                .values("wallet_id")
+                .annotate(total=Sum("remaining"))
+                .values("total")[:1]
+            )
+        )
+        .order_by("currency")
+    )
     profile_currency = (
         InstructorProfile.objects.filter(user=user).values_list("currency", flat=True).first()
         or DEFAULT_CURRENCY
@@ -43,6 +63,8 @@ def wallet_overview(*, user: Any) -> WalletOverview:
     if primary is None:
         # An instructor who has earned nothing yet sees zeros in their own currency.
         primary = wallets[0] if wallets else Wallet(currency=profile_currency)
+        if not wallets:
+            primary.next_release_at = primary.next_release_amount = None  # type: ignore[attr-defined]
     return WalletOverview(primary=primary, wallets=wallets)
 
 

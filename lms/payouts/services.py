@@ -506,6 +506,26 @@ WITHDRAWAL_STATES = StateMachine(
 )
 
 
+def _insufficient_funds_message(wallet: Wallet | None, currency: str) -> str:
+    """What `insufficient_funds` tells the instructor: the amount available now, and when
+    pending money next becomes available (`selectors.wallet_overview`'s figures)."""
+    available = wallet.available if wallet is not None else ZERO
+    message = f"Only {quantize(available, currency)} {currency} is available now."
+    if wallet is not None and wallet.pending > 0:
+        nearest = (
+            PendingEarning.objects.filter(wallet=wallet, released_at__isnull=True, remaining__gt=0)
+            .order_by("release_at")
+            .values_list("release_at", flat=True)
+            .first()
+        )
+        if nearest is not None:
+            message += (
+                f" {quantize(wallet.pending, currency)} {currency} is pending; the next part"
+                f" becomes available from {nearest:%Y-%m-%d %H:%M} UTC."
+            )
+    return message
+
+
 @transaction.atomic
 def request_withdrawal(
     *,
@@ -531,10 +551,8 @@ def request_withdrawal(
         )
     wallet = locks.lock_wallet(instructor=instructor, currency=currency)
     if wallet is None or wallet.available < amount:
-        available = wallet.available if wallet is not None else ZERO
         raise Invalid(
-            f"Only {quantize(available, currency)} {currency} is available.",
-            code=PayoutError.INSUFFICIENT_FUNDS,
+            _insufficient_funds_message(wallet, currency), code=PayoutError.INSUFFICIENT_FUNDS
         )
     withdrawal = Withdrawal.objects.create(
         instructor=instructor,

@@ -36,6 +36,9 @@ class WalletSerializer(serializers.Serializer[Any]):
     held = AmountField()
     debt = AmountField()
     total_earned = AmountField()
+    # When pending money next becomes available, and how much of it (null: nothing pending)
+    next_release_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    next_release_amount = AmountField(allow_null=True)
 
 
 class WalletOverviewSerializer(WalletSerializer):

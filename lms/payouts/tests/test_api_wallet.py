@@ -1,11 +1,14 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from lms.accounts.tests.factories import InstructorFactory
 from lms.conftest import error_codes
+from lms.payouts import services
+from lms.payouts.models import PendingEarning
 from lms.payouts.testing import assert_payouts_consistent
-from lms.payouts.tests.factories import earn, request_withdrawal
+from lms.payouts.tests.factories import SaleReferenceFactory, earn, request_withdrawal
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +132,62 @@ def test_debt_is_shown_as_a_debit_line(instructor, instructor_client):
     )
     assert Decimal(wallet["total_earned"]) == 0
     assert_payouts_consistent()
+
+
+# --- when pending money becomes available -------------------------------------------------------
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def test_wallet_says_when_pending_money_becomes_available(instructor, instructor_client):
+    # given: two sales still on hold, the first due before the second
+    from django.utils import timezone
+
+    soon = timezone.now() + timedelta(days=3)
+    later = timezone.now() + timedelta(days=9)
+    earn(instructor, "100.00")
+    services.credit_sale_earnings(
+        reference=SaleReferenceFactory(),
+        currency="USD",
+        amount_paid=Decimal("40.00"),
+        splits=[(instructor, 100)],
+        hold_until=later,
+    )
+    services.credit_sale_earnings(
+        reference=SaleReferenceFactory(),
+        currency="USD",
+        amount_paid=Decimal("20.00"),
+        splits=[(instructor, 100)],
+        hold_until=soon,
+    )
+    # when
+    body = instructor_client.get(WALLET).json()
+    # then: the nearest release, and only what is released then (85 % of 20.00)
+    assert body["pending"] == "51.00"
+    assert body["next_release_amount"] == "17.00"
+    assert body["next_release_at"] == _iso(
+        PendingEarning.objects.get(amount=Decimal("17.00")).release_at
+    )
+    assert body["wallets"][0]["next_release_amount"] == "17.00"
+
+
+def test_nothing_pending_means_no_next_release(instructor, instructor_client, client_for):
+    earn(instructor, "100.00")
+    body = instructor_client.get(WALLET).json()
+    assert (body["next_release_at"], body["next_release_amount"]) == (None, None)
+    # a new instructor's zero wallet too
+    empty = client_for(InstructorFactory()).get(WALLET).json()
+    assert (empty["next_release_at"], empty["next_release_amount"]) == (None, None)
+
+
+def test_wallet_reads_in_two_queries_whatever_the_pending_sales(
+    instructor, instructor_client, django_assert_max_num_queries
+):
+    for _ in range(5):
+        earn(instructor, "10.00", matured=False)
+    earn(instructor, "10.00", currency="EUR", matured=False)
+    with django_assert_max_num_queries(4):  # auth user, profile currency, wallets (+ one spare)
+        body = instructor_client.get(WALLET).json()
+    assert body["next_release_amount"] is not None

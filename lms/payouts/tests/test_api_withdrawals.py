@@ -88,6 +88,13 @@ def test_more_than_available_is_insufficient_funds(instructor, instructor_client
     )
     assert response.status_code == 400
     assert error_codes(response) == ["insufficient_funds"]
+    # it says what is available now, and when the pending part becomes available
+    detail = response.json()["errors"][0]["detail"]
+    release_at = wallet_of(instructor).pending_earnings.get(released_at__isnull=True).release_at
+    assert detail == (
+        "Only 85.00 USD is available now. 85.00 USD is pending; the next part becomes"
+        f" available from {release_at:%Y-%m-%d %H:%M} UTC."
+    )
     assert not Withdrawal.objects.exists()
     assert wallet_of(instructor).available == Decimal("85.00")
     assert_payouts_consistent()
@@ -99,6 +106,7 @@ def test_an_instructor_without_earnings_has_insufficient_funds(instructor_client
     )
     assert response.status_code == 400
     assert error_codes(response) == ["insufficient_funds"]
+    assert response.json()["errors"][0]["detail"] == "Only 0.00 USD is available now."
 
 
 @pytest.mark.parametrize(
