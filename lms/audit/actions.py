@@ -99,6 +99,14 @@ class AuditAction(StrEnum):
     REFUND_SUCCEEDED = "refund.succeeded"
     # section
     SECTION_DELETE = "section.delete"
+    # support (tickets)
+    SUPPORT_TICKET_ASSIGNED = "support.ticket_assigned"
+    SUPPORT_TICKET_CLOSED = "support.ticket_closed"
+    SUPPORT_TICKET_IN_PROGRESS = "support.ticket_in_progress"
+    SUPPORT_TICKET_OPENED = "support.ticket_opened"
+    SUPPORT_TICKET_REOPENED = "support.ticket_reopened"
+    SUPPORT_TICKET_RESOLVED = "support.ticket_resolved"
+    SUPPORT_TICKET_UPDATED = "support.ticket_updated"
     # tag
     TAG_CREATE = "tag.create"
     TAG_DELETE = "tag.delete"

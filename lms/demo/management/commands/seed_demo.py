@@ -147,3 +147,11 @@ extra_seeders.append(learning_demo.seed)
 from lms.commerce import demo as commerce_demo  # noqa: E402
 
 extra_seeders.append(commerce_demo.seed)
+
+# Messaging and support: a conversation between the demo student and their instructor, and a
+# ticket in progress with the manager.
+from lms.messaging import demo as messaging_demo  # noqa: E402
+from lms.support import demo as support_demo  # noqa: E402
+
+extra_seeders.append(messaging_demo.seed)
+extra_seeders.append(support_demo.seed)

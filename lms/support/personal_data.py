@@ -1,0 +1,44 @@
+"""Support's part of a person's export and deletion (lms.accounts.personal_data)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from lms.accounts.personal_data import ExportDocument
+from lms.support.models import Ticket, TicketMessage
+
+ERASED_TEXT = "[deleted]"
+
+
+def export(user: Any) -> Iterable[ExportDocument]:
+    """`support/tickets.json`: the user's tickets with their whole thread, oldest first."""
+    tickets = list(
+        Ticket.objects.filter(owner=user)
+        .order_by("created_at")
+        .values("id", "subject", "body", "priority", "category", "status", "created_at")
+    )
+    thread: dict[Any, list[dict[str, Any]]] = {}
+    for row in (
+        TicketMessage.objects.filter(ticket__owner=user)
+        .order_by("created_at", "id")
+        .values("ticket_id", "id", "from_staff", "body", "created_at")
+    ):
+        thread.setdefault(row.pop("ticket_id"), []).append(row)
+    yield ExportDocument(
+        path="support/tickets.json",
+        data=[{**ticket, "messages": thread.get(ticket["id"], [])} for ticket in tickets],
+    )
+
+
+def erase(user: Any) -> None:
+    """The text of the user's tickets and of every message on them (staff replies quote the
+    owner's case), and of any message the user wrote elsewhere, goes; the tickets' status and
+    dates stay for support's figures. Idempotent."""
+    Ticket.objects.filter(owner=user).exclude(subject=ERASED_TEXT).update(
+        subject=ERASED_TEXT, body=ERASED_TEXT
+    )
+    TicketMessage.objects.filter(ticket__owner=user).exclude(body=ERASED_TEXT).update(
+        body=ERASED_TEXT
+    )
+    TicketMessage.objects.filter(author=user).exclude(body=ERASED_TEXT).update(body=ERASED_TEXT)
