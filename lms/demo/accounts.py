@@ -20,9 +20,9 @@ DEMO_PASSWORD = "demo-pass-2026"
 NOTES: dict[str, str] = {
     "admin@demo.learnflow.local": "/admin/ and review queues: course, application, withdrawal",
     "manager@demo.learnflow.local": "staff: course and application reviews",
-    "grace@demo.learnflow.local": "video, PDF, quiz, assignment; wallet and withdrawals",
-    "alan@demo.learnflow.local": "instructor: a free course and a paid one",
-    "frida@demo.learnflow.local": "instructor: a course waiting for review, a draft",
+    "grace@demo.learnflow.local": "video, PDF, quiz, assignment, wallet, payouts, rejected course",
+    "alan@demo.learnflow.local": "a free course, a paid one and a draft",
+    "frida@demo.learnflow.local": "a course waiting for review",
     "student@demo.learnflow.local": "courses in progress, a certificate, a passed quiz, a grade",
     "lee@demo.learnflow.local": "a failed quiz attempt, an assignment waiting for a grade",
     "nina@demo.learnflow.local": "student whose instructor application waits for review",
