@@ -173,9 +173,3 @@ from lms.support import demo as support_demo  # noqa: E402
 
 extra_seeders.append(messaging_demo.seed)
 extra_seeders.append(support_demo.seed)
-
-# Community, after learning's enrollments: reviews with a reply, a Q&A thread with an
-# accepted answer and a lesson comment on the demo students' short course.
-from lms.community import demo as community_demo  # noqa: E402
-
-extra_seeders.append(community_demo.seed)
