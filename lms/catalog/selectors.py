@@ -16,6 +16,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -26,12 +27,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django_filters.utils import translate_validation
+from rest_framework.exceptions import ValidationError
 
 from lms.accounts.models import User
 from lms.accounts.names import display_name_of_row, display_name_sql
 from lms.core.errors import NotAuthenticated, NotFound
 from lms.core.ids import as_uuid
-from lms.core.permissions import ADMIN, has_role
+from lms.core.permissions import ADMIN, has_role, is_staff_member
 
 from . import access
 from .filters import DEFAULT_ORDERING, ORDERINGS, CourseFilter
@@ -209,12 +211,34 @@ class CourseItems:
 _FILTER_PARAMS = frozenset(CourseFilter.base_filters)
 
 
+# The staff's review queues (`?status=`): the course waiting longest first.
+REVIEW_QUEUE_ORDER = (F("submitted_at").asc(nulls_last=True), "created_at", "id")
+
+
+def staff_status_filter(*, user: Any, params: Mapping[str, Any]) -> str | None:
+    """The `?status=` of a staff member's request (admin, manager), checked; None for everyone
+    else, whose `status` is ignored (API.md). 400 `invalid_choice` for an unknown status."""
+    wanted = params.get("status")
+    if not wanted or not is_staff_member(user):
+        return None
+    wanted = str(wanted).strip().lower()
+    if wanted not in CourseStatus.values:
+        raise ValidationError(
+            {"status": [f"Choose one of: {', '.join(CourseStatus.values)}."]},
+            code="invalid_choice",
+        )
+    return wanted
+
+
 def course_list(*, user: Any, params: Mapping[str, Any]) -> CourseItems:
     """The filtered, ordered course list (paginate it: each page is a list of `CourseItem`).
 
-    Published courses; with `?mine=true` the caller's own courses in every state.
+    Published courses; with `?mine=true` the caller's own courses in every state. Staff
+    (admin, manager) with `?status=` get the courses in that state (the review queue is
+    `pending`), oldest submission first unless `ordering` is given; the other filters apply.
     """
-    if _FILTER_PARAMS.isdisjoint(params.keys()):
+    status = staff_status_filter(user=user, params=params)
+    if status is None and _FILTER_PARAMS.isdisjoint(params.keys()):
         # No filter asked for (the catalog's landing page): building the FilterSet and its
         # form would be a large part of the request's CPU for nothing.
         published = published_courses()
@@ -229,10 +253,15 @@ def course_list(*, user: Any, params: Mapping[str, Any]) -> CourseItems:
         if not getattr(user, "is_authenticated", False):
             raise NotAuthenticated()
         filterset.queryset = courses_editable_by(user)
+    elif status is not None:
+        filterset.queryset = Course.objects.filter(status=status)
     else:
         filterset.queryset = published_courses()
     filtered = filterset.qs
-    ordered = filterset.ordered(filtered)
+    if status is not None and not params.get("ordering"):
+        ordered = filtered.order_by(*REVIEW_QUEUE_ORDER)
+    else:
+        ordered = filterset.ordered(filtered)
     return CourseItems(
         ordered.values(*COURSE_ROW_FIELDS),
         filtered.order_by(),

@@ -240,7 +240,9 @@ class CourseListView(CatalogView):
             request,
             "list",
             lambda: _course_list(self, request, request.query_params),
-            shared="mine" not in request.query_params,
+            shared="mine" not in request.query_params
+            and selectors.staff_status_filter(user=request.user, params=request.query_params)
+            is None,
         )
 
     @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
@@ -268,7 +270,8 @@ class SearchView(CatalogView):
             request,
             "search",
             lambda: _course_list(self, request, params),
-            shared="mine" not in params,
+            shared="mine" not in params
+            and selectors.staff_status_filter(user=request.user, params=params) is None,
         )
 
 
