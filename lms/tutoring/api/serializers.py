@@ -121,11 +121,11 @@ class FreeWindowSerializer(serializers.Serializer[Any]):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     timezone = serializers.CharField(help_text="The viewer's timezone (`tz`, or their profile's)")
-    start_local = serializers.CharField(source="start_local.isoformat")
-    end_local = serializers.CharField(source="end_local.isoformat")
+    start_local = AwareDateTimeField(read_only=True)
+    end_local = AwareDateTimeField(read_only=True)
     tutor_timezone = serializers.CharField()
-    tutor_start_local = serializers.CharField(source="tutor_start_local.isoformat")
-    tutor_end_local = serializers.CharField(source="tutor_end_local.isoformat")
+    tutor_start_local = AwareDateTimeField(read_only=True)
+    tutor_end_local = AwareDateTimeField(read_only=True)
 
 
 class TutorDetailSerializer(serializers.Serializer[Any]):

@@ -75,3 +75,32 @@ def paid_booking(client: APIClient, slot: Any, minutes: int = 60) -> dict[str, A
         client, tutor_id=str(slot.tutor_id), start=slot.start.isoformat(), duration_minutes=minutes
     )
     return pay(client, booking["id"])
+
+
+def rate(tutor: Any, *ratings: int) -> None:
+    """Completed lessons of `tutor` with one testimonial each (through the service)."""
+    from lms.accounts.tests.factories import UserFactory
+    from lms.tutoring.models import Booking
+    from lms.tutoring.services import create_testimonial
+
+    for index, rating in enumerate(ratings):
+        student = UserFactory()
+        start = timezone.now() - timedelta(days=index + 2)
+        booking = Booking.objects.create(
+            student=student,
+            tutor=tutor,
+            start=start,
+            end=start + timedelta(hours=1),
+            blocked_end=start + timedelta(hours=1),
+            duration_minutes=60,
+            status="completed",
+            hourly_rate=Decimal("40"),
+            price=Decimal("40"),
+            platform_fee=Decimal("6"),
+            tutor_earning=Decimal("34"),
+            currency="USD",
+            refund_cutoff_hours=24,
+            paid_at=start - timedelta(days=1),
+            completed_at=start + timedelta(hours=1),
+        )
+        create_testimonial(student=student, booking_id=booking.pk, tutor_id=tutor.pk, rating=rating)
