@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from config.log_filters import CELERY_TASK_LOGGERS
+from lms.core.storage import s3_storages
 
 # Lets Django's generic classes (ModelAdmin[Model], QuerySet[Model]) be subscripted at run time.
 django_stubs_ext.monkeypatch()
@@ -403,36 +404,18 @@ PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
 if STORAGE_BACKEND == "s3":
-    _s3_options = {
-        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
-        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-        "file_overwrite": False,
-        "default_acl": None,
-        "object_parameters": {"ContentDisposition": "attachment"},
-    }
+    # lms/core/storage.py: public objects under public/ by plain URLs (of the bucket, or of
+    # AWS_S3_CUSTOM_DOMAIN: a CDN, or R2's public domain), private ones under private/ by
+    # presigned URLs that expire after 5 minutes.
     STORAGES = {
-        # Public files are plain URLs of the bucket (its public/ prefix must be publicly
-        # readable), or of AWS_S3_CUSTOM_DOMAIN (a CDN, or R2's public bucket domain) if set.
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                **_s3_options,
-                "location": "public",
-                "querystring_auth": False,
-                "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
-            },
-        },
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                **_s3_options,
-                "location": "private",
-                "querystring_auth": True,
-                "querystring_expire": 300,
-            },
-        },
+        **s3_storages(
+            bucket_name=env.str("AWS_STORAGE_BUCKET_NAME"),
+            endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+            access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+            secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+            region_name=env.str("AWS_S3_REGION_NAME", default=""),
+            custom_domain=env.str("AWS_S3_CUSTOM_DOMAIN", default=""),
+        ),
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 elif STORAGE_BACKEND == "local":
