@@ -209,7 +209,8 @@ def test_two_reports_of_one_item_by_one_user_at_once(course, enrolled):
     kinds = sorted(kind for kind, _ in outcomes)
     assert kinds == ["error", "ok"], outcomes
     [error] = [value for kind, value in outcomes if kind == "error"]
-    assert isinstance(error, Conflict) and error.code == "already_reported"
+    assert isinstance(error, Conflict)
+    assert error.code == "already_reported"
     assert Report.objects.count() == 1
 
 
@@ -244,4 +245,5 @@ def test_search_uses_the_gin_index(course, enrolled):
     student = enrolled()
     access = selectors.course_access(user=student, ref=course.course.pk)
     sql = str(selectors.discussions_of(access=access, search="setup").query)
-    assert "search_vector" in sql and "to_tsvector" not in sql  # never ranked over an expression
+    assert "search_vector" in sql
+    assert "to_tsvector" not in sql
