@@ -20,6 +20,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, Role, StudentProfile, User
+from lms.catalog.demo import seed_thumbnails
 from lms.demo.accounts import DEMO_PASSWORD, write_accounts
 
 STAFF = [
@@ -128,6 +129,8 @@ class Command(BaseCommand):
             StudentProfile.objects.get_or_create(user=user)
         for hook in extra_seeders:
             hook(self.stdout)
+        # Last, so that every seeder's courses get one.
+        seed_thumbnails(self.stdout)
 
 
 # Later domains (catalog, learning, commerce) append their seeders here.
@@ -147,6 +150,29 @@ extra_seeders.append(learning_demo.seed)
 from lms.commerce import demo as commerce_demo  # noqa: E402
 
 extra_seeders.append(commerce_demo.seed)
+
+# Assessments: a quiz with attempts and a graded assignment in a course learning enrolled in.
+from lms.assessments import demo as assessments_demo  # noqa: E402
+
+extra_seeders.append(assessments_demo.seed)
+
+# Payouts, after commerce's sales: an available balance, a paid and a pending withdrawal.
+from lms.payouts import demo as payouts_demo  # noqa: E402
+
+extra_seeders.append(payouts_demo.seed)
+
+# The staff's application queue: a student who applied to teach.
+from lms.demo import applications as applications_demo  # noqa: E402
+
+extra_seeders.append(applications_demo.seed)
+
+# Messaging and support: a conversation between the demo student and their instructor, and a
+# ticket in progress with the manager.
+from lms.messaging import demo as messaging_demo  # noqa: E402
+from lms.support import demo as support_demo  # noqa: E402
+
+extra_seeders.append(messaging_demo.seed)
+extra_seeders.append(support_demo.seed)
 
 # Community, after learning's enrollments: reviews with a reply, a Q&A thread with an
 # accepted answer and a lesson comment on the demo students' short course.
