@@ -50,10 +50,11 @@ def users_for_staff(
 def applications_visible_to(
     user: User, *, status: str | None = None
 ) -> QuerySet[InstructorApplication]:
-    """Staff see every application; anyone else only their own. Optionally one status."""
+    """Staff see every application; anyone else only their own, newest first. With one
+    status it is a queue (staff's `?status=pending`): oldest first."""
     queryset = InstructorApplication.objects.select_related("user").order_by("-created_at")
     if status:
-        queryset = queryset.filter(status=status)
+        queryset = queryset.filter(status=status).order_by("created_at", "id")
     return queryset if is_staff_member(user) else queryset.filter(user=user)
 
 

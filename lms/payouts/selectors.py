@@ -80,6 +80,10 @@ def ledger_lines_for(*, user: Any, currency: str | None = None) -> QuerySet[Ledg
     return queryset
 
 
+# A list of withdrawals in one status is worked through as a queue: the oldest request first.
+QUEUE_ORDER = ("created_at", "id")
+
+
 def withdrawals_visible_to(user: Any) -> QuerySet[Withdrawal]:
     """Admins see every withdrawal; an instructor only their own."""
     queryset = Withdrawal.objects.select_related("instructor", "reviewed_by").order_by(

@@ -90,8 +90,13 @@ class WithdrawalListView(APIView):
         )
         if not filtered.is_valid():
             raise ValidationError(filtered.errors)
-        return _paginated(request, self, filtered.qs, s.WithdrawalSerializer, _shown_to(user))
+        queryset = filtered.qs
+        if filtered.form.cleaned_data.get("status"):
+            # one status is a queue (the admin's `?status=pending`): oldest first
+            queryset = queryset.order_by(*selectors.QUEUE_ORDER)
+        return _paginated(request, self, queryset, s.WithdrawalSerializer, _shown_to(user))
 
+    @domain_errors({400: ["insufficient_funds", "invalid_amount", "invalid_payout_details"]})
     @extend_schema(request=s.WithdrawalInputSerializer, responses={201: s.WithdrawalSerializer})
     def post(self, request: Request) -> Response:
         user = current_user(request)
