@@ -13,6 +13,8 @@ class AccountsConfig(AppConfig):
         from lms.accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from lms.accounts.models import InstructorProfile, StudentProfile, User
 
+        _register_personal_data_of_lower_apps()
+
         # Framework hooks, not business flow (as Zulip flushes its cached user profile): a
         # user or profile saved or deleted by any path (a service, the admin, a cascade) is
         # read afresh by the next request. Queryset updates of the user flush explicitly
@@ -33,3 +35,27 @@ def _flush_cached_user_of_profile(instance: Any, **kwargs: Any) -> None:
     from lms.accounts.user_cache import flush_cached_user
 
     flush_cached_user(instance.user)
+
+
+def _register_personal_data_of_lower_apps() -> None:
+    """Audit and notifications sit below accounts and never import it: accounts registers
+    their export and erasure (lms.accounts.personal_data)."""
+    from lms.accounts import personal_data
+    from lms.audit import personal_data as audit_data
+    from lms.notifications import personal_data as notification_data
+
+    def documents(pairs: Any) -> Any:
+        return (personal_data.ExportDocument(path, data) for path, data in pairs)
+
+    def erase_audit(user: Any) -> None:
+        needles = [user.email.lower()]
+        if user.first_name.strip() and user.last_name.strip():
+            needles.append(f"{user.first_name.strip()} {user.last_name.strip()}".lower())
+        audit_data.erase(user, needles=tuple(needles))
+
+    personal_data.exporters.register(
+        "notifications", lambda user: documents(notification_data.export(user))
+    )
+    personal_data.erasers.register("notifications", notification_data.erase)
+    personal_data.exporters.register("audit", lambda user: documents(audit_data.export(user)))
+    personal_data.erasers.register("audit", erase_audit)

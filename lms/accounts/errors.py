@@ -26,5 +26,6 @@ class AccountError(StrEnum):
     MFA_SETUP_TOKEN_ONLY = "mfa_setup_token_only"
     EXPORT_RUNNING = "export_running"
     BALANCE_OUTSTANDING = "balance_outstanding"
+    CODE_REQUIRED = "code_required"
     UNIVERSITY_NOT_FOUND = "university_not_found"
     INVALID_ANSWER = "invalid_answer"

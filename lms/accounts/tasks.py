@@ -27,3 +27,20 @@ def send_password_reset_email(user_id: str | None) -> None:
     from lms.accounts import services
 
     services.email_password_reset_code(user_id=user_id)
+
+
+@shared_task(**RETRIED)
+def build_personal_data_export(export_id: str) -> None:
+    """Build, store and email one personal data export (lms.accounts.export); a second
+    delivery of the same id does nothing."""
+    from lms.accounts import export
+
+    export.build_export(export_id=export_id)
+
+
+@shared_task(**RETRIED)
+def purge_expired_exports() -> int:
+    """Delete the stored ZIPs whose download link has expired."""
+    from lms.accounts import export
+
+    return export.purge_expired_exports()

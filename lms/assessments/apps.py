@@ -19,3 +19,10 @@ class AssessmentsConfig(AppConfig):
                 fields=("quiz_id", "assignment_id"), lookup=services.lesson_assessment_links
             ),
         )
+
+        from lms.accounts import personal_data as accounts_personal_data
+
+        from . import personal_data
+
+        accounts_personal_data.exporters.register("assessments", personal_data.export)
+        accounts_personal_data.erasers.register("assessments", personal_data.erase)

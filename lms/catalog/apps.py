@@ -16,3 +16,9 @@ class CatalogConfig(AppConfig):
         accounts_services.public_profile_handlers.register(
             "catalog", services.on_public_profile_changed
         )
+
+        from lms.accounts import personal_data as accounts_personal_data
+
+        from . import personal_data
+
+        accounts_personal_data.exporters.register("catalog", personal_data.export)

@@ -314,3 +314,23 @@ class TwoFactorSetupSerializer(serializers.Serializer[Any]):
 
 class RecoveryCodesSerializer(serializers.Serializer[dict[str, Any]]):
     recovery_codes = serializers.ListField(child=serializers.CharField())
+
+
+# --- your data ---------------------------------------------------------------------------------
+
+
+class DeleteAccountInputSerializer(serializers.Serializer[dict[str, Any]]):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    code = serializers.CharField(
+        max_length=32, required=False, help_text="A TOTP or recovery code, when 2FA is on."
+    )
+
+
+class DataExportSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ExportDownloadQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    token = serializers.CharField(max_length=500)

@@ -19,6 +19,12 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("auth/me/avatar/", views.AvatarView.as_view(), name="auth-me-avatar"),
+    path("auth/me/export/", views.DataExportView.as_view(), name="auth-me-export"),
+    path(
+        "auth/me/export/download/",
+        views.DataExportDownloadView.as_view(),
+        name="auth-me-export-download",
+    ),
     path("auth/change-password/", views.ChangePasswordView.as_view(), name="auth-change-password"),
     path("auth/password-reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
     path(

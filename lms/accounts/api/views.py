@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lms.accounts import selectors, services, tokens, two_factor, user_cache
+from lms.accounts import deletion, selectors, services, tokens, two_factor, user_cache
+from lms.accounts import export as data_export
 from lms.accounts.api import serializers as s
 from lms.accounts.authentication import MfaSetupJWTAuthentication
 from lms.accounts.current import current_user
@@ -24,6 +25,7 @@ from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
 from lms.core.parsers import FormParser, MultiPartParser
 from lms.core.permissions import IsAdmin, IsStaffMember
+from lms.core.schema import domain_errors
 
 
 def _accepted() -> Response:
@@ -63,6 +65,7 @@ def _cached_me(request: Request) -> dict[str, Any]:
 class RegisterView(PublicView):
     throttle_classes = [AuthIPThrottle]
 
+    @domain_errors({400: ["email_taken", "password_too_weak"]})
     @extend_schema(request=s.RegisterInputSerializer, responses={201: s.UserSerializer})
     def post(self, request: Request) -> Response:
         data = s.RegisterInputSerializer(data=request.data)
@@ -77,6 +80,7 @@ class RegisterView(PublicView):
 class VerifyEmailView(PublicView):
     throttle_classes = AUTH_THROTTLES
 
+    @domain_errors({400: ["invalid_token", "invalid_code", "code_expired"]})
     @extend_schema(request=s.VerifyEmailInputSerializer, responses=s.UserSerializer)
     def post(self, request: Request) -> Response:
         data = s.VerifyEmailInputSerializer(data=request.data)
@@ -104,6 +108,7 @@ def _signed_in(request: Request, user: User, pair: dict[str, str]) -> Response:
 class LoginView(PublicView):
     throttle_classes = LOGIN_THROTTLES
 
+    @domain_errors({401: ["invalid_credentials"]})
     @extend_schema(
         request=s.LoginInputSerializer,
         responses={
@@ -183,6 +188,7 @@ class TwoFactorDisableView(APIView):
 
 
 class RefreshView(PublicView):
+    @domain_errors({401: ["token_not_valid"]})
     @extend_schema(request=s.RefreshInputSerializer, responses=s.TokenPairSerializer)
     def post(self, request: Request) -> Response:
         data = s.RefreshInputSerializer(data=request.data)
@@ -215,6 +221,37 @@ class MeView(APIView):
         services.update_me(user=current_user(request), fields=fields, profile_fields=profile_fields)
         return Response(_me(request))
 
+    @extend_schema(request=s.DeleteAccountInputSerializer, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        """Delete your account: personal data erased, financial records kept anonymously."""
+        data = s.DeleteAccountInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deletion.delete_account(user=current_user(request), **data.validated_data, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DataExportView(APIView):
+    """Ask for a ZIP of your data; it is emailed as a link that expires (lms.accounts.export)."""
+
+    @extend_schema(request=None, responses={202: s.DataExportSerializer})
+    def post(self, request: Request) -> Response:
+        export = data_export.request_export(user=current_user(request), request=request)
+        return Response(s.DataExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DataExportDownloadView(PublicView):
+    """The emailed link: `?token=` signed, valid DATA_EXPORT_LINK_TTL_HOURS; 404 otherwise."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True)],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request) -> FileResponse:
+        params = s.ExportDownloadQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        export = data_export.export_for_token(token=params.validated_data["token"], request=request)
+        return private_file_response(export.file, filename_stem=f"my-data-{export.pk}")
+
 
 class AvatarView(APIView):
     parser_classes = [MultiPartParser, FormParser]
@@ -228,6 +265,7 @@ class AvatarView(APIView):
 
 
 class ChangePasswordView(APIView):
+    @domain_errors({400: ["wrong_password", "password_too_weak"]})
     @extend_schema(request=s.ChangePasswordInputSerializer, responses=s.TokenPairSerializer)
     def post(self, request: Request) -> Response:
         data = s.ChangePasswordInputSerializer(data=request.data)
@@ -252,6 +290,7 @@ class PasswordResetView(PublicView):
 class PasswordResetConfirmView(PublicView):
     throttle_classes = AUTH_THROTTLES
 
+    @domain_errors({400: ["invalid_token", "invalid_code", "code_expired", "password_too_weak"]})
     @extend_schema(request=s.PasswordResetConfirmInputSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
         data = s.PasswordResetConfirmInputSerializer(data=request.data)
@@ -280,6 +319,7 @@ class InstructorApplicationListView(APIView):
         data = s.InstructorApplicationSerializer(page, many=True, context={"request": request})
         return paginator.get_paginated_response(data.data)
 
+    @domain_errors({409: ["already_instructor", "application_pending"]})
     @extend_schema(
         request=s.InstructorApplicationInputSerializer,
         responses={201: s.InstructorApplicationSerializer},
@@ -321,6 +361,7 @@ class InstructorApplicationFileView(APIView):
 class InstructorApplicationApproveView(APIView):
     permission_classes = [IsStaffMember]
 
+    @domain_errors({409: ["application_not_pending"]})
     @extend_schema(request=None, responses=s.InstructorApplicationSerializer)
     def post(self, request: Request, pk: str) -> Response:
         application = get_object_or_404(InstructorApplication, pk=pk)
@@ -335,6 +376,7 @@ class InstructorApplicationApproveView(APIView):
 class InstructorApplicationRejectView(APIView):
     permission_classes = [IsStaffMember]
 
+    @domain_errors({409: ["application_not_pending"]})
     @extend_schema(request=s.RejectInputSerializer, responses=s.InstructorApplicationSerializer)
     def post(self, request: Request, pk: str) -> Response:
         application = get_object_or_404(InstructorApplication, pk=pk)
@@ -398,6 +440,7 @@ class UserDetailView(APIView):
     def get(self, request: Request, pk: str) -> Response:
         return Response(s.AdminUserSerializer(get_object_or_404(User, pk=pk)).data)
 
+    @domain_errors({400: ["cannot_modify_self"]})
     @extend_schema(request=s.AdminUserUpdateInputSerializer, responses=s.AdminUserSerializer)
     def patch(self, request: Request, pk: str) -> Response:
         user = get_object_or_404(User, pk=pk)

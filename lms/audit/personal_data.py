@@ -1,0 +1,56 @@
+"""Audit's part of a person's export and deletion. Registered by accounts' AppConfig (audit
+sits below accounts and never imports it; lms.accounts.personal_data).
+
+Export: the audit lines about the person (they acted, or they were the target).
+Erase: the lines stay (what happened, when) but lose what identifies the person: the IP
+and user agent of the lines they acted in, the target's text (their email), and any value
+in a line's data holding their email or name (a failed login's address).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Q
+
+from lms.audit.models import AuditLog
+
+
+def _about(user: Any) -> Q:
+    return Q(actor=user) | Q(target_id=str(user.pk))
+
+
+def export(user: Any) -> Iterator[tuple[str, Any]]:
+    """(path, data) pairs; accounts wraps them as ExportDocuments."""
+    yield (
+        "audit/audit_log.json",
+        list(
+            AuditLog.objects.filter(_about(user))
+            .order_by("created_at")
+            .values("action", "target_type", "target_id", "ip", "user_agent", "data", "created_at")
+        ),
+    )
+
+
+def _scrub(value: Any, needles: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return "" if any(needle in value.lower() for needle in needles) else value
+    if isinstance(value, list):
+        return [_scrub(item, needles) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, needles) for key, item in value.items()}
+    return value
+
+
+def erase(user: Any, *, needles: tuple[str, ...]) -> None:
+    """`needles`: lower-case texts identifying the person (email, full name)."""
+    AuditLog.objects.filter(actor=user).update(ip=None, user_agent="")
+    AuditLog.objects.filter(target_id=str(user.pk)).update(target_repr="")
+    mentions = Q()
+    for needle in needles:
+        mentions |= Q(data__icontains=needle) | Q(target_repr__icontains=needle)
+    for line in AuditLog.objects.filter(mentions):
+        AuditLog.objects.filter(pk=line.pk).update(
+            data=_scrub(line.data, needles), target_repr=_scrub(line.target_repr, needles)
+        )

@@ -1,0 +1,33 @@
+"""Notifications' part of a person's export and deletion. Registered by accounts' AppConfig
+(notifications sits below accounts and never imports it; lms.accounts.personal_data).
+
+Export: notifications and email preferences. Erase: both go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lms.notifications.models import EmailPreference, Notification
+
+
+def export(user: Any) -> Iterator[tuple[str, Any]]:
+    """(path, data) pairs; accounts wraps them as ExportDocuments."""
+    yield (
+        "notifications/notifications.json",
+        list(
+            Notification.objects.filter(user=user)
+            .order_by("created_at")
+            .values("id", "category", "title", "body", "data", "read_at", "created_at")
+        ),
+    )
+    yield (
+        "notifications/email_preferences.json",
+        list(EmailPreference.objects.filter(user=user).values("category", "enabled")),
+    )
+
+
+def erase(user: Any) -> None:
+    Notification.objects.filter(user=user).delete()
+    EmailPreference.objects.filter(user=user).delete()
