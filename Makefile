@@ -25,6 +25,8 @@ run: export DEBUG ?= true
 run: export ALLOW_FAKE_PAYMENTS ?= true
 run: export BACKEND_URL ?= http://$(LINK_HOST):$(PORT)
 run: export PYTHONUNBUFFERED ?= 1
+# The demo admin and manager sign in with their password alone (production: 2FA required).
+run: export REQUIRE_STAFF_MFA ?= false
 run: $(STAMP) ## migrate SQLite, load demo data, serve HTTP + WebSockets on $(HOST):$(PORT); accounts last
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --no-accounts

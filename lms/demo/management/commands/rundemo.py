@@ -6,8 +6,10 @@ server listens (daphne's ready hook, run when its reactor starts), after Django'
 daphne's own lines. Everything else is daphne's `runserver` (HTTP and WebSockets, the
 reloader; after a reload the accounts are printed again under the new banner).
 
-daphne's INFO line about HTTP/2 (it needs Twisted's TLS extras, which development over
-plain HTTP does not use) is left out here; its warnings and errors still show.
+Two kinds of INFO lines are left out here, warnings and errors of both still show: daphne's
+about HTTP/2 (it needs Twisted's TLS extras, which development over plain HTTP does not use),
+and Celery's "Task ... succeeded" of every task that runs eagerly inside a request (without
+REDIS_URL), so each request is one line in the log.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from daphne.management.commands.runserver import Command as DaphneRunserver
 from daphne.server import Server
+from django.conf import settings
 from django.db import DatabaseError
 
 from lms.demo.accounts import DemoAccount, accounts_block, demo_accounts
@@ -38,6 +41,8 @@ class Command(DaphneRunserver):
 
     def inner_run(self, *args: Any, **options: Any) -> None:
         logging.getLogger("daphne.server").setLevel(logging.WARNING)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         # Read now: the ORM refuses to run in the reactor's event loop.
         try:
             accounts: list[DemoAccount] = demo_accounts()
