@@ -24,7 +24,7 @@ from typing import Any
 from django.utils import timezone
 
 from lms.core.errors import Invalid
-from lms.core.money import minor_unit, quantize
+from lms.core.money import Money, minor_unit
 
 from .errors import CommerceError
 from .models import Coupon, CouponKind, CouponRedemption, CouponScope
@@ -32,31 +32,38 @@ from .models import Coupon, CouponKind, CouponRedemption, CouponScope
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    course_id: uuid.UUID
-    instructor_id: uuid.UUID
-    price: Decimal
-    currency: str
+    """One thing to price: a course of a cart, or the offer of any sellable kind."""
+
+    reference_id: uuid.UUID  # the course (or booking, ...) the line sells
+    seller_id: uuid.UUID  # the instructor or tutor it earns for
+    price: Money
+
+    @property
+    def currency(self) -> str:
+        return self.price.currency
 
 
 @dataclass(frozen=True, slots=True)
 class PricedLine:
     line: Line
-    discount: Decimal
+    discount: Money
 
     @property
-    def amount_paid(self) -> Decimal:
+    def amount_paid(self) -> Money:
         return self.line.price - self.discount
 
 
 @dataclass(frozen=True, slots=True)
 class Priced:
+    """Every line with its discount, and the totals, in one currency."""
+
     currency: str
     lines: list[PricedLine]
-    subtotal: Decimal
-    discount: Decimal
+    subtotal: Money
+    discount: Money
 
     @property
-    def total(self) -> Decimal:
+    def total(self) -> Money:
         return self.subtotal - self.discount
 
 
@@ -87,8 +94,8 @@ class CouponRules:
         if self.scope == CouponScope.PLATFORM:
             return True
         if self.scope == CouponScope.INSTRUCTOR:
-            return line.instructor_id == self.instructor_id
-        return line.course_id in self.course_ids
+            return line.seller_id == self.instructor_id
+        return line.reference_id in self.course_ids
 
 
 def price_lines(
@@ -98,27 +105,33 @@ def price_lines(
     *,
     payable_exponent: int | None = None,
 ) -> Priced:
-    """Subtotal, discount per line and total; raises 400 when the coupon cannot apply.
+    """Subtotal, discount per line and total in `currency` (every line's); raises 400 when
+    the coupon cannot apply. No lines: zeros in `currency`.
 
     `payable_exponent`: the decimals the payment provider charges in `currency`; each line's
     amount paid is rounded down to it (module docstring). None: no rounding beyond ISO's.
     """
-    subtotal = sum((line.price for line in lines), Decimal("0"))
+    zero = Money.zero(currency)
+    if any(line.currency != currency for line in lines):
+        raise ValueError(f"Every line must be in {currency}.")
     discounts = _coupon_discounts(lines, rules, currency) if rules is not None and lines else {}
     priced = []
     for line in lines:
-        discount = discounts.get(line.course_id, Decimal("0"))
+        discount = Money(discounts.get(line.reference_id, Decimal("0")), currency)
         if payable_exponent is not None:
-            paid = line.price - discount
-            discount += paid - paid.quantize(Decimal(1).scaleb(-payable_exponent), ROUND_DOWN)
+            paid = (line.price - discount).amount
+            payable = paid.quantize(Decimal(1).scaleb(-payable_exponent), ROUND_DOWN)
+            discount += Money(paid - payable, currency)
         priced.append(PricedLine(line, discount))
-    discount = sum((item.discount for item in priced), Decimal("0"))
-    return Priced(currency, priced, subtotal, discount)
+    subtotal = sum((line.price for line in lines), zero)
+    discount_total = sum((item.discount for item in priced), zero)
+    return Priced(currency, priced, subtotal, discount_total)
 
 
 def _coupon_discounts(
     lines: Sequence[Line], rules: CouponRules, currency: str
 ) -> dict[uuid.UUID, Decimal]:
+    """The coupon's discount of each covered line, by reference: amounts of `currency`."""
     covered = [line for line in lines if rules.covers(line)]
     if not covered:
         raise Invalid(
@@ -128,35 +141,33 @@ def _coupon_discounts(
     discounts: dict[uuid.UUID, Decimal] = {}
     if rules.kind == CouponKind.PERCENT:
         for line in covered:
-            discounts[line.course_id] = min(
-                line.price, quantize(line.price * rules.value / 100, currency)
-            )
+            discounts[line.reference_id] = min(line.price, line.price.percent(rules.value)).amount
     else:
         if rules.currency != currency:
             raise Invalid(
                 f"This coupon is in {rules.currency}; your cart is in {currency}.",
                 code=CommerceError.COUPON_CURRENCY_MISMATCH,
             )
-        covered_total = sum((line.price for line in covered), Decimal("0"))
+        prices = {line.reference_id: line.price.amount for line in covered}
+        covered_total = sum(prices.values(), Decimal("0"))
         amount = min(rules.value, covered_total)
         step = minor_unit(currency)
         left = amount
-        for line in covered:
+        for ref, price in prices.items():
             share = (
-                (amount * line.price / covered_total).quantize(step, rounding=ROUND_DOWN)
+                (amount * price / covered_total).quantize(step, rounding=ROUND_DOWN)
                 if covered_total
                 else Decimal("0")
             )
-            share = min(share, line.price)
-            discounts[line.course_id] = share
+            share = min(share, price)
+            discounts[ref] = share
             left -= share
         # What rounding down left over goes to the lines with room, in order.
-        for line in covered:
+        for ref, price in prices.items():
             if left <= 0:
                 break
-            room = line.price - discounts[line.course_id]
-            extra = min(room, left)
-            discounts[line.course_id] += extra
+            extra = min(price - discounts[ref], left)
+            discounts[ref] += extra
             left -= extra
     return discounts
 

@@ -13,7 +13,7 @@ from lms.catalog.models import Course
 from lms.catalog.selectors import course_ref_filter
 from lms.core.errors import DomainError, Invalid, NotFound
 from lms.core.ids import as_uuid
-from lms.core.money import DEFAULT_CURRENCY
+from lms.core.money import DEFAULT_CURRENCY, Money
 from lms.core.permissions import ADMIN, has_role
 
 from .errors import CommerceError
@@ -55,13 +55,8 @@ class CartView:
 
     @property
     def currency(self) -> str | None:
-        """The cart's currency; None while it is empty."""
-        return self.priced.currency or None
-
-    @property
-    def totals_currency(self) -> str:
-        """The currency its totals render in: an empty cart's zeros in the default one."""
-        return self.priced.currency or DEFAULT_CURRENCY
+        """The cart's currency; None while it is empty (its zero totals are in the default)."""
+        return self.priced.currency if self.lines else None
 
 
 def cart_lines(*, cart_id: Any) -> list[dict[str, Any]]:
@@ -81,15 +76,14 @@ def cart_view(*, user: Any) -> CartView:
         Line(
             row["course_id"],
             row["course__instructor_id"],
-            row["course__price"],
-            row["course__currency"],
+            Money(row["course__price"], row["course__currency"]),
         )
         for row in rows
     ]
-    currency = lines[0].currency if lines else ""
+    currency = lines[0].currency if lines else DEFAULT_CURRENCY
     coupon = cart.coupon if cart is not None else None
     error = ""
-    payable = get_provider().payable_exponent(currency) if currency else None
+    payable = get_provider().payable_exponent(currency) if lines else None
     priced = price_lines(lines, None, currency, payable_exponent=payable)
     if coupon is not None and lines:
         try:

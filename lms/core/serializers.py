@@ -27,6 +27,7 @@ from lms.core.money import (
     MAX_AMOUNT,
     MONEY_DECIMAL_PLACES,
     MONEY_MAX_DIGITS,
+    Money,
     MoneyError,
     amount_string,
     is_supported_currency,
@@ -44,7 +45,8 @@ AMOUNT_SCHEMA = {
 
 @extend_schema_field(AMOUNT_SCHEMA)
 class AmountField(serializers.Field[Any, Any, Any, Any]):
-    """Read-only: an amount in its instance's currency (`currency_source`, default `currency`).
+    """Read-only: a `Money`, or an amount in its instance's currency (`currency_source`,
+    default `currency`).
 
     Works on model instances, read models and mappings alike; `None` stays `null`.
     """
@@ -58,6 +60,8 @@ class AmountField(serializers.Field[Any, Any, Any, Any]):
         value = super().get_attribute(instance)
         if value is None:
             return None
+        if isinstance(value, Money):
+            return value.amount, value.currency
         if isinstance(instance, Mapping):
             currency = instance[self.currency_source]
         else:

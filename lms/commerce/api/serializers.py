@@ -70,9 +70,9 @@ class CartSerializer(serializers.Serializer[Any]):
     items = CartItemSerializer(many=True)
     coupon = serializers.CharField(source="coupon.code", allow_null=True, default=None)
     coupon_error = serializers.CharField(allow_blank=True)
-    subtotal = AmountField(source="priced.subtotal", currency_source="totals_currency")
-    discount = AmountField(source="priced.discount", currency_source="totals_currency")
-    total = AmountField(source="priced.total", currency_source="totals_currency")
+    subtotal = AmountField(source="priced.subtotal")
+    discount = AmountField(source="priced.discount")
+    total = AmountField(source="priced.total")
     currency = serializers.CharField(allow_null=True)
 
 

@@ -11,6 +11,7 @@ from lms.accounts.models import User
 from lms.catalog.models import Course, CourseStatus
 from lms.catalog.selectors import course_ref_filter
 from lms.core.errors import Conflict, Invalid, NotFound
+from lms.core.money import Money
 
 from .. import locks, selectors
 from ..course_kind import (
@@ -79,7 +80,11 @@ def apply_coupon(*, user: User, code: str) -> Coupon:
     if not rows:
         raise Invalid("Your cart is empty.", code=CommerceError.CART_EMPTY)
     lines = [
-        Line(r["course_id"], r["course__instructor_id"], r["course__price"], r["course__currency"])
+        Line(
+            r["course_id"],
+            r["course__instructor_id"],
+            Money(r["course__price"], r["course__currency"]),
+        )
         for r in rows
     ]
     price_lines(lines, CouponRules.of(coupon), lines[0].currency)  # raises when it cannot apply

@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid
+from lms.core.money import Money
 from lms.core.requests import AnyRequest
 
 from .. import locks
@@ -76,7 +77,7 @@ def place_order(
     if coupon is not None:
         check_coupon_usable(coupon, user=user)
         rules = CouponRules.of(coupon)
-    lines = [Line(c.pk, c.instructor_id, c.price, c.currency) for c in courses]
+    lines = [Line(c.pk, c.instructor_id, Money(c.price, c.currency)) for c in courses]
     priced = price_lines(
         lines, rules, currency, payable_exponent=get_provider().payable_exponent(currency)
     )
@@ -84,9 +85,9 @@ def place_order(
         number=_new_order_number(),
         user=user,
         currency=currency,
-        subtotal=priced.subtotal,
-        discount=priced.discount,
-        total=priced.total,
+        subtotal=priced.subtotal.amount,
+        discount=priced.discount.amount,
+        total=priced.total.amount,
         coupon=coupon,
         coupon_code=coupon.code if coupon else "",
         billing_address=billing_address or {},
@@ -96,14 +97,14 @@ def place_order(
         OrderItem(
             order=order,
             kind=COURSE,
-            reference_id=line.line.course_id,
-            course_id=line.line.course_id,
-            title=by_id[line.line.course_id].title,
-            instructor_id=line.line.instructor_id,
+            reference_id=line.line.reference_id,
+            course_id=line.line.reference_id,
+            title=by_id[line.line.reference_id].title,
+            instructor_id=line.line.seller_id,
             currency=currency,
-            price=line.line.price,
-            discount=line.discount,
-            amount_paid=line.amount_paid,
+            price=line.line.price.amount,
+            discount=line.discount.amount,
+            amount_paid=line.amount_paid.amount,
         )
         for line in priced.lines
     )
@@ -149,7 +150,7 @@ def place_item_order(
     )
     if pending is not None:
         return pending
-    lines = [Line(offer.reference_id, offer.seller_id, offer.price, offer.currency)]
+    lines = [Line(offer.reference_id, offer.seller_id, Money(offer.price, offer.currency))]
     priced = price_lines(
         lines,
         None,
@@ -160,9 +161,9 @@ def place_item_order(
         number=_new_order_number(),
         user=user,
         currency=offer.currency,
-        subtotal=priced.subtotal,
-        discount=priced.discount,
-        total=priced.total,
+        subtotal=priced.subtotal.amount,
+        discount=priced.discount.amount,
+        total=priced.total.amount,
     )
     [line] = priced.lines
     OrderItem.objects.create(
@@ -173,9 +174,9 @@ def place_item_order(
         title=offer.title[:200],
         instructor_id=offer.seller_id,
         currency=offer.currency,
-        price=offer.price,
-        discount=line.discount,
-        amount_paid=line.amount_paid,
+        price=line.line.price.amount,
+        discount=line.discount.amount,
+        amount_paid=line.amount_paid.amount,
     )
     record(
         action=AuditAction.ORDER_PLACED,
