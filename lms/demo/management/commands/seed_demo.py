@@ -179,3 +179,9 @@ extra_seeders.append(support_demo.seed)
 from lms.community import demo as community_demo  # noqa: E402
 
 extra_seeders.append(community_demo.seed)
+
+# Tutoring, after commerce: two tutors with weekly availability, a paid lesson, and a completed
+# one with a testimonial (paid through commerce's checkout of a booking).
+from lms.tutoring import demo as tutoring_demo  # noqa: E402
+
+extra_seeders.append(tutoring_demo.seed)
