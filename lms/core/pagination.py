@@ -1,9 +1,34 @@
+from typing import Any
+
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """`count/next/previous/results`, `?page=&page_size=` (default 20, at most 100)."""
+    """`count/next/previous/results`, `?page=&page_size=` (default 20, at most 100).
+
+    `page` past the end, or not a positive integer, is 404 `not_found` (DRF's); `page_size`
+    that is not a positive integer is 400 `invalid` (DRF would ignore it silently), one above
+    100 is cut to 100. The OpenAPI document says the same (`get_schema_operation_parameters`).
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request: Request) -> int:
+        if self.page_size_query_param in request.query_params:
+            raw = request.query_params.getlist(self.page_size_query_param)
+            if len(raw) != 1 or not raw[0].isascii() or not raw[0].isdigit() or int(raw[0]) < 1:
+                raise ValidationError(
+                    {self.page_size_query_param: ["A positive integer is required."]},
+                    code="invalid",
+                )
+        return super().get_page_size(request)  # type: ignore[no-any-return]
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters

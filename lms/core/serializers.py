@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -115,8 +116,16 @@ class CurrencyInputField(serializers.CharField):
         return value
 
 
+# An amount as clients send it: a decimal string (API.md: money is never a JSON number), at
+# most 9 integer digits (below MAX_AMOUNT) and 3 decimals; the OpenAPI document carries the
+# same pattern (lms.core.schema).
+AMOUNT_INPUT_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,3})?$"
+_AMOUNT_INPUT = re.compile(AMOUNT_INPUT_PATTERN)
+
+
 class AmountInputField(serializers.DecimalField):
-    """A non-negative decimal that fits the money columns; every failure is `invalid_amount`."""
+    """A non-negative decimal string that fits the money columns (`AMOUNT_INPUT_PATTERN`);
+    every failure is `invalid_amount`."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
@@ -124,6 +133,11 @@ class AmountInputField(serializers.DecimalField):
         kwargs.setdefault("min_value", Decimal(0))
         kwargs.setdefault("max_value", MAX_AMOUNT - Decimal("0.001"))
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not _AMOUNT_INPUT.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
     def fail(self, key: str, **kwargs: Any) -> None:  # type: ignore[override]
         if key in ("required", "null"):

@@ -20,6 +20,7 @@ from lms.core.errors import NotFound
 from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
 from lms.core.parsers import FormParser, JSONParser, MultiPartParser
+from lms.core.schema import domain_errors
 
 
 def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
@@ -69,6 +70,9 @@ class QuizQuestionListView(APIView):
         questions = selectors.questions_of(quiz=quiz_access.quiz)
         return _paginated(request, self, questions, s.QuestionAuthorSerializer)
 
+    @domain_errors(
+        {400: ["invalid_choices", "invalid_accepted_answers"], 403: ["not_course_instructor"]}
+    )
     @extend_schema(request=s.QuestionInputSerializer, responses={201: s.QuestionAuthorSerializer})
     def post(self, request: Request, pk: str) -> Response:
         quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
@@ -94,6 +98,12 @@ class QuestionDetailView(APIView):
         question = selectors.question_for_editing(user=request.user, question_id=pk)
         return Response(_question_payload(question))
 
+    @domain_errors(
+        {
+            400: ["invalid_choices", "invalid_accepted_answers", "question_type_locked"],
+            403: ["not_course_instructor"],
+        }
+    )
     @extend_schema(request=s.QuestionInputSerializer, responses=s.QuestionAuthorSerializer)
     def patch(self, request: Request, pk: str) -> Response:
         """Edit a question: any of the creation fields; `choices` replaces the whole list."""
@@ -121,6 +131,12 @@ class QuizAttemptListView(APIView):
         attempts = selectors.attempts_of(quiz=quiz_access.quiz, student=request.user)
         return _paginated(request, self, attempts, s.AttemptSummarySerializer)
 
+    @domain_errors(
+        {
+            403: ["enrollment_required"],
+            409: ["quiz_has_no_questions", "max_attempts_reached", "attempt_in_progress"],
+        }
+    )
     @extend_schema(request=None, responses={201: s.AttemptSerializer})
     def post(self, request: Request, pk: str) -> Response:
         quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
@@ -138,6 +154,13 @@ class AttemptDetailView(APIView):
 
 
 class AttemptSubmitView(APIView):
+    @domain_errors(
+        {
+            400: ["question_not_in_quiz", "duplicate_answer", "invalid_answer", "question_changed"],
+            403: ["enrollment_required"],
+            409: ["attempt_already_submitted", "attempt_expired"],
+        }
+    )
     @extend_schema(request=s.SubmitInputSerializer, responses=s.SubmitResultSerializer)
     def post(self, request: Request, pk: str) -> Response:
         attempt = selectors.attempt_for_student(user=request.user, attempt_id=pk)
@@ -191,6 +214,15 @@ class AssignmentSubmissionListView(APIView):
             submissions = submissions.filter(status=wanted)
         return _paginated(request, self, submissions, s.SubmissionSerializer)
 
+    @domain_errors(
+        {
+            400: ["empty_submission"],
+            403: ["enrollment_required"],
+            409: ["submission_already_graded", "submission_conflict"],
+            413: ["file_too_large"],
+            415: ["files_not_accepted", "unsupported_file_type", "empty_file"],
+        }
+    )
     @extend_schema(
         request={"multipart/form-data": s.SubmissionInputSerializer},
         responses={201: s.SubmissionSerializer, 200: s.SubmissionSerializer},
@@ -234,6 +266,9 @@ class SubmissionFileView(APIView):
 
 
 class SubmissionGradeView(APIView):
+    @domain_errors(
+        {400: ["invalid_score"], 403: ["not_course_instructor"], 409: ["submission_already_graded"]}
+    )
     @extend_schema(request=s.GradeInputSerializer, responses=s.SubmissionSerializer)
     def post(self, request: Request, pk: str) -> Response:
         found = selectors.submission_for_user(user=request.user, submission_id=pk)

@@ -24,6 +24,7 @@ from lms.core.parsers import FormParser, MultiPartParser
 from lms.core.permissions import IsAdmin, IsInstructor, IsStaffMember, is_staff_member
 from lms.core.renderers import dumps
 from lms.core.rendering import render
+from lms.core.schema import domain_errors
 
 from .. import access, selectors, services
 from .. import cache as response_cache
@@ -36,17 +37,19 @@ from . import serializers as s
 
 COURSE_LIST_PARAMETERS = [
     OpenApiParameter(
-        "category", OpenApiTypes.STR, description="Category slug (its subcategories too)."
+        "category",
+        {"type": "string", "maxLength": 120},
+        description="Category slug (its subcategories too).",
     ),
     OpenApiParameter("level", OpenApiTypes.STR, enum=Level.values),
-    OpenApiParameter("price_min", OpenApiTypes.DECIMAL),
-    OpenApiParameter("price_max", OpenApiTypes.DECIMAL),
+    OpenApiParameter("price_min", {"type": "number", "minimum": 0, "maximum": 999_999_999.999}),
+    OpenApiParameter("price_max", {"type": "number", "minimum": 0, "maximum": 999_999_999.999}),
     OpenApiParameter("is_free", OpenApiTypes.BOOL),
-    OpenApiParameter("rating_min", OpenApiTypes.NUMBER),
-    OpenApiParameter("language", OpenApiTypes.STR),
+    OpenApiParameter("rating_min", {"type": "number", "minimum": 0, "maximum": 5}),
+    OpenApiParameter("language", {"type": "string", "maxLength": 10}),
     OpenApiParameter("instructor", OpenApiTypes.UUID),
-    OpenApiParameter("tag", OpenApiTypes.STR, description="Tag slug."),
-    OpenApiParameter("search", OpenApiTypes.STR),
+    OpenApiParameter("tag", {"type": "string", "maxLength": 60}, description="Tag slug."),
+    OpenApiParameter("search", {"type": "string", "maxLength": 200}),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=ORDERING_CHOICES),
     OpenApiParameter("mine", OpenApiTypes.BOOL, description="Your own courses, in every state."),
 ]
@@ -158,6 +161,7 @@ class CategoryListView(CatalogView):
             self, request, queryset, lambda page: s.CategoryOutputSerializer(page, many=True).data
         )
 
+    @domain_errors({409: ["slug_taken"]})
     @extend_schema(request=s.CategoryInputSerializer, responses={201: s.CategoryOutputSerializer})
     def post(self, request: Request) -> Response:
         data = s.CategoryInputSerializer(data=request.data)
@@ -176,6 +180,7 @@ class CategoryDetailView(CatalogView):
     def get(self, request: Request, category: str) -> Response:
         return Response(s.CategoryOutputSerializer(selectors.category_by_ref(ref=category)).data)
 
+    @domain_errors({400: ["category_cycle"], 409: ["slug_taken"]})
     @extend_schema(request=s.CategoryUpdateInputSerializer, responses=s.CategoryOutputSerializer)
     def patch(self, request: Request, category: str) -> Response:
         found = selectors.category_by_ref(ref=category)
@@ -186,6 +191,7 @@ class CategoryDetailView(CatalogView):
         )
         return Response(s.CategoryOutputSerializer(selectors.category_by_ref(ref=found.pk)).data)
 
+    @domain_errors({409: ["category_in_use"]})
     @extend_schema(responses={204: None})
     def delete(self, request: Request, category: str) -> Response:
         services.delete_category(
@@ -204,6 +210,7 @@ class TagListView(CatalogView):
         queryset = selectors.tags_in_use().values("id", "name", "slug")
         return _paginated(self, request, queryset, list)
 
+    @domain_errors({409: ["slug_taken"]})
     @extend_schema(request=s.TagInputSerializer, responses={201: s.TagOutputSerializer})
     def post(self, request: Request) -> Response:
         data = s.TagInputSerializer(data=request.data)
@@ -246,6 +253,7 @@ class CourseListView(CatalogView):
         )
 
     @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
+    @domain_errors({400: ["invalid_price", "invalid_currency", "invalid_prerequisite"]})
     def post(self, request: Request) -> Response:
         data = s.CourseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -286,6 +294,9 @@ class CourseDetailView(CatalogView):
         )
 
     @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
+    @domain_errors(
+        {400: ["invalid_price", "invalid_currency", "invalid_prerequisite", "prerequisite_cycle"]}
+    )
     def patch(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         data = s.CourseUpdateInputSerializer(data=request.data, partial=True)
@@ -296,6 +307,7 @@ class CourseDetailView(CatalogView):
         return Response(_course_detail(request, found.pk))
 
     @extend_schema(responses={204: None})
+    @domain_errors({409: ["course_not_draft"]})
     def delete(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         services.delete_course(course=found, by=current_user(request), request=request)
@@ -306,6 +318,9 @@ class CourseThumbnailView(CatalogView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=s.ThumbnailInputSerializer, responses=s.CourseDetailSerializer)
+    @domain_errors(
+        {413: ["file_too_large"], 415: ["unsupported_file_type", "invalid_image", "empty_file"]}
+    )
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         data = s.ThumbnailInputSerializer(data=request.data)
@@ -318,6 +333,9 @@ class CourseThumbnailView(CatalogView):
 
 class CourseSubmitView(CatalogView):
     @extend_schema(request=None, responses=s.CourseDetailSerializer)
+    @domain_errors(
+        {400: ["course_incomplete", "course_has_no_lessons"], 409: ["invalid_status_transition"]}
+    )
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         services.submit_course_for_review(course=found, by=current_user(request), request=request)
@@ -336,6 +354,7 @@ class CourseModerationView(CatalogView):
     }
 
     @extend_schema(request=None, responses=s.CourseDetailSerializer)
+    @domain_errors({409: ["invalid_status_transition"]})
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_moderation(ref=course)
         self.actions[self.action](course=found, by=current_user(request), request=request)
@@ -346,6 +365,7 @@ class CourseRejectView(CatalogView):
     write_permissions = (IsStaffMember,)
 
     @extend_schema(request=s.CourseRejectInputSerializer, responses=s.CourseDetailSerializer)
+    @domain_errors({409: ["invalid_status_transition"]})
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_moderation(ref=course)
         data = s.CourseRejectInputSerializer(data=request.data)
@@ -405,6 +425,7 @@ class SectionListView(CatalogView):
 
 class SectionReorderView(CatalogView):
     @extend_schema(request=s.ReorderInputSerializer, responses=s.SectionOutputSerializer(many=True))
+    @domain_errors({400: ["invalid_reorder"]})
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         data = s.ReorderInputSerializer(data=request.data)
@@ -466,6 +487,7 @@ class LessonListView(CatalogView):
 
 class LessonReorderView(CatalogView):
     @extend_schema(request=s.ReorderInputSerializer, responses=s.LessonOutputSerializer(many=True))
+    @domain_errors({400: ["invalid_reorder"]})
     def post(self, request: Request, pk: str) -> Response:
         section = selectors.section_for_editing(user=request.user, section_id=pk)
         data = s.ReorderInputSerializer(data=request.data)
@@ -517,6 +539,13 @@ class LessonDetailView(CatalogView):
 
 class PlaybackView(CatalogView):
     @extend_schema(responses=s.PlaybackOutputSerializer)
+    @domain_errors(
+        {
+            400: ["lesson_has_no_video"],
+            403: ["enrollment_required"],
+            502: ["video_provider_unavailable"],
+        }
+    )
     def get(self, request: Request, pk: str) -> Response:
         lesson = _readable_lesson(request, pk)
         credential = video_provider().playback(lesson=lesson, user=request.user, request=request)
@@ -553,6 +582,7 @@ class MediaListView(CatalogView):
         return _paginated(self, request, queryset, shape)
 
     @extend_schema(request=s.MediaInputSerializer, responses={201: s.MediaOutputSerializer})
+    @domain_errors({413: ["file_too_large"], 415: ["unsupported_file_type", "empty_file"]})
     def post(self, request: Request) -> Response:
         data = s.MediaInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -583,6 +613,7 @@ class MediaDetailView(CatalogView):
         )
 
     @extend_schema(responses={204: None})
+    @domain_errors({409: ["media_in_use"]})
     def delete(self, request: Request, pk: str) -> Response:
         asset = selectors.media_for_owner(user=request.user, media_id=pk)
         services.delete_media(asset=asset, by=current_user(request), request=request)

@@ -20,6 +20,7 @@ from lms.catalog.selectors import course_for_editing
 from lms.core.errors import Conflict, Invalid
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsInstructor
+from lms.core.schema import domain_errors
 
 from .. import selectors, services
 from ..errors import CommerceError, WebhookFailed
@@ -53,6 +54,12 @@ class CartView(APIView):
 
 
 class CartItemsView(APIView):
+    @domain_errors(
+        {
+            400: ["course_is_free", "course_not_available", "own_course"],
+            409: ["already_in_cart", "already_enrolled", "currency_mismatch"],
+        }
+    )
     @extend_schema(request=s.CartItemInputSerializer, responses={201: s.CartItemSerializer})
     def post(self, request: Request) -> Response:
         data = s.CartItemInputSerializer(data=request.data)
@@ -84,6 +91,19 @@ class CartItemDetailView(APIView):
 
 
 class CartCouponView(APIView):
+    @domain_errors(
+        {
+            400: [
+                "cart_empty",
+                "coupon_invalid",
+                "coupon_not_started",
+                "coupon_expired",
+                "coupon_exhausted",
+                "coupon_not_applicable",
+                "coupon_currency_mismatch",
+            ]
+        }
+    )
     @extend_schema(request=s.CouponCodeInputSerializer, responses=s.CartSerializer)
     def post(self, request: Request) -> Response:
         data = s.CouponCodeInputSerializer(data=request.data)
@@ -111,6 +131,7 @@ class WishlistView(APIView):
             s.WishlistItemSerializer(page, many=True, context={"request": request}).data
         )
 
+    @domain_errors({409: ["already_in_wishlist"]})
     @extend_schema(request=s.WishlistInputSerializer, responses={201: s.WishlistItemSerializer})
     def post(self, request: Request) -> Response:
         data = s.WishlistInputSerializer(data=request.data)
@@ -130,6 +151,7 @@ class WishlistItemView(APIView):
         item = selectors.wishlist_item(user=current_user(request), course_ref=course)
         return Response(s.WishlistItemSerializer(item, context={"request": request}).data)
 
+    @domain_errors({409: ["already_in_wishlist"]})
     @extend_schema(
         request=None,
         responses={201: s.WishlistItemSerializer},
@@ -161,6 +183,7 @@ class CouponListView(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(s.CouponSerializer(page, many=True).data)
 
+    @domain_errors({400: ["invalid_coupon", "not_your_course"], 409: ["coupon_code_taken"]})
     @extend_schema(request=s.CouponInputSerializer, responses={201: s.CouponSerializer})
     def post(self, request: Request) -> Response:
         data = s.CouponInputSerializer(data=request.data)
@@ -201,6 +224,12 @@ class OrderListView(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(s.OrderSerializer(page or [], many=True).data)
 
+    @domain_errors(
+        {
+            400: ["cart_empty"],
+            409: ["currency_mismatch", "already_enrolled", "course_not_available"],
+        }
+    )
     @extend_schema(request=s.OrderInputSerializer, responses={201: s.OrderSerializer})
     def post(self, request: Request) -> Response:
         data = s.OrderInputSerializer(data=request.data)
@@ -227,6 +256,7 @@ class OrderDetailView(APIView):
 
 
 class OrderReceiptView(APIView):
+    @domain_errors({409: ["receipt_unavailable"]})
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, order_id: UUID) -> HttpResponse:
         order = selectors.owned_order(user=current_user(request), order_id=order_id)
@@ -242,6 +272,12 @@ class OrderReceiptView(APIView):
 
 
 class OrderRefundView(APIView):
+    @domain_errors(
+        {
+            403: ["refund_window_closed", "too_much_progress"],
+            409: ["already_refunded", "invalid_order_state", "refund_in_progress", "refund_failed"],
+        }
+    )
     @extend_schema(request=s.RefundInputSerializer, responses=s.RefundSerializer)
     def post(self, request: Request, order_id: UUID) -> Response:
         user = current_user(request)
@@ -264,6 +300,13 @@ class OrderRefundView(APIView):
 
 
 class CheckoutView(APIView):
+    @domain_errors(
+        {
+            400: ["booking_checkout_unavailable", "unknown_sellable_kind"],
+            409: ["order_not_payable", "coupon_exhausted"],
+            502: ["payment_provider_error"],
+        }
+    )
     @extend_schema(request=s.CheckoutInputSerializer, responses=s.CheckoutSerializer)
     def post(self, request: Request) -> Response:
         data = s.CheckoutInputSerializer(data=request.data)
@@ -300,6 +343,7 @@ class PaymentDetailView(APIView):
 
 
 class SimulatePaymentView(APIView):
+    @domain_errors({409: ["simulation_unavailable", "order_not_payable"]})
     @extend_schema(request=s.SimulateInputSerializer, responses=s.PaymentSerializer)
     def post(self, request: Request, payment_id: UUID) -> Response:
         user = current_user(request)
@@ -318,6 +362,7 @@ class StripeWebhookView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
 
+    @domain_errors({400: ["invalid_signature"], 503: ["webhook_processing_failed"]})
     @extend_schema(request=OpenApiTypes.OBJECT, responses=s.WebhookAckSerializer)
     def post(self, request: Request) -> Response:
         payload = request.body
@@ -344,6 +389,7 @@ class StripeWebhookView(APIView):
 
 
 class RevenueSharesView(APIView):
+    pagination_class = None  # answered whole (lms.core.schema)
     permission_classes = [IsInstructor]
 
     @extend_schema(responses=s.RevenueShareSerializer(many=True))
@@ -352,6 +398,7 @@ class RevenueSharesView(APIView):
         rows = selectors.revenue_shares_of(course_id=found.pk)
         return Response(s.RevenueShareSerializer(rows, many=True).data)
 
+    @domain_errors({400: ["invalid_shares", "not_your_course"]})
     @extend_schema(
         request=s.RevenueSharesInputSerializer, responses=s.RevenueShareSerializer(many=True)
     )

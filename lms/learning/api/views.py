@@ -17,6 +17,7 @@ from lms.accounts.current import current_user
 from lms.accounts.names import display_name_fields, display_name_of_row
 from lms.core.absolute_urls import file_url
 from lms.core.pagination import PageNumberPagination
+from lms.core.schema import domain_errors
 from lms.learning import certificates, selectors, services
 from lms.learning.api import serializers as s
 from lms.learning.read_models import EnrollmentSummary, course_ref
@@ -36,6 +37,14 @@ def _enrollment_body(request: Request, enrollment_id: Any) -> dict[str, Any]:
 
 
 class EnrollView(APIView):
+    @domain_errors(
+        {
+            400: ["own_course"],
+            402: ["payment_required"],
+            403: ["enrollment_revoked"],
+            409: ["already_enrolled", "prerequisites_not_met"],
+        }
+    )
     @extend_schema(request=None, responses={201: s.EnrollmentSerializer})
     def post(self, request: Request, course: str) -> Response:
         found = selectors.published_course(ref=course)
@@ -61,6 +70,13 @@ class EnrollmentDetailView(APIView):
 
 
 class MarkLessonCompleteView(APIView):
+    @domain_errors(
+        {
+            400: ["lesson_not_in_course"],
+            403: ["enrollment_revoked"],
+            409: ["completion_by_assessment"],
+        }
+    )
     @extend_schema(request=s.MarkLessonCompleteInputSerializer, responses=s.EnrollmentSerializer)
     def post(self, request: Request, enrollment_id: Any) -> Response:
         data = s.MarkLessonCompleteInputSerializer(data=request.data)
@@ -73,6 +89,7 @@ class MarkLessonCompleteView(APIView):
 
 
 class LessonPositionView(APIView):
+    @domain_errors({400: ["invalid_position", "lesson_not_in_course"], 403: ["enrollment_revoked"]})
     @extend_schema(request=s.LessonPositionInputSerializer, responses=s.LessonPositionSerializer)
     def put(self, request: Request, enrollment_id: Any, lesson_id: Any) -> Response:
         data = s.LessonPositionInputSerializer(data=request.data)

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.core.schema import validates_whole_body
 from lms.notifications import selectors, services
 from lms.notifications.api.serializers import (
     EmailPreferencesSerializer,
@@ -61,6 +62,7 @@ class EmailPreferencesView(APIView):
     def get(self, request: Request) -> Response:
         return Response({"email": services.email_preferences(user=request.user)})
 
+    @validates_whole_body
     @extend_schema(request=EmailPreferencesSerializer, responses=EmailPreferencesSerializer)
     def patch(self, request: Request) -> Response:
         serializer = EmailPreferencesSerializer(data=request.data)

@@ -19,6 +19,7 @@ from lms.accounts.current import current_user
 from lms.core.money import MoneyError, is_supported_currency
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import ADMIN, IsAdmin, IsInstructor, has_role
+from lms.core.schema import domain_errors
 from lms.payouts import selectors, services
 from lms.payouts.api import serializers as s
 from lms.payouts.filters import WithdrawalFilter
@@ -122,6 +123,12 @@ class WithdrawalDetailView(APIView):
 class WithdrawalApproveView(APIView):
     permission_classes = [IsAdmin]
 
+    @domain_errors(
+        {
+            403: ["cannot_review_own_withdrawal"],
+            409: ["invalid_withdrawal_state", "payout_in_progress"],
+        }
+    )
     @extend_schema(request=None, responses=s.WithdrawalSerializer)
     def post(self, request: Request, pk: str) -> Response:
         admin = current_user(request)
@@ -133,6 +140,12 @@ class WithdrawalApproveView(APIView):
 class WithdrawalRejectView(APIView):
     permission_classes = [IsAdmin]
 
+    @domain_errors(
+        {
+            403: ["cannot_review_own_withdrawal"],
+            409: ["invalid_withdrawal_state", "payout_in_progress"],
+        }
+    )
     @extend_schema(request=s.WithdrawalRejectInputSerializer, responses=s.WithdrawalSerializer)
     def post(self, request: Request, pk: str) -> Response:
         admin = current_user(request)
@@ -148,6 +161,12 @@ class WithdrawalRejectView(APIView):
 class WithdrawalMarkPaidView(APIView):
     permission_classes = [IsAdmin]
 
+    @domain_errors(
+        {
+            403: ["cannot_review_own_withdrawal"],
+            409: ["invalid_withdrawal_state", "payout_in_progress"],
+        }
+    )
     @extend_schema(request=s.WithdrawalMarkPaidInputSerializer, responses=s.WithdrawalSerializer)
     def post(self, request: Request, pk: str) -> Response:
         admin = current_user(request)

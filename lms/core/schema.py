@@ -1,0 +1,485 @@
+"""The OpenAPI document: how drf-spectacular describes pagination and errors for every view.
+
+`AutoSchema` (REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]) extends drf-standardized-errors' own,
+which adds the error responses a view can answer from what it is (parsers, permissions,
+throttles, path parameters). Three changes make the document say what the server does:
+
+- **Pagination**: the API's views are `APIView`s that paginate with
+  `lms.core.pagination.PageNumberPagination` themselves, so drf-spectacular cannot see it.
+  A `GET` whose response is a list is documented as the paginated object
+  (`count/next/previous/results`, `?page=&page_size=`) unless its view says
+  `pagination_class = None` (the few lists answered whole: a course's curriculum,
+  sections and lessons, revenue shares).
+- **One error shape per kind**, not a component per operation and field: `code` is a string
+  (the codes an operation can answer are listed in its response's description, see
+  `errors()`), `attr` names the field of a `validation_error` and is null otherwise, and a 400
+  is either `validation_error` or `client_error` (a domain rule: `cart_empty`, ...).
+- **Statuses every view can answer** that the package does not add: 401 wherever a token is
+  read (a bad or expired one), 403 wherever a permission or a service can refuse, 413 on every
+  request body (RequestBodyLimitMiddleware, upload limits).
+
+Domain-specific statuses and codes (402, 409, a 400's domain codes...) are declared per view:
+`@extend_schema(responses={200: Out, **errors({409: ["already_enrolled"]})})`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
+from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
+from drf_standardized_errors.openapi_serializers import (
+    ClientErrorEnum,
+    ErrorResponse500Serializer,
+    ServerErrorEnum,
+    ValidationErrorEnum,
+)
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+from lms.core.pagination import PageNumberPagination
+from lms.core.serializers import AMOUNT_INPUT_PATTERN
+
+# AMOUNT_INPUT_PATTERN without zero (a coupon's value): a non-zero digit before or after
+# the point.
+POSITIVE_AMOUNT_PATTERN = (
+    r"^([1-9][0-9]{0,8}(\.[0-9]{1,3})?|0\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$"
+)
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Why the value was refused: `required`, `invalid`, ...")
+    detail = serializers.CharField(help_text="A sentence for people; may change.")
+    attr = serializers.CharField(
+        help_text="The field, dotted for nested ones (`items.0.course`); `non_field_errors` "
+        "for the whole body."
+    )
+
+
+class ValidationErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ValidationErrorEnum.choices)
+    errors = ValidationErrorSerializer(many=True)
+
+
+class ClientErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="Machine-readable and stable; the codes an operation answers are listed in "
+        "its response's description."
+    )
+    detail = serializers.CharField(help_text="A sentence for people; may change.")
+    attr = serializers.CharField(allow_null=True, help_text="null, or the field at fault.")
+
+
+class ClientErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = ClientErrorSerializer(many=True)
+
+
+class ServerErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ServerErrorEnum.choices)
+    errors = ClientErrorSerializer(many=True)
+
+
+ERROR_400 = PolymorphicProxySerializer(
+    component_name="ErrorResponse400",
+    serializers={
+        ValidationErrorEnum.VALIDATION_ERROR.value: ValidationErrorResponseSerializer,  # type: ignore[attr-defined]
+        ClientErrorEnum.CLIENT_ERROR.value: ClientErrorResponseSerializer,  # type: ignore[attr-defined]
+    },
+    resource_type_field_name="type",
+)
+
+# What each status means, the start of its response's description.
+STATUS_MEANING = {
+    400: "The input is invalid (`validation_error`, `attr` names the field) or breaks a rule "
+    "(`client_error`).",
+    401: "No valid access token (`not_authenticated`, `authentication_failed`, "
+    "`token_not_valid`), or wrong credentials where the operation checks them.",
+    402: "A payment is required first.",
+    403: "The caller may not do this (`permission_denied` or a domain code).",
+    404: "Not found, or not visible to the caller (`not_found`).",
+    405: "Method not allowed (`method_not_allowed`).",
+    406: "No acceptable representation (`not_acceptable`).",
+    409: "Conflicts with the current state.",
+    413: "The request body or an uploaded file is too large (`request_too_large`, "
+    "`file_too_large`).",
+    415: "The body's media type, or an upload's file type, is not accepted "
+    "(`unsupported_media_type`, `unsupported_file_type`).",
+    429: "Too many requests (`throttled`); `Retry-After` says when to retry.",
+    500: "A server error (`server_error`, code `error`).",
+    502: "An upstream provider failed or timed out (`server_error`); nothing was done.",
+    503: "Could not be processed now (`server_error`); it is retried.",
+}
+
+# Statuses documented on every operation where they can happen (see AutoSchema).
+COMMON_STATUSES = ("400", "401", "403", "404", "405", "406", "413", "415", "429", "500")
+
+
+def _error_serializer(status: int) -> Any:
+    if status == 400:
+        return ERROR_400
+    if status == 500:
+        return ErrorResponse500Serializer
+    if status > 500:
+        return ServerErrorResponseSerializer
+    return ClientErrorResponseSerializer
+
+
+def errors(codes_by_status: Mapping[int, Iterable[str]]) -> dict[int, OpenApiResponse]:
+    """`extend_schema` responses for an operation's domain errors, by status.
+
+    `errors({409: ["already_enrolled"], 400: ["cart_empty"]})` documents each status with the
+    one error shape and its codes in the description and as examples. Spread it into the
+    view's `responses` dict next to the success response.
+    """
+    responses: dict[int, OpenApiResponse] = {}
+    for status, codes in codes_by_status.items():
+        listed = sorted(set(codes))
+        meaning = STATUS_MEANING.get(status, "")
+        described = ", ".join(f"`{code}`" for code in listed)
+        responses[status] = OpenApiResponse(
+            response=_error_serializer(status),
+            description=f"{meaning} Codes: {described}." if listed else meaning,
+            examples=[]
+            if status == 400  # `validation_error` or `client_error`: the description says
+            else [
+                OpenApiExample(
+                    code,
+                    value={
+                        "type": "server_error" if status >= 500 else "client_error",
+                        "errors": [{"code": code, "detail": "...", "attr": None}],
+                    },
+                    response_only=True,
+                    status_codes=[str(status)],
+                )
+                for code in listed
+            ],
+        )
+    return responses
+
+
+def domain_errors(codes_by_status: Mapping[int, Iterable[str]]) -> Any:
+    """Document the domain errors a view method answers, next to its `extend_schema`:
+
+        @domain_errors({402: ["payment_required"], 409: ["already_enrolled"]})
+        @extend_schema(request=None, responses={201: EnrollmentSerializer})
+        def post(...): ...
+
+    Each status gets the one error shape with its codes listed (see `errors()`); a status the
+    AutoSchema adds anyway (400, 403...) keeps its shape and gains the codes.
+    """
+
+    def decorate(method: Any) -> Any:
+        method.domain_errors = {
+            **getattr(method, "domain_errors", {}),
+            **{status: tuple(codes) for status, codes in codes_by_status.items()},
+        }
+        return method
+
+    return decorate
+
+
+def validates_whole_body(method: Any) -> Any:
+    """Mark a PATCH that validates its body with the serializer as declared (no
+    `partial=True`): the document then keeps the serializer's required fields, where
+    drf-spectacular would make every field optional as DRF's partial updates do."""
+    method.validates_whole_body = True
+    return method
+
+
+class AutoSchema(StandardizedErrorsAutoSchema):
+    """drf-standardized-errors' AutoSchema with this API's pagination and error statuses."""
+
+    def _get_paginator(self) -> Any:
+        if hasattr(self.view, "pagination_class"):  # GenericAPIView, or a view's own say
+            return super()._get_paginator()
+        if self.method == "GET" and self._is_list_view():
+            return PageNumberPagination()
+        return None
+
+    def map_parsers(self) -> list[Any]:
+        """JSON for a body without files, multipart for one with files: what clients send.
+
+        The parsers also read the other forms, but a nested object or a list has no form
+        encoding, and a file cannot travel in JSON.
+        """
+        media_types = super().map_parsers()
+        wanted = "multipart/form-data" if self._uploads_files() else "application/json"
+        return [wanted] if wanted in media_types else media_types
+
+    def _uploads_files(self) -> bool:
+        serializer = self.get_request_serializer()
+        if isinstance(serializer, type) and issubclass(serializer, serializers.BaseSerializer):
+            serializer = serializer()
+        fields = getattr(serializer, "fields", None)
+        if not fields:
+            return False
+        return any(isinstance(field, serializers.FileField) for field in fields.values())
+
+    def _get_request_for_media_type(self, serializer: Any, direction: Any = "request") -> Any:
+        method = getattr(self.view, self.method.lower(), None)
+        if self.method != "PATCH" or not getattr(method, "validates_whole_body", False):
+            return super()._get_request_for_media_type(serializer, direction)
+        self.method = "PUT"  # drf-spectacular simulates partial=True for PATCH only
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = "PATCH"
+
+    def _get_allowed_error_status_codes(self) -> list[str]:
+        return list(COMMON_STATUSES)
+
+    def _get_error_response_serializer(self, status_code: str) -> Any:
+        return _error_serializer(int(status_code))
+
+    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code in responses:
+            return False
+        if status_code == "401":
+            return self._reads_a_token()
+        if status_code == "403":
+            return self._reads_a_token() and not self._allows_anyone()
+        if status_code == "413":
+            return self.method in ("POST", "PUT", "PATCH")
+        return super()._should_add_error_response(responses, status_code)
+
+    def _reads_a_token(self) -> bool:
+        return bool(self.view.get_authenticators())
+
+    def _allows_anyone(self) -> bool:
+        permissions = self.view.get_permissions()
+        return all(isinstance(permission, AllowAny) for permission in permissions)
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        responses = super()._get_response_bodies(direction=direction)
+        if direction != "response":
+            return responses
+        method = getattr(self.view, self.method.lower(), None)
+        declared = getattr(method, "domain_errors", {})
+        for status, response in errors(declared).items():
+            responses[str(status)] = self._get_response_for_code(response, str(status))
+        return dict(sorted(responses.items()))
+
+    def _get_response_for_code(
+        self,
+        serializer: Any,
+        status_code: str,
+        media_types: Any = None,
+        direction: Any = "response",
+    ) -> Any:
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        status = int(status_code) if status_code.isdigit() else 0
+        if status >= 400 and not response.get("description"):
+            response["description"] = STATUS_MEANING.get(status, "")
+        return response
+
+
+# --- the money input fields: what lms.core.serializers accepts, exactly -----------------------
+
+
+class CurrencyInputFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A currency the platform sells in: the enum is settings.SUPPORTED_CURRENCIES."""
+
+    target_class = "lms.core.serializers.CurrencyInputField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "enum": list(settings.SUPPORTED_CURRENCIES),
+            "description": "An ISO 4217 code the platform sells in "
+            "(settings.SUPPORTED_CURRENCIES); read case-insensitively. Others: 400 "
+            "`unsupported_currency`.",
+        }
+
+
+class AmountInputFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A decimal string: AMOUNT_INPUT_PATTERN, or POSITIVE_AMOUNT_PATTERN above a zero minimum."""
+
+    target_class = "lms.core.serializers.AmountInputField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        positive = self.target.min_value is not None and self.target.min_value > 0
+        return {
+            "type": "string",
+            "format": "decimal",
+            "pattern": POSITIVE_AMOUNT_PATTERN if positive else AMOUNT_INPUT_PATTERN,
+            "example": "49.99",
+            "description": f"A {'positive' if positive else 'non-negative'} amount as a decimal "
+            "string below 1 000 000 000; at most as many decimals as the currency's ISO 4217 "
+            "minor unit (`JPY` none, `USD` two, `KWD` three), else 400 `invalid_amount`.",
+        }
+
+
+# --- postprocessing hooks (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) -------------------------
+
+_METHODS = ("get", "put", "patch", "post", "delete")
+
+
+def _success_ref(operation: Mapping[str, Any]) -> str | None:
+    for status, response in operation.get("responses", {}).items():
+        if not str(status).startswith("2"):
+            continue
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if "$ref" in schema:
+            return str(schema["$ref"])
+    return None
+
+
+def _body_pointer(param: str, schema: Mapping[str, Any]) -> str:
+    """Where the created resource's response holds the value of path parameter `param`."""
+    properties = schema.get("properties", {})
+    field = properties.get(param)
+    if field is not None and (field.get("type") == "string" or "format" in field):
+        return f"$response.body#/{param}"
+    if field is not None and ("$ref" in field or field.get("type") == "object"):
+        return f"$response.body#/{param}/id"
+    return "$response.body#/id"
+
+
+def _item_prefix(path: str) -> tuple[str, str] | None:
+    """`/a/{x}/b/{y}/` -> (`/a/{x}/b/{y}/`, `y`): an item path and its last parameter."""
+    parts = path.rstrip("/").split("/")
+    last = parts[-1] if parts else ""
+    if last.startswith("{") and last.endswith("}"):
+        return path, last[1:-1]
+    return None
+
+
+def add_links(result: dict[str, Any], generator: Any, request: Any, public: Any) -> dict[str, Any]:
+    """OpenAPI links from each create (a POST answering 201 with a body) to what uses its id.
+
+    A created resource is used by the operations under its item path: `POST /courses/`
+    answers a `CourseDetail` whose `id` fills `{course}` in `GET/PATCH/DELETE /courses/{course}/`
+    and `POST /courses/{course}/sections/`. The item path is found from the collection path
+    (`X/` -> `X/{param}/`) or, for resources created under a parent
+    (`POST /courses/{course}/sections/` -> `/sections/{id}/`), from the operations answering the
+    same schema. A client (and schemathesis's stateful phase) can then chain
+    create -> read -> update -> delete without knowing the URLs.
+    """
+    paths: dict[str, dict[str, Any]] = result.get("paths", {})
+    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
+    item_paths_by_ref: dict[str, set[str]] = {}
+    for path, operations in paths.items():
+        if _item_prefix(path) is None:
+            continue
+        for method in ("get", "put", "patch"):
+            ref = _success_ref(operations.get(method, {}))
+            if ref:
+                item_paths_by_ref.setdefault(ref, set()).add(path)
+
+    for path, operations in paths.items():
+        create = operations.get("post")
+        if not create or "201" not in create.get("responses", {}):
+            continue
+        ref = _success_ref({"responses": {"201": create["responses"]["201"]}})
+        if ref is None:
+            continue
+        schema = schemas.get(ref.rsplit("/", 1)[-1], {})
+        item_paths = set(item_paths_by_ref.get(ref, set()))
+        item_paths |= {
+            candidate
+            for candidate in paths
+            if candidate.startswith(path)
+            and _item_prefix(candidate) is not None
+            and candidate[len(path) :].count("/") == 1
+        }
+        links: dict[str, Any] = {}
+        for item_path in sorted(item_paths):
+            prefix = _item_prefix(item_path)
+            assert prefix is not None
+            _, param = prefix
+            for candidate, candidate_operations in paths.items():
+                if not candidate.startswith(item_path) or candidate == path:
+                    continue
+                # only paths whose other parameters the create's own path also has
+                own = set(_path_parameters(path))
+                needed = set(_path_parameters(candidate)) - {param}
+                if not needed <= own:
+                    continue
+                for method in _METHODS:
+                    operation = candidate_operations.get(method)
+                    if operation is None or "operationId" not in operation:
+                        continue
+                    parameters = {param: _body_pointer(param, schema)}
+                    parameters |= {name: f"$request.path.{name}" for name in needed}
+                    links[_link_name(operation["operationId"])] = {
+                        "operationId": operation["operationId"],
+                        "parameters": parameters,
+                        "description": f"`{param}` of {method.upper()} {candidate} is the "
+                        "created resource's.",
+                    }
+        if links:
+            create["responses"]["201"]["links"] = links
+    return result
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def _link_name(operation_id: str) -> str:
+    return "".join(part.capitalize() for part in operation_id.split("_"))
+
+
+MEDIA_STREAM_PATH = "/api/v1/media/stream/{token}/"
+
+
+def add_media_stream(
+    result: dict[str, Any], generator: Any, request: Any, public: Any
+) -> dict[str, Any]:
+    """The signed media stream (a plain Django view, so drf-spectacular does not see it)."""
+    paths: dict[str, Any] = result.setdefault("paths", {})
+    client_error = {"$ref": "#/components/schemas/ClientErrorResponse"}
+    paths[MEDIA_STREAM_PATH] = {
+        "get": {
+            "operationId": "v1_media_stream_retrieve",
+            "summary": "A media file by its signed, expiring token",
+            "description": (
+                "The `url` of a media asset or a lesson's playback answer points here; the "
+                "token is the authorisation (no `Authorization` header), valid for a few "
+                "minutes. Slides and archives come as attachments, video, audio, images and "
+                "PDFs inline. `Range: bytes=...` is honoured (206 with `Content-Range`; 416 "
+                "outside the file) and `Accept-Ranges: bytes` is sent, so players can seek."
+            ),
+            "tags": ["v1"],
+            "security": [{}],
+            "parameters": [
+                {
+                    "name": "token",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The signed token from the media `url`.",
+                },
+                {
+                    "name": "Range",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^bytes=\\d*-\\d*$"},
+                    "description": "One byte range, e.g. `bytes=0-1023` or `bytes=1024-`.",
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The whole file.",
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "206": {
+                    "description": "The requested range (`Content-Range` says which).",
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "403": {
+                    "description": "The token is invalid or has expired (`invalid_signature`).",
+                    "content": {"application/json": {"schema": client_error}},
+                },
+                "405": {"description": "Only GET."},
+                "416": {"description": "The range lies outside the file."},
+            },
+        }
+    }
+    return result
