@@ -161,3 +161,30 @@ def test_bad_window_is_400(anon_client, slot):
 
     assert naive.status_code == 400
     assert backwards.status_code == 400
+
+
+def test_a_tutor_sets_their_profile_through_auth_me_and_is_found(
+    instructor_client, instructor, anon_client
+):
+    response = instructor_client.patch(
+        "/api/v1/auth/me/",
+        {
+            "profile": {
+                "headline": "Rust and systems",
+                "skills": ["rust", "linux"],
+                "languages": ["en", "de"],
+                "hourly_rate": "45.50",
+                "currency": "EUR",
+                "timezone": "America/New_York",
+            }
+        },
+        format="json",
+    )
+    assert response.status_code == 200
+
+    found = anon_client.get("/api/v1/tutors/?skill=RUST&language=de").json()["results"]
+
+    assert [(row["id"], row["hourly_rate"], row["currency"], row["timezone"]) for row in found] == [
+        (str(instructor.pk), "45.50", "EUR", "America/New_York")
+    ]
+    assert found[0]["headline"] == "Rust and systems"

@@ -10,8 +10,9 @@ from django.utils import timezone
 from lms.accounts import personal_data
 from lms.commerce.sellables import sellable_kinds
 from lms.core.errors import Conflict
+from lms.tutoring import models as tutoring_models
 from lms.tutoring import personal_data as tutoring_data
-from lms.tutoring.models import AvailabilitySlot, Booking, Testimonial
+from lms.tutoring.models import AvailabilitySlot, Booking
 from lms.tutoring.selectors import have_booking
 from lms.tutoring.sellable import BookingKind
 
@@ -56,8 +57,8 @@ def test_export_and_erase(student_client, student, slot):
     tutoring_data.refuse_deletion(student)  # completed: nothing upcoming
     tutoring_data.erase(student)
     tutoring_data.erase(slot.tutor)
-    assert Testimonial.objects.get().comment == ""
-    assert Testimonial.objects.get().rating == 5
+    assert tutoring_models.Testimonial.objects.get().comment == ""
+    assert tutoring_models.Testimonial.objects.get().rating == 5
     assert not AvailabilitySlot.objects.exists()
 
 

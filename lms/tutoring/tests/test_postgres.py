@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from lms.accounts.tests.factories import UserFactory
 from lms.accounts.tokens import issue_token_pair
 from lms.commerce.models import Refund
+from lms.tutoring import models as tutoring_models
 from lms.tutoring.models import AvailabilitySlot, Booking
-from lms.tutoring.models import Testimonial as TestimonialRow
 from lms.tutoring.services import create_slot, send_due_reminders
 from lms.tutoring.testing import assert_tutoring_consistent
 
@@ -186,7 +186,7 @@ def test_two_testimonials_of_one_booking_at_once_one_is_kept():
     )
 
     assert sorted(value for _, value in outcomes) == [201, 409]
-    assert TestimonialRow.objects.count() == 1
+    assert tutoring_models.Testimonial.objects.count() == 1
     assert_tutoring_consistent()
 
 
