@@ -27,9 +27,11 @@ def export(user: Any) -> Iterable[ExportDocument]:
         .order_by("created_at", "id")
         .values("conversation_id", "id", "sender_id", "body", "created_at")
     ):
-        conversation_id = row.pop("conversation_id")
-        row["mine"] = row["sender_id"] == user.pk
-        messages.setdefault(conversation_id, []).append(row)
+        message: dict[str, Any] = {
+            key: value for key, value in row.items() if key != "conversation_id"
+        }
+        message["mine"] = row["sender_id"] == user.pk
+        messages.setdefault(row["conversation_id"], []).append(message)
     yield ExportDocument(
         path="messaging/conversations.json",
         data=[{**row, "messages": messages.get(row["id"], [])} for row in conversations],

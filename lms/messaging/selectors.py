@@ -72,7 +72,8 @@ def conversations_of(*, user_id: Any) -> QuerySet[Conversation]:
 
 def last_messages(conversations: list[Conversation]) -> dict[Any, Message]:
     """The last message of each conversation of a page, by id, in one query."""
-    ids = [c.last_message_id for c in conversations if getattr(c, "last_message_id", None)]
+    found = (getattr(conversation, "last_message_id", None) for conversation in conversations)
+    ids: list[Any] = [message_id for message_id in found if message_id is not None]
     return {message.pk: message for message in Message.objects.filter(pk__in=ids)}
 
 

@@ -75,8 +75,9 @@ class TicketAdmin(ServiceAdmin[Ticket]):
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField[Any] | None:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "assignee" and field is not None:
-            field.queryset = field.queryset.filter(is_active=True, role__in=(ADMIN, MANAGER))
+        queryset = getattr(field, "queryset", None)
+        if db_field.name == "assignee" and field is not None and queryset is not None:
+            field.queryset = queryset.filter(is_active=True, role__in=(ADMIN, MANAGER))
         return field
 
     def save_model(

@@ -24,7 +24,8 @@ def export(user: Any) -> Iterable[ExportDocument]:
         .order_by("created_at", "id")
         .values("ticket_id", "id", "from_staff", "body", "created_at")
     ):
-        thread.setdefault(row.pop("ticket_id"), []).append(row)
+        message = {key: value for key, value in row.items() if key != "ticket_id"}
+        thread.setdefault(row["ticket_id"], []).append(message)
     yield ExportDocument(
         path="support/tickets.json",
         data=[{**ticket, "messages": thread.get(ticket["id"], [])} for ticket in tickets],

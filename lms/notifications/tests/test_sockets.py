@@ -147,18 +147,20 @@ def test_a_notification_reaches_the_socket_within_200_ms_of_the_commit(record_pr
         socket = communicator(f"/ws/notifications/?token={access}")
         assert (await socket.connect())[0]
         delays = []
+
+        def send(index: int) -> float:
+            """Commit one notification; returns the time of the commit."""
+            stamps: list[float] = []
+            with transaction.atomic():
+                # on_commit callbacks run in order: this stamp runs first, at the commit
+                transaction.on_commit(lambda: stamps.append(time.perf_counter()))
+                services.notify(user=user, category=Category.ACCOUNT, title=f"n{index}")
+            return stamps[0]
+
         for index in range(20):
-            committed: list[float] = []
-
-            def send(index: int = index) -> None:
-                with transaction.atomic():
-                    # on_commit callbacks run in order: this stamp runs first, at the commit
-                    transaction.on_commit(lambda: committed.append(time.perf_counter()))
-                    services.notify(user=user, category=Category.ACCOUNT, title=f"n{index}")
-
-            await sync_to_async(send)()
+            committed_at = await sync_to_async(send)(index)
             message = await socket.receive_json_from(timeout=2)
-            delays.append(time.perf_counter() - committed[0])
+            delays.append(time.perf_counter() - committed_at)
             assert message["title"] == f"n{index}"
         await socket.disconnect()
         return delays

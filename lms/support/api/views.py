@@ -26,7 +26,7 @@ from lms.support.models import TicketCategory, TicketPriority, TicketStatus
 
 def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     context = {"request": request}
     return paginator.get_paginated_response(serializer(page, many=True, context=context).data)
 
