@@ -63,7 +63,7 @@ def body_field(**kwargs: Any) -> serializers.CharField:
 # --- shared output -------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class AuthorSerializer(serializers.Serializer[Any]):
     """An author: id, display name (lms.accounts.names), avatar URL."""
 
     id = serializers.UUIDField(read_only=True)
@@ -91,7 +91,7 @@ class ReviewReplyInputSerializer(serializers.Serializer[Any]):
 class ReviewReplySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     body = serializers.CharField(read_only=True)
-    author = PersonSerializer(read_only=True)
+    author = AuthorSerializer(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -106,7 +106,7 @@ class ReviewSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(read_only=True)
     helpful_count = serializers.IntegerField(read_only=True)
     voted = serializers.BooleanField(read_only=True, default=False)
-    author = PersonSerializer(source="student", read_only=True)
+    author = AuthorSerializer(source="student", read_only=True)
     reply = serializers.SerializerMethodField()
     visibility = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -156,11 +156,11 @@ class CommentSerializer(serializers.Serializer[Any]):
     edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
-    @extend_schema_field(PersonSerializer(allow_null=True))
+    @extend_schema_field(AuthorSerializer(allow_null=True))
     def get_author(self, comment: Any) -> dict[str, Any] | None:
         if comment.deleted_at is not None:
             return None
-        return PersonSerializer(comment.author, context=self.context).data
+        return AuthorSerializer(comment.author, context=self.context).data
 
     def get_is_deleted(self, comment: Any) -> bool:
         return comment.deleted_at is not None
@@ -195,7 +195,7 @@ class ReplySerializer(serializers.Serializer[Any]):
     discussion_id = serializers.UUIDField(read_only=True)
     parent_id = serializers.UUIDField(read_only=True, allow_null=True)
     body = serializers.CharField(read_only=True)
-    author = PersonSerializer(read_only=True)
+    author = AuthorSerializer(read_only=True)
     upvote_count = serializers.IntegerField(read_only=True)
     upvoted = serializers.BooleanField(read_only=True, default=False)
     is_accepted = serializers.BooleanField(read_only=True, default=False)
@@ -206,7 +206,7 @@ class ReplySerializer(serializers.Serializer[Any]):
 class AcceptedReplySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     body = serializers.CharField(read_only=True)
-    author = PersonSerializer(read_only=True)
+    author = AuthorSerializer(read_only=True)
     upvote_count = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -219,7 +219,7 @@ class DiscussionSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
     body = serializers.CharField(read_only=True)
-    author = PersonSerializer(read_only=True)
+    author = AuthorSerializer(read_only=True)
     is_pinned = serializers.BooleanField(read_only=True)
     is_locked = serializers.BooleanField(read_only=True)
     is_resolved = serializers.BooleanField(read_only=True)
@@ -278,7 +278,7 @@ class ReportedItemSerializer(serializers.Serializer[Any]):
     first_reported_at = serializers.DateTimeField(read_only=True)
     last_reported_at = serializers.DateTimeField(read_only=True)
     visibility = serializers.CharField(read_only=True, allow_null=True)
-    author = PersonSerializer(read_only=True, allow_null=True)
+    author = AuthorSerializer(read_only=True, allow_null=True)
     excerpt = serializers.CharField(read_only=True)
 
 
