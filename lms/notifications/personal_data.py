@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from lms.core import per_user_cache
 from lms.notifications.models import EmailPreference, Notification
+from lms.notifications.selectors import UNREAD_COUNT
 
 
 def export(user: Any) -> Iterator[tuple[str, Any]]:
@@ -30,4 +32,5 @@ def export(user: Any) -> Iterator[tuple[str, Any]]:
 
 def erase(user: Any) -> None:
     Notification.objects.filter(user=user).delete()
+    per_user_cache.invalidate(name=UNREAD_COUNT, user_id=user.pk)
     EmailPreference.objects.filter(user=user).delete()

@@ -21,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from lms.core import per_user_cache
+from lms.notifications import selectors
 from lms.notifications.models import Category, EmailPreference, EmailStatus, Notification
 
 EMAIL_WINDOW = timedelta(hours=1)
@@ -44,6 +46,7 @@ def notify(
     notification = Notification.objects.create(
         user=user, category=Category(category), title=title, body=body, data=data or {}
     )
+    _unread_changed(notification.user_id)
     deliver_notification.delay_on_commit(str(notification.pk), send_email=email)
     return notification
 
@@ -73,13 +76,21 @@ def mark_read(*, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at", "updated_at"])
+        _unread_changed(notification.user_id)
     return notification
 
 
 def mark_all_read(*, user: Any) -> int:
-    return Notification.objects.filter(user=user, read_at=None).update(
+    marked = Notification.objects.filter(user=user, read_at=None).update(
         read_at=timezone.now(), updated_at=timezone.now()
     )
+    _unread_changed(getattr(user, "pk", user))
+    return marked
+
+
+def _unread_changed(user_id: Any) -> None:
+    """The cached unread count (selectors.unread_count) is stale after this write."""
+    per_user_cache.invalidate(name=selectors.UNREAD_COUNT, user_id=user_id)
 
 
 def group_name(user_id: Any) -> str:
