@@ -12,11 +12,12 @@ from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
 from lms.core.pagination import PageNumberPagination
+from lms.core.schema import domain_errors
 from lms.messaging import selectors, services
 from lms.messaging.api import serializers as s
 
-# The error answers (400, 401, 403, 404 in the error shape) are added to the schema by
-# drf-standardized-errors' AutoSchema (settings.REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]).
+# The error answers (400, 401, 403, 404 in the error shape) are added to the schema by the
+# AutoSchema (lms.core.schema); the domain codes are listed per operation (@domain_errors).
 
 
 def _conversation_page(request: Request, conversations: Any) -> dict[str, Any]:
@@ -37,6 +38,7 @@ class ConversationListView(APIView):
             s.ConversationSerializer(page, many=True, context=context).data
         )
 
+    @domain_errors({400: ["cannot_message_yourself"], 403: ["not_allowed_to_message"]})
     @extend_schema(
         request=s.ConversationStartInputSerializer,
         responses={

@@ -3,7 +3,7 @@ in production's `ws` process and under `make run`), with a plain WebSocket clien
 
 The server is a separate process on the test database, so this runs on PostgreSQL (the
 SQLite test database lives in this process's memory). HTTP and the sockets go to the same
-daphne, so its in-memory channel layer carries the push (with REDIS_URL set, Redis does).
+daphne, whose channel layer carries the push: in memory, or Redis when REDIS_URL is set (CI).
 
 Measured here, to the frame on the recipient's conversation socket: from just before the HTTP
 request that sends a message (it includes the whole request), and from the message row's
@@ -62,7 +62,7 @@ def _database_url() -> str:
 def daphne() -> Iterator[int]:
     """A daphne process serving config.asgi on the test database; yields its port."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": ""}
+    env = {**os.environ, "DATABASE_URL": _database_url()}
     env.pop("PYTEST_XDIST_WORKER", None)
     process = subprocess.Popen(
         [

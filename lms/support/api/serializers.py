@@ -54,7 +54,7 @@ class TicketMessageInputSerializer(serializers.Serializer[Any]):
         return _not_blank(value)
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class TicketPersonSerializer(serializers.Serializer[Any]):
     """A person on a ticket: id, display name (lms.accounts.names), avatar URL."""
 
     id = serializers.UUIDField(read_only=True)
@@ -63,8 +63,8 @@ class PersonSerializer(serializers.Serializer[Any]):
 
 
 class TicketSerializer(serializers.ModelSerializer[Ticket]):
-    owner = PersonSerializer(read_only=True)
-    assignee = PersonSerializer(read_only=True, allow_null=True)
+    owner = TicketPersonSerializer(read_only=True)
+    assignee = TicketPersonSerializer(read_only=True, allow_null=True)
     message_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -91,7 +91,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
 class TicketMessageSerializer(serializers.ModelSerializer[TicketMessage]):
     """`from_staff`: written by support staff (not the ticket's owner)."""
 
-    author = PersonSerializer(read_only=True)
+    author = TicketPersonSerializer(read_only=True)
 
     class Meta:
         model = TicketMessage

@@ -15,13 +15,14 @@ from rest_framework.views import APIView
 from lms.accounts.current import current_user
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import is_staff_member
+from lms.core.schema import domain_errors
 from lms.support import selectors, services
 from lms.support.api import serializers as s
 from lms.support.filters import ORDERINGS, TicketFilter
 from lms.support.models import TicketCategory, TicketPriority, TicketStatus
 
-# Error answers (400, 401, 403, 404 in the error shape) are added to the schema by
-# drf-standardized-errors' AutoSchema; the 409s are documented per operation.
+# Error answers (400, 401, 403, 404 in the error shape) are added to the schema by the
+# AutoSchema (lms.core.schema); the domain codes are listed per operation (@domain_errors).
 
 
 def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
@@ -72,6 +73,13 @@ class TicketDetailView(APIView):
         ticket = selectors.ticket_for(user=current_user(request), ticket_id=pk)
         return Response(s.TicketSerializer(ticket, context={"request": request}).data)
 
+    @domain_errors(
+        {
+            400: ["assignee_not_staff"],
+            403: ["staff_only"],
+            409: ["invalid_ticket_state", "ticket_closed"],
+        }
+    )
     @extend_schema(
         request=s.TicketUpdateInputSerializer,
         responses=s.TicketSerializer,
@@ -103,6 +111,7 @@ class TicketMessageListView(APIView):
             request, self, selectors.messages_of(ticket=ticket), s.TicketMessageSerializer
         )
 
+    @domain_errors({409: ["ticket_closed"]})
     @extend_schema(
         request=s.TicketMessageInputSerializer,
         responses={201: s.TicketMessageSerializer},
