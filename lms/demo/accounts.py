@@ -28,7 +28,7 @@ NOTES: dict[str, str] = {
     "nina@demo.learnflow.local": "student whose instructor application waits for review",
 }  # fmt: skip
 
-_ROLE_ORDER = {Role.ADMIN: 0, Role.MANAGER: 1, Role.INSTRUCTOR: 2, Role.STUDENT: 3}
+_ROLE_ORDER: dict[str, int] = {Role.ADMIN: 0, Role.MANAGER: 1, Role.INSTRUCTOR: 2, Role.STUDENT: 3}
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from lms.demo.accounts import DemoAccount, accounts_block, demo_accounts
 def _call_when_running(callback: Callable[[], None]) -> None:
     from twisted.internet import reactor  # daphne installs its asyncio reactor first
 
-    reactor.callWhenRunning(callback)  # type: ignore[attr-defined]
+    reactor.callWhenRunning(callback)
 
 
 class Command(DaphneRunserver):
