@@ -6,6 +6,7 @@ calendars replace the earlier copy)."""
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,7 +15,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from .models import Booking, BookingStatus
 
 
-def _person(user) -> vCalAddress:  # type: ignore[no-untyped-def]
+def _person(user: Any) -> vCalAddress:
     address = vCalAddress(f"mailto:{user.email}")
     address.params["cn"] = vText(user.full_name)
     return address
@@ -42,6 +43,6 @@ def booking_ics(booking: Booking) -> bytes:
     event["organizer"] = _person(booking.tutor)
     attendee = _person(booking.student)
     attendee.params["role"] = vText("REQ-PARTICIPANT")
-    event.add("attendee", attendee, encode=0)
+    event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class FreeWindow:
     """Free time of a tutor inside one slot, in UTC, with the same instants in the viewer's
     and in the tutor's timezone."""
 
-    slot_id: uuid.UUID
+    slot_id: Any
     start: datetime
     end: datetime
     timezone: str  # the viewer's

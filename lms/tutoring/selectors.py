@@ -177,7 +177,7 @@ def free_time(
     earliest = timezone.now() + timedelta(minutes=min_notice)
     return [
         FreeWindow(
-            slot_id=window.slot_id,  # type: ignore[arg-type]
+            slot_id=window.slot_id,
             start=window.start,
             end=window.end,
             timezone=str(viewer_tz.key),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import Count, Sum
 
@@ -18,15 +20,15 @@ from lms.payouts.testing import assert_payouts_consistent
 from .models import ACTIVE_STATUSES, AvailabilitySlot, Booking, Testimonial, TutorSettings
 
 
-def _overlaps(ranges: list[tuple[object, object, object]]) -> list[tuple[object, object]]:
-    by_tutor: dict[object, list[tuple[object, object]]] = defaultdict(list)
+def _overlaps(ranges: Sequence[tuple[Any, Any, Any]]) -> list[tuple[Any, Any]]:
+    by_tutor: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
     for tutor, start, end in ranges:
         by_tutor[tutor].append((start, end))
     found = []
     for rows in by_tutor.values():
         rows.sort()
         for (_, end), (start, _) in itertools.pairwise(rows):
-            if start < end:  # type: ignore[operator]
+            if start < end:
                 found.append((start, end))
     return found
 

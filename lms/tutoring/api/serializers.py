@@ -48,6 +48,7 @@ class AwareDateTimeField(serializers.Field[Any, Any, Any, Any]):
         return value.isoformat()
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class LocalTimeField(serializers.Field[Any, Any, Any, Any]):
     """Read-only: an instant shown in the timezone named by the instance's `zone_source`."""
 
@@ -226,14 +227,14 @@ class BookingUpdateSerializer(serializers.Serializer[Any]):
     )
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class BookingPersonSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.CharField(source="full_name")
 
 
 class BookingSerializer(serializers.ModelSerializer[Booking]):
-    student = PersonSerializer()
-    tutor = PersonSerializer()
+    student = BookingPersonSerializer()
+    tutor = BookingPersonSerializer()
     slot_id = serializers.UUIDField(allow_null=True)
     tutor_start_local = LocalTimeField(source="start", zone_source="tutor_timezone")
     tutor_end_local = LocalTimeField(source="end", zone_source="tutor_timezone")
@@ -264,7 +265,7 @@ class TestimonialInputSerializer(serializers.Serializer[Any]):
 
 
 class TestimonialSerializer(serializers.ModelSerializer[Testimonial]):
-    student = PersonSerializer()
+    student = BookingPersonSerializer()
     tutor_id = serializers.UUIDField()
     booking_id = serializers.UUIDField()
 

@@ -46,7 +46,7 @@ def _paginated(
     request: Request, view: APIView, items: Any, serializer: type[BaseSerializer[Any]]
 ) -> Response:
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(items, request, view=view)
+    page: Any = paginator.paginate_queryset(items, request, view=view)
     return paginator.get_paginated_response(
         serializer(page, many=True, context={"request": request}).data
     )
@@ -57,7 +57,7 @@ def _viewer_zone(request: Request, name: str | None) -> ZoneInfo:
     if name:
         return zone(name)
     user = request.user
-    if getattr(user, "is_authenticated", False):
+    if user is not None and user.is_authenticated and user.pk is not None:
         found = StudentProfile.objects.filter(user_id=user.pk).values_list("timezone", flat=True)
         for value in found[:1]:
             if value:
@@ -361,7 +361,7 @@ class BookingIcsView(APIView):
 
 class TestimonialListView(APIView):
     def get_permissions(self) -> list[Any]:
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny()] if self.request.method == "GET" else list(super().get_permissions())
 
     @extend_schema(
         parameters=[OpenApiParameter("tutor", OpenApiTypes.UUID)],

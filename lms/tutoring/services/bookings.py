@@ -365,10 +365,10 @@ def expire_pending_bookings(*, now: datetime | None = None, limit: int = 1000) -
     done = 0
     for booking_id in due:
         with transaction.atomic():
-            [booking] = locks.lock_bookings([booking_id]) or [None]
-            if booking is not None and booking.status == S.PENDING:
-                _expire(booking, now=now)
-                done += 1
+            for booking in locks.lock_bookings([booking_id]):
+                if booking.status == S.PENDING:
+                    _expire(booking, now=now)
+                    done += 1
     return done
 
 

@@ -9,6 +9,7 @@ A booking made less than an hour ahead gets the 1-hour reminder only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -48,7 +49,7 @@ def send_due_reminders(*, now: datetime | None = None, limit: int = 1000) -> int
     return claimed
 
 
-def _queue(booking_id: str, field: str):  # type: ignore[no-untyped-def]
+def _queue(booking_id: str, field: str) -> Callable[[], None]:
     def send() -> None:
         from ..tasks import send_booking_reminder_email
 
