@@ -31,7 +31,7 @@ WRITE_ERRORS = {**COMMON_ERRORS, 409: ERROR}
 def _paginated(
     request: Request,
     view: APIView,
-    queryset: QuerySet[Any],
+    queryset: QuerySet[Any] | selectors.DiscussionList,
     serializer: type[BaseSerializer[Any]],
 ) -> Response:
     paginator = PageNumberPagination()

@@ -244,6 +244,6 @@ def test_search_uses_the_gin_index(course, enrolled):
     assert "gin (search_vector)" in definition
     student = enrolled()
     access = selectors.course_access(user=student, ref=course.course.pk)
-    sql = str(selectors.discussions_of(access=access, search="setup").query)
+    sql = str(selectors.discussions_of(access=access, search="setup").matches.query)
     assert "search_vector" in sql
     assert "to_tsvector" not in sql
