@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench demo migrate lock worker beat clean
+.PHONY: install run test lint format bench demo migrate lock worker beat clean smoke
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,8 @@ run: export BACKEND_URL ?= http://$(LINK_HOST):$(PORT)
 run: export PYTHONUNBUFFERED ?= 1
 # The demo admin and manager sign in with their password alone (production: 2FA required).
 run: export REQUIRE_STAFF_MFA ?= false
+# Signing in as each demo account in turn is more than the production 10 sign-ins a minute.
+run: export THROTTLE_AUTH ?= 60/minute
 run: $(STAMP) ## migrate SQLite, load demo data, serve HTTP + WebSockets on $(HOST):$(PORT); accounts last
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --no-accounts
@@ -55,6 +57,9 @@ format: $(STAMP)
 
 bench: $(STAMP) ## load benchmark against PostgreSQL; prints a table (see bench/README.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+smoke: $(STAMP) ## production-like stack without Docker: a purchase end to end (docs/deploy.md)
+	$(BIN)/python deploy/smoke.py $(SMOKE_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config.celery:app worker -l info
