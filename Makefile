@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench demo migrate lock worker beat clean
+.PHONY: install run test lint format bench demo migrate lock worker beat clean smoke
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ format: $(STAMP)
 
 bench: $(STAMP) ## load benchmark against PostgreSQL; prints a table (see bench/README.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+smoke: $(STAMP) ## production-like stack without Docker: a purchase end to end (docs/deploy.md)
+	$(BIN)/python deploy/smoke.py $(SMOKE_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config.celery:app worker -l info

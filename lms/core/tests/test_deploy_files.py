@@ -1,0 +1,98 @@
+"""deploy/: the image, the compose file and nginx agree with the settings they run."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+DEPLOY = Path(settings.BASE_DIR, "deploy")
+
+
+def _compose() -> dict:
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+
+
+def test_the_image_is_multi_stage_non_root_and_health_checked():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM \S+ AS (\w+)$", dockerfile, flags=re.MULTILINE)
+    assert stages == ["build", "runtime"]
+    runtime = dockerfile.split("AS runtime", 1)[1]
+    assert re.search(r"^USER app$", runtime, flags=re.MULTILINE)
+    assert "pip install" not in runtime  # only the built virtualenv is copied in
+    assert re.search(r"^HEALTHCHECK .*deploy/healthcheck.py", runtime, flags=re.MULTILINE | re.S)
+
+
+def test_every_celery_queue_has_a_worker_and_exactly_one_beat_runs():
+    services = _compose()
+    consumed: set[str] = set()
+    beats = 0
+    for service in services.values():
+        command = service.get("command") or []
+        if "worker" in command and "celery" in command[0]:
+            queues = command[command.index("--queues") + 1]
+            consumed.update(queues.split(","))
+        if "beat" in command and "celery" in command[0]:
+            beats += 1
+    assert consumed == {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    assert beats == 1
+
+
+def test_compose_has_every_service_the_spec_names():
+    services = _compose()
+    assert {"web", "ws", "worker", "beat", "postgres", "redis", "minio", "nginx"} <= set(services)
+    assert "gunicorn" in services["web"]["command"]
+    assert "daphne" in services["ws"]["command"]
+    assert services["ws"]["environment"]["HEALTHCHECK_PORT"] == "8001"
+
+
+def test_nginx_sends_websockets_to_the_asgi_service():
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    websocket = nginx.split("location /ws/", 1)[1].split("}", 1)[0]
+    assert "proxy_pass http://lms_ws;" in websocket
+    assert "proxy_set_header Upgrade $http_upgrade;" in websocket
+    assert re.search(r"upstream lms_ws \{ server ws:8001; \}", nginx)
+    assert re.search(r"upstream lms_web \{ server web:8000; \}", nginx)
+
+
+def test_check_deploy_is_clean_with_the_scale_out_settings():
+    # given: production settings with everything of docs/deploy.md configured: Redis,
+    # a read replica, S3 storage (nothing is contacted by `check`)
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "q8#Lp3!wZ0@nK5$eT9^yU2&iO7*pA4(sD6)fG1_hJ-kL+xC=vB/nM<qW>",
+        "SECURE_SSL_REDIRECT": "true",
+        "ALLOWED_HOSTS": "api.example.com",
+        "DATABASE_URL": "postgres://lms:secret@db.example.com:5432/lms",
+        "DATABASE_REPLICA_URLS": "postgres://lms:secret@replica.example.com:5432/lms",
+        "REDIS_URL": "redis://redis.example.com:6379/0",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "STORAGE_BACKEND": "s3",
+        "AWS_STORAGE_BUCKET_NAME": "lms-media",
+        "AWS_S3_REGION_NAME": "eu-central-1",
+        "PAYMENT_PROVIDER": "stripe",
+        "STRIPE_SECRET_KEY": "sk_test_check_deploy",
+        "STRIPE_WEBHOOK_SECRET": "whsec_check_deploy",
+    }
+    for name in ("DJANGO_SETTINGS_MODULE", "ALLOW_FAKE_PAYMENTS"):
+        env.pop(name, None)
+
+    # when
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
