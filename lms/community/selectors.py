@@ -450,13 +450,13 @@ ITEM_MODELS: dict[str, type[Any]] = {
     ItemKind.DISCUSSION: Discussion,
     ItemKind.REPLY: DiscussionReply,
 }
-ITEM_AUTHOR_FIELD = {
+ITEM_AUTHOR_FIELD: dict[str, str] = {
     ItemKind.REVIEW: "student",
     ItemKind.COMMENT: "author",
     ItemKind.DISCUSSION: "author",
     ItemKind.REPLY: "author",
 }
-ITEM_TEXT_FIELD = {
+ITEM_TEXT_FIELD: dict[str, str] = {
     ItemKind.REVIEW: "comment",
     ItemKind.COMMENT: "body",
     ItemKind.DISCUSSION: "body",

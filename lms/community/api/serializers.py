@@ -136,7 +136,10 @@ class HelpfulSerializer(serializers.Serializer[Any]):
 
 class CommentInputSerializer(serializers.Serializer[Any]):
     body = body_field()
-    parent = serializers.UUIDField(required=False, allow_null=True, default=None)
+    # `parent` shadows Field.parent for mypy only: DRF's metaclass takes declared fields out.
+    parent = serializers.UUIDField(  # type: ignore[assignment]
+        required=False, allow_null=True, default=None
+    )
 
 
 class CommentUpdateSerializer(serializers.Serializer[Any]):
@@ -185,7 +188,10 @@ class DiscussionListQuerySerializer(serializers.Serializer[Any]):
 
 class ReplyInputSerializer(serializers.Serializer[Any]):
     body = body_field()
-    parent = serializers.UUIDField(required=False, allow_null=True, default=None)
+    # `parent` shadows Field.parent for mypy only: DRF's metaclass takes declared fields out.
+    parent = serializers.UUIDField(  # type: ignore[assignment]
+        required=False, allow_null=True, default=None
+    )
 
 
 class ReplySerializer(serializers.Serializer[Any]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -35,7 +35,8 @@ def _paginated(
     serializer: type[BaseSerializer[Any]],
 ) -> Response:
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    # DiscussionList is sliced and counted as a queryset is (Django's Paginator needs no more).
+    page: list[Any] | None = paginator.paginate_queryset(cast(Any, queryset), request, view=view)
     data = serializer(page, many=True, context={"request": request}).data
     return paginator.get_paginated_response(data)
 
@@ -53,7 +54,7 @@ def _user_id(request: Request) -> Any:
 
 class CourseReviewsView(APIView):
     def get_permissions(self) -> list[Any]:
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny()] if self.request.method == "GET" else list(super().get_permissions())
 
     @extend_schema(
         parameters=[
@@ -90,7 +91,7 @@ class CourseReviewsView(APIView):
 
 class ReviewDetailView(APIView):
     def get_permissions(self) -> list[Any]:
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny()] if self.request.method == "GET" else list(super().get_permissions())
 
     @extend_schema(responses={200: s.ReviewSerializer, 404: ERROR})
     def get(self, request: Request, pk: str) -> Response:
