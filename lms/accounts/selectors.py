@@ -47,6 +47,11 @@ def users_for_staff(
     return queryset
 
 
+def staff_members(*, roles: tuple[str, ...] = (Role.ADMIN, Role.MANAGER)) -> QuerySet[User]:
+    """Active staff (admins and managers, or the `roles` given): who works the review queues."""
+    return User.objects.filter(role__in=roles, is_active=True).order_by("pk")
+
+
 def applications_visible_to(
     user: User, *, status: str | None = None
 ) -> QuerySet[InstructorApplication]:

@@ -472,7 +472,35 @@ def submit_instructor_application(
         target=application,
         request=request,
     )
+    notify_staff(
+        category=Category.ACCOUNT,
+        title="New instructor application",
+        body=f"{user.full_name} applied to teach: {headline}",
+        data={"application_id": str(application.pk), "queue": "instructor_applications"},
+    )
     return application
+
+
+def notify_staff(
+    *,
+    category: Category | str,
+    title: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    roles: tuple[str, ...] = (Role.ADMIN, Role.MANAGER),
+) -> None:
+    """Tell every active staff member who works a queue (`roles`: admins and managers, or
+    admins alone for money) of a new item in it (an application, a course submitted, a
+    withdrawal requested), once the current transaction commits (at once without one): in the
+    app, live, and by email as each one's preferences say. Nothing is sent for work that
+    rolled back."""
+    from lms.accounts.selectors import staff_members
+
+    def send() -> None:
+        for member in staff_members(roles=roles):
+            notify(user=member, category=category, title=title, body=body, data=data)
+
+    transaction.on_commit(send)
 
 
 # An application is reviewed once: pending → approved or rejected.

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from lms.catalog.models import LessonType
+from lms.catalog.models import Course, LessonType
+from lms.catalog.selectors import course_ref_filter
 from lms.core.errors import NotFound, PermissionDenied
 
+from .errors import AssessmentError
 from .models import Assignment, Attempt, AttemptAnswer, Choice, Question, Quiz, Submission
 from .permissions import CourseAccess, Role, course_access
 
@@ -114,6 +116,60 @@ def submission_for_user(*, user: Any, submission_id: Any) -> SubmissionAccess:
     if access.role is Role.STUDENT:
         raise NotFound()
     return SubmissionAccess(submission=submission, access=access)
+
+
+def course_for_grading(*, user: Any, ref: Any) -> Course:
+    """A course (by id or slug) whose students' quiz attempts and submissions the user may
+    read: its instructors, co-instructors and admins (editors) and managers (staff). 403
+    `not_course_instructor` for its own students; 404 for everyone else, other instructors
+    included (they must not learn what another course holds)."""
+    course = Course.objects.filter(course_ref_filter(ref)).first()
+    if course is None:
+        raise NotFound()
+    try:
+        access = course_access(user=user, course=course)
+    except PermissionDenied as exc:  # a published course they are not part of
+        raise NotFound() from exc
+    if access.role is Role.STUDENT:
+        raise PermissionDenied(
+            "Only the course's instructors see its students' work.",
+            code=AssessmentError.NOT_COURSE_INSTRUCTOR,
+        )
+    return course
+
+
+def attempts_in_course(
+    *, course: Course, student: Any = None, quiz: Any = None
+) -> QuerySet[Attempt]:
+    """Every attempt at the course's quizzes, newest first, with its student and its quiz's
+    lesson (one query a page); optionally one student's (`student`: an id) or one quiz's."""
+    queryset = Attempt.objects.filter(
+        quiz__lesson__course=course, quiz__lesson__type=LessonType.QUIZ
+    )
+    if student is not None:
+        queryset = queryset.filter(student_id=student)
+    if quiz is not None:
+        queryset = queryset.filter(quiz_id=quiz)
+    return queryset.select_related("student", "quiz__lesson").order_by("-started_at", "-id")
+
+
+def submissions_in_course(
+    *, course: Course, student: Any = None, assignment: Any = None, status: str | None = None
+) -> QuerySet[Submission]:
+    """Every submission to the course's assignments, latest first, with its student and
+    grader (one query a page); optionally one student's, one assignment's, one status."""
+    queryset = Submission.objects.filter(
+        assignment__lesson__course=course, assignment__lesson__type=LessonType.ASSIGNMENT
+    )
+    if student is not None:
+        queryset = queryset.filter(student_id=student)
+    if assignment is not None:
+        queryset = queryset.filter(assignment_id=assignment)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("student", "graded_by", "assignment__lesson").order_by(
+        "-submitted_at", "-id"
+    )
 
 
 def question_for_editing(*, user: Any, question_id: Any) -> Question:

@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce, Concat
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import Role, User
+from lms.accounts.services import notify_staff
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -50,6 +51,7 @@ from lms.core.uploads import (
     sniff_content_type,
     validate_upload,
 )
+from lms.notifications.models import Category as NotificationCategory
 
 from . import cache, hooks, workflow
 from .errors import CatalogError
@@ -388,7 +390,14 @@ def submit_course_for_review(*, course: Course, by: User, request: AnyRequest = 
         missing = _missing_for_review(course)
         if missing:
             raise ValidationError(missing)
-    return workflow.apply_transition(course=course, name="submit", by=by, request=request)
+    course = workflow.apply_transition(course=course, name="submit", by=by, request=request)
+    notify_staff(
+        category=NotificationCategory.COURSES,
+        title="Course submitted for review",
+        body=f"{by.full_name} submitted “{course.title}”.",
+        data={"course_id": str(course.pk), "slug": course.slug, "queue": "courses"},
+    )
+    return course
 
 
 def approve_course(*, course: Course, by: User, request: AnyRequest = None) -> Course:

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from lms.accounts.models import Role
+from lms.accounts.services import notify_staff
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.audit.transitions import StateMachine
@@ -579,6 +581,13 @@ def request_withdrawal(
         target=withdrawal,
         request=request,
         data={"amount": str(amount), "currency": currency, "method": method},
+    )
+    notify_staff(
+        category=Category.PAYOUTS,
+        title="Withdrawal requested",
+        body=f"{instructor.full_name} asks for {format_money(amount, currency)} by {method}.",
+        data={"withdrawal_id": str(withdrawal.pk), "queue": "withdrawals"},
+        roles=(Role.ADMIN,),  # payouts are the admins' (API.md)
     )
     return withdrawal
 

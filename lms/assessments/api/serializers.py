@@ -25,6 +25,7 @@ from lms.assessments.models import (
     Quiz,
     ReviewVisibility,
     Submission,
+    SubmissionStatus,
 )
 from lms.assessments.selectors import AttemptView
 from lms.core.absolute_urls import absolute_url
@@ -183,6 +184,21 @@ class AttemptSummarySerializer(serializers.Serializer[Any]):
         return _number(attempt.percent)
 
 
+class CourseAttemptsFilterSerializer(serializers.Serializer[Any]):
+    student = serializers.UUIDField(required=False, help_text="One student's attempts.")
+    quiz = serializers.UUIDField(required=False, help_text="One quiz's attempts.")
+
+
+class QuizAttemptsFilterSerializer(serializers.Serializer[Any]):
+    student = serializers.UUIDField(required=False, help_text="Instructors: one student's.")
+
+
+class CourseSubmissionsFilterSerializer(serializers.Serializer[Any]):
+    student = serializers.UUIDField(required=False, help_text="One student's submissions.")
+    assignment = serializers.UUIDField(required=False, help_text="One assignment's.")
+    status = serializers.ChoiceField(choices=SubmissionStatus.choices, required=False)
+
+
 class AttemptSerializer(serializers.Serializer[Any]):
     """Documentation of the attempt payload built by `attempt_payload`."""
 
@@ -289,6 +305,14 @@ class SubmissionPersonSerializer(serializers.Serializer[Any]):
 
     def get_name(self, user: Any) -> str:
         return str(user.full_name)
+
+
+class StudentAttemptSerializer(AttemptSummarySerializer):
+    """An attempt as the course's instructors see it in their lists: whose it is and at
+    which quiz (`selectors.attempts_in_course`, student and lesson joined)."""
+
+    student = SubmissionPersonSerializer()
+    quiz_title = serializers.CharField(source="quiz.lesson.title")
 
 
 class SubmissionSerializer(serializers.Serializer[Any]):

@@ -22,4 +22,14 @@ urlpatterns = [
     path(
         "submissions/<uuid:pk>/grade/", views.SubmissionGradeView.as_view(), name="submission-grade"
     ),
+    path(
+        "courses/<str:course>/quiz-attempts/",
+        views.CourseAttemptListView.as_view(),
+        name="course-quiz-attempts",
+    ),
+    path(
+        "courses/<str:course>/submissions/",
+        views.CourseSubmissionListView.as_view(),
+        name="course-submissions",
+    ),
 ]

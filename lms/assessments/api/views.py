@@ -16,6 +16,7 @@ from lms.assessments import selectors, services
 from lms.assessments.api import serializers as s
 from lms.assessments.errors import AssessmentError
 from lms.assessments.models import Question, SubmissionStatus
+from lms.assessments.permissions import Role
 from lms.core.errors import NotFound
 from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
@@ -123,13 +124,25 @@ class QuestionDetailView(APIView):
 
 
 class QuizAttemptListView(APIView):
-    @extend_schema(responses=s.AttemptSummarySerializer(many=True))
+    @extend_schema(
+        parameters=[s.QuizAttemptsFilterSerializer],
+        responses=s.StudentAttemptSerializer(many=True),
+    )
     def get(self, request: Request, pk: str) -> Response:
-        """The caller's own attempts at the quiz, newest first."""
+        """A student's own attempts at the quiz; for the course's instructors and staff every
+        student's (`?student=` for one), newest first."""
         quiz_access = selectors.quiz_for_user(user=request.user, quiz_id=pk)
-        quiz_access.access.require_student()
-        attempts = selectors.attempts_of(quiz=quiz_access.quiz, student=request.user)
-        return _paginated(request, self, attempts, s.AttemptSummarySerializer)
+        filters = s.QuizAttemptsFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        if quiz_access.access.role is Role.STUDENT:
+            quiz_access.access.require_student()
+            student = request.user.pk
+        else:
+            student = filters.validated_data.get("student")
+        attempts = selectors.attempts_in_course(
+            course=quiz_access.quiz.lesson.course, quiz=quiz_access.quiz.pk, student=student
+        )
+        return _paginated(request, self, attempts, s.StudentAttemptSerializer)
 
     @domain_errors(
         {
@@ -283,3 +296,36 @@ class SubmissionGradeView(APIView):
             request=request,
         )
         return Response(s.SubmissionSerializer(submission, context={"request": request}).data)
+
+
+# --- the course's instructors: their students' work ---------------------------------------------
+
+
+class CourseAttemptListView(APIView):
+    @extend_schema(
+        parameters=[s.CourseAttemptsFilterSerializer],
+        responses=s.StudentAttemptSerializer(many=True),
+    )
+    def get(self, request: Request, course: str) -> Response:
+        """Every quiz attempt of the course's students, newest first (`?student=`, `?quiz=`);
+        for its instructors and staff."""
+        found = selectors.course_for_grading(user=request.user, ref=course)
+        filters = s.CourseAttemptsFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        attempts = selectors.attempts_in_course(course=found, **filters.validated_data)
+        return _paginated(request, self, attempts, s.StudentAttemptSerializer)
+
+
+class CourseSubmissionListView(APIView):
+    @extend_schema(
+        parameters=[s.CourseSubmissionsFilterSerializer],
+        responses=s.SubmissionSerializer(many=True),
+    )
+    def get(self, request: Request, course: str) -> Response:
+        """Every assignment submission of the course's students, latest first (`?student=`,
+        `?assignment=`, `?status=`); for its instructors and staff."""
+        found = selectors.course_for_grading(user=request.user, ref=course)
+        filters = s.CourseSubmissionsFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        submissions = selectors.submissions_in_course(course=found, **filters.validated_data)
+        return _paginated(request, self, submissions, s.SubmissionSerializer)

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
-from lms.core.money import format_money
+from lms.core.money import amount_string, format_money
 from lms.notifications.models import Category
 from lms.notifications.services import notify
-from lms.payouts.services import LedgerReference, Sale, credit_sales
+from lms.payouts.services import LedgerReference, Sale, credit_sales, split_sale
 
 from .. import locks
 from ..errors import CommerceError, ProviderUnavailable
@@ -214,6 +214,42 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
     from ..tasks import send_order_receipt
 
     send_order_receipt.delay_on_commit(str(order.pk))
+    announce_sales(order=order, items=items, splits=splits)
+
+
+def announce_sales(*, order: Order, items: list[Any], splits: dict[Any, Any]) -> None:
+    """Tell each seller of a paid order what they sold and what they earn from it (their
+    share after the platform fee, `payouts.services.split_sale`: the amount credited to their
+    pending balance), one notification per seller and order, once the payment commits."""
+    earned: dict[Any, tuple[Any, Decimal, list[str]]] = {}
+    for item in items:
+        _fee, shares = split_sale(
+            currency=item.currency, amount_paid=item.amount_paid, splits=splits[item.pk]
+        )
+        for seller, share in shares:
+            if share <= 0:  # a free item (a 100 % coupon) earns nothing to announce
+                continue
+            _, total, titles = earned.get(seller.pk, (seller, ZERO, []))
+            earned[seller.pk] = (seller, total + share, [*titles, item.title])
+    currency = order.currency
+
+    def send() -> None:
+        for seller, total, titles in earned.values():
+            notify(
+                user=seller,
+                category=Category.COMMERCE,
+                title="You made a sale",
+                body=f"{', '.join(titles)}: {format_money(total, currency)} for you, pending"
+                " until the refund window closes.",
+                data={
+                    "order_id": str(order.pk),
+                    "amount": amount_string(total, currency),
+                    "currency": currency,
+                    "titles": titles,
+                },
+            )
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic(savepoint=False)
