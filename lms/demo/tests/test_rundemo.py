@@ -53,9 +53,9 @@ def fake_server(monkeypatch: Any) -> None:
     monkeypatch.setattr(rundemo.Command, "when_running", staticmethod(FakeServer.started.append))
 
 
-def run() -> str:
+def run(address: str = "127.0.0.1:8123") -> str:
     out = Terminal()
-    call_command("rundemo", "127.0.0.1:8123", use_reloader=False, skip_checks=True, stdout=out)
+    call_command("rundemo", address, use_reloader=False, skip_checks=True, stdout=out)
     return out.getvalue()
 
 
@@ -76,3 +76,8 @@ def test_the_accounts_come_after_the_banner_and_the_servers_lines(fake_server):
 
 def test_without_demo_data_it_says_how_to_get_it(fake_server):
     assert run().rstrip().endswith("No demo accounts in this database: run `manage.py seed_demo`.")
+
+
+def test_a_wildcard_address_is_printed_as_the_loopback_one(fake_server):
+    UserFactory(email="student@demo.learnflow.local", role="student")
+    assert "http://127.0.0.1:8123/api/docs/" in run("0.0.0.0:8123")

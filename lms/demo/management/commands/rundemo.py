@@ -48,7 +48,9 @@ class Command(DaphneRunserver):
             accounts: list[DemoAccount] = demo_accounts()
         except DatabaseError:  # not migrated yet: runserver says so in its banner
             accounts = []
-        host = f"[{self.addr}]" if self._raw_ipv6 else self.addr
+        # A wildcard address listens everywhere; this machine reaches it on the loopback one.
+        addr = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.addr, self.addr)  # noqa: S104
+        host = f"[{addr}]" if self._raw_ipv6 else addr
         base_url = f"{self.protocol}://{host}:{self.port}"
         text = accounts_block(accounts, base_url=base_url)
         self.server_cls = functools.partial(Server, ready_callable=self._ready(text))
