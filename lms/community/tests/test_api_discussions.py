@@ -368,3 +368,17 @@ def test_unknown_discussion_is_404(client_for, course, enrolled):
     client = client_for(enrolled())
     assert client.get(f"/api/v1/discussions/{missing}/").status_code == 404
     assert client.get("/api/v1/courses/nothing-here/discussions/").status_code == 404
+
+
+def test_the_detail_runs_a_fixed_number_of_queries(
+    client_for, course, enrolled, django_assert_max_num_queries
+):
+    asker = enrolled()
+    thread = discussion(course.course, asker)
+    answer = reply(thread, enrolled())
+    client = client_for(asker)
+    client.post(f"/api/v1/discussions/{thread.pk}/accept/", {"reply_id": str(answer.pk)})
+
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/api/v1/discussions/{thread.pk}/")
+    assert response.json()["accepted_reply"]["id"] == str(answer.pk)

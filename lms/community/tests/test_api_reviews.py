@@ -342,3 +342,22 @@ def test_the_review_notification_honours_the_email_preference(
 def test_no_audit_line_for_plain_reviews(client_for, course, enrolled):
     client_for(enrolled()).post(reviews_url(course.course), {"rating": 5}, format="json")
     assert not AuditLog.objects.filter(action__startswith="community.").exists()
+
+
+def test_the_cached_course_detail_shows_the_new_rating_after_a_review(
+    anon_client, client_for, course, enrolled, django_capture_on_commit_callbacks
+):
+    # given: the anonymous course detail and list are cached
+    detail = f"/api/v1/courses/{course.course.slug}/"
+    assert anon_client.get(detail).json()["review_count"] == 0
+    anon_client.get("/api/v1/courses/")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(enrolled()).post(reviews_url(course.course), {"rating": 4}, format="json")
+
+    # then: the next anonymous reads are built again
+    body = anon_client.get(detail).json()
+    assert (body["rating"], body["review_count"]) == (4.0, 1)
+    listed = anon_client.get("/api/v1/courses/").json()["results"]
+    assert [(row["rating"], row["review_count"]) for row in listed] == [(4.0, 1)]
