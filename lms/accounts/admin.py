@@ -9,9 +9,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
 
-from lms.accounts import services, two_factor
+from lms.accounts import services, two_factor, universities
 from lms.accounts.current import current_user
-from lms.accounts.models import InstructorApplication, InstructorProfile, StudentProfile, User
+from lms.accounts.models import (
+    InstructorApplication,
+    InstructorProfile,
+    OnboardingChoice,
+    OnboardingQuestion,
+    StudentProfile,
+    University,
+    User,
+)
 from lms.accounts.throttles import (
     AuthIPThrottle,
     count_login_failure,
@@ -223,3 +231,33 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
             ),
             done="{count} application(s) rejected.",
         )
+
+
+@admin.register(University)
+class UniversityAdmin(admin.ModelAdmin[University]):
+    """Domains are saved normalised (lower-case, each once) through `save_university`, which
+    also drops the catalog's cached `?university=` lists."""
+
+    list_display = ("name", "country", "domains")
+    list_filter = ("country",)
+    search_fields = ("name",)
+
+    def save_model(self, request: HttpRequest, obj: University, form: Any, change: bool) -> None:
+        universities.save_university(university=obj)
+
+
+class OnboardingChoiceInline(admin.TabularInline[OnboardingChoice, OnboardingQuestion]):
+    model = OnboardingChoice
+    extra = 1
+    fields = ("text", "order", "category_slugs", "tag_slugs")
+
+
+@admin.register(OnboardingQuestion)
+class OnboardingQuestionAdmin(admin.ModelAdmin[OnboardingQuestion]):
+    """The onboarding questionnaire (lms.accounts.onboarding): questions in order, active or
+    not, each with its choices and the catalog category and tag slugs a choice stands for."""
+
+    list_display = ("text", "type", "order", "is_active")
+    list_editable = ("order", "is_active")
+    list_filter = ("type", "is_active")
+    inlines = (OnboardingChoiceInline,)

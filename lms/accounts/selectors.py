@@ -12,7 +12,9 @@ from lms.core.permissions import is_staff_member
 
 
 def user_with_profiles(*, user_id: Any) -> User:
-    return User.objects.select_related("student_profile", "instructor_profile").get(pk=user_id)
+    return User.objects.select_related(
+        "student_profile", "instructor_profile", "affiliation__university"
+    ).get(pk=user_id)
 
 
 def public_instructors(*, search: str | None = None) -> QuerySet[User]:

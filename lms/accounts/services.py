@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from lms.accounts import tasks, throttles, tokens, two_factor
+from lms.accounts import tasks, throttles, tokens, two_factor, universities
 from lms.accounts.errors import AccountError
 from lms.accounts.models import (
     STAFF_ROLES,
@@ -208,6 +208,7 @@ def _mark_email_verified(*, user: User, request: AnyRequest) -> User:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at", "updated_at"])
         record(action=AuditAction.USER_EMAIL_VERIFIED, actor=user, target=user, request=request)
+        universities.email_verification_changed(user)
     return user
 
 

@@ -22,3 +22,10 @@ class CatalogConfig(AppConfig):
         from . import personal_data
 
         accounts_personal_data.exporters.register("catalog", personal_data.export)
+
+        from lms.accounts import universities
+
+        from . import cache
+
+        # `?university=` lists depend on affiliations, universities' domains and verified emails
+        universities.affiliation_changed_handlers.register("catalog", cache.bump)

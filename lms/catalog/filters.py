@@ -15,6 +15,9 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
+from lms.accounts.models import University
+from lms.accounts.universities import verified_members_q
+
 from .models import MAX_PRICE, Course, Level, Tag
 
 SEARCH_CONFIG = "english"
@@ -107,6 +110,8 @@ class CourseFilter(django_filters.FilterSet):
     )
     language = django_filters.CharFilter(field_name="language", lookup_expr="iexact", max_length=10)
     instructor = django_filters.UUIDFilter(field_name="instructor_id")
+    # courses of instructors with a verified affiliation (lms.accounts.universities)
+    university = django_filters.UUIDFilter(method="filter_university")
     tag = django_filters.CharFilter(method="filter_tag", max_length=60)
     search = django_filters.CharFilter(method="filter_search", max_length=200)
     mine = StrictBooleanFilter(method="filter_noop")
@@ -131,6 +136,12 @@ class CourseFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(category__slug__iexact=value) | Q(category__parent__slug__iexact=value)
         )
+
+    def filter_university(self, queryset: QuerySet[Course], name: str, value: Any) -> Any:
+        chosen = University.objects.filter(pk=value).first()
+        if chosen is None:
+            return queryset.none()
+        return queryset.filter(verified_members_q(chosen, prefix="instructor__"))
 
     def filter_tag(self, queryset: QuerySet[Course], name: str, value: str) -> Any:
         return queryset.filter(pk__in=Tag.objects.filter(slug__iexact=value).values("courses"))

@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from lms.accounts import onboarding
 from lms.accounts.models import User
 from lms.accounts.names import display_name_fields
 from lms.catalog.models import Course, CourseStatus, Lesson
@@ -602,6 +603,21 @@ RECOMMENDATION_FIELDS = (
 )
 
 
+def _interest_score(interests: onboarding.Interests) -> Any:
+    """Onboarding interests (lms.accounts.onboarding): a course in a chosen category or its
+    subcategory 3, each chosen tag it carries 2 (the weights of studied courses below)."""
+    in_category = Q(category__slug__in=interests.category_slugs) | Q(
+        category__parent__slug__in=interests.category_slugs
+    )
+    chosen_tags = count_of(
+        Course.tags.through.objects.filter(
+            course_id=OuterRef("pk"), tag__slug__in=interests.tag_slugs
+        )
+    )
+    category = Case(When(in_category, then=Value(3)), default=Value(0), output_field=IntegerField())
+    return category + 2 * chosen_tags
+
+
 def recommendations(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
     """Published courses the user neither owns nor teaches, ranked by what they study.
 
@@ -619,6 +635,13 @@ def recommendations(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
     )
     popularity = ("-enrollment_count", "-rating", "-published_at", "-id")
     if not studied_ids:
+        interests = onboarding.interests_of(user)
+        if interests:  # no course yet: what the onboarding answers point to comes first
+            return list(
+                candidates.annotate(score=_interest_score(interests))
+                .order_by("-score", *popularity)
+                .values(*RECOMMENDATION_FIELDS, "score")[:limit]
+            )
         return list(candidates.order_by(*popularity).values(*RECOMMENDATION_FIELDS)[:limit])
 
     category_ids = list(

@@ -3,9 +3,19 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lms.accounts.models import InstructorApplication, InstructorProfile, Role, StudentProfile, User
+from lms.accounts import universities
+from lms.accounts.models import (
+    InstructorApplication,
+    InstructorProfile,
+    Role,
+    StudentProfile,
+    University,
+    User,
+)
 from lms.core.absolute_urls import absolute_url, file_url
 from lms.core.money import DEFAULT_CURRENCY, amount_string
 from lms.core.serializers import AmountInputField, CurrencyInputField, check_amount_decimals
@@ -162,10 +172,25 @@ def _avatar_url(user: User, request: Any) -> str | None:
     return file_url(user.avatar, request)
 
 
+def _affiliation(user: User) -> Any:
+    try:
+        return user.affiliation
+    except ObjectDoesNotExist:
+        return None
+
+
+class UniversityVerifiedRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
 class UserSerializer(serializers.ModelSerializer[User]):
     email_verified = serializers.BooleanField(read_only=True)
     avatar = serializers.SerializerMethodField()
     profile = serializers.SerializerMethodField()
+    university = serializers.SerializerMethodField()
+    university_verified = serializers.SerializerMethodField()
 
     class Meta:
         model = User
@@ -178,6 +203,8 @@ class UserSerializer(serializers.ModelSerializer[User]):
             "email_verified",
             "avatar",
             "profile",
+            "university",
+            "university_verified",
             "is_active",
             "created_at",
         ]
@@ -185,6 +212,22 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     def get_avatar(self, user: User) -> str | None:
         return _avatar_url(user, self.context.get("request"))
+
+    @extend_schema_field(UniversityVerifiedRefSerializer(allow_null=True))
+    def get_university(self, user: User) -> dict[str, Any] | None:
+        affiliation = _affiliation(user)
+        if affiliation is None:
+            return None
+        university = affiliation.university
+        return {
+            "id": str(university.pk),
+            "name": university.name,
+            "verified": universities.is_verified(user, university),
+        }
+
+    def get_university_verified(self, user: User) -> bool:
+        affiliation = _affiliation(user)
+        return affiliation is not None and universities.is_verified(user, affiliation.university)
 
     def get_profile(self, user: User) -> dict[str, Any] | None:
         if user.role == Role.INSTRUCTOR:
@@ -334,3 +377,77 @@ class DataExportSerializer(serializers.Serializer[Any]):
 
 class ExportDownloadQuerySerializer(serializers.Serializer[dict[str, Any]]):
     token = serializers.CharField(max_length=500)
+
+
+# --- universities and onboarding -------------------------------------------------------------
+
+
+class UniversitySerializer(serializers.ModelSerializer[University]):
+    logo = serializers.SerializerMethodField()
+    domains = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = University
+        fields = ["id", "name", "country", "domains", "logo"]
+        read_only_fields = fields
+
+    def get_logo(self, university: Any) -> str | None:
+        return file_url(university.logo, self.context.get("request"))
+
+
+class UniversityListQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    search = serializers.CharField(max_length=100, required=False)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+
+
+class AffiliationInputSerializer(serializers.Serializer[dict[str, Any]]):
+    university_id = serializers.UUIDField()
+
+
+class UniversityRefSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class AffiliationSerializer(serializers.Serializer[dict[str, Any]]):
+    """`university{id,name}` and whether the user's verified email is on its domains."""
+
+    university = UniversityRefSerializer()
+    verified = serializers.BooleanField()
+
+
+class OnboardingChoiceSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+
+
+class OnboardingQuestionSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+    type = serializers.CharField()
+    choices = OnboardingChoiceSerializer(many=True, source="choices.all")
+    order = serializers.IntegerField()
+
+
+class OnboardingAnswerSerializer(serializers.Serializer[Any]):
+    question_id = serializers.UUIDField()
+    choice_ids = serializers.SerializerMethodField()
+    text = serializers.CharField()
+
+    def get_choice_ids(self, answer: Any) -> list[str]:
+        return [str(choice.pk) for choice in answer.choices.all()]
+
+
+class OnboardingSerializer(serializers.Serializer[Any]):
+    questions = OnboardingQuestionSerializer(many=True)
+    answers = OnboardingAnswerSerializer(many=True)
+
+
+class OnboardingAnswerInputSerializer(serializers.Serializer[dict[str, Any]]):
+    question_id = serializers.UUIDField()
+    choice_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class OnboardingInputSerializer(serializers.Serializer[dict[str, Any]]):
+    answers = OnboardingAnswerInputSerializer(many=True, max_length=100)

@@ -12,7 +12,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lms.accounts import deletion, selectors, services, tokens, two_factor, user_cache
+from lms.accounts import (
+    deletion,
+    onboarding,
+    selectors,
+    services,
+    tokens,
+    two_factor,
+    universities,
+    user_cache,
+)
 from lms.accounts import export as data_export
 from lms.accounts.api import serializers as s
 from lms.accounts.authentication import MfaSetupJWTAuthentication
@@ -52,7 +61,7 @@ def _me(request: Request) -> dict[str, Any]:
 
 
 # Bump when UserSerializer's shape changes (else a deploy serves the old one up to a minute).
-ME_BODY_VERSION = 1
+ME_BODY_VERSION = 2
 
 
 def _cached_me(request: Request) -> dict[str, Any]:
@@ -450,3 +459,75 @@ class UserDetailView(APIView):
             user=user, by=current_user(request), **data.validated_data, request=request
         )
         return Response(s.AdminUserSerializer(user).data)
+
+
+# --- universities and onboarding -------------------------------------------------------------
+
+
+class UniversityListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", OpenApiTypes.STR),
+            OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166-1 alpha-2"),
+        ],
+        responses=s.UniversitySerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params = s.UniversityListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        queryset = universities.universities(**params.validated_data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        data = s.UniversitySerializer(page, many=True, context={"request": request})
+        return paginator.get_paginated_response(data.data)
+
+
+class UniversityDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=s.UniversitySerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        university = universities.university(university_id=pk)
+        return Response(s.UniversitySerializer(university, context={"request": request}).data)
+
+
+class MyUniversityView(APIView):
+    @extend_schema(request=s.AffiliationInputSerializer, responses=s.AffiliationSerializer)
+    def put(self, request: Request) -> Response:
+        data = s.AffiliationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = current_user(request)
+        affiliation = universities.set_affiliation(
+            user=user, university_id=data.validated_data["university_id"], request=request
+        )
+        body = {
+            "university": affiliation.university,
+            "verified": universities.is_verified(user, affiliation.university),
+        }
+        return Response(s.AffiliationSerializer(body).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        universities.remove_affiliation(user=current_user(request), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _onboarding(request: Request) -> Response:
+    user = current_user(request)
+    body = {"questions": onboarding.active_questions(), "answers": onboarding.answers_of(user)}
+    return Response(s.OnboardingSerializer(body).data)
+
+
+class OnboardingView(APIView):
+    @extend_schema(responses=s.OnboardingSerializer)
+    def get(self, request: Request) -> Response:
+        return _onboarding(request)
+
+    @extend_schema(request=s.OnboardingInputSerializer, responses=s.OnboardingSerializer)
+    def put(self, request: Request) -> Response:
+        data = s.OnboardingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        onboarding.save_answers(user=current_user(request), answers=data.validated_data["answers"])
+        return _onboarding(request)

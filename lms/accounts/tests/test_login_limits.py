@@ -99,7 +99,8 @@ def test_right_passwords_count_nothing_and_forgive_the_clients_failures(
     assert [r.status_code for r in failures_after] == [401, 401, 401, 429]
 
 
-def test_admin_login_failures_are_limited_per_account(rates, admin_user):
+def test_admin_login_failures_are_limited_per_account(rates, admin_user, settings):
+    settings.REQUIRE_STAFF_MFA = False  # the admin login asks for no code (test_api_two_factor)
     # when: thirty wrong admin passwords
     answers = [_admin_login(admin_user.email) for _ in range(30)]
     owner = _admin_login(admin_user.email, PASSWORD, ip=OWNER)
@@ -112,8 +113,9 @@ def test_admin_login_failures_are_limited_per_account(rates, admin_user):
     assert owner["Location"] == "/admin/"
 
 
-def test_admin_login_is_limited_per_ip(rates, admin_user):
+def test_admin_login_is_limited_per_ip(rates, admin_user, settings):
     # given
+    settings.REQUIRE_STAFF_MFA = False  # the admin login asks for no code (test_api_two_factor)
     rates(ip="3/minute", pair="1000/minute", account="1000/minute")
 
     # when: one address tries many accounts
