@@ -361,11 +361,14 @@ SPECTACULAR_SETTINGS = {
         "lms.core.schema.add_media_stream",
         "lms.core.schema.add_links",
     ],
+        "TicketStatusEnum": "lms.support.models.TicketStatus.choices",
+        "TicketCategoryEnum": "lms.support.models.TicketCategory.choices",
 }
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        "lms.core.schema.page_parameters",
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

@@ -426,6 +426,24 @@ def _link_name(operation_id: str) -> str:
     return "".join(part.capitalize() for part in operation_id.split("_"))
 
 
+def page_parameters(
+    result: dict[str, Any], generator: Any, request: Any, public: Any
+) -> dict[str, Any]:
+    """`page` and `page_size` are positive integers wherever they are documented (a view may
+    declare its own `page_size` to describe its limit): PageNumberPagination refuses the rest."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and parameter.get("name") in ("page", "page_size")
+                    and schema.get("type") == "integer"
+                ):
+                    schema.setdefault("minimum", 1)
+    return result
+
+
 MEDIA_STREAM_PATH = "/api/v1/media/stream/{token}/"
 
 
