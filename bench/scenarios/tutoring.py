@@ -153,14 +153,14 @@ SCENARIOS = [
         name="tutoring.search",
         path=lambda c: f"/api/v1/tutors/?skill=python&language=de&available_on={c['day']}",
         connections=8,
-        budget=Budget(max_p99_ms=200, max_queries=4),
+        budget=Budget(min_ratio=0.05, max_p99_ms=100, max_queries=4),
         note=f"{TUTORS} tutors, free windows of that day computed for all",
     ),
     Scenario(
         name="tutoring.free_time",
         path=lambda c: f"/api/v1/tutors/{c['tutor']}/availability/?from={c['from']}&to={c['to']}",
         connections=8,
-        budget=Budget(max_p99_ms=100, max_queries=3),
+        budget=Budget(min_ratio=0.10, max_p99_ms=80, max_queries=3),
         note="one tutor's week: 7 slots minus one booking",
     ),
     Scenario(
@@ -171,7 +171,7 @@ SCENARIOS = [
         body=lambda c: {"slot_id": c["slot"]},
         expect_status=409,
         connections=8,
-        budget=Budget(max_p99_ms=60, max_queries=10),
+        budget=Budget(min_ratio=0.08, max_p99_ms=60, max_queries=9),
         note="8 students on one taken slot: tutor locked, overlap found, 409",
     ),
 ]

@@ -35,8 +35,11 @@ def tutor_settings(tutor_id: Any) -> TutorSettings:
 
 def lock_tutor(tutor_id: Any) -> TutorSettings:
     """Lock the tutor's settings row (created first when missing): step 2 of the order."""
-    TutorSettings.objects.get_or_create(tutor_id=tutor_id)
-    return TutorSettings.objects.select_for_update().get(tutor_id=tutor_id)
+    found = TutorSettings.objects.select_for_update().filter(tutor_id=tutor_id).first()
+    if found is None:  # the tutor's first write: create the row (a racing twin may), then lock
+        TutorSettings.objects.get_or_create(tutor_id=tutor_id)
+        found = TutorSettings.objects.select_for_update().get(tutor_id=tutor_id)
+    return found
 
 
 def lock_booking(booking_id: Any) -> Booking:

@@ -220,8 +220,8 @@ def weekly_of(*, tutor: User) -> QuerySet[WeeklyAvailability]:
 
 
 def settings_of(*, tutor: User) -> TutorSettings:
-    found, _ = TutorSettings.objects.get_or_create(tutor=tutor)
-    return found
+    """The tutor's settings; the defaults (unsaved) when they never changed any."""
+    return TutorSettings.objects.filter(tutor=tutor).first() or TutorSettings(tutor=tutor)
 
 
 # --- bookings --------------------------------------------------------------------------------

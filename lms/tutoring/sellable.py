@@ -203,14 +203,9 @@ def _refuse_late_payment(booking: Booking, *, order: Order) -> None:
     booking.cancel_reason = CancelReason.LATE_PAYMENT
     booking.order_id = order.pk
     booking.save(update_fields=["cancel_reason", "order_id", "updated_at"])
-    order_id, student_id = str(order.pk), str(booking.student_id)
+    from .tasks import refund_late_payment
 
-    def refund() -> None:
-        from .tasks import refund_late_payment
-
-        refund_late_payment.delay(order_id, student_id)
-
-    transaction.on_commit(refund)
+    refund_late_payment.delay_on_commit(str(order.pk), str(booking.student_id))
 
 
 def _tell_paid(booking: Booking) -> None:

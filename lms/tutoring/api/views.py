@@ -220,11 +220,11 @@ class TutorSettingsView(APIView):
         responses={200: s.TutorSettingsSerializer, **_errors(400, 401, 403)},
     )
     def patch(self, request: Request) -> Response:
-        found = selectors.settings_of(tutor=current_user(request))
-        data = s.TutorSettingsSerializer(found, data=request.data, partial=True)
+        user = current_user(request)
+        data = s.TutorSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        data.save()
-        return Response(data.data)
+        row = services.update_settings(tutor=user, **data.validated_data)
+        return Response(s.TutorSettingsSerializer(row).data)
 
 
 # --- bookings ----------------------------------------------------------------------------------

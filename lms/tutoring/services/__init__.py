@@ -19,6 +19,7 @@ from .availability import (
     delete_weekly,
     extend_weekly_availability,
     tutor_timezone,
+    update_settings,
 )
 from .bookings import (
     cancel_booking,
@@ -58,4 +59,5 @@ __all__ = [
     "set_meeting_url",
     "transition_booking",
     "tutor_timezone",
+    "update_settings",
 ]

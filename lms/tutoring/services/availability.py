@@ -211,3 +211,18 @@ def delete_weekly(*, tutor: User, weekly_id: Any) -> int:
     AvailabilitySlot.objects.filter(pk__in=free).delete()
     rule.delete()
     return len(free)
+
+
+@transaction.atomic
+def update_settings(*, tutor: User, **fields: int) -> Any:
+    """Set the tutor's `buffer_minutes` and/or `min_notice_minutes` under the tutor's lock,
+    writing only those columns (the rating beside them is kept by testimonials). The buffer
+    applies to bookings made from now on."""
+    _check_tutor(tutor)
+    row = locks.lock_tutor(tutor.pk)
+    changed = [name for name in ("buffer_minutes", "min_notice_minutes") if name in fields]
+    for name in changed:
+        setattr(row, name, fields[name])
+    if changed:
+        row.save(update_fields=[*changed, "updated_at"])
+    return row

@@ -9,7 +9,6 @@ A booking made less than an hour ahead gets the 1-hour reminder only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -45,14 +44,14 @@ def send_due_reminders(*, now: datetime | None = None, limit: int = 1000) -> int
                 if field == "reminded_24h_at" and start - now <= timedelta(hours=1):
                     continue
                 claimed += 1
-                transaction.on_commit(_queue(str(booking_id), field))
+                _queue(str(booking_id), field)
     return claimed
 
 
-def _queue(booking_id: str, field: str) -> Callable[[], None]:
-    def send() -> None:
-        from ..tasks import send_booking_reminder_email
+def _queue(booking_id: str, field: str) -> None:
+    """The reminder's email, sent once the claiming transaction commits."""
+    from ..tasks import send_booking_reminder_email
 
-        send_booking_reminder_email.delay(booking_id, "24h" if field == "reminded_24h_at" else "1h")
-
-    return send
+    send_booking_reminder_email.delay_on_commit(
+        booking_id, "24h" if field == "reminded_24h_at" else "1h"
+    )
