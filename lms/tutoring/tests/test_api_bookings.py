@@ -537,3 +537,68 @@ def test_pay_helper_is_used(student_client, slot):
     booking = book_ok(student_client, slot_id=str(slot.pk))
     assert pay(student_client, booking["id"])["status"] == "paid"
     assert TutorFactory._meta.model is not None
+
+
+def test_the_tutor_can_reschedule_and_the_student_cannot_complete(student_client, client_for, slot):
+    booking = paid_booking(student_client, slot)
+    tutor = client_for(slot.tutor)
+
+    moved = tutor.post(
+        f"/api/v1/bookings/{booking['id']}/reschedule/",
+        {"start": (slot.start + timedelta(minutes=90)).isoformat()},
+    )
+    by_student = student_client.post(f"/api/v1/bookings/{booking['id']}/complete/")
+
+    assert moved.status_code == 200, moved.json()
+    assert moved.json()["start"] == (slot.start + timedelta(minutes=90)).isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert by_student.status_code == 403
+
+
+def test_reschedule_bad_input(student_client, slot):
+    booking = book_ok(student_client, slot_id=str(slot.pk))
+
+    naive = student_client.post(
+        f"/api/v1/bookings/{booking['id']}/reschedule/",
+        {"start": slot.start.replace(tzinfo=None).isoformat()},
+    )
+    past = student_client.post(
+        f"/api/v1/bookings/{booking['id']}/reschedule/", {"start": "2020-01-01T10:00:00Z"}
+    )
+    outside = student_client.post(
+        f"/api/v1/bookings/{booking['id']}/reschedule/",
+        {"start": (slot.start + timedelta(days=1)).isoformat()},
+    )
+
+    assert naive.status_code == 400
+    assert error_codes(naive) == ["naive_datetime"]
+    assert past.status_code == 400
+    assert error_codes(past) == ["time_in_past"]
+    assert outside.status_code == 409
+
+
+def test_settings_change_keeps_the_rating(client_for, tutor):
+    from .conftest import rate
+
+    rate(tutor, 5, 3)
+    client = client_for(tutor)
+
+    response = client.patch("/api/v1/tutor-settings/", {"min_notice_minutes": 60}, format="json")
+
+    assert response.json() == {"buffer_minutes": 0, "min_notice_minutes": 60}
+    detail = client.get(f"/api/v1/tutors/{tutor.pk}/").json()
+    assert detail["tutor"]["rating"] == "4.00"
+    assert detail["min_notice_minutes"] == 60
+
+
+def test_beyond_the_horizon_is_400(student_client, tutor):
+    start = hour(days=20)
+    SlotFactory(tutor=tutor, start=start, end=start + timedelta(hours=1))
+
+    response = book(
+        student_client, tutor_id=str(tutor.pk), start=start.isoformat(), duration_minutes=60
+    )
+
+    assert response.status_code == 400
+    assert error_codes(response) == ["beyond_booking_horizon"]
