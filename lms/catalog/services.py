@@ -778,7 +778,11 @@ def set_review_figures(*, course_id: Any, rating: float, review_count: int) -> N
     decimals) and review count, and make the cached public answers old after commit.
 
     Community's review services call it in their transaction, holding the course's row lock
-    (lms/community/locks.py), right after recounting the reviews.
+    (lms/community/locks.py), right after recounting the reviews. The course's instructor's
+    `rating` and `review_count` are recounted with it (`workflow.recount_instructor_figures`).
     """
     Course.objects.filter(pk=course_id).update(rating=rating, review_count=review_count)
+    instructor_id = Course.objects.filter(pk=course_id).values_list("instructor_id", flat=True)
+    for owner in instructor_id:  # and the instructor's public figures (their profile's)
+        workflow.recount_instructor_figures(instructor_id=owner)
     cache.bump()

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, FloatField, Q, Sum
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile
@@ -80,9 +79,34 @@ def allowed_transitions(status: str) -> list[str]:
     return [t.name for t in TRANSITIONS.values() if status in t.sources]
 
 
-def _adjust_course_count(*, instructor_id: Any, delta: int) -> None:
-    InstructorProfile.objects.filter(user_id=instructor_id).update(
-        course_count=Greatest(F("course_count") + delta, 0)
+def recount_instructor_figures(*, instructor_id: Any) -> None:
+    """Store an instructor's public figures from their courses: `course_count` (published
+    courses they own), `review_count` (the visible reviews of their courses) and `rating`
+    (the mean of those reviews: each course's rating weighted by its review count, two
+    decimals; 0 without reviews).
+
+    Recounted, never incremented: a figure that drifted (a course written without a
+    service) is right again at the next change. The profile row is locked first and the
+    figures read by a later statement, so under READ COMMITTED that statement sees every
+    concurrent change that committed while it waited, and two recounts cannot lose one.
+    Called by the publish/unpublish transitions and by `services.set_review_figures`.
+    """
+    locked = list(
+        InstructorProfile.objects.select_for_update()
+        .filter(user_id=instructor_id)
+        .values_list("pk", flat=True)
+    )
+    if not locked:  # no instructor profile (a staff author): nothing to keep
+        return
+    figures = Course.objects.filter(instructor_id=instructor_id).aggregate(
+        published=Count("pk", filter=Q(status=CourseStatus.PUBLISHED)),
+        reviews=Sum("review_count"),
+        weighted=Sum(F("rating") * F("review_count"), output_field=FloatField()),
+    )
+    reviews = figures["reviews"] or 0
+    rating = round((figures["weighted"] or 0) / reviews, 2) if reviews else 0.0
+    InstructorProfile.objects.filter(pk__in=locked).update(
+        course_count=figures["published"], review_count=reviews, rating=rating
     )
 
 
@@ -122,14 +146,12 @@ def apply_transition(
     elif name in ("approve", "submit"):
         locked.rejection_reason = ""
         fields.append("rejection_reason")
-    if name == "publish":
-        if locked.published_at is None:
-            locked.published_at = now  # kept on republish: "newest" means first published
-            fields.append("published_at")
-        _adjust_course_count(instructor_id=locked.instructor_id, delta=1)
-    if name == "unpublish":
-        _adjust_course_count(instructor_id=locked.instructor_id, delta=-1)
+    if name == "publish" and locked.published_at is None:
+        locked.published_at = now  # kept on republish: "newest" means first published
+        fields.append("published_at")
     locked.save(update_fields=fields)
+    if name in ("publish", "unpublish"):
+        recount_instructor_figures(instructor_id=locked.instructor_id)
     notify(
         user=locked.instructor,
         category=NotificationCategory.COURSES,

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from lms.accounts.models import User
+from lms.catalog.demo import publish_seeded_course
 from lms.catalog.models import Course, CourseStatus, Lesson, LessonType, Section
 
 from . import services
@@ -33,7 +34,7 @@ def _course(seller: User) -> Course:
             "subtitle": "Write a small language, from tokens to machine code",
             "description": "Lexing, parsing, type checking and code generation, one step a week.",
             "instructor": seller,
-            "status": CourseStatus.PUBLISHED,
+            "status": CourseStatus.DRAFT,  # published below, through the workflow
             "price": Decimal("39.00"),
             "currency": "USD",
         },
@@ -50,7 +51,7 @@ def _course(seller: User) -> Course:
                 content=f"{title}: the idea, the code and an exercise.",
                 duration_seconds=600,
             )
-    return course
+    return publish_seeded_course(course)
 
 
 def _coupon(seller: User, course: Course) -> Coupon:
