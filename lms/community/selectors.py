@@ -464,14 +464,6 @@ ITEM_TEXT_FIELD: dict[str, str] = {
 }
 
 
-def item_for_staff(*, kind: str, item_id: Any) -> Any:
-    """Any item of `kind` by id (staff moderation), or 404."""
-    item = ITEM_MODELS[kind].objects.filter(pk=item_id).first()
-    if item is None:
-        raise NotFound("Item not found.")
-    return item
-
-
 @dataclass(frozen=True, slots=True)
 class ReportedItem:
     """One row of the moderation queue: an item with open reports, and what they say."""

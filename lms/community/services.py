@@ -623,9 +623,11 @@ def set_item_visibility(
 
 
 @transaction.atomic
-def dismiss_reports(*, kind: str, item_id: Any, by: Any, request: AnyRequest = None) -> int:
+def dismiss_reports(
+    *, kind: str, item_id: Any, by: Any, request: AnyRequest = None
+) -> ModerationDecision:
     """Staff keep a reported item as it is: its open reports are resolved as dismissed
-    (409 `no_open_reports` when there are none); audited. Returns how many."""
+    (409 `no_open_reports` when there are none); audited."""
     try:
         item = _lock_item(kind, item_id)
     except ITEM_MISSING as error:
@@ -640,4 +642,6 @@ def dismiss_reports(*, kind: str, item_id: Any, by: Any, request: AnyRequest = N
         request=request,
         data={"kind": kind, "reports": count},
     )
-    return count
+    return ModerationDecision(
+        kind=kind, item_id=item.pk, visibility=item.visibility, reports_resolved=count
+    )

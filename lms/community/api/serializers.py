@@ -126,6 +126,8 @@ class ReviewListQuerySerializer(serializers.Serializer[Any]):
 
 
 class HelpfulSerializer(serializers.Serializer[Any]):
+    """A review's helpful figures for the caller (`voted`: the caller's vote stands)."""
+
     id = serializers.UUIDField(read_only=True)
     helpful_count = serializers.IntegerField(read_only=True)
     voted = serializers.BooleanField(read_only=True)

@@ -123,19 +123,17 @@ class ReviewHelpfulView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         user = current_user(request)
         selectors.review_for_user(user=user, review_id=pk)
-        review = services.vote_review_helpful(review_id=pk, by=user)
-        return Response(s.HelpfulSerializer({**_helpful(review), "voted": True}).data)
+        services.vote_review_helpful(review_id=pk, by=user)
+        review = selectors.review_with_votes(review_id=pk, user_id=user.pk)
+        return Response(s.HelpfulSerializer(review).data)
 
     @extend_schema(request=None, responses={200: s.HelpfulSerializer, **COMMON_ERRORS})
     def delete(self, request: Request, pk: str) -> Response:
         user = current_user(request)
         selectors.review_for_user(user=user, review_id=pk)
-        review = services.unvote_review_helpful(review_id=pk, by=user)
-        return Response(s.HelpfulSerializer({**_helpful(review), "voted": False}).data)
-
-
-def _helpful(review: Any) -> dict[str, Any]:
-    return {"id": review.pk, "helpful_count": review.helpful_count}
+        services.unvote_review_helpful(review_id=pk, by=user)
+        review = selectors.review_with_votes(review_id=pk, user_id=user.pk)
+        return Response(s.HelpfulSerializer(review).data)
 
 
 class ReviewReplyView(APIView):
@@ -418,11 +416,7 @@ class ModerationItemView(APIView):
         staff = current_user(request)
         kind = _kind(kind)
         if self.action == "dismiss":
-            item = selectors.item_for_staff(kind=kind, item_id=pk)
-            count = services.dismiss_reports(kind=kind, item_id=pk, by=staff, request=request)
-            decision = services.ModerationDecision(
-                kind=kind, item_id=item.pk, visibility=item.visibility, reports_resolved=count
-            )
+            decision = services.dismiss_reports(kind=kind, item_id=pk, by=staff, request=request)
         else:
             decision = services.set_item_visibility(
                 kind=kind, item_id=pk, by=staff, visible=self.action == "restore", request=request
