@@ -185,3 +185,9 @@ extra_seeders.append(community_demo.seed)
 from lms.tutoring import demo as tutoring_demo  # noqa: E402
 
 extra_seeders.append(tutoring_demo.seed)
+
+# Accounts' second round: universities (the demo instructor verified at one) and the
+# onboarding questionnaire, answered by the newcomer.
+from lms.accounts import demo as accounts_demo  # noqa: E402
+
+extra_seeders.append(accounts_demo.seed)
