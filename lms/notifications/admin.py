@@ -10,8 +10,8 @@ from lms.notifications.models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin[Notification]):
-    list_display = ("created_at", "user", "category", "title", "read_at")
-    list_filter = ("category",)
+    list_display = ("created_at", "user", "category", "title", "read_at", "email_status")
+    list_filter = ("category", "email_status")
     search_fields = ("user__email", "title")
     list_select_related = ("user",)
 
