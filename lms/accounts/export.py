@@ -78,8 +78,7 @@ def request_export(*, user: User, request: AnyRequest = None) -> PersonalDataExp
         ) from exc
     from lms.accounts import tasks
 
-    export_id = str(export.pk)
-    transaction.on_commit(lambda: tasks.build_personal_data_export.delay(export_id))
+    tasks.build_personal_data_export.delay_on_commit(str(export.pk))
     return export
 
 

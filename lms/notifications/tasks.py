@@ -62,6 +62,7 @@ def send_notification_digests() -> int:
     for user_id in services.users_with_pending_emails():
         digest = services.take_digest(user_id=user_id)
         if digest.notification_ids:
+            # take_digest committed its claim already: send now
             send_digest_email.delay(str(user_id), [str(pk) for pk in digest.notification_ids])
             queued += 1
     return queued
