@@ -103,7 +103,7 @@ def test_seed_demo_builds_every_screen_and_every_printed_login_works(
     assert b"moov" in head  # the index first: a browser starts playing at once
     pdf_media = sam.get(f"/api/v1/lessons/{pdf.pk}/").json()["media"]
     assert fetch(sam, pdf_media["url"]).startswith(b"%PDF")
-    preview = APIClient(HTTP_HOST=HOST).get(f"/api/v1/courses/{courses[0]['slug']}/").json()
+    preview = APIClient(HTTP_HOST=HOST).get(f"/api/v1/courses/{API_COURSE}/").json()
     assert preview["preview_video"].startswith(f"{BASE}/")
 
     # a quiz with questions and attempts (one passed, one failed), an assignment graded
