@@ -29,7 +29,13 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+)
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from drf_standardized_errors.openapi_serializers import (
     ClientErrorEnum,
@@ -277,6 +283,16 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         return response
 
 
+def currency_parameter(description: str = "") -> OpenApiParameter:
+    """A `?currency=` filter: one of settings.SUPPORTED_CURRENCIES, exactly (400 otherwise)."""
+    return OpenApiParameter(
+        "currency",
+        OpenApiTypes.STR,
+        enum=list(settings.SUPPORTED_CURRENCIES),
+        description=description or "An ISO 4217 code the platform sells in.",
+    )
+
+
 # --- the money input fields: what lms.core.serializers accepts, exactly -----------------------
 
 
@@ -350,6 +366,13 @@ def _item_prefix(path: str) -> tuple[str, str] | None:
     return None
 
 
+# Operations a created resource cannot go to at once, with the reason (a link promises that the
+# created id works there).
+UNLINKED_OPERATIONS = {
+    "v1_courses_enroll_create": "a new course is a draft: nobody enrolls before it is published",
+}
+
+
 def add_links(result: dict[str, Any], generator: Any, request: Any, public: Any) -> dict[str, Any]:
     """OpenAPI links from each create (a POST answering 201 with a body) to what uses its id.
 
@@ -404,6 +427,8 @@ def add_links(result: dict[str, Any], generator: Any, request: Any, public: Any)
                 for method in _METHODS:
                     operation = candidate_operations.get(method)
                     if operation is None or "operationId" not in operation:
+                        continue
+                    if operation["operationId"] in UNLINKED_OPERATIONS:
                         continue
                     parameters = {param: _body_pointer(param, schema)}
                     parameters |= {name: f"$request.path.{name}" for name in needed}

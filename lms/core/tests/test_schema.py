@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from django.core.management import call_command
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from lms.conftest import error_codes
@@ -136,3 +137,15 @@ def test_an_amount_that_is_not_a_plain_decimal_string_is_refused(instructor_clie
     # then
     assert response.status_code == 400
     assert error_codes(response) == ["invalid_amount"]
+
+
+def test_an_unsafe_method_on_the_media_stream_is_405_as_documented():
+    # given a browser-like client that enforces CSRF
+    client = Client(enforce_csrf_checks=True)
+
+    # when
+    response = client.post("/api/v1/media/stream/not-a-token/")
+
+    # then the documented 405 with its Allow header, not the CSRF middleware's 403 page
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"

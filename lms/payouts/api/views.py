@@ -19,7 +19,7 @@ from lms.accounts.current import current_user
 from lms.core.money import MoneyError, is_supported_currency
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import ADMIN, IsAdmin, IsInstructor, has_role
-from lms.core.schema import domain_errors
+from lms.core.schema import currency_parameter, domain_errors
 from lms.payouts import selectors, services
 from lms.payouts.api import serializers as s
 from lms.payouts.filters import WithdrawalFilter
@@ -56,7 +56,7 @@ class WalletTransactionsView(APIView):
     permission_classes = [IsInstructor]
 
     @extend_schema(
-        parameters=[OpenApiParameter("currency", OpenApiTypes.STR)],
+        parameters=[currency_parameter()],
         responses=s.LedgerLineSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -77,7 +77,7 @@ class WithdrawalListView(APIView):
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Withdrawal.Status.values),
             OpenApiParameter("method", OpenApiTypes.STR, enum=PayoutMethod.values),
-            OpenApiParameter("currency", OpenApiTypes.STR),
+            currency_parameter(),
             OpenApiParameter("instructor", OpenApiTypes.UUID, description="admins"),
             OpenApiParameter("created_after", OpenApiTypes.DATETIME),
             OpenApiParameter("created_before", OpenApiTypes.DATETIME),
