@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -38,6 +39,7 @@ from lms.audit.services import record
 from lms.audit.transitions import StateMachine
 from lms.core.email import send_templated_email
 from lms.core.errors import Conflict, Invalid, NotAuthenticated, PermissionDenied
+from lms.core.permissions import MANAGER_GROUP
 from lms.core.registry import Registry
 from lms.core.requests import AnyRequest
 from lms.core.sockets import close_user_sockets
@@ -587,12 +589,26 @@ def reject_instructor_application(
 # --- administration ----------------------------------------------------------------------------
 
 
+def sync_staff_groups(user: User) -> None:
+    """A manager is in the "Managers" group (MANAGER_GROUP: the Django admin permissions of
+    the queues the role works, made by commerce's migration 0006); nobody else is. Admins
+    are superusers and need no group."""
+    group = Group.objects.filter(name=MANAGER_GROUP).first()
+    if group is None:
+        return
+    if user.role == Role.MANAGER:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+
+
 def _set_role(*, user: User, role: str, by: User, request: AnyRequest) -> None:
     previous = user.role
     user.role = role
     user.is_staff = role in STAFF_ROLES
     user.is_superuser = role == Role.ADMIN
     user.save(update_fields=["role", "is_staff", "is_superuser", "updated_at"])
+    sync_staff_groups(user)
     if role == Role.INSTRUCTOR:
         InstructorProfile.objects.get_or_create(user=user)
     record(

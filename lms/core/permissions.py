@@ -7,6 +7,8 @@ from rest_framework.request import Request
 
 ADMIN = "admin"
 MANAGER = "manager"
+# The Django admin group of managers (created by commerce migration 0006; accounts keeps it).
+MANAGER_GROUP = "Managers"
 INSTRUCTOR = "instructor"
 STUDENT = "student"
 

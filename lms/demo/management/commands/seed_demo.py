@@ -20,6 +20,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, Role, StudentProfile, User
+from lms.accounts.services import sync_staff_groups
 from lms.catalog.demo import seed_thumbnails
 from lms.demo.accounts import DEMO_PASSWORD, write_accounts
 
@@ -112,7 +113,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def _seed(self) -> None:
         for email, first, last, role in STAFF:
-            _user(email, first, last, role)
+            sync_staff_groups(_user(email, first, last, role))  # managers: the admin group
         for email, first, last, headline, skills in INSTRUCTORS:
             user = _user(email, first, last, Role.INSTRUCTOR)
             InstructorProfile.objects.update_or_create(
