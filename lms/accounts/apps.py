@@ -48,10 +48,7 @@ def _register_personal_data_of_lower_apps() -> None:
         return (personal_data.ExportDocument(path, data) for path, data in pairs)
 
     def erase_audit(user: Any) -> None:
-        needles = [user.email.lower()]
-        if user.first_name.strip() and user.last_name.strip():
-            needles.append(f"{user.first_name.strip()} {user.last_name.strip()}".lower())
-        audit_data.erase(user, needles=tuple(needles))
+        audit_data.erase(user, needles=personal_data.identifying_texts(user))
 
     personal_data.exporters.register(
         "notifications", lambda user: documents(notification_data.export(user))

@@ -88,6 +88,23 @@ deletion_blockers: Registry[DeletionBlocker] = Registry("accounts.personal_data.
 DELETED_USER_NAME = "Deleted user"
 
 
+def identifying_texts(user: User) -> tuple[str, ...]:
+    """Lower-case texts that identify the user in free text and JSON: the email, and the full
+    name when both names are set (one short name alone would match unrelated text)."""
+    texts = [user.email.lower()]
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if first and last:
+        texts.append(f"{first} {last}".lower())
+    return tuple(texts)
+
+
+def scrub_json(value: Any, needles: tuple[str, ...]) -> Any:
+    """`value` (JSON) with every string holding one of the lower-case `needles` emptied."""
+    from lms.audit.personal_data import scrub
+
+    return scrub(value, needles)
+
+
 def file_name(file: File) -> str:
     """The base name of a stored file (`a/b/c.pdf` -> `c.pdf`), for an attachment's path."""
     return (file.name or "file").rsplit("/", 1)[-1]

@@ -33,13 +33,14 @@ def export(user: Any) -> Iterator[tuple[str, Any]]:
     )
 
 
-def _scrub(value: Any, needles: tuple[str, ...]) -> Any:
+def scrub(value: Any, needles: tuple[str, ...]) -> Any:
+    """`value` (JSON) with every string holding one of the lower-case `needles` emptied."""
     if isinstance(value, str):
         return "" if any(needle in value.lower() for needle in needles) else value
     if isinstance(value, list):
-        return [_scrub(item, needles) for item in value]
+        return [scrub(item, needles) for item in value]
     if isinstance(value, dict):
-        return {key: _scrub(item, needles) for key, item in value.items()}
+        return {key: scrub(item, needles) for key, item in value.items()}
     return value
 
 
@@ -52,5 +53,5 @@ def erase(user: Any, *, needles: tuple[str, ...]) -> None:
         mentions |= Q(data__icontains=needle) | Q(target_repr__icontains=needle)
     for line in AuditLog.objects.filter(mentions):
         AuditLog.objects.filter(pk=line.pk).update(
-            data=_scrub(line.data, needles), target_repr=_scrub(line.target_repr, needles)
+            data=scrub(line.data, needles), target_repr=scrub(line.target_repr, needles)
         )

@@ -5,7 +5,8 @@ cart, the wishlist and coupon redemptions.
 Erase: the cart and the wishlist go. Orders, items, payments, refunds and redemptions are
 kept as accounting law requires (bookkeeping records, typically 6 to 10 years), tied to the
 anonymous placeholder; the billing address keeps only its country (the tax jurisdiction of
-the sale), its name and street go.
+the sale), its name and street go; the payment provider's stored events lose any value
+holding the payer's email or name.
 """
 
 from __future__ import annotations
@@ -14,9 +15,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db.models import Q
 
-from lms.accounts.personal_data import ExportAttachment, ExportDocument
-from lms.commerce.models import Cart, CouponRedemption, Order, Payment, Refund, WishlistItem
+from lms.accounts.personal_data import (
+    ExportAttachment,
+    ExportDocument,
+    identifying_texts,
+    scrub_json,
+)
+from lms.commerce.models import (
+    Cart,
+    CouponRedemption,
+    Order,
+    Payment,
+    ProviderEvent,
+    Refund,
+    WishlistItem,
+)
 from lms.commerce.receipts import receipt_pdf
 from lms.core.money import amount_string
 
@@ -106,6 +121,13 @@ def export(user: Any) -> Iterator[ExportDocument | ExportAttachment]:
 
 
 def erase(user: Any) -> None:
+    needles = identifying_texts(user)
+    # the payment provider's events may carry the payer's email or name (Stripe's receipts)
+    mentions = Q()
+    for needle in needles:
+        mentions |= Q(payload__icontains=needle)
+    for event in ProviderEvent.objects.filter(mentions):
+        ProviderEvent.objects.filter(pk=event.pk).update(payload=scrub_json(event.payload, needles))
     Cart.objects.filter(user=user).delete()
     WishlistItem.objects.filter(user=user).delete()
     for order in Order.objects.filter(user=user).exclude(billing_address={}):

@@ -30,7 +30,7 @@ from lms.assessments.models import Submission
 from lms.assessments.tests.factories import assignment_in, free_course
 from lms.audit.models import AuditLog
 from lms.catalog.tests.factories import PublishedCourseFactory
-from lms.commerce.models import Order
+from lms.commerce.models import Order, ProviderEvent
 from lms.commerce.tests.conftest import checkout, place_order, simulate
 from lms.conftest import error_codes
 from lms.learning import services as learning_services
@@ -97,6 +97,12 @@ def world(person: User) -> dict[str, Any]:
     )
     submission.file.save("essay.pdf", ContentFile(PDF_BYTES))
     notify(user=person, category=Category.ACCOUNT, title=f"Welcome {FIRST}", body="Hello")
+    ProviderEvent.objects.create(  # as Stripe sends them: the payer's receipt address
+        provider="stripe",
+        event_id="evt_personal_1",
+        type="charge.succeeded",
+        payload={"data": {"object": {"receipt_email": EMAIL, "amount": 4000}}},
+    )
     APIClient().post(LOGIN, {"email": EMAIL, "password": "wrong-password-1"})
     return {
         "client": client,
@@ -279,6 +285,8 @@ def test_deletion_leaves_no_personal_field_and_a_balanced_ledger(
     assert order.user_id == person.pk
     assert order.status == "paid"
     assert order.billing_address == {"country": "GB"}
+    event = ProviderEvent.objects.get(event_id="evt_personal_1")
+    assert event.payload == {"data": {"object": {"receipt_email": "", "amount": 4000}}}
     # files gone
     assert not avatar.storage.exists(avatar.name)
     assert not submission_file.storage.exists(submission_file.name)
