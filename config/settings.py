@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "lms.payouts.tasks.release_matured_earnings",
         "schedule": 3600.0,
     },
+    # Personal data exports whose 24-hour link expired lose their stored ZIP.
+    "accounts-purge-expired-exports": {
+        "task": "lms.accounts.tasks.purge_expired_exports",
+        "schedule": 3600.0,
+    },
     "commerce-reconcile-pending-payments": {
         "task": "lms.commerce.tasks.reconcile_pending_payments",
         "schedule": 900.0,
