@@ -5,6 +5,7 @@ Runs after the catalog, learning and commerce seeders. In the demo course `COURS
 and an assignment lesson (PDF hand-ins). The demo students are enrolled if they are not
 yet; Sam passes the quiz and hands in text and a PDF that Grace grades; Lee fails the quiz
 once and hands in text that waits for a grade (the instructor's "to grade" list).
+A second quiz, in the compiler course, has Sam's failed first attempt and passed second.
 Everything goes through the services (attempts are scored, passing completes the lesson,
 the grade notifies the student). Idempotent: nothing happens once the quiz lesson exists.
 """
@@ -51,12 +52,31 @@ QUESTIONS: list[tuple[str, str, int, list[tuple[str, bool]], list[str]]] = [
 ]  # fmt: skip
 
 
+# A second quiz, in Grace's compiler course: Sam fails a first attempt and passes a second.
+COMPILER_COURSE = "build-your-own-compiler"
+COMPILER_QUESTIONS: list[tuple[str, str, int, list[tuple[str, bool]], list[str]]] = [
+    (
+        QuestionType.SINGLE_CHOICE, "What does a lexer produce?", 1,
+        [("Tokens", True), ("A syntax tree", False), ("Bytecode", False)], [],
+    ),
+    (
+        QuestionType.TRUE_FALSE, "Recursive descent handles left-recursive rules as written.", 1,
+        [("True", False), ("False", True)], [],
+    ),
+    (
+        QuestionType.SHORT_TEXT, "Which tree does a parser build (three letters)?", 1,
+        [], ["AST", "abstract syntax tree"],
+    ),
+]  # fmt: skip
+
+
 def _answers(quiz: Quiz, *, correct: bool) -> list[dict[str, Any]]:
     """Every question answered: right when `correct`, else wrong on the choice questions."""
     answers: list[dict[str, Any]] = []
     for question in Question.objects.filter(quiz=quiz).prefetch_related("choices"):
         if question.type == QuestionType.SHORT_TEXT:
-            answers.append({"question_id": question.pk, "text": "Authorization"})
+            text = question.accepted_answers[0] if correct else "I do not know"
+            answers.append({"question_id": question.pk, "text": text})
             continue
         chosen = [c.pk for c in question.choices.all() if c.is_correct == correct]
         if question.type != QuestionType.MULTIPLE_CHOICE:
@@ -65,20 +85,53 @@ def _answers(quiz: Quiz, *, correct: bool) -> list[dict[str, Any]]:
     return answers
 
 
+def _quiz(
+    *,
+    course: Course,
+    section: Any,
+    title: str,
+    questions: list[tuple[str, str, int, list[tuple[str, bool]], list[str]]],
+    settings: dict[str, Any],
+) -> Quiz:
+    """A quiz lesson at the end of `section`, its settings and its questions."""
+    instructor = course.instructor
+    lesson = catalog_services.create_lesson(
+        section=section,
+        by=instructor,
+        data={
+            "title": title,
+            "type": LessonType.QUIZ,
+            "content": f"{len(questions)} short questions on this course so far.",
+            "duration_seconds": 600,
+        },
+    )
+    quiz = services.update_quiz_settings(
+        quiz=Quiz.objects.get(lesson=lesson), by=instructor, data=settings
+    )
+    for kind, text, points, choices, accepted in questions:
+        services.add_question(
+            quiz=quiz,
+            by=instructor,
+            type=kind,
+            text=text,
+            points=points,
+            choices=[{"text": choice, "is_correct": right} for choice, right in choices],
+            accepted_answers=accepted,
+        )
+    return quiz
+
+
 def _build(course: Course) -> tuple[Quiz, Assignment]:
     instructor = course.instructor
     section = catalog_services.create_section(
         course=course, by=instructor, title="Check your understanding"
     )
-    quiz_lesson = catalog_services.create_lesson(
+    quiz = _quiz(
+        course=course,
         section=section,
-        by=instructor,
-        data={
-            "title": "Quiz: HTTP API basics",
-            "type": LessonType.QUIZ,
-            "content": "Four questions on status codes, methods and authentication.",
-            "duration_seconds": 600,
-        },
+        title="Quiz: HTTP API basics",
+        questions=QUESTIONS,
+        settings={"pass_percent": 60, "max_attempts": 3, "time_limit_minutes": 15},
     )
     assignment_lesson = catalog_services.create_lesson(
         section=section,
@@ -90,21 +143,6 @@ def _build(course: Course) -> tuple[Quiz, Assignment]:
             "duration_seconds": 1800,
         },
     )
-    quiz = services.update_quiz_settings(
-        quiz=Quiz.objects.get(lesson=quiz_lesson),
-        by=instructor,
-        data={"pass_percent": 60, "max_attempts": 3, "time_limit_minutes": 15},
-    )
-    for kind, text, points, choices, accepted in QUESTIONS:
-        services.add_question(
-            quiz=quiz,
-            by=instructor,
-            type=kind,
-            text=text,
-            points=points,
-            choices=[{"text": choice, "is_correct": right} for choice, right in choices],
-            accepted_answers=accepted,
-        )
     assignment = services.update_assignment(
         assignment=Assignment.objects.get(lesson=assignment_lesson),
         by=instructor,
@@ -166,3 +204,31 @@ def seed(stdout: Any) -> None:
             f"assessments demo: {email} scored {attempt.percent}% on the quiz"
             + (" and was graded 88/100" if passing else "; their assignment waits for a grade")
         )
+    _second_quiz(stdout)
+
+
+def _second_quiz(stdout: Any) -> None:
+    """Sam's two attempts at the compiler course's quiz: failed, then passed."""
+    course = Course.objects.filter(slug=COMPILER_COURSE).select_related("instructor").first()
+    student = User.objects.filter(email=PASSING).first()
+    if course is None or student is None:
+        return
+    section = catalog_services.create_section(
+        course=course, by=course.instructor, title="Check your understanding"
+    )
+    quiz = _quiz(
+        course=course,
+        section=section,
+        title="Quiz: lexers and parsers",
+        questions=COMPILER_QUESTIONS,
+        settings={"pass_percent": 70, "max_attempts": 3, "time_limit_minutes": None},
+    )
+    learning_services.enroll(
+        student=student, course=course, source=EnrollmentSource.STAFF_GRANT, if_exists="return"
+    )
+    for correct in (False, True):
+        attempt = services.start_attempt(quiz=quiz, student=student)
+        services.submit_attempt(
+            attempt=attempt, student=student, answers=_answers(quiz, correct=correct)
+        )
+    stdout.write(f"assessments demo: {PASSING} failed, then passed “{course.title}”'s quiz")

@@ -113,6 +113,9 @@ def test_seed_demo_builds_every_screen_and_every_printed_login_works(
     for client, passed in ((sam, True), (lee, False)):
         (attempt,) = results(client.get(f"/api/v1/quizzes/{quiz_lesson.pk}/attempts/"))
         assert attempt["passed"] is passed
+    second = Lesson.objects.get(type=LessonType.QUIZ, course__slug="build-your-own-compiler")
+    tries = results(sam.get(f"/api/v1/quizzes/{second.pk}/attempts/"))
+    assert sorted(a["passed"] for a in tries) == [False, True]
     assignment = Lesson.objects.get(type=LessonType.ASSIGNMENT, course=quiz_lesson.course)
     submissions = results(grace.get(f"/api/v1/assignments/{assignment.pk}/submissions/"))
     assert sorted(s["status"] for s in submissions) == ["graded", "submitted"]
