@@ -156,6 +156,7 @@ def delete_review(*, review_id: Any, by: Any) -> None:
     if review.student_id != by.pk:
         raise NotFound("Review not found.")
     course_id = review.course_id
+    Report.objects.filter(kind=ItemKind.REVIEW, item_id=review.pk).delete()  # nothing to judge
     review.delete()
     refresh_course_rating(course_id=course_id)
 
@@ -582,7 +583,7 @@ class ModerationDecision:
 
     kind: str
     item_id: Any
-    visibility: str
+    visibility: str | None  # None: the item is gone
     reports_resolved: int
 
 
@@ -627,21 +628,28 @@ def dismiss_reports(
     *, kind: str, item_id: Any, by: Any, request: AnyRequest = None
 ) -> ModerationDecision:
     """Staff keep a reported item as it is: its open reports are resolved as dismissed
-    (409 `no_open_reports` when there are none); audited."""
+    (409 `no_open_reports` when there are none); audited. Reports of an item that is gone
+    (its lesson deleted, say) are dismissed the same way (`visibility` None); an unknown
+    item without open reports is 404."""
     try:
         item = _lock_item(kind, item_id)
-    except ITEM_MISSING as error:
-        raise NotFound("Item not found.") from error
-    count = _resolve_reports(kind=kind, item_id=item.pk, by=by, decision=ReportDecision.DISMISSED)
+    except ITEM_MISSING:
+        item = None
+    count = _resolve_reports(kind=kind, item_id=item_id, by=by, decision=ReportDecision.DISMISSED)
     if not count:
+        if item is None:
+            raise NotFound("Item not found.")
         raise Conflict("This item has no open reports.", code=CommunityError.NO_OPEN_REPORTS)
     record(
         action=AuditAction.COMMUNITY_REPORTS_DISMISSED,
         actor=by,
         target=item,
         request=request,
-        data={"kind": kind, "reports": count},
+        data={"kind": kind, "item_id": str(item_id), "reports": count},
     )
     return ModerationDecision(
-        kind=kind, item_id=item.pk, visibility=item.visibility, reports_resolved=count
+        kind=kind,
+        item_id=item_id,
+        visibility=item.visibility if item is not None else None,
+        reports_resolved=count,
     )

@@ -291,7 +291,9 @@ class ReportedItemSerializer(serializers.Serializer[Any]):
 
 
 class ModerationResultSerializer(serializers.Serializer[Any]):
+    """What a hide, restore or dismiss did (services.ModerationDecision)."""
+
     kind = serializers.CharField(read_only=True)
     item_id = serializers.UUIDField(read_only=True)
-    visibility = serializers.CharField(read_only=True)
+    visibility = serializers.CharField(read_only=True, allow_null=True)
     reports_resolved = serializers.IntegerField(read_only=True)

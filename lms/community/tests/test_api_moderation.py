@@ -209,3 +209,34 @@ def test_moderation_actions_are_for_staff_and_real_items(client_for, course, enr
     staff = client_for(manager)
     assert staff.post(f"/api/v1/moderation/items/review/{missing}/hide/").status_code == 404
     assert staff.post(f"/api/v1/moderation/items/poem/{written.pk}/hide/").status_code == 404
+
+
+def test_reports_of_a_deleted_review_leave_the_queue(client_for, course, enrolled, manager):
+    author = enrolled()
+    written = review(course.course, author)
+    report(client_for(enrolled()), "reviews", written.pk)
+
+    assert client_for(author).delete(f"/api/v1/reviews/{written.pk}/").status_code == 204
+
+    assert client_for(manager).get("/api/v1/moderation/reports/").json()["count"] == 0
+
+
+def test_reports_of_a_vanished_comment_can_be_dismissed(client_for, course, enrolled, manager):
+    author = enrolled()
+    comment = (
+        client_for(author)
+        .post(f"/api/v1/lessons/{course.lesson.pk}/comments/", {"body": "spam"}, format="json")
+        .json()["id"]
+    )
+    report(client_for(enrolled()), "comments", comment)
+    course.lesson.delete()  # its comments go with it
+    staff = client_for(manager)
+    [row] = staff.get("/api/v1/moderation/reports/").json()["results"]
+    assert (row["visibility"], row["author"], row["excerpt"]) == (None, None, "")
+
+    response = staff.post(f"/api/v1/moderation/items/comment/{comment}/dismiss/")
+
+    assert response.status_code == 200
+    assert response.json()["visibility"] is None
+    assert staff.get("/api/v1/moderation/reports/").json()["count"] == 0
+    assert staff.post(f"/api/v1/moderation/items/comment/{comment}/dismiss/").status_code == 404
