@@ -385,3 +385,20 @@ def test_an_instructor_paid_out_can_leave_and_the_ledger_still_balances(db, admi
     assert_payouts_consistent()
     assert _rows_mentioning("Brackenbury") == []
     assert _rows_mentioning(instructor.email) == []
+
+
+def test_expired_exports_lose_their_file(student, django_capture_on_commit_callbacks):
+    from lms.accounts import tasks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _client(student).post(EXPORT)
+    export = PersonalDataExport.objects.get(user=student)
+    stored = export.file.name
+    assert tasks.purge_expired_exports() == 0
+
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        purged = tasks.purge_expired_exports()
+
+    assert purged == 1
+    assert not export.file.storage.exists(stored)
+    assert PersonalDataExport.objects.get(pk=export.pk).file.name == ""
