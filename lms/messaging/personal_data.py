@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from lms.accounts.personal_data import ExportDocument
 from lms.messaging.models import Conversation, Message
+from lms.notifications.models import Category, Notification
 
 ERASED_BODY = "[deleted]"
 
@@ -40,5 +41,11 @@ def export(user: Any) -> Iterable[ExportDocument]:
 
 def erase(user: Any) -> None:
     """The text of the user's messages goes (the other participant keeps the thread, with
-    `[deleted]` where the user wrote). Idempotent."""
+    `[deleted]` where the user wrote), and so do the name and the words that the
+    "New message from ..." notifications of the other participants quoted. Idempotent."""
     Message.objects.filter(sender=user).exclude(body=ERASED_BODY).update(body=ERASED_BODY)
+    conversations = Conversation.objects.filter(Q(student=user) | Q(instructor=user))
+    ids = [str(pk) for pk in conversations.values_list("pk", flat=True)]
+    Notification.objects.filter(category=Category.MESSAGES, data__conversation_id__in=ids).exclude(
+        user=user
+    ).update(title="New message", body="")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lms.accounts.personal_data import ExportDocument
+from lms.notifications.models import Category, Notification
 from lms.support.models import Ticket, TicketMessage
 
 ERASED_TEXT = "[deleted]"
@@ -34,8 +35,9 @@ def export(user: Any) -> Iterable[ExportDocument]:
 
 def erase(user: Any) -> None:
     """The text of the user's tickets and of every message on them (staff replies quote the
-    owner's case), and of any message the user wrote elsewhere, goes; the tickets' status and
-    dates stay for support's figures. Idempotent."""
+    owner's case), of any message the user wrote elsewhere, and of the staff's notifications
+    about their tickets goes; the tickets' status and dates stay for support's figures.
+    Idempotent."""
     Ticket.objects.filter(owner=user).exclude(subject=ERASED_TEXT).update(
         subject=ERASED_TEXT, body=ERASED_TEXT
     )
@@ -43,3 +45,8 @@ def erase(user: Any) -> None:
         body=ERASED_TEXT
     )
     TicketMessage.objects.filter(author=user).exclude(body=ERASED_TEXT).update(body=ERASED_TEXT)
+    # staff's notifications about the user's tickets quoted their subject and words
+    ids = [str(pk) for pk in Ticket.objects.filter(owner=user).values_list("pk", flat=True)]
+    Notification.objects.filter(category=Category.SUPPORT, data__ticket_id__in=ids).exclude(
+        user=user
+    ).update(title="Support ticket update", body="")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 
 from lms.accounts import personal_data
+from lms.accounts.tests.factories import ManagerFactory
 from lms.messaging import personal_data as messaging_data
 from lms.messaging import services
 from lms.messaging.models import Message
 from lms.messaging.tests.factories import enrolled_pair
+from lms.notifications.models import Notification
 from lms.support import personal_data as support_data
+from lms.support import services as support_services
 from lms.support.models import Ticket, TicketMessage
-from lms.support.tests.factories import TicketFactory, TicketMessageFactory
+from lms.support.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +43,17 @@ def test_messaging_exports_the_users_conversations_and_erases_their_words():
     messaging_data.erase(student)  # idempotent
 
     assert sorted(Message.objects.values_list("body", flat=True)) == ["[deleted]", "theirs"]
+    # the instructor's notification no longer names the student or quotes them
+    told = Notification.objects.get(user=instructor)
+    assert (told.title, told.body) == ("New message", "")
+    assert student.first_name not in told.title
 
 
 def test_support_exports_tickets_with_threads_and_erases_their_text():
-    ticket = TicketFactory(subject="My card number is ...")
-    TicketMessageFactory(ticket=ticket, body="details")
+    assignee = ManagerFactory()
+    ticket = TicketFactory(subject="My card number is ...", assignee=assignee)
+    support_services.add_message(ticket=ticket, author=ticket.owner, body="details")
+    assert Notification.objects.get(user=assignee).body == "details"
 
     [document] = list(support_data.export(ticket.owner))
 
@@ -57,3 +66,4 @@ def test_support_exports_tickets_with_threads_and_erases_their_text():
 
     assert Ticket.objects.get().subject == "[deleted]"
     assert TicketMessage.objects.get().body == "[deleted]"
+    assert Notification.objects.get(user=assignee).body == ""
