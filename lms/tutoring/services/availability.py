@@ -74,10 +74,13 @@ def create_slot(*, tutor: User, start: datetime, end: datetime) -> AvailabilityS
 def delete_slot(*, tutor: User, slot_id: Any) -> None:
     """Delete one of `tutor`'s slots (404 for anybody else's) while no active booking holds
     any of its time (409 `slot_booked`)."""
+    from .bookings import expire_stale_of_tutor
+
     locks.lock_tutor(tutor.pk)
     slot = AvailabilitySlot.objects.filter(pk=slot_id, tutor=tutor).first()
     if slot is None:
         raise NotFound("No such slot.")
+    expire_stale_of_tutor(tutor.pk, now=timezone.now())
     booked = Booking.objects.filter(
         tutor=tutor, status__in=ACTIVE_STATUSES, start__lt=slot.end, end__gt=slot.start
     ).exists()

@@ -105,7 +105,7 @@ def _check_notice(*, start: datetime, now: datetime, tutor_settings: TutorSettin
         )
 
 
-def _expire_stale(tutor_id: Any, *, now: datetime) -> None:
+def expire_stale_of_tutor(tutor_id: Any, *, now: datetime) -> None:
     """Pending bookings of the (locked) tutor past their expiry free their time now, so a new
     booking never waits for the periodic task."""
     stale = Booking.objects.filter(tutor_id=tutor_id, status=S.PENDING, expires_at__lte=now)
@@ -190,7 +190,7 @@ def create_booking(
     check_range(start, end, now=now)
     tutor_settings = locks.lock_tutor(tutor.pk)
     _check_notice(start=start, now=now, tutor_settings=tutor_settings)
-    _expire_stale(tutor.pk, now=now)
+    expire_stale_of_tutor(tutor.pk, now=now)
     if slot is not None:
         slot = AvailabilitySlot.objects.filter(pk=slot.pk).first()
         if slot is None:
@@ -406,7 +406,7 @@ def reschedule_booking(
             "A paid lesson cannot move past its refund window.",
             code=TutoringError.BEYOND_HORIZON,
         )
-    _expire_stale(booking.tutor_id, now=now)
+    expire_stale_of_tutor(booking.tutor_id, now=now)
     slot = _containing_slot(booking.tutor_id, start, end)
     if slot is None:
         raise _unavailable("The tutor is not available at this time.")

@@ -239,3 +239,12 @@ def test_a_booking_across_the_dst_change_keeps_the_tutors_wall_clock(
 
     assert booking["start"].startswith("2027-11-01T17:00:00")
     assert booking["tutor_start_local"] == "2027-11-01T18:00:00+01:00"
+
+
+def test_a_slot_held_only_by_an_expired_booking_can_be_deleted(tutor, client_for, student, slot):
+    book_ok(client_for(student), slot_id=str(slot.pk))
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16)):
+        response = client_for(tutor).delete(f"/api/v1/availability-slots/{slot.pk}/")
+
+    assert response.status_code == 204

@@ -205,3 +205,31 @@ def test_reminder_task_twice_at_once_sends_each_reminder_once(mailoutbox):
 
     assert sorted(value for _, value in outcomes) == [0, 1]
     assert len(mailoutbox) == 2  # the student's and the tutor's
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reschedule_and_a_booking_racing_for_one_time_exactly_one_wins():
+    tutor = TutorFactory()
+    start = hour()
+    SlotFactory(tutor=tutor, start=start, end=start + timedelta(hours=3))
+    mover, newcomer = UserFactory(), UserFactory()
+    moving = book_ok(
+        client_of(mover), tutor_id=str(tutor.pk), start=start.isoformat(), duration_minutes=60
+    )
+    target = (start + timedelta(hours=2)).isoformat()
+    clients = [client_of(mover), client_of(newcomer)]
+
+    def work(i):
+        if i == 0:
+            return (
+                clients[0]
+                .post(f"/api/v1/bookings/{moving['id']}/reschedule/", {"start": target})
+                .status_code
+            )
+        body = {"tutor_id": str(tutor.pk), "start": target, "duration_minutes": 60}
+        return clients[1].post("/api/v1/bookings/", body, format="json").status_code
+
+    codes = sorted(value for _, value in run_at_once(2, work))
+
+    assert codes in ([200, 409], [201, 409])
+    assert_tutoring_consistent()
