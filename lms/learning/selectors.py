@@ -393,6 +393,27 @@ def certificates_of(*, user: Any) -> QuerySet[Certificate]:
     )
 
 
+def certificate_standing(*, student_id: Any, course_id: Any) -> tuple[str | None, uuid.UUID | None]:
+    """`(certificate_status, certificate_id)` of the student's enrollment in the course
+    (`read_models.certificate_status`), `(None, None)` without one: what an answer that may
+    have completed the course (a passed quiz) tells the client. One query."""
+    from .read_models import certificate_status
+
+    row = (
+        Enrollment.objects.filter(student_id=student_id, course_id=course_id)
+        .values("status", "completed_at", "certificate__id")
+        .first()
+    )
+    if row is None:
+        return None, None
+    status = certificate_status(
+        certificate_id=row["certificate__id"],
+        completed_at=row["completed_at"],
+        status=row["status"],
+    )
+    return status, row["certificate__id"]
+
+
 def certificate_id_of(*, enrollment_id: Any) -> uuid.UUID | None:
     """The id of the enrollment's certificate, or None while it is not issued (one query)."""
     return (

@@ -235,11 +235,19 @@ class SubmitResultSerializer(serializers.Serializer[Any]):
     passed = serializers.BooleanField()
     submitted_at = serializers.DateTimeField()
     review = ReviewItemSerializer(many=True, allow_null=True)
+    # the student's enrollment after this attempt (a pass may complete the course):
+    # certificate_status "issued" (with certificate_id), "issuing" (poll the enrollment) or null
+    certificate_status = serializers.ChoiceField(choices=["issued", "issuing"], allow_null=True)
+    certificate_id = serializers.UUIDField(allow_null=True)
 
 
-def submit_result(view: AttemptView) -> dict[str, Any]:
+def submit_result(
+    view: AttemptView, *, certificate_status: str | None = None, certificate_id: Any = None
+) -> dict[str, Any]:
     attempt = view.attempt
     return {
+        "certificate_status": certificate_status,
+        "certificate_id": str(certificate_id) if certificate_id else None,
         "attempt_id": str(attempt.pk),
         "score": _number(attempt.score),
         "max_score": _number(attempt.max_score),

@@ -22,6 +22,7 @@ from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
 from lms.core.parsers import FormParser, JSONParser, MultiPartParser
 from lms.core.schema import domain_errors
+from lms.learning import selectors as learning_selectors
 
 
 def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
@@ -182,7 +183,16 @@ class AttemptSubmitView(APIView):
         attempt = services.submit_attempt(
             attempt=attempt, student=current_user(request), answers=data.validated_data["answers"]
         )
-        return Response(s.submit_result(selectors.attempt_view(attempt=attempt)))
+        certificate_status, certificate_id = learning_selectors.certificate_standing(
+            student_id=request.user.pk, course_id=attempt.quiz.lesson.course_id
+        )
+        return Response(
+            s.submit_result(
+                selectors.attempt_view(attempt=attempt),
+                certificate_status=certificate_status,
+                certificate_id=certificate_id,
+            )
+        )
 
 
 # --- assignments -------------------------------------------------------------------------------
