@@ -1,5 +1,6 @@
 from typing import Any
 
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.tokens import Token
@@ -22,6 +23,7 @@ class JWTAuthentication(BaseJWTAuthentication):
     instead of a query, and every write of the user flushes it.
     """
 
+    # True only while authenticating for a view that sets `accepts_mfa_setup_token`
     accepts_setup_tokens = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -39,9 +41,9 @@ class JWTAuthentication(BaseJWTAuthentication):
             )
         return user
 
-
-class MfaSetupJWTAuthentication(JWTAuthentication):
-    """The two-factor setup and confirm endpoints: also accept REQUIRE_STAFF_MFA's setup-only
-    token (lms.accounts.two_factor)."""
-
-    accepts_setup_tokens = True
+    def authenticate(self, request: Request) -> Any:
+        """As simplejwt's; a view with `accepts_mfa_setup_token = True` (the 2FA setup and
+        confirm endpoints) also takes REQUIRE_STAFF_MFA's setup-only token."""
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        self.accepts_setup_tokens = bool(getattr(view, "accepts_mfa_setup_token", False))
+        return super().authenticate(request)

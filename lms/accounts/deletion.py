@@ -16,6 +16,7 @@ commit. One audit line `user.deleted` (no actor: the person is gone).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
@@ -52,8 +53,7 @@ def delete_files_after_commit(*files: FieldFile) -> None:
     """Delete stored files once the transaction commits (a rollback keeps them)."""
     for file in files:
         if file:
-            storage, name = file.storage, file.name
-            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+            transaction.on_commit(partial(file.storage.delete, str(file.name)))
 
 
 def delete_account(
@@ -126,7 +126,7 @@ def _anonymise(user: User) -> None:
     user.email = placeholder_email(user)
     user.first_name = personal_data.DELETED_USER_NAME
     user.last_name = ""
-    user.avatar = ""  # type: ignore[assignment]
+    user.avatar = ""
     user.set_unusable_password()
     user.is_active = False
     user.is_staff = False

@@ -15,7 +15,7 @@ login.
   it) and the views add the per-IP auth throttle; a challenge dies after 5 wrong codes.
 - `REQUIRE_STAFF_MFA`: an admin or manager without 2FA gets, instead of tokens, a setup token
   (a 10-minute access token with the claim `scope: mfa_setup`) that only the setup and
-  confirm endpoints accept (`MfaSetupJWTAuthentication`); every other endpoint refuses it.
+  confirm endpoints accept (views with `accepts_mfa_setup_token`); every other refuses it.
 
 Every step writes an audit line (auth.2fa_*); no secret, code or token is ever logged.
 """

@@ -120,7 +120,7 @@ def users_per_university() -> list[UniversityCount]:
         verified = (
             User.objects.filter(is_active=True).filter(verified_members_q(row)).distinct().count()
         )
-        counts.append(UniversityCount(row.pk, row.name, row.users, verified))  # type: ignore[attr-defined]
+        counts.append(UniversityCount(row.pk, row.name, row.users, verified))
     return sorted(counts, key=lambda count: (-count.users, count.name))
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import transaction
-
+from lms.accounts.deletion import delete_files_after_commit
 from lms.accounts.personal_data import ExportAttachment, ExportDocument, file_name
 from lms.assessments.models import Attempt, AttemptAnswer, Submission
 
@@ -83,6 +82,5 @@ def export(user: Any) -> Iterator[ExportDocument | ExportAttachment]:
 def erase(user: Any) -> None:
     AttemptAnswer.objects.filter(attempt__student=user).exclude(text="").update(text="")
     for submission in Submission.objects.filter(student=user).exclude(file=""):
-        storage, name = submission.file.storage, submission.file.name
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        delete_files_after_commit(submission.file)
     Submission.objects.filter(student=user).update(text="", file="", file_content_type="")

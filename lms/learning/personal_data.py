@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 
+from lms.accounts.deletion import delete_files_after_commit
 from lms.accounts.personal_data import (
     DELETED_USER_NAME,
     ExportAttachment,
@@ -89,8 +89,7 @@ def export(user: Any) -> Iterator[ExportDocument | ExportAttachment]:
 
 def erase(user: Any) -> None:
     for certificate in Certificate.objects.filter(student=user).exclude(pdf=""):
-        storage, name = certificate.pdf.storage, certificate.pdf.name
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        delete_files_after_commit(certificate.pdf)
     Certificate.objects.filter(student=user).update(student_name="", pdf="")
     # a deleted instructor's name on their students' certificates
     name = user.full_name

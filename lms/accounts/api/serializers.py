@@ -336,7 +336,8 @@ class MfaEnrollmentRequiredSerializer(serializers.Serializer[dict[str, Any]]):
     """403 `mfa_enrollment_required`: the error shape plus a setup-only token."""
 
     type = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField())
+    # documents the body only (never validates), so shadowing Serializer.errors is harmless
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
     setup_token = serializers.CharField()
 
 
@@ -450,4 +451,4 @@ class OnboardingAnswerInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class OnboardingInputSerializer(serializers.Serializer[dict[str, Any]]):
-    answers = OnboardingAnswerInputSerializer(many=True, max_length=100)
+    answers = serializers.ListField(child=OnboardingAnswerInputSerializer(), max_length=100)

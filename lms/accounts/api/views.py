@@ -24,7 +24,6 @@ from lms.accounts import (
 )
 from lms.accounts import export as data_export
 from lms.accounts.api import serializers as s
-from lms.accounts.authentication import MfaSetupJWTAuthentication
 from lms.accounts.current import current_user
 from lms.accounts.errors import AccountError
 from lms.accounts.models import InstructorApplication, User
@@ -161,7 +160,7 @@ class LoginTwoFactorView(PublicView):
 
 
 class TwoFactorSetupView(APIView):
-    authentication_classes = [MfaSetupJWTAuthentication]
+    accepts_mfa_setup_token = True  # lms.accounts.authentication
 
     @extend_schema(request=None, responses=s.TwoFactorSetupSerializer)
     def post(self, request: Request) -> Response:
@@ -170,7 +169,7 @@ class TwoFactorSetupView(APIView):
 
 
 class TwoFactorConfirmView(APIView):
-    authentication_classes = [MfaSetupJWTAuthentication]
+    accepts_mfa_setup_token = True  # lms.accounts.authentication
     throttle_classes = [AuthIPThrottle]
 
     @extend_schema(request=s.CodeInputSerializer, responses=s.RecoveryCodesSerializer)
