@@ -229,6 +229,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "lms.tutoring.tasks.extend_weekly_availability",
         "schedule": 86400.0,
     },
+    # The audit chain (lms/audit/chain.py): lines are sealed after their commit; this seals
+    # any that a failed after-commit seal left.
+    "audit-seal-chain": {
+        "task": "lms.audit.tasks.seal_audit_chain",
+        "schedule": 60.0,
+    },
     "payouts-release-matured-earnings": {
         "task": "lms.payouts.tasks.release_matured_earnings",
         "schedule": 3600.0,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -29,6 +29,29 @@ def _clear_cache() -> None:
 @pytest.fixture(autouse=True)
 def _isolated_cache() -> None:
     _clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _audit_chain_intact(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The audit log's invariant, checked after every test that used the database: every
+    line it wrote seals into one chain that verifies (lms.audit.chain)."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db"} & set(request.fixturenames)
+    )
+    if not uses_db or request.node.get_closest_marker("tampers_audit_chain"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so torn down after this check
+    yield
+    from django.db import connection
+
+    from lms.audit import chain
+
+    if connection.needs_rollback or connection.connection is None:
+        return  # the test left its transaction broken or closed; it failed on its own
+    chain.seal_pending()
+    report = chain.verify()
+    assert report.ok, f"audit chain broken at {report.broken_at}: {report.reason}"
 
 
 @pytest.fixture

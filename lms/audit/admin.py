@@ -6,7 +6,7 @@ from lms.core.admin import ViewOnlyAdmin
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ViewOnlyAdmin):
-    list_display = ("created_at", "action", "actor", "target_type", "target_repr", "ip")
+    list_display = ("position", "created_at", "action", "actor", "target_type", "target_repr", "ip")
     list_filter = ("action", "target_type")
     search_fields = ("action", "target_id", "target_repr", "actor__email", "ip")
     list_select_related = ("actor",)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from lms.audit.chain import erase_personal_fields
 from lms.audit.models import AuditLog
 
 
@@ -45,13 +46,17 @@ def scrub(value: Any, needles: tuple[str, ...]) -> Any:
 
 
 def erase(user: Any, *, needles: tuple[str, ...]) -> None:
-    """`needles`: lower-case texts identifying the person (email, full name)."""
-    AuditLog.objects.filter(actor=user).update(ip=None, user_agent="")
-    AuditLog.objects.filter(target_id=str(user.pk)).update(target_repr="")
+    """`needles`: lower-case texts identifying the person (email, full name). The lines are
+    append-only: these fields are the only ones a line may lose, and the hash chain still
+    verifies without them (lms.audit.chain.erase_personal_fields)."""
+    erase_personal_fields(AuditLog.objects.filter(actor=user), ip=None, user_agent="")
+    erase_personal_fields(AuditLog.objects.filter(target_id=str(user.pk)), target_repr="")
     mentions = Q()
     for needle in needles:
         mentions |= Q(data__icontains=needle) | Q(target_repr__icontains=needle)
     for line in AuditLog.objects.filter(mentions):
-        AuditLog.objects.filter(pk=line.pk).update(
-            data=scrub(line.data, needles), target_repr=scrub(line.target_repr, needles)
+        erase_personal_fields(
+            AuditLog.objects.filter(pk=line.pk),
+            data=scrub(line.data, needles),
+            target_repr=scrub(line.target_repr, needles),
         )

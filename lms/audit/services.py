@@ -1,11 +1,14 @@
-"""The audit log's one writer. Every app calls `record` in the transaction that makes the change."""
+"""The audit log's one writer. Every app calls `record` in the transaction that makes the
+change; the line is sealed into the hash chain after that transaction commits
+(`lms.audit.chain`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
+from lms.audit.chain import seal_after_commit
 from lms.audit.models import AuditLog
 from lms.core.requests import AnyRequest
 
@@ -34,10 +37,14 @@ def record(
     target: models.Model | None = None,
     request: AnyRequest = None,
     data: dict[str, Any] | None = None,
+    impersonator: Any = None,
 ) -> AuditLog:
-    """Append one audit line; `request` supplies the IP and user agent."""
+    """Append one audit line; `request` supplies the IP and user agent. `impersonator`: the
+    staff member acting as `actor`, if any."""
     line = _line(action=action, actor=actor, target=target, request=request, data=data)
+    line.impersonator = impersonator
     line.save(force_insert=True)
+    transaction.on_commit(seal_after_commit)
     return line
 
 
@@ -49,12 +56,14 @@ def record_many(
     request: AnyRequest = None,
 ) -> list[AuditLog]:
     """One audit line per (target, data), written in one statement."""
-    return AuditLog.objects.bulk_create(
+    lines = AuditLog.objects.bulk_create(
         [
             _line(action=action, actor=actor, target=target, request=request, data=data)
             for target, data in targets
         ]
     )
+    transaction.on_commit(seal_after_commit)
+    return lines
 
 
 def _line(

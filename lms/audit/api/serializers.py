@@ -9,12 +9,37 @@ class AuditLogSerializer(serializers.ModelSerializer[AuditLog]):
 
     class Meta:
         model = AuditLog
-        fields = ["id", "actor", "action", "target", "ip", "user_agent", "data", "created_at"]
+        fields = [
+            "id",
+            "actor",
+            "impersonator",
+            "action",
+            "target",
+            "ip",
+            "user_agent",
+            "data",
+            "created_at",
+            "position",
+            "hash",
+        ]
+
+    impersonator = serializers.SerializerMethodField()
+    position = serializers.IntegerField(
+        allow_null=True, help_text="Its place in the hash chain; null until sealed."
+    )
+    hash = serializers.CharField(
+        help_text="SHA-256 sealing it to the line before; empty until sealed."
+    )
 
     def get_actor(self, obj: AuditLog) -> dict[str, str] | None:
         if obj.actor is None:
             return None
         return {"id": str(obj.actor.pk), "email": obj.actor.email}
+
+    def get_impersonator(self, obj: AuditLog) -> dict[str, str] | None:
+        if obj.impersonator is None:
+            return None
+        return {"id": str(obj.impersonator.pk), "email": obj.impersonator.email}
 
     def get_target(self, obj: AuditLog) -> dict[str, str]:
         return {"type": obj.target_type, "id": obj.target_id, "repr": obj.target_repr}

@@ -25,4 +25,4 @@ class AuditLogListView(generics.ListAPIView[AuditLog]):
     permission_classes = [IsAdmin]
     serializer_class = AuditLogSerializer
     filterset_class = AuditLogFilter
-    queryset = AuditLog.objects.select_related("actor").order_by("-created_at")
+    queryset = AuditLog.objects.select_related("actor", "impersonator").order_by("-created_at")

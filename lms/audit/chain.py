@@ -1,0 +1,192 @@
+"""The audit log's hash chain: sealing lines after commit, erasing a person from them,
+and verifying the chain.
+
+A line is inserted unsealed by `services.record` in its writer's transaction, with no lock
+(a chain head locked there would serialise every transaction that audits, and deadlock
+against their own locks). `seal_pending` runs right after that transaction commits
+(`transaction.on_commit`) and every minute from beat: under the head row's lock
+(`AuditChainHead`, the only lock it takes) it gives each committed unsealed line, oldest
+first, the next `position`, the previous line's hash as `prev_hash`, and
+
+    hash = sha256(canonical JSON of position, prev_hash, id, created_at, actor_id,
+                  impersonator_id, action, target_type, target_id, personal_digest)
+    personal_digest = sha256(canonical JSON of ip, user_agent, target_repr, data)
+
+so the chain's order is commit order, and changing, removing or reordering any sealed line
+breaks the link after it. `verify` (the `verify_audit_chain` command) recomputes it and
+names the first broken link.
+
+A person's deletion blanks what identifies them (`erase_personal_fields`) and sets
+`erased_at`: the line keeps its `personal_digest`, so the chain still verifies over who
+did what, when. What that costs: the blanked fields themselves are no longer verifiable,
+so a line's personal fields could be changed together with `erased_at` unnoticed. The
+PostgreSQL trigger (migration 0002) refuses every other change to a sealed line, and
+every DELETE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+import orjson
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from lms.audit.models import AuditChainHead, AuditLog
+
+logger = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+SEAL_BATCH = 1000
+
+
+def _digest(payload: dict[str, Any]) -> str:
+    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z, default=str)
+    return hashlib.sha256(body).hexdigest()
+
+
+def personal_digest(line: AuditLog) -> str:
+    """The hash of what identifies a person in `line` (erasable without breaking the chain)."""
+    return _digest(
+        {
+            "ip": line.ip or None,
+            "user_agent": line.user_agent,
+            "target_repr": line.target_repr,
+            "data": line.data,
+        }
+    )
+
+
+def line_hash(line: AuditLog, *, position: int, prev_hash: str, personal: str) -> str:
+    """The hash that seals `line` at `position` after the line whose hash is `prev_hash`."""
+    created_at = line.created_at.astimezone(UTC)
+    return _digest(
+        {
+            "position": position,
+            "prev_hash": prev_hash,
+            "id": str(line.pk),
+            "created_at": created_at.isoformat(timespec="microseconds"),
+            "actor_id": str(line.actor_id) if line.actor_id else None,
+            "impersonator_id": str(line.impersonator_id) if line.impersonator_id else None,
+            "action": line.action,
+            "target_type": line.target_type,
+            "target_id": line.target_id,
+            "personal_digest": personal,
+        }
+    )
+
+
+def seal_pending(*, limit: int = SEAL_BATCH) -> int:
+    """Seal up to `limit` committed, unsealed lines, oldest first; the number sealed."""
+    AuditChainHead.objects.get_or_create(id=1)
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().get(id=1)
+        lines = list(
+            AuditLog.objects.filter(position__isnull=True).order_by("created_at", "id")[:limit]
+        )
+        position, prev_hash = head.position, head.hash or GENESIS
+        for line in lines:
+            position += 1
+            personal = personal_digest(line)
+            sealed = line_hash(line, position=position, prev_hash=prev_hash, personal=personal)
+            AuditLog.objects.filter(pk=line.pk)._write(
+                position=position, prev_hash=prev_hash, personal_digest=personal, hash=sealed
+            )
+            prev_hash = sealed
+        if lines:
+            AuditChainHead.objects.filter(id=1).update(position=position, hash=prev_hash)
+    return len(lines)
+
+
+def seal_after_commit() -> None:
+    """`seal_pending` for `transaction.on_commit`: a failure is logged, never raised (the
+    request has committed; beat's `seal_audit_chain` seals what is left)."""
+    try:
+        seal_pending()
+    except DatabaseError:
+        logger.warning("Sealing the audit chain failed; the periodic task will retry.")
+
+
+def erase_personal_fields(lines: Any, **blanks: Any) -> int:
+    """Blank person-identifying fields (`ip`, `user_agent`, `target_repr`, `data`) of the
+    lines of queryset `lines`, marking them erased; the only change a line may take."""
+    allowed = {"ip", "user_agent", "target_repr", "data"}
+    if not blanks or not set(blanks) <= allowed:
+        raise ValueError(f"Only {sorted(allowed)} can be erased.")
+    return int(lines._write(erased_at=timezone.now(), **blanks))
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """What `verify` found: lines checked, unsealed lines, and the first broken link."""
+
+    checked: int
+    unsealed: int
+    broken_at: int | None = None  # the position of the first line that does not verify
+    line_id: str | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(*, chunk: int = 2000) -> ChainReport:
+    """Recompute the chain from the first position; stop at the first broken link."""
+    expected_position, prev_hash, checked = 1, GENESIS, 0
+    for line in _sealed_in_order(chunk):
+        problem = _problem(line, expected_position, prev_hash)
+        if problem:
+            return ChainReport(
+                checked=checked,
+                unsealed=_unsealed(),
+                broken_at=expected_position,
+                line_id=str(line.pk),
+                reason=problem,
+            )
+        checked += 1
+        expected_position += 1
+        prev_hash = line.hash
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and (head.position, head.hash or GENESIS) != (checked, prev_hash):
+        return ChainReport(
+            checked=checked,
+            unsealed=_unsealed(),
+            broken_at=checked + 1 if head.position > checked else checked,
+            reason=f"the chain head says {head.position} lines; {checked} verify",
+        )
+    return ChainReport(checked=checked, unsealed=_unsealed())
+
+
+def _problem(line: AuditLog, position: int, prev_hash: str) -> str:
+    if line.position != position:
+        return f"line {position} is missing (found position {line.position})"
+    if line.prev_hash != prev_hash:
+        return "prev_hash is not the previous line's hash"
+    personal = line.personal_digest
+    if line.erased_at is None and personal_digest(line) != personal:
+        return "ip, user agent, target text or data changed"
+    if line_hash(line, position=position, prev_hash=prev_hash, personal=personal) != line.hash:
+        return "actor, action, target or time changed"
+    return ""
+
+
+def _sealed_in_order(chunk: int) -> Iterator[AuditLog]:
+    last = 0
+    while True:
+        lines = list(
+            AuditLog.objects.filter(position__gt=last).order_by("position")[:chunk]
+        )
+        yield from lines
+        if len(lines) < chunk:
+            return
+        last = lines[-1].position or last
+
+
+def _unsealed() -> int:
+    return AuditLog.objects.filter(position__isnull=True).count()

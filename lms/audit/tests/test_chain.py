@@ -1,0 +1,177 @@
+"""The audit log is append-only and hash-chained (lms.audit.chain, docs/audit.md)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from lms.audit import chain
+from lms.audit.models import AppendOnly, AuditChainHead, AuditLog
+from lms.audit.personal_data import erase
+from lms.audit.services import record
+
+pytestmark = pytest.mark.django_db
+
+on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+
+
+def lines(student, count=3):
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="agent/1")
+    return [
+        record(action="user.login", actor=student, target=student, request=request, data={"n": n})
+        for n in range(count)
+    ]
+
+
+def raw(sql, params=()):
+    """Change the table behind the ORM's back, as someone with database access could."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditlog DISABLE TRIGGER audit_auditlog_append_only")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditlog ENABLE TRIGGER audit_auditlog_append_only")
+
+
+def test_sealed_lines_form_a_chain_that_verifies(student):
+    # given: three lines, sealed
+    written = lines(student)
+    assert chain.seal_pending() == 3
+
+    # then: positions 1..3, each linked to the one before, the head on the last
+    sealed = list(AuditLog.objects.order_by("position"))
+    assert [line.position for line in sealed] == [1, 2, 3]
+    assert sealed[0].prev_hash == chain.GENESIS
+    assert [line.prev_hash for line in sealed[1:]] == [line.hash for line in sealed[:2]]
+    assert {line.pk for line in sealed} == {line.pk for line in written}
+    head = AuditChainHead.objects.get()
+    assert (head.position, head.hash) == (3, sealed[-1].hash)
+    assert chain.verify().ok
+    assert chain.verify().checked == 3
+    assert chain.seal_pending() == 0  # nothing left
+
+
+def test_later_lines_continue_the_chain(student):
+    lines(student, 2)
+    chain.seal_pending()
+    lines(student, 2)
+
+    chain.seal_pending()
+
+    assert list(AuditLog.objects.order_by("position").values_list("position", flat=True)) == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert chain.verify().ok
+
+
+def test_the_orm_refuses_to_change_or_delete_a_line(student):
+    [line] = lines(student, 1)
+    line.action = "user.logout"
+
+    with pytest.raises(AppendOnly):
+        line.save()
+    with pytest.raises(AppendOnly):
+        line.delete()
+    with pytest.raises(AppendOnly):
+        AuditLog.objects.filter(pk=line.pk).update(action="x")
+    with pytest.raises(AppendOnly):
+        AuditLog.objects.all().delete()
+
+
+@pytest.mark.tampers_audit_chain
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("UPDATE audit_auditlog SET action = 'user.logout' WHERE position = 2", "action"),
+        ("UPDATE audit_auditlog SET ip = '198.51.100.7' WHERE position = 2", "ip"),
+        ("UPDATE audit_auditlog SET data = '{\"n\": 9}' WHERE position = 2", "data"),
+        ("DELETE FROM audit_auditlog WHERE position = 2", "missing"),
+    ],
+    ids=["fact", "ip", "data", "deleted"],
+)
+def test_tampering_with_raw_sql_names_the_first_broken_link(student, sql, reason):
+    # given: a sealed chain of three lines
+    lines(student)
+    chain.seal_pending()
+
+    # when: the second line is changed or removed in the database
+    raw(sql)
+
+    # then: verification stops at position 2 and says what changed
+    report = chain.verify()
+    assert report.broken_at == 2
+    assert report.checked == 1
+    assert reason in report.reason
+    with pytest.raises(CommandError, match="Broken at position 2"):
+        call_command("verify_audit_chain")
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_rewritten_hash_breaks_the_next_link(student):
+    lines(student)
+    chain.seal_pending()
+
+    raw("UPDATE audit_auditlog SET action = 'x', hash = %s WHERE position = 2", ["f" * 64])
+
+    report = chain.verify()
+    assert report.broken_at == 2
+
+
+def test_erasing_a_person_keeps_the_chain_verifiable(student):
+    # given: sealed lines carrying the student's address, agent and email
+    lines(student)
+    record(action="user.login_failed", data={"email": student.email})
+    chain.seal_pending()
+
+    # when: the person is erased
+    erase(student, needles=(student.email.lower(),))
+
+    # then: nothing identifies them, and the chain still verifies
+    for line in AuditLog.objects.all():
+        assert line.ip is None
+        assert student.email not in str(line.data)
+        assert line.erased_at is not None
+    assert chain.verify().ok
+
+
+def test_the_command_reports_an_intact_chain_and_seals_first(student):
+    lines(student, 2)
+    out = []
+
+    call_command("verify_audit_chain", "--seal", stdout=type("W", (), {"write": out.append})())
+
+    assert "2 sealed line(s) verify" in out[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_line_is_sealed_when_its_transaction_commits(student):
+    with transaction.atomic():
+        line = record(action="user.login", actor=student)
+        assert AuditLog.objects.get(pk=line.pk).position is None
+
+    assert AuditLog.objects.get(pk=line.pk).position is not None
+    assert chain.verify().ok
+
+
+@on_postgres
+def test_postgresql_refuses_changes_and_deletes_of_a_line(student):
+    lines(student, 1)
+    chain.seal_pending()
+
+    for sql in (
+        "UPDATE audit_auditlog SET action = 'x'",
+        "UPDATE audit_auditlog SET ip = '198.51.100.7'",
+        "UPDATE audit_auditlog SET hash = 'x'",
+        "DELETE FROM audit_auditlog",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
