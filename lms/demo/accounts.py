@@ -15,6 +15,7 @@ from lms.accounts.models import Role, User
 
 DEMO_DOMAIN = "@demo.learnflow.local"
 DEMO_PASSWORD = "demo-pass-2026"
+SAMPLE = "student@demo.learnflow.local"  # the account of the printed sign-in example
 
 # email -> what the account shows (kept short: one line each in the terminal).
 NOTES: dict[str, str] = {
@@ -56,13 +57,13 @@ def accounts_block(accounts: list[DemoAccount], *, base_url: str | None = None) 
     for account in accounts:
         lines.append(f"  {account.role:<10} {account.email:<{width}}  {account.note}".rstrip())
     if base_url:
+        sample = next((a.email for a in accounts if a.email == SAMPLE), accounts[-1].email)
         lines += [
             "",
             f"API docs:  {base_url}/api/docs/      admin: {base_url}/admin/",
             f"Log in:    curl -X POST {base_url}/api/v1/auth/login/ "
             "-H 'Content-Type: application/json' \\",
-            f'             -d \'{{"email": "{accounts[-1].email}", '
-            f'"password": "{DEMO_PASSWORD}"}}\'',
+            f'             -d \'{{"email": "{sample}", "password": "{DEMO_PASSWORD}"}}\'',
             "E-mails (verification codes, reset links) appear here, in short, as they are sent.",
         ]
     lines.append("=" * 78)
