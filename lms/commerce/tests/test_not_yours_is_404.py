@@ -18,7 +18,8 @@ from lms.assessments.tests.factories import assignment_in, free_course, quiz_in,
 from lms.catalog.tests.factories import MediaAssetFactory
 from lms.commerce.models import Coupon, CouponKind, CouponScope
 from lms.commerce.tests.conftest import checkout, place_order
-from lms.learning.services import enroll
+from lms.learning.models import Enrollment, EnrollmentStatus
+from lms.learning.services import enroll, issue_certificate
 from lms.payouts.tests.factories import earn, request_withdrawal
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,12 @@ def _objects(client_for: Callable[[Any], Any], course_factory: Callable[..., Any
     submission = Submission.objects.create(
         assignment=assignment, student=buyer, text="mine", submitted_at=timezone.now()
     )
+    finished = enroll(student=buyer, course=free_course(instructor=owner), source="free")
+    Enrollment.objects.filter(pk=finished.pk).update(
+        completed_at=timezone.now(), status=EnrollmentStatus.COMPLETED
+    )
+    certificate = issue_certificate(enrollment_id=finished.pk)
+    cart_item = buyer_client.post("/api/v1/cart/items/", {"course_id": str(course_factory().pk)})
     return [
         f"/api/v1/withdrawals/{withdrawal.pk}/",
         f"/api/v1/coupons/{coupon.pk}/",
@@ -59,16 +66,23 @@ def _objects(client_for: Callable[[Any], Any], course_factory: Callable[..., Any
         f"/api/v1/payments/{payment['payment_id']}/",
         f"/api/v1/enrollments/{enrollment.pk}/",
         f"/api/v1/attempts/{attempt.pk}/",
+        f"/api/v1/certificates/{certificate.pk}/",
+        f"/api/v1/certificates/{certificate.pk}/pdf/",
+        f"/api/v1/cart/items/{cart_item.json()['id']}/",
         f"/api/v1/submissions/{submission.pk}/",
     ]
 
 
 @pytest.mark.parametrize(
-    "caller", [UserFactory, InstructorFactory, ManagerFactory], ids=["student", "instructor", "manager"]
+    "caller",
+    [UserFactory, InstructorFactory, ManagerFactory],
+    ids=["student", "instructor", "manager"],
 )
 def test_another_users_object_is_404_on_every_detail(client_for, course_factory, caller):
     paths = _objects(client_for, course_factory)
     client = client_for(caller())
+    cart_item = paths.pop(-2)  # a cart line is only deleted
+    assert client.delete(cart_item).status_code == 404
     answers = {path: client.get(path).status_code for path in paths}
     expected = dict.fromkeys(paths, 404)
     if caller is ManagerFactory:  # staff read a course's submissions to moderate (assessments.md)
