@@ -97,7 +97,8 @@ class RangedMediaResponse(RangedFileResponse):
         if "HTTP_RANGE" in request.META:
             self.add_range_headers(request.META["HTTP_RANGE"])
         if self.status_code == 416:
-            self.streaming_content = []
+            nothing: list[bytes] = []
+            self.streaming_content = nothing
             self["Content-Range"] = f"bytes */{size}"
             self["Content-Length"] = "0"
 

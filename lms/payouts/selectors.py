@@ -42,7 +42,7 @@ def wallet_overview(*, user: Any) -> WalletOverview:
     due = PendingEarning.objects.filter(
         wallet_id=OuterRef("pk"), released_at__isnull=True, remaining__gt=0
     )
-    wallets = list(
+    wallets: list[Wallet] = list(
         Wallet.objects.filter(instructor=user)
         .annotate(next_release_at=Subquery(due.order_by("release_at").values("release_at")[:1]))
         .annotate(
@@ -59,7 +59,9 @@ def wallet_overview(*, user: Any) -> WalletOverview:
         InstructorProfile.objects.filter(user=user).values_list("currency", flat=True).first()
         or DEFAULT_CURRENCY
     )
-    primary = next((wallet for wallet in wallets if wallet.currency == profile_currency), None)
+    primary: Wallet | None = next(
+        (wallet for wallet in wallets if wallet.currency == profile_currency), None
+    )
     if primary is None:
         # An instructor who has earned nothing yet sees zeros in their own currency.
         primary = wallets[0] if wallets else Wallet(currency=profile_currency)
