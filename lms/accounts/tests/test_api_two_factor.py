@@ -422,3 +422,22 @@ def test_the_admin_login_refuses_staff_who_must_enrol(settings, client):
     response = client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
     assert response.status_code == 200
     assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_setup_token_opens_no_websocket(settings):
+    from asgiref.sync import async_to_sync
+    from django.contrib.auth.models import AnonymousUser
+
+    from lms.accounts.websocket import _user_for
+
+    settings.REQUIRE_STAFF_MFA = True
+    admin = AdminFactory()
+    token = (
+        APIClient().post(LOGIN, {"email": admin.email, "password": PASSWORD}).json()["setup_token"]
+    )
+
+    user, session = async_to_sync(_user_for)(token)
+
+    assert isinstance(user, AnonymousUser)
+    assert session is None
