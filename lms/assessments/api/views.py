@@ -312,6 +312,7 @@ class SubmissionGradeView(APIView):
 
 
 class CourseAttemptListView(APIView):
+    @domain_errors({403: ["not_course_instructor"]})
     @extend_schema(
         parameters=[s.CourseAttemptsFilterSerializer],
         responses=s.StudentAttemptSerializer(many=True),
@@ -327,6 +328,7 @@ class CourseAttemptListView(APIView):
 
 
 class CourseSubmissionListView(APIView):
+    @domain_errors({403: ["not_course_instructor"]})
     @extend_schema(
         parameters=[s.CourseSubmissionsFilterSerializer],
         responses=s.SubmissionSerializer(many=True),
