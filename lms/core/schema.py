@@ -331,6 +331,21 @@ class AmountInputFieldExtension(OpenApiSerializerFieldExtension):  # type: ignor
         }
 
 
+class TimeFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """DRF's `TimeField` is a wall-clock time without an offset (`"09:30:00"`, microseconds
+    when set); OpenAPI's `format: time` is RFC 3339's full-time, which requires one. Input
+    may carry an offset (Python's `time.fromisoformat`)."""
+
+    target_class = "rest_framework.fields.TimeField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        clock = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+        if direction == "response":
+            return {"type": "string", "pattern": f"^{clock}$", "example": "09:30:00"}
+        offset = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
+        return {"type": "string", "pattern": f"^{clock}{offset}$", "example": "09:30"}
+
+
 # --- postprocessing hooks (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) -------------------------
 
 _METHODS = ("get", "put", "patch", "post", "delete")
