@@ -12,6 +12,8 @@
   (`lms.core.sockets`).
 - **Object** (`UserSocketConsumer.authorize`): a route for one object (a conversation)
   closes with 4404 for a user who may not see it, whether or not it exists.
+- **Route**: a path under `/ws/` that names no route (or a conversation id that is not a
+  UUID) is accepted and closed with 4404 (`UnknownRouteConsumer`), not left to an error.
 - Sockets are receive-only: whatever a client sends is ignored (writes go through the API).
 """
 
@@ -92,3 +94,11 @@ class UserSocketConsumer(SessionSocketsMixin, AsyncJsonWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Receive-only: what a client sends is ignored (never parsed)."""
         return None
+
+
+class UnknownRouteConsumer(AsyncJsonWebsocketConsumer):
+    """Every other path under `/ws/`: accepted and closed with 4404 (no such route)."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=NOT_FOUND_CLOSE_CODE)

@@ -172,3 +172,10 @@ def test_a_notification_reaches_the_socket_within_200_ms_of_the_commit(record_pr
     # is held to it; a single slow one on a CI machine shared by parallel workers only to 1 s.
     assert delays[10] < 0.2
     assert delays[-1] < 1.0
+
+
+@pytest.mark.parametrize("path", ["/ws/nothing-here/", "/ws/conversations/not-a-uuid/"])
+def test_an_unknown_route_closes_with_4404(path):
+    access = issue_token_pair(UserFactory())["access"]
+
+    assert opened(f"{path}?token={access}") == (True, {"type": "websocket.close", "code": 4404})
