@@ -29,8 +29,12 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 keepalive = 2  # ignored by sync workers; the load balancer keeps its own connections
 backlog = _int("GUNICORN_BACKLOG", 2048)
 # Recycle workers now and then so a slow leak cannot grow forever; jitter avoids all at once.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+# Measured (deploy/measure_workers.py, course list): a worker starts at ~112 MiB resident and
+# grows ~0.45 MiB per 1,000 requests, so 50,000 requests add ~22 MiB (a fifth) before it is
+# replaced. The old 5,000 recycled each worker every few seconds under load, and each
+# replacement's slow first requests were the p99 spikes of `make bench`.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 50_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 5_000)
 # Import Django once in the arbiter, then fork: faster start, shared memory pages. No
 # database connection is opened at import time, so none is shared between workers.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() == "true"
@@ -70,5 +74,58 @@ def pre_fork(server: Any, worker: Any) -> None:
     gc.freeze()
 
 
+# A fresh worker's first requests are slow (100-250 ms): Django resolves its URLs, DRF
+# builds its serializers and renderers, psycopg connects and prepares the hot queries. With
+# recycling (max_requests) that happens every few seconds under load, and those first
+# requests were every p99 spike of `make bench`. So each worker serves a few requests to
+# itself before it takes traffic (GUNICORN_WARMUP=false turns it off): through the WSGI
+# application directly, as the proxy would send them (HTTPS, an allowed host), never
+# failing the worker if one of them does.
+WARMUP = os.environ.get("GUNICORN_WARMUP", "true").lower() == "true"
+WARMUP_PATHS = ("/health/ready/", "/api/v1/courses/", "/api/v1/categories/")
+
+
+def _warm(worker: Any) -> None:
+    import io
+    import sys
+    import time
+
+    from django.conf import settings
+
+    hosts = [host for host in settings.ALLOWED_HOSTS if host and "*" not in host]
+    host = (hosts or ["localhost"])[0].lstrip(".")
+    started = time.monotonic()
+    for path in WARMUP_PATHS:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": host,
+            "SERVER_PORT": "443",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": host,
+            "HTTP_X_FORWARDED_PROTO": "https",
+            "HTTP_ACCEPT": "application/json",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        try:
+            body = worker.wsgi(environ, lambda status, headers, exc_info=None: None)
+            for _chunk in body:
+                pass
+            getattr(body, "close", lambda: None)()
+        except Exception:  # a warm-up never stops a worker from serving
+            worker.log.exception("warm-up request %s failed", path)
+    worker.log.info("worker warmed in %.0f ms", (time.monotonic() - started) * 1000)
+
+
 def post_worker_init(worker: Any) -> None:
+    if WARMUP:
+        _warm(worker)
     gc.freeze()  # without preload_app, the application was imported by the worker itself
