@@ -447,6 +447,32 @@ def reverse_sale_earnings(
 # --- hold period ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
+def hold_sale_earnings(*, references: Sequence[LedgerReference], release_at: datetime) -> int:
+    """Move the release time of the sales' pending lots that are not released yet; how many
+    moved. The ledger is untouched: only when the money leaves its hold changes.
+
+    For sales whose hold starts later than the payment: a tutoring lesson's earning is held
+    from the lesson's completion (docs/tutoring.md), not from when it was paid. Locks in
+    this app's order (locks.py): the wallets, then the lots.
+    """
+    keys = [_sale_key(reference) for reference in references]
+    if not keys:
+        return 0
+    rows = list(
+        PendingEarning.objects.filter(
+            sale__idempotency_key__in=keys, released_at__isnull=True
+        ).values_list("pk", "wallet_id")
+    )
+    if not rows:
+        return 0
+    locks.lock_wallets_by_ids(ids=[wallet for _, wallet in rows])
+    held = [lot.pk for lot in locks.lock_pending_earnings(ids=[lot for lot, _ in rows])
+            if lot.released_at is None]  # fmt: skip
+    PendingEarning.objects.filter(pk__in=held).update(release_at=release_at)
+    return len(held)
+
+
 def release_matured_earnings(*, now: datetime | None = None, limit: int = 1000) -> int:
     """Move every pending lot whose hold has passed to available; returns how many moved.
 

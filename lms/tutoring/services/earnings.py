@@ -6,8 +6,8 @@ Commerce credits the sale as pending when the booking is paid, with payouts' def
 hold, and the completion (or a late cancellation, after which the tutor keeps the earning)
 restarts it from that moment.
 
-This writes `PendingEarning.release_at` of payouts under payouts' own locks and in its order
-(wallet, then lot: lms/payouts/locks.py); the ledger itself is not touched.
+Payouts moves the lots (`payouts.services.hold_sale_earnings`, under its own locks and in its
+order); the ledger itself is not touched.
 """
 
 from __future__ import annotations
@@ -16,19 +16,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-
 from lms.commerce.models import OrderItem
-from lms.payouts import locks as payout_locks
-from lms.payouts.models import PendingEarning
-from lms.payouts.services import LedgerReference
+from lms.payouts.services import LedgerReference, hold_sale_earnings
 
 from ..models import Booking
 
 BOOKING_KIND = "booking"
 
 
-def _sale_keys(bookings: Iterable[Booking]) -> list[str]:
+def _sale_references(bookings: Iterable[Booking]) -> list[LedgerReference]:
     by_order = {(b.order_id, b.pk) for b in bookings if b.order_id is not None}
     if not by_order:
         return []
@@ -37,28 +33,13 @@ def _sale_keys(bookings: Iterable[Booking]) -> list[str]:
         order_id__in={order for order, _ in by_order},
         reference_id__in={booking for _, booking in by_order},
     )
-    return [f"sale:{LedgerReference.of(item)}" for item in items]
+    return [LedgerReference.of(item) for item in items]
 
 
 def hold_earning_until(booking: Booking, release_at: datetime) -> int:
-    """Set the release time of the booking's unreleased pending lots; returns how many."""
-    keys = _sale_keys([booking])
-    if not keys:
-        return 0
-    with transaction.atomic():
-        lots = PendingEarning.objects.filter(
-            sale__idempotency_key__in=keys, released_at__isnull=True
-        ).values_list("pk", "wallet_id")
-        rows = list(lots)
-        if not rows:
-            return 0
-        payout_locks.lock_wallets_by_ids(ids=[wallet for _, wallet in rows])
-        locked = payout_locks.lock_pending_earnings(ids=[lot for lot, _ in rows])
-        changed = [lot for lot in locked if lot.released_at is None]
-        PendingEarning.objects.filter(pk__in=[lot.pk for lot in changed]).update(
-            release_at=release_at
-        )
-        return len(changed)
+    """Set the release time of the booking's unreleased pending lots (payouts'
+    `hold_sale_earnings`); returns how many."""
+    return hold_sale_earnings(references=_sale_references([booking]), release_at=release_at)
 
 
 def hold_paid_bookings(booking_ids: Iterable[Any]) -> None:
