@@ -66,9 +66,9 @@ class CourseReviewsView(APIView):
         responses={200: s.ReviewSerializer(many=True), 400: ERROR, 404: ERROR},
     )
     def get(self, request: Request, course: str) -> Response:
+        access = selectors.course_access(user=request.user, ref=course)
         query = s.ReviewListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        access = selectors.course_access(user=request.user, ref=course)
         reviews = selectors.reviews_of(
             access=access,
             ordering=query.validated_data.get("ordering") or "newest",
@@ -81,9 +81,9 @@ class CourseReviewsView(APIView):
     )
     def post(self, request: Request, course: str) -> Response:
         user = current_user(request)
+        access = selectors.course_access(user=user, ref=course)
         data = s.ReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        access = selectors.course_access(user=user, ref=course)
         review = services.write_review(access=access, student=user, **data.validated_data)
         review = selectors.review_with_votes(review_id=review.pk, user_id=user.pk)
         return Response(s.ReviewSerializer(review, context=_ctx(request)).data, status=201)
@@ -223,10 +223,10 @@ class CourseDiscussionsView(APIView):
         responses={200: s.DiscussionSerializer(many=True), **COMMON_ERRORS},
     )
     def get(self, request: Request, course: str) -> Response:
-        query = s.DiscussionListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
         access = selectors.course_access(user=current_user(request), ref=course)
         access.require_member_read()
+        query = s.DiscussionListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         discussions = selectors.discussions_of(access=access, **query.validated_data)
         return _paginated(request, self, discussions, s.DiscussionSerializer)
 
