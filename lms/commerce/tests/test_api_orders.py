@@ -193,7 +193,8 @@ def test_checkout_input(student_client, anon_client):
     )
     garbage = student_client.post("/api/v1/payments/checkout/", {"order_id": "1; drop table"})
     assert (missing.status_code, error_codes(missing)) == (400, ["required"])
-    assert (booking.status_code, error_codes(booking)) == (400, ["booking_checkout_unavailable"])
+    # tutoring sells bookings (its "booking" kind): a booking that does not exist is 404
+    assert (booking.status_code, error_codes(booking)) == (404, ["not_found"])
     assert garbage.status_code == 400
 
 
