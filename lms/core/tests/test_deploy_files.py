@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import yaml
@@ -96,3 +98,42 @@ def test_check_deploy_is_clean_with_the_scale_out_settings():
 
     # then
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self) -> None:
+        proxied = self.headers["X-Forwarded-Proto"] == "https"
+        self.send_response(self.status if proxied and self.path == "/health/ready/" else 400)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _healthcheck(port: int) -> int:
+    env = {**os.environ, "HEALTHCHECK_PORT": str(port), "HEALTHCHECK_PATH": "/health/ready/"}
+    return subprocess.run(
+        [sys.executable, str(DEPLOY / "healthcheck.py")],
+        env=env,
+        capture_output=True,
+        timeout=30,
+        check=False,
+    ).returncode
+
+
+def test_the_image_health_check_passes_on_200_only():
+    for status, expected in ((200, 0), (503, 1)):
+        handler = type("Handler", (_Health,), {"status": status})
+        with http.server.HTTPServer(("127.0.0.1", 0), handler) as server:
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            try:
+                assert _healthcheck(server.server_address[1]) == expected
+            finally:
+                server.shutdown()
+    # nothing listening
+    with http.server.HTTPServer(("127.0.0.1", 0), _Health) as server:
+        port = server.server_address[1]
+    assert _healthcheck(port) == 1
