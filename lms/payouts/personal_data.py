@@ -18,55 +18,52 @@ from django.db.models import Q
 
 from lms.accounts.personal_data import ExportAttachment, ExportDocument
 from lms.core.errors import Conflict
+from lms.core.money import amount_string
 from lms.payouts.models import LedgerEntry, Wallet, Withdrawal
 
 BALANCE_OUTSTANDING = "balance_outstanding"
 OPEN_WITHDRAWALS = (Withdrawal.Status.PENDING, Withdrawal.Status.APPROVED)
 
 
+def _with_money(rows: Any, *fields: str) -> list[dict[str, Any]]:
+    """Rows with their amounts as the API writes them (decimal strings in their currency)."""
+    return [
+        {**row, **{name: amount_string(row[name], row["currency"]) for name in fields}}
+        for row in rows
+    ]
+
+
 def export(user: Any) -> Iterator[ExportDocument | ExportAttachment]:
+    wallets = Wallet.objects.filter(instructor=user).values(
+        "currency", "pending", "available", "held", "debt", "total_earned"
+    )
     yield ExportDocument(
         "payouts/wallets.json",
-        list(
-            Wallet.objects.filter(instructor=user).values(
-                "currency", "pending", "available", "held", "debt", "total_earned"
-            )
-        ),
+        _with_money(wallets, "pending", "available", "held", "debt", "total_earned"),
     )
-    yield ExportDocument(
-        "payouts/ledger.json",
-        list(
-            LedgerEntry.objects.filter(wallet__instructor=user)
-            .order_by("created_at", "id")
-            .values(
-                "created_at",
-                "account",
-                "amount",
-                "currency",
-                "transaction__kind",
-                "transaction__memo",
-            )
-        ),
+    ledger = (
+        LedgerEntry.objects.filter(wallet__instructor=user)
+        .order_by("created_at", "id")
+        .values("created_at", "account", "amount", "currency", "transaction__kind")
     )
-    yield ExportDocument(
-        "payouts/withdrawals.json",
-        list(
-            Withdrawal.objects.filter(instructor=user)
-            .order_by("created_at")
-            .values(
-                "id",
-                "amount",
-                "currency",
-                "method",
-                "details",
-                "status",
-                "reason",
-                "created_at",
-                "paid_at",
-                "rejected_at",
-            )
-        ),
+    yield ExportDocument("payouts/ledger.json", _with_money(ledger, "amount"))
+    withdrawals = (
+        Withdrawal.objects.filter(instructor=user)
+        .order_by("created_at")
+        .values(
+            "id",
+            "amount",
+            "currency",
+            "method",
+            "details",
+            "status",
+            "reason",
+            "created_at",
+            "paid_at",
+            "rejected_at",
+        )
     )
+    yield ExportDocument("payouts/withdrawals.json", _with_money(withdrawals, "amount"))
 
 
 def refuse_deletion(user: Any) -> None:

@@ -133,7 +133,8 @@ class LoginView(PublicView):
         data.is_valid(raise_exception=True)
         result = services.log_in(**data.validated_data, request=request)
         if result.challenge is not None:
-            return Response({"mfa_required": True, "challenge": result.challenge})
+            body = {"mfa_required": True, "challenge": result.challenge}
+            return Response(s.MfaChallengeSerializer(body).data)
         if result.setup_token is not None:
             error = {
                 "code": AccountError.MFA_ENROLLMENT_REQUIRED.value,

@@ -402,3 +402,29 @@ def test_expired_exports_lose_their_file(student, django_capture_on_commit_callb
     assert purged == 1
     assert not export.file.storage.exists(stored)
     assert PersonalDataExport.objects.get(pk=export.pk).file.name == ""
+
+
+def test_an_instructors_export_holds_their_money_as_decimal_strings(
+    db, django_capture_on_commit_callbacks
+):
+    instructor = InstructorFactory()
+    earn(instructor, "50.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        _client(instructor).post(EXPORT)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(_download(_download_link()).streaming_content)))
+
+    wallets = json.loads(archive.read("payouts/wallets.json"))
+    ledger = json.loads(archive.read("payouts/ledger.json"))
+
+    assert wallets == [
+        {
+            "currency": "USD",
+            "pending": "0.00",
+            "available": "42.50",
+            "held": "0.00",
+            "debt": "0.00",
+            "total_earned": "42.50",
+        }
+    ]
+    assert {line["amount"] for line in ledger} == {"42.50", "-42.50"}  # credited, released
+    assert_payouts_consistent()
