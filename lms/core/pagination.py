@@ -17,7 +17,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         if self.page_size_query_param in request.query_params:
             raw = request.query_params.getlist(self.page_size_query_param)
             if len(raw) != 1 or not raw[0].isascii() or not raw[0].isdigit() or int(raw[0]) < 1:
@@ -25,7 +25,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     {self.page_size_query_param: ["A positive integer is required."]},
                     code="invalid",
                 )
-        return super().get_page_size(request)  # type: ignore[no-any-return]
+        return super().get_page_size(request)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

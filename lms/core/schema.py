@@ -67,7 +67,7 @@ class ValidationErrorSerializer(serializers.Serializer):
 
 class ValidationErrorResponseSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ValidationErrorEnum.choices)
-    errors = ValidationErrorSerializer(many=True)
+    errors = ValidationErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class ClientErrorSerializer(serializers.Serializer):
@@ -81,19 +81,19 @@ class ClientErrorSerializer(serializers.Serializer):
 
 class ClientErrorResponseSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = ClientErrorSerializer(many=True)
+    errors = ClientErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class ServerErrorResponseSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ServerErrorEnum.choices)
-    errors = ClientErrorSerializer(many=True)
+    errors = ClientErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 ERROR_400 = PolymorphicProxySerializer(
     component_name="ErrorResponse400",
     serializers={
-        ValidationErrorEnum.VALIDATION_ERROR.value: ValidationErrorResponseSerializer,  # type: ignore[attr-defined]
-        ClientErrorEnum.CLIENT_ERROR.value: ClientErrorResponseSerializer,  # type: ignore[attr-defined]
+        ValidationErrorEnum.VALIDATION_ERROR.value: ValidationErrorResponseSerializer,
+        ClientErrorEnum.CLIENT_ERROR.value: ClientErrorResponseSerializer,
     },
     resource_type_field_name="type",
 )
@@ -296,7 +296,7 @@ def currency_parameter(description: str = "") -> OpenApiParameter:
 # --- the money input fields: what lms.core.serializers accepts, exactly -----------------------
 
 
-class CurrencyInputFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+class CurrencyInputFieldExtension(OpenApiSerializerFieldExtension):
     """A currency the platform sells in: the enum is settings.SUPPORTED_CURRENCIES."""
 
     target_class = "lms.core.serializers.CurrencyInputField"
@@ -312,7 +312,7 @@ class CurrencyInputFieldExtension(OpenApiSerializerFieldExtension):  # type: ign
         }
 
 
-class AmountInputFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+class AmountInputFieldExtension(OpenApiSerializerFieldExtension):
     """A decimal string: AMOUNT_INPUT_PATTERN, or POSITIVE_AMOUNT_PATTERN above a zero minimum."""
 
     target_class = "lms.core.serializers.AmountInputField"
@@ -331,7 +331,7 @@ class AmountInputFieldExtension(OpenApiSerializerFieldExtension):  # type: ignor
         }
 
 
-class TimeFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+class TimeFieldExtension(OpenApiSerializerFieldExtension):
     """DRF's `TimeField` is a wall-clock time without an offset (`"09:30:00"`, microseconds
     when set); OpenAPI's `format: time` is RFC 3339's full-time, which requires one. Input
     may carry an offset (Python's `time.fromisoformat`)."""
@@ -470,11 +470,21 @@ def page_parameters(
     result: dict[str, Any], generator: Any, request: Any, public: Any
 ) -> dict[str, Any]:
     """`page` and `page_size` are positive integers wherever they are documented (a view may
-    declare its own `page_size` to describe its limit): PageNumberPagination refuses the rest."""
+    declare its own `page_size` to describe its limit): PageNumberPagination refuses the rest.
+
+    Every other optional query parameter may be sent empty (`?level=`), which means "no
+    filter" as django-filter reads it: `allowEmptyValue`.
+    """
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    and parameter.get("name") not in ("page", "page_size")
+                ):
+                    parameter["allowEmptyValue"] = True
                 if (
                     parameter.get("in") == "query"
                     and parameter.get("name") in ("page", "page_size")
