@@ -9,6 +9,9 @@ Lock order (every community service follows it, so no two flows can deadlock):
 2. The item a flow acts on: a review, a discussion or a lesson comment.
 3. The item below it: a discussion reply (an upvote, an accepted answer), a review's votes.
 4. Report rows of one item, sorted by id (moderation decisions).
+5. Last, inside `lms.catalog.services.set_review_figures` (called by
+   `services.refresh_course_rating` after every lock above): the course instructor's
+   profile row, whose public rating and review count catalog recounts from their courses.
 
 A reply to a discussion locks the discussion (2) first, so a reply and a lock of the
 discussion never interleave: either the reply committed before the lock, or it sees the
