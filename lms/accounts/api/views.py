@@ -152,6 +152,7 @@ class LoginTwoFactorView(PublicView):
 
     throttle_classes = [AuthIPThrottle]
 
+    @domain_errors({400: ["invalid_challenge", "challenge_expired", "invalid_code"]})
     @extend_schema(request=s.LoginTwoFactorInputSerializer, responses=s.LoginOutputSerializer)
     def post(self, request: Request) -> Response:
         data = s.LoginTwoFactorInputSerializer(data=request.data)
@@ -163,6 +164,7 @@ class LoginTwoFactorView(PublicView):
 class TwoFactorSetupView(APIView):
     accepts_mfa_setup_token = True  # lms.accounts.authentication
 
+    @domain_errors({409: ["mfa_already_enabled"]})
     @extend_schema(request=None, responses=s.TwoFactorSetupSerializer)
     def post(self, request: Request) -> Response:
         setup = two_factor.begin_setup(user=current_user(request), request=request)
@@ -173,6 +175,7 @@ class TwoFactorConfirmView(APIView):
     accepts_mfa_setup_token = True  # lms.accounts.authentication
     throttle_classes = [AuthIPThrottle]
 
+    @domain_errors({400: ["invalid_code", "mfa_not_set_up"], 409: ["mfa_already_enabled"]})
     @extend_schema(request=s.CodeInputSerializer, responses=s.RecoveryCodesSerializer)
     def post(self, request: Request) -> Response:
         data = s.CodeInputSerializer(data=request.data)
@@ -186,6 +189,7 @@ class TwoFactorConfirmView(APIView):
 class TwoFactorDisableView(APIView):
     throttle_classes = [AuthIPThrottle]
 
+    @domain_errors({400: ["invalid_code", "mfa_not_enabled"], 403: ["mfa_required_for_staff"]})
     @extend_schema(request=s.CodeInputSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
         data = s.CodeInputSerializer(data=request.data)
@@ -230,6 +234,12 @@ class MeView(APIView):
         services.update_me(user=current_user(request), fields=fields, profile_fields=profile_fields)
         return Response(_me(request))
 
+    @domain_errors(
+        {
+            400: ["wrong_password", "code_required", "invalid_code"],
+            409: ["balance_outstanding"],
+        }
+    )
     @extend_schema(request=s.DeleteAccountInputSerializer, responses={204: None})
     def delete(self, request: Request) -> Response:
         """Delete your account: personal data erased, financial records kept anonymously."""
@@ -242,6 +252,7 @@ class MeView(APIView):
 class DataExportView(APIView):
     """Ask for a ZIP of your data; it is emailed as a link that expires (lms.accounts.export)."""
 
+    @domain_errors({409: ["export_running"]})
     @extend_schema(request=None, responses={202: s.DataExportSerializer})
     def post(self, request: Request) -> Response:
         export = data_export.request_export(user=current_user(request), request=request)
@@ -494,6 +505,7 @@ class UniversityDetailView(APIView):
 
 
 class MyUniversityView(APIView):
+    @domain_errors({400: ["university_not_found"]})
     @extend_schema(request=s.AffiliationInputSerializer, responses=s.AffiliationSerializer)
     def put(self, request: Request) -> Response:
         data = s.AffiliationInputSerializer(data=request.data)
@@ -525,6 +537,7 @@ class OnboardingView(APIView):
     def get(self, request: Request) -> Response:
         return _onboarding(request)
 
+    @domain_errors({400: ["invalid_answer"]})
     @extend_schema(request=s.OnboardingInputSerializer, responses=s.OnboardingSerializer)
     def put(self, request: Request) -> Response:
         data = s.OnboardingInputSerializer(data=request.data)
