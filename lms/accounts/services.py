@@ -420,7 +420,9 @@ def update_me(*, user: User, fields: dict[str, Any], profile_fields: dict[str, A
         for name, value in profile_fields.items():
             setattr(profile, name, value)
         profile.full_clean()
-        profile.save()
+        # Only the edited columns: the counters beside them (course, student and review
+        # counts, rating) are other services' and must never be written back stale.
+        profile.save(update_fields=[*profile_fields, "updated_at"])
     if profile_fields or (user.first_name, user.last_name) != old_name:
         _public_profile_changed(user)
     return user
