@@ -9,9 +9,11 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from lms.accounts.models import InstructorProfile
 from lms.accounts.tests.factories import UserFactory
 from lms.accounts.tokens import issue_token_pair
 from lms.catalog.models import Course
+from lms.catalog.tests.factories import PublishedCourseFactory
 from lms.community import selectors, services
 from lms.community.models import (
     Discussion,
@@ -22,6 +24,7 @@ from lms.community.models import (
 )
 from lms.community.testing import assert_community_consistent
 from lms.core.errors import Conflict
+from lms.learning.tests.factories import EnrollmentFactory
 
 from .factories import discussion, reply, review
 
@@ -88,6 +91,29 @@ def test_concurrent_reviews_keep_the_course_rating_exact(course, enrolled):
     fresh = Course.objects.get(pk=course.course.pk)
     expected = float((Decimal(sum(ratings)) / 8).quantize(Decimal("0.01"), ROUND_HALF_UP))
     assert (fresh.review_count, fresh.rating) == (8, expected)
+    assert_community_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reviews_of_two_courses_of_one_instructor_at_once_keep_the_profile_exact(course):
+    # given: a second course of the same instructor; students in each
+    second = PublishedCourseFactory(instructor=course.instructor)
+    courses = [course.course, second] * 3
+    students = []
+    for target in courses:
+        student = UserFactory()
+        EnrollmentFactory(student=student, course=target)
+        students.append(student)
+    ratings = [5, 1, 4, 2, 3, 3]
+
+    # when: six reviews at once, each locking its course, then the instructor's profile
+    outcomes = run_at_once(6, lambda index: review(courses[index], students[index], ratings[index]))
+
+    # then: no deadlock, and the profile counts all six
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    profile = InstructorProfile.objects.get(user=course.instructor)
+    assert profile.review_count == 6
+    assert profile.rating == 3.0
     assert_community_consistent()
 
 
