@@ -40,6 +40,7 @@ from lms.accounts.models import (
     Affiliation,
     InstructorApplication,
     InstructorProfile,
+    LoginChallenge,
     OnboardingAnswer,
     PersonalDataExport,
     RecoveryCode,
@@ -310,7 +311,9 @@ def export_for_token(*, token: str, request: AnyRequest = None) -> PersonalDataE
 
 
 def purge_expired_exports() -> int:
-    """Delete the files of exports whose link has expired (the beat task); returns how many."""
+    """Delete the files of exports whose link has expired (the beat task); returns how many.
+    Login challenges past their life go too (they can no longer be used)."""
+    LoginChallenge.objects.filter(expires_at__lte=timezone.now()).delete()
     expired = list(
         PersonalDataExport.objects.filter(
             status=PersonalDataExport.Status.READY, expires_at__lte=timezone.now()

@@ -370,3 +370,27 @@ def test_answers_feed_recommendations_of_a_user_without_enrollments(student_clie
     )
     web = [c["id"] for c in student_client.get(RECOMMENDATIONS).json()["results"]]
     assert web[0] == str(tagged.pk)
+
+
+def test_me_shows_the_university_without_extra_queries(
+    client_for, mit, django_assert_max_num_queries
+):
+    user = UserFactory(email="ada@mit.edu")
+    Affiliation.objects.create(user=user, university=mit)
+    client = client_for(user)
+
+    with django_assert_max_num_queries(3):  # the user row, the profiles' join, one save point
+        response = client.get(ME)
+
+    assert response.json()["university"]["name"] == "MIT"
+
+
+def test_the_admin_saves_domains_normalised(admin_user, client, mit):
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/accounts/university/{mit.pk}/change/",
+        {"name": "MIT", "country": "US", "domains": '[" @MIT.edu ", "mit.edu", "CSAIL.mit.edu."]'},
+    )
+    assert response.status_code == 302, response.content[:500]
+    mit.refresh_from_db()
+    assert mit.domains == ["mit.edu", "csail.mit.edu"]
