@@ -74,7 +74,10 @@ def broker() -> Iterator[None]:
     """This process sends tasks to Redis instead of running them eagerly, for this test."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
-    app._pool = None  # connections are pooled per broker URL: drop the eager one
+    # Connections and producers are pooled per broker URL, and even eager tasks take a
+    # producer (of the memory broker): drop both so the next send goes to Redis.
+    app._pool = None
+    app.amqp._producer_pool = None
     with app.connection_for_write() as purge:
         for queue in QUEUES:
             purge.default_channel.queue_purge(queue)
@@ -82,6 +85,7 @@ def broker() -> Iterator[None]:
     app.pool.force_close_all()
     app.conf.update(saved)
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
