@@ -428,3 +428,20 @@ def test_an_instructors_export_holds_their_money_as_decimal_strings(
     ]
     assert {line["amount"] for line in ledger} == {"42.50", "-42.50"}  # credited, released
     assert_payouts_consistent()
+
+
+def test_a_deleted_instructors_courses_show_deleted_user(
+    anon_client, django_capture_on_commit_callbacks
+):
+    instructor = InstructorFactory(first_name="Ottoline", last_name="Brackenbury")
+    course = PublishedCourseFactory(instructor=instructor)
+    before = anon_client.get(f"/api/v1/courses/{course.slug}/").json()  # now cached
+    assert before["instructor"]["name"] == "Ottoline Brackenbury"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(instructor).delete(ME, {"password": PASSWORD}, format="json")
+
+    assert response.status_code == 204
+    after = anon_client.get(f"/api/v1/courses/{course.slug}/").json()
+    assert after["instructor"]["name"] == "Deleted user"
+    assert after["instructor"]["avatar"] is None
