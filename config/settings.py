@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "lms.community",
     "lms.messaging",
     "lms.support",
+    "lms.analytics",
     "lms.demo",
 ]
 

@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("lms.community.api.urls")),
     path("", include("lms.messaging.api.urls")),
     path("", include("lms.support.api.urls")),
+    path("", include("lms.analytics.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,155 @@
+"""The time axis of every analytics series: a range of local dates cut into periods.
+
+`?from=YYYY-MM-DD&to=YYYY-MM-DD&granularity=day|week|month` are read in the user's own
+timezone (their profile's, UTC without one). The range is widened to whole periods: `from`
+moves back to the first day of its week (Monday) or month, so no period is counted in part.
+Every period of the range has a label, in order, whether or not anything happened in it
+(`fill` puts zeros where the database had no row).
+
+Labels: `2026-12-01` (a day, or the Monday that starts a week), `2026-12` (a month).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import DateTimeField, Expression
+from django.db.models.functions import Trunc
+
+DAY, WEEK, MONTH = "day", "week", "month"
+GRANULARITIES = (DAY, WEEK, MONTH)
+# At most this many periods in one series (two years of days).
+MAX_PERIODS = 731
+# Without `from`: this many periods back from `to` (inclusive of `to`'s period).
+DEFAULT_PERIODS = {DAY: 30, WEEK: 12, MONTH: 12}
+
+
+def zone_of(*names: str | None) -> zoneinfo.ZoneInfo:
+    """The first valid IANA zone among `names`, else UTC."""
+    for name in names:
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def period_start(day: date, granularity: str) -> date:
+    if granularity == WEEK:
+        return day - timedelta(days=day.weekday())
+    if granularity == MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def next_period(start: date, granularity: str) -> date:
+    if granularity == WEEK:
+        return start + timedelta(days=7)
+    if granularity == MONTH:
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def _months_back(start: date, count: int) -> date:
+    year, month = divmod(start.year * 12 + start.month - 1 - count, 12)
+    return date(year, month + 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Periods:
+    """A range of whole periods in one timezone: `[first, end)` in local dates."""
+
+    first: date  # the first day of the first period
+    last: date  # the first day of the last period
+    granularity: str
+    tz: zoneinfo.ZoneInfo
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        tz: zoneinfo.ZoneInfo,
+        granularity: str,
+        start: date | None = None,
+        end: date | None = None,
+        today: date | None = None,
+    ) -> Periods:
+        """The periods from `start` to `end` (local dates, both included); without `end`
+        today in `tz`, without `start` DEFAULT_PERIODS back. The caller has validated
+        `start <= end` and the length (`count_between`)."""
+        end = end or today or datetime.now(tz).date()
+        last = period_start(end, granularity)
+        if start is None:
+            back = DEFAULT_PERIODS[granularity] - 1
+            if granularity == MONTH:
+                first = _months_back(last, back)
+            else:
+                step = 7 if granularity == WEEK else 1
+                first = last - timedelta(days=back * step)
+        else:
+            first = period_start(start, granularity)
+        return cls(first=first, last=last, granularity=granularity, tz=tz)
+
+    @property
+    def end(self) -> date:
+        """The first local day after the range."""
+        return next_period(self.last, self.granularity)
+
+    def starts(self) -> list[date]:
+        out, current = [], self.first
+        while current <= self.last:
+            out.append(current)
+            current = next_period(current, self.granularity)
+        return out
+
+    def labels(self) -> list[str]:
+        if self.granularity == MONTH:
+            return [start.strftime("%Y-%m") for start in self.starts()]
+        return [start.isoformat() for start in self.starts()]
+
+    # --- in the database -------------------------------------------------------------------
+
+    def since(self) -> datetime:
+        """The range's first instant (local midnight of `first`), aware."""
+        return datetime.combine(self.first, time.min, tzinfo=self.tz)
+
+    def until(self) -> datetime:
+        """The instant after the range (local midnight of `end`), aware."""
+        return datetime.combine(self.end, time.min, tzinfo=self.tz)
+
+    def within(self, field: str) -> dict[str, datetime]:
+        """Filter keywords keeping `field` inside the range."""
+        return {f"{field}__gte": self.since(), f"{field}__lt": self.until()}
+
+    def trunc(self, field: str) -> Expression:
+        """`field` truncated to its period in the range's timezone (SQL date_trunc with
+        AT TIME ZONE on PostgreSQL; Django's own functions on SQLite)."""
+        return Trunc(field, self.granularity, output_field=DateTimeField(), tzinfo=self.tz)
+
+    def key(self, value: datetime | date | None) -> date | None:
+        """A truncated value from the database as the local date that starts its period."""
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(self.tz)
+            return value.date()
+        return value
+
+    def fill(self, rows: Mapping[date, Any], zero: Any = 0) -> list[Any]:
+        """One value per period, in order, `zero` where `rows` has none."""
+        return [rows.get(start, zero) for start in self.starts()]
+
+
+def count_between(start: date, end: date, granularity: str) -> int:
+    """How many periods `[start, end]` covers."""
+    first, last = period_start(start, granularity), period_start(end, granularity)
+    if granularity == MONTH:
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    step = 7 if granularity == WEEK else 1
+    return (last - first).days // step + 1
