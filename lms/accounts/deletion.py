@@ -21,9 +21,9 @@ from functools import partial
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 
-from lms.accounts import personal_data, tokens, two_factor
+from lms.accounts import personal_data, throttles, tokens, two_factor
 from lms.accounts.errors import AccountError
 from lms.accounts.models import (
     Affiliation,
@@ -62,8 +62,15 @@ def delete_account(
     """Erase the person and keep the anonymous placeholder; see the module's docstring.
 
     400 `wrong_password` (attr `password`); 400 `code_required` / `invalid_code` (attr
-    `code`) when 2FA is on; 409 from a deletion blocker (`balance_outstanding`)."""
+    `code`) when 2FA is on; 409 from a deletion blocker (`balance_outstanding`); 429 once
+    the account's wrong passwords reach the login's limits (they count as failed logins)."""
+    if request is not None:
+        wait = throttles.login_refused_for(email=user.email, request=request)
+        if wait is not None:
+            raise Throttled(wait=wait)
     if not user.check_password(password):
+        if request is not None:
+            throttles.count_login_failure(email=user.email, request=request)
         raise ValidationError(
             {"password": ["The password is wrong."]}, code=AccountError.WRONG_PASSWORD
         )

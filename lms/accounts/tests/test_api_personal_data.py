@@ -445,3 +445,14 @@ def test_a_deleted_instructors_courses_show_deleted_user(
     after = anon_client.get(f"/api/v1/courses/{course.slug}/").json()
     assert after["instructor"]["name"] == "Deleted user"
     assert after["instructor"]["avatar"] is None
+
+
+def test_wrong_passwords_on_deletion_are_limited_like_logins(student, student_client):
+    statuses = [
+        student_client.delete(ME, {"password": "not-the-password"}, format="json").status_code
+        for _ in range(11)
+    ]
+    assert statuses[0] == 400
+    assert statuses[-1] == 429
+    student.refresh_from_db()
+    assert student.is_active
