@@ -23,3 +23,5 @@ class TutoringError(StrEnum):
     TESTIMONIAL_NOT_ALLOWED = "testimonial_not_allowed"  # 403: no completed booking
     ALREADY_REVIEWED = "already_reviewed"  # 409: one testimonial per booking
     INVALID_TIMEZONE = "invalid_timezone"  # 400
+    TIME_OUT_OF_RANGE = "time_out_of_range"  # 400: a date before 1970 or after 2999
+    PRICE_TOO_LOW = "price_too_low"  # 400: rate x duration rounds to nothing in the currency

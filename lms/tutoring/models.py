@@ -18,8 +18,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 
 from lms.core.models import BaseModel, CurrencyField, MoneyAmountField
+from lms.core.money import MONEY_DECIMAL_PLACES
 
 # Names of the PostgreSQL exclusion constraints (migration 0002): the services turn their
 # IntegrityError into 409s.
@@ -210,7 +213,14 @@ class Booking(BaseModel):
             models.CheckConstraint(
                 condition=Q(platform_fee__gte=0)
                 & Q(tutor_earning__gte=0)
-                & Q(price=F("platform_fee") + F("tutor_earning")),
+                # Compared at the stored scale: SQLite keeps decimals as binary floats, where
+                # 1.543 + 8.745 is not 10.288 (PostgreSQL's numeric is exact either way).
+                & Q(
+                    Exact(
+                        Round("price", MONEY_DECIMAL_PLACES),
+                        Round(F("platform_fee") + F("tutor_earning"), MONEY_DECIMAL_PLACES),
+                    )
+                ),
                 name="tutoring_booking_price_split",
             ),
             models.CheckConstraint(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -19,6 +19,19 @@ from ..timing import MAX_MINUTES, MIN_MINUTES, zone
 
 _TIMEZONES = sorted(available_timezones())
 
+# The dates any input may name: far enough for every real calendar, far from datetime's limits
+# (year 1 and 9999, where adding a week or changing the offset overflows: a 500, not a 400).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _check_date_range(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise serializers.ValidationError(
+            "Give a date from 1970 to 2999.", code=TutoringError.TIME_OUT_OF_RANGE
+        )
+    return value
+
 
 @extend_schema_field(OpenApiTypes.DATETIME)
 class AwareDateTimeField(serializers.Field[Any, Any, Any, Any]):
@@ -28,6 +41,7 @@ class AwareDateTimeField(serializers.Field[Any, Any, Any, Any]):
     default_error_messages = {
         "invalid": "Not an ISO 8601 date and time.",
         "naive_datetime": "Give the time with its UTC offset, e.g. 2026-03-02T18:00:00+01:00.",
+        "time_out_of_range": "Give a time from 1970 to 2999.",
     }
 
     def to_internal_value(self, data: Any) -> datetime:
@@ -42,6 +56,12 @@ class AwareDateTimeField(serializers.Field[Any, Any, Any, Any]):
         assert value is not None
         if value.tzinfo is None:
             self.fail(TutoringError.NAIVE_DATETIME)
+        try:
+            in_range = EARLIEST <= value < LATEST
+        except OverflowError:  # year 1 with a positive offset: before year 1 in UTC
+            in_range = False
+        if not in_range:
+            self.fail(TutoringError.TIME_OUT_OF_RANGE)
         return value
 
     def to_representation(self, value: datetime) -> str:
@@ -78,7 +98,7 @@ class TutorSearchSerializer(serializers.Serializer[Any]):
     rating_min = serializers.DecimalField(
         required=False, max_digits=3, decimal_places=2, min_value=0, max_value=5
     )
-    available_on = serializers.DateField(required=False)
+    available_on = serializers.DateField(required=False, validators=[_check_date_range])
     tz = serializers.ChoiceField(choices=_TIMEZONES, required=False)
 
 
@@ -157,8 +177,8 @@ class WeeklyInputSerializer(serializers.Serializer[Any]):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 Monday .. 6 Sunday")
     start_time = serializers.TimeField(help_text="Wall-clock time in the tutor's timezone")
     duration_minutes = serializers.IntegerField(min_value=MIN_MINUTES, max_value=MAX_MINUTES)
-    starts_on = serializers.DateField(required=False)
-    ends_on = serializers.DateField(required=False, allow_null=True)
+    starts_on = serializers.DateField(required=False, validators=[_check_date_range])
+    ends_on = serializers.DateField(required=False, allow_null=True, validators=[_check_date_range])
     timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
 
 

@@ -167,7 +167,8 @@ def create_booking(
     PENDING_MINUTES (15) until paid through `POST /payments/checkout/ {booking_id}`.
 
     400: bad times (timing.check_range), booking yourself `cannot_book_yourself`, a tutor
-    without an hourly rate `tutor_not_bookable`, inside the tutor's notice `too_short_notice`,
+    without an hourly rate `tutor_not_bookable`, a price that rounds to nothing in the
+    tutor's currency `price_too_low`, inside the tutor's notice `too_short_notice`,
     past BOOKING_HORIZON_DAYS `beyond_booking_horizon`; 404: no such slot or tutor; 409
     `slot_unavailable`: outside the tutor's slots or overlapping an active booking (with the
     tutor's buffer), also when two requests race for it (the tutor's lock; on PostgreSQL the
@@ -206,6 +207,12 @@ def create_booking(
     price = price_of(
         tutor=tutor, hourly_rate=profile.hourly_rate, minutes=minutes, currency=profile.currency
     )
+    if price.price <= 0:
+        raise Invalid(
+            f"At this tutor's rate, {minutes} minutes cost less than the smallest amount "
+            f"payable in {price.currency}.",
+            code=TutoringError.PRICE_TOO_LOW,
+        )
     booking = Booking(
         student=student,
         tutor=tutor,
