@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
+from lms.core.db_routing import primary
 from lms.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from lms.core.files import ranged_file_response
 from lms.core.pagination import PageNumberPagination
@@ -106,7 +107,8 @@ def _public_read(
     key = response_cache.key_for(request, kind)
     body = response_cache.get(key)
     if body is None:
-        body = dumps(answer())
+        with primary():  # a kept answer must not be a lagging replica's (config/db_router.py)
+            body = dumps(answer())
         response_cache.put(key, body)
     return _json(body)
 
@@ -130,7 +132,8 @@ def _course_read(
             enrolled = access.is_enrolled(user, page.course_id)
             if not enrolled:
                 return _json(page.body)
-    course = selectors.course_detail(user=user, ref=ref, enrolled=enrolled)
+    with primary():  # this answer may be kept and shared: never a lagging replica's
+        course = selectors.course_detail(user=user, ref=ref, enrolled=enrolled)
     data = render(course)
     authors = frozenset({course.instructor.id, *(person.id for person in course.co_instructors)})
     if user.is_authenticated and (
