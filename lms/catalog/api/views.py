@@ -246,7 +246,8 @@ class CourseListView(CatalogView):
     )
     def get(self, request: Request) -> HttpResponseBase:
         # A list page holds no per-user field: one cached answer serves every caller, except
-        # `?mine=`, which lists the caller's own courses.
+        # `?mine=`, which lists the caller's own courses, and a staff member's `?status=` (a
+        # review queue), which is neither served from nor kept in the shared cache.
         return _public_read(
             request,
             "list",
