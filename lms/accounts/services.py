@@ -404,8 +404,19 @@ def _public_profile_changed(user: User) -> None:
         handler(user)
 
 
+# Profile fields that decide where an instructor's money goes or what they charge: a change
+# writes an audit line naming the fields (never their values).
+PAYMENT_SETTINGS = ("payout_details", "hourly_rate", "currency")
+
+
 @transaction.atomic
-def update_me(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any]) -> User:
+def update_me(
+    *,
+    user: User,
+    fields: dict[str, Any],
+    profile_fields: dict[str, Any],
+    request: AnyRequest = None,
+) -> User:
     """Update names and profile fields; role, email and verification are never writable here."""
     old_name = (user.first_name, user.last_name)
     for name in ("first_name", "last_name"):
@@ -417,9 +428,22 @@ def update_me(*, user: User, fields: dict[str, Any], profile_fields: dict[str, A
             handler(user)
     if profile_fields:
         profile = ensure_profile(user)
+        money_changed = sorted(
+            name
+            for name in PAYMENT_SETTINGS
+            if name in profile_fields and getattr(profile, name, None) != profile_fields[name]
+        )
         for name, value in profile_fields.items():
             setattr(profile, name, value)
         profile.full_clean()
+        if money_changed and user.role == Role.INSTRUCTOR:
+            record(
+                action=AuditAction.USER_PAYMENT_SETTINGS_CHANGED,
+                actor=user,
+                target=user,
+                request=request,
+                data={"fields": money_changed},
+            )
         # Only the edited columns: the counters beside them (course, student and review
         # counts, rating) are other services' and must never be written back stale.
         profile.save(update_fields=[*profile_fields, "updated_at"])

@@ -122,6 +122,8 @@ class AuditAction(StrEnum):
     USER_DATA_EXPORT_DOWNLOADED = "user.data_export_downloaded"
     USER_UNIVERSITY_SET = "user.university_set"
     USER_UNIVERSITY_REMOVED = "user.university_removed"
+    # Where an instructor is paid or what they charge (field names only, never the values).
+    USER_PAYMENT_SETTINGS_CHANGED = "user.payment_settings_changed"
     # withdrawal
     WITHDRAWAL_APPROVED = "withdrawal.approved"
     WITHDRAWAL_PAID = "withdrawal.paid"

@@ -231,7 +231,12 @@ class MeView(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         profile_fields = fields.pop("profile", {})
-        services.update_me(user=current_user(request), fields=fields, profile_fields=profile_fields)
+        services.update_me(
+            user=current_user(request),
+            fields=fields,
+            profile_fields=profile_fields,
+            request=request,
+        )
         return Response(_me(request))
 
     @domain_errors(
