@@ -10,7 +10,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     `page` past the end, or not a positive integer, is 404 `not_found` (DRF's); `page_size`
     that is not a positive integer is 400 `invalid` (DRF would ignore it silently), one above
-    100 is cut to 100. The OpenAPI document says the same (`get_schema_operation_parameters`).
+    100 is cut to 100; either sent empty is as if absent. The OpenAPI document says the same
+    (`get_schema_operation_parameters`, `lms.core.schema.page_parameters`).
     """
 
     page_size = 20
@@ -18,13 +19,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
 
     def get_page_size(self, request: Request) -> int | None:
-        if self.page_size_query_param in request.query_params:
-            raw = request.query_params.getlist(self.page_size_query_param)
-            if len(raw) != 1 or not raw[0].isascii() or not raw[0].isdigit() or int(raw[0]) < 1:
-                raise ValidationError(
-                    {self.page_size_query_param: ["A positive integer is required."]},
-                    code="invalid",
-                )
+        raw = request.query_params.getlist(self.page_size_query_param)
+        given = raw and raw != [""]  # empty is absent, as for `page`
+        if given and (
+            len(raw) != 1 or not raw[0].isascii() or not raw[0].isdigit() or int(raw[0]) < 1
+        ):
+            raise ValidationError(
+                {self.page_size_query_param: ["A positive integer is required."]},
+                code="invalid",
+            )
         return super().get_page_size(request)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

@@ -24,6 +24,8 @@ Domain-specific statuses and codes (402, 409, a 400's domain codes...) are decla
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -196,6 +198,19 @@ def validates_whole_body(method: Any) -> Any:
     return method
 
 
+_QUERY_SERIALIZER = re.compile(r"Serializer\(\s*data=(self\.)?request\.query_params")
+
+
+def _validates_query_with_serializer(view_class: type) -> bool:
+    """Whether the view validates its query string with a serializer
+    (`...Serializer(data=request.query_params)`), read from its source."""
+    try:
+        source = inspect.getsource(view_class)
+    except (OSError, TypeError):
+        return False
+    return _QUERY_SERIALIZER.search(source) is not None
+
+
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-standardized-errors' AutoSchema with this API's pagination and error statuses."""
 
@@ -234,6 +249,19 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             return super()._get_request_for_media_type(serializer, direction)
         finally:
             self.method = "PATCH"
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        """An optional query parameter may be sent empty (`?level=`, `?page=`) where the view
+        reads its query with django-filter or by hand: empty is "no filter" there
+        (`allowEmptyValue`). A view that validates its query with a serializer reads an empty
+        value as a value (a blank choice is 400), so its parameters do not say so."""
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        if _validates_query_with_serializer(type(self.view)):
+            return parameters
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def _get_allowed_error_status_codes(self) -> list[str]:
         return list(COMMON_STATUSES)
@@ -471,20 +499,11 @@ def page_parameters(
 ) -> dict[str, Any]:
     """`page` and `page_size` are positive integers wherever they are documented (a view may
     declare its own `page_size` to describe its limit): PageNumberPagination refuses the rest.
-
-    Every other optional query parameter may be sent empty (`?level=`), which means "no
-    filter" as django-filter reads it: `allowEmptyValue`.
     """
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
-                if (
-                    parameter.get("in") == "query"
-                    and not parameter.get("required")
-                    and parameter.get("name") not in ("page", "page_size")
-                ):
-                    parameter["allowEmptyValue"] = True
                 if (
                     parameter.get("in") == "query"
                     and parameter.get("name") in ("page", "page_size")

@@ -149,3 +149,17 @@ def test_an_unsafe_method_on_the_media_stream_is_405_as_documented():
     # then the documented 405 with its Allow header, not the CSRF middleware's 403 page
     assert response.status_code == 405
     assert response["Allow"] == "GET"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("page_size=0", 400), ("page_size=abc", 400), ("page_size=", 200), ("page=", 200)],
+)
+def test_page_and_page_size_are_refused_or_read_as_documented(anon_client, query, status):
+    # when
+    response = anon_client.get(f"/api/v1/categories/?{query}")
+
+    # then a bad page_size is 400 (DRF would ignore it), an empty one is as if absent
+    assert response.status_code == status
+    if status == 400:
+        assert error_codes(response) == ["invalid"]
