@@ -324,6 +324,16 @@ def complete_due_bookings(*, now: datetime | None = None, limit: int = 500) -> i
     return done
 
 
+def _check_not_lapsed(booking: Booking, *, now: datetime) -> None:
+    """409 for a pending booking whose unpaid minutes are over and that the beat task has not
+    expired yet: its time is no longer held, so it cannot change (and the caller's copy must
+    never be saved over the expiry `expire_stale_of_tutor` writes)."""
+    if booking.status == S.PENDING and booking.expires_at and booking.expires_at <= now:
+        raise Conflict(
+            "This booking expired unpaid: book again.", code=TutoringError.INVALID_BOOKING_STATE
+        )
+
+
 @transaction.atomic
 def set_meeting_url(*, by: User, booking_id: Any, meeting_url: str) -> Booking:
     """The tutor sets the lesson's meeting link ("" generates a new room URL); the calendar
@@ -334,6 +344,7 @@ def set_meeting_url(*, by: User, booking_id: Any, meeting_url: str) -> Booking:
         raise Conflict(
             f"A {booking.status} booking cannot change.", code=TutoringError.INVALID_BOOKING_STATE
         )
+    _check_not_lapsed(booking, now=timezone.now())
     booking.meeting_url = meeting_url or meeting_room_url()
     booking.sequence += 1
     booking.save(update_fields=["meeting_url", "sequence", "updated_at"])
@@ -402,6 +413,7 @@ def reschedule_booking(
             f"A {booking.status} booking cannot be rescheduled.",
             code=TutoringError.INVALID_BOOKING_STATE,
         )
+    _check_not_lapsed(booking, now=now)
     if booking.start - now < timedelta(hours=booking.refund_cutoff_hours):
         raise PermissionDenied(
             f"Lessons can be moved until {booking.refund_cutoff_hours} hours before they start.",

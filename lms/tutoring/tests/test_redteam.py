@@ -14,6 +14,7 @@ from django.utils import timezone
 from lms.accounts.tests.factories import UserFactory
 from lms.commerce.models import Refund
 from lms.tutoring.models import AvailabilitySlot, Booking, BookingStatus, TutorSettings
+from lms.tutoring.services import expire_pending_bookings
 
 from .conftest import book, book_ok, hour, paid_booking, pay
 from .factories import SlotFactory, TutorFactory
@@ -793,3 +794,63 @@ def test_completing_and_cancelling_at_once_end_in_one_state():
     row = Booking.objects.get(pk=booking.pk)
     assert row.status in ("completed", "cancelled")
     assert (row.completed_at is None) == (row.status == "cancelled")
+
+
+# --- expiry and extremes ---------------------------------------------------------------------
+
+
+def expire_unswept(booking) -> None:
+    """The 15 unpaid minutes are over and the beat task has not run yet."""
+    Booking.objects.filter(pk=booking["id"]).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+
+def test_rescheduling_a_booking_that_expired_meanwhile_is_refused(student_client, slot):
+    booking = book_ok(
+        student_client,
+        tutor_id=str(slot.tutor_id),
+        start=slot.start.isoformat(),
+        duration_minutes=60,
+    )
+    expire_unswept(booking)
+
+    response = student_client.post(
+        f"{API}/bookings/{booking['id']}/reschedule/",
+        {"start": (slot.start + timedelta(hours=1)).isoformat()},
+        format="json",
+    )
+
+    assert_error_shape(response, 409)
+    row = Booking.objects.get(pk=booking["id"])
+    assert (row.start, row.sequence) == (slot.start, 0)
+    assert row.status == "pending"  # as it was: the beat task expires it
+    expire_pending_bookings()
+    assert Booking.objects.get(pk=booking["id"]).status == "cancelled"
+
+
+def test_setting_the_link_of_a_booking_that_expired_meanwhile_is_409(client_for, booking):
+    tutor = client_for(Booking.objects.get(pk=booking["id"]).tutor)
+    expire_unswept(booking)
+
+    response = tutor.patch(
+        f"{API}/bookings/{booking['id']}/", {"meeting_url": "https://x.example/"}, format="json"
+    )
+
+    assert_error_shape(response, 409)
+
+
+def test_a_lesson_at_the_highest_rate_is_refused_or_payable_never_500(client_for):
+    tutor = TutorFactory(instructor_profile__hourly_rate=Decimal("999999999.99"))
+    start = hour()
+    SlotFactory(tutor=tutor, start=start, end=start + timedelta(hours=8))
+    student = client_for(UserFactory())
+
+    response = book(student, tutor_id=str(tutor.pk), start=start.isoformat(), duration_minutes=480)
+
+    assert response.status_code in (201, 400), response.content[:300]
+    if response.status_code == 201:
+        checkout = student.post(
+            f"{API}/payments/checkout/", {"booking_id": response.json()["id"]}, format="json"
+        )
+        assert checkout.status_code in (200, 400), checkout.content[:300]
