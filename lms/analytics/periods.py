@@ -141,7 +141,7 @@ class Periods:
             return value.date()
         return value
 
-    def fill(self, rows: Mapping[date, Any], zero: Any = 0) -> list[Any]:
+    def fill(self, rows: Mapping[Any, Any], zero: Any = 0) -> list[Any]:
         """One value per period, in order, `zero` where `rows` has none."""
         return [rows.get(start, zero) for start in self.starts()]
 

@@ -104,7 +104,7 @@ OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 def user_zone(user: Any) -> Any:
     """The user's timezone: their student profile's, else their instructor profile's, else
     UTC (one query)."""
-    row = (
+    row: Mapping[str, Any] = (
         User.objects.filter(pk=user.pk)
         .values("student_profile__timezone", "instructor_profile__timezone")
         .first()
@@ -226,7 +226,7 @@ def revenue_series(
     for row in rows:
         key = periods.key(row["period"])
         for label in labels:
-            by_currency[row["currency"]][label][key] = row[label]  # type: ignore[index]
+            by_currency[row["currency"]][label][key] = row[label]  # type: ignore[index, literal-required]
     return MoneySeries(
         labels=periods.labels(),
         datasets=[
@@ -469,7 +469,7 @@ def _course_revenue(legs: QuerySet[LedgerEntry]) -> dict[tuple[str, Any], list[R
     rows = (
         _with_order_item(legs)
         .order_by()
-        .values("item_kind", "item_course", "currency")
+        .values("item_kind", "item_course", "currency")  # type: ignore[misc]
         .annotate(gross=_GROSS, fees=_FEES, net=_NET)
         .order_by("currency")
     )
@@ -576,7 +576,7 @@ def course_analytics(*, course: Course, user: Any, periods: Periods) -> CourseAn
     funnels = _funnels(courses, {row["id"]: row["n_enrollments"]})
     course_legs = (
         _with_order_item(_earning_legs())
-        .filter(item_course=course.pk)
+        .filter(item_course=course.pk)  # type: ignore[misc]
         .filter(Q(wallet__isnull=True) | Q(wallet__instructor_id=user.pk))
     )
     revenue = revenue_totals(course_legs)
@@ -628,14 +628,14 @@ def platform_analytics(*, periods: Periods) -> PlatformAnalytics:
     )
     enrollments = Enrollment.objects.filter(_counted_enrollments())
     legs = _earning_legs()
-    refund_rows = (
+    refund_query = (
         Refund.objects.filter(status=RefundStatus.SUCCEEDED)
         .order_by()
         .values("currency")
         .annotate(n=Count("pk"), amount=Sum("amount"))
         .order_by("currency")
     )
-    refund_rows = list(refund_rows)
+    refund_rows = list(refund_query)
     reversals = _earning_legs().filter(transaction__kind=TransactionKind.SALE_REVERSAL)
     refund_series_rows = (
         reversals.filter(**periods.within("transaction__created_at"))

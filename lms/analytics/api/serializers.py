@@ -33,7 +33,7 @@ class PeriodInputSerializer(serializers.Serializer[dict[str, Any]]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start: date | None = attrs.get("from")
         end: date | None = attrs.get("to")
-        granularity = attrs.get("granularity") or self.fields["granularity"].default
+        granularity = str(attrs.get("granularity") or self.fields["granularity"].default)
         attrs["granularity"] = granularity
         if start is not None and end is not None:
             if start > end:
@@ -57,8 +57,8 @@ class NumberField(serializers.Field[Any, Any, Any, Any]):
 
 
 class DatasetSerializer(serializers.Serializer[Any]):
-    label = serializers.CharField()
-    data = serializers.ListField(child=NumberField())
+    label = serializers.CharField()  # type: ignore[assignment]
+    data = serializers.ListField(child=NumberField())  # type: ignore[assignment]
 
 
 class SeriesSerializer(serializers.Serializer[Any]):
@@ -82,9 +82,9 @@ class MoneyDataField(serializers.ListField):
 
 
 class MoneyDatasetSerializer(serializers.Serializer[Any]):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     currency = serializers.CharField()
-    data = MoneyDataField()
+    data = MoneyDataField()  # type: ignore[assignment]
 
 
 class MoneySeriesSerializer(serializers.Serializer[Any]):
