@@ -854,3 +854,56 @@ def test_a_lesson_at_the_highest_rate_is_refused_or_payable_never_500(client_for
             f"{API}/payments/checkout/", {"booking_id": response.json()["id"]}, format="json"
         )
         assert checkout.status_code in (200, 400), checkout.content[:300]
+
+
+def test_two_checkouts_of_one_booking_both_paid_never_keep_the_money_twice(
+    student_client, booking, django_capture_on_commit_callbacks
+):
+    from lms.commerce.models import Order
+
+    def checkout():
+        response = student_client.post(
+            f"{API}/payments/checkout/", {"booking_id": booking["id"]}, format="json"
+        )
+        return response
+
+    first, second = checkout(), checkout()
+    assert first.status_code == 200, first.json()
+    paid = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for started in (first, second):
+            if started.status_code != 200:
+                assert_error_shape(started, (400, 409))
+                continue
+            done = student_client.post(
+                f"{API}/payments/{started.json()['payment_id']}/simulate/",
+                {"outcome": "succeeded"},
+            )
+            paid.append(done.status_code)
+
+    row = Booking.objects.get(pk=booking["id"])
+    assert row.status == "paid"
+    orders = Order.objects.filter(status="paid").count()
+    refunded = sum(r.amount for r in Refund.objects.all())
+    # Every payment beyond the one that paid the booking went back in full.
+    assert refunded == row.price * (orders - 1), (paid, orders, refunded)
+
+
+def test_an_admin_cancelling_refunds_in_full(student_client, admin_client_api, slot):
+    booking = paid_booking(student_client, slot)
+
+    response = admin_client_api.post(f"{API}/bookings/{booking['id']}/cancel/", {}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "refunded"
+    assert sum(r.amount for r in Refund.objects.all()) == Decimal("40.00")
+
+
+@pytest.mark.parametrize("who", ["student", "instructor_without_rate"])
+def test_a_person_who_takes_no_bookings_has_no_tutor_page(anon_client, who):
+    from lms.accounts.tests.factories import InstructorFactory
+
+    person = UserFactory() if who == "student" else InstructorFactory()
+
+    for path in (f"/tutors/{person.pk}/", f"/tutors/{person.pk}/availability/"):
+        assert_error_shape(anon_client.get(API + path), 404)
