@@ -17,10 +17,20 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from lms.accounts.models import UserManager
+from lms.core.cache_health import cache_answers
+from lms.core.errors import ServiceUnavailable
 
 
 class AuthIPThrottle(SimpleRateThrottle):
+    """On every sign-in, registration, reset and two-factor endpoint; fails closed (503
+    service_unavailable) while the cache is down, where the read throttles fail open."""
+
     scope = "auth"
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if not cache_answers():
+            raise ServiceUnavailable()
+        return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         # get_ident honours NUM_PROXIES: a forged X-Forwarded-For is not a new client.

@@ -65,3 +65,11 @@ class UnsupportedMediaType(DomainError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     default_code = "unsupported_file_type"
     default_detail = "This file type is not accepted here."
+
+
+class ServiceUnavailable(DomainError):
+    """503: a component this request needs (Redis for the sign-in limits) is down; retry."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "This cannot be processed right now; try again shortly."

@@ -11,8 +11,9 @@ from django.core.exceptions import (
 from django.http import UnreadablePostError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions
+from rest_framework.response import Response
 
-from lms.core.errors import DomainError, Invalid, PayloadTooLarge
+from lms.core.errors import DomainError, Invalid, PayloadTooLarge, ServiceUnavailable
 
 
 def request_exception_as_error(exc: Exception) -> DomainError | None:
@@ -44,3 +45,10 @@ class ExceptionHandler(BaseExceptionHandler):
             flat = exceptions.AuthenticationFailed(detail=str(detail), code=str(code))
             return flat
         return request_exception_as_error(exc) or super().convert_known_exceptions(exc)
+
+    def report_exception(self, exc: exceptions.APIException, response: Response) -> None:
+        # A component that is down (503 service_unavailable) is logged where it is found, as
+        # a warning; it is no server error to report with a traceback.
+        if isinstance(exc, ServiceUnavailable):
+            return
+        super().report_exception(exc, response)

@@ -2,9 +2,11 @@
 
 The cache configuration is the one config/settings.py builds for a REDIS_URL (read from
 a subprocess), pointed at a port where nothing listens: every cache call fails at once,
-as with a stopped Redis. Reads are built from the database, sign-in and the signed-in
-user work (authentication never depends on the cache), and /health/ready/ says the
-cache is down so the load balancer and the operator know.
+as with a stopped Redis. Reads are built from the database and the signed-in user
+works (authentication never depends on the cache: a valid token stays valid); the limits
+on guessing (sign-in, registration, reset, two-factor) fail closed with 503
+service_unavailable, since they could count nothing; /health/ready/ says the cache is down
+so the load balancer and the operator know.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def redis_down(settings: Any) -> None:
     assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
 
 
-def test_reads_sign_in_and_the_signed_in_user_work_without_redis(
+def test_reads_and_the_signed_in_user_work_without_redis(
     redis_down, anon_client, student, client_for
 ):
     PublishedCourseFactory(title="Still listed")
@@ -69,12 +71,6 @@ def test_reads_sign_in_and_the_signed_in_user_work_without_redis(
     response = anon_client.get("/api/v1/courses/")
     assert response.status_code == 200, response.content
     assert [row["title"] for row in response.json()["results"]] == ["Still listed"]
-
-    # sign-in answers (its counters cannot be kept; see docs/operations.md, "Caching")
-    login = anon_client.post(
-        "/api/v1/auth/login/", {"email": student.email, "password": PASSWORD}, format="json"
-    )
-    assert login.status_code == 200, login.content
 
     # a valid token is still valid: the user row comes from the database
     client = client_for(student)
@@ -94,3 +90,26 @@ def test_readiness_reports_the_cache_down(redis_down, anon_client):
 
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "cache": "error"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/auth/login/", {"email": "someone@example.com", "password": PASSWORD}),
+        ("/api/v1/auth/register/", {"email": "new@example.com", "password": PASSWORD}),
+        ("/api/v1/auth/password-reset/", {"email": "someone@example.com"}),
+    ],
+)
+def test_the_limits_on_guessing_fail_closed_without_redis(redis_down, anon_client, path, body):
+    response = anon_client.post(path, body, format="json")
+
+    assert response.status_code == 503, response.content
+    assert response.json()["errors"][0]["code"] == "service_unavailable"
+
+
+def test_sign_in_works_again_once_redis_answers(anon_client, student):
+    # the same request with the cache of the tests (it answers): the 503 above is Redis only
+    login = anon_client.post(
+        "/api/v1/auth/login/", {"email": student.email, "password": PASSWORD}, format="json"
+    )
+    assert login.status_code == 200, login.content

@@ -1,0 +1,31 @@
+"""Whether the shared cache (Redis) answers right now, for limits that must fail closed.
+
+The cache is configured to swallow its errors (config/settings.py: a Redis that is down reads
+as a miss), which is right for response caches and read throttles: they fail open. A limit
+on guessing (login, registration, reset, two-factor) would then count nothing and let a
+guesser through, so it asks here first and refuses with 503 `service_unavailable` instead
+(docs/operations.md, "Redis or the broker down").
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import caches
+
+logger = logging.getLogger(__name__)
+
+
+def cache_answers(alias: str = "default") -> bool:
+    """True when the cache `alias` is not Redis or its server answers a PING (one round trip,
+    bounded by SOCKET_CONNECT_TIMEOUT/SOCKET_TIMEOUT, 0.5 s/1 s in production)."""
+    backend = caches[alias]
+    if type(backend).__module__.split(".")[0] != "django_redis":
+        return True  # the local-memory cache of development and tests cannot be down
+    from django_redis import get_redis_connection
+
+    try:
+        return bool(get_redis_connection(alias).ping())
+    except Exception:  # any connection or protocol error: treated as down
+        logger.warning("cache %s does not answer: a fail-closed limit refuses", alias)
+        return False
