@@ -52,11 +52,11 @@ from lms.commerce.models import OrderItem, Refund, RefundStatus
 from lms.community.models import Review, Visibility
 from lms.core.ids import as_uuid
 from lms.learning.models import (
+    ACCESS_STATUSES,
     ActivityEvent,
     Certificate,
     Enrollment,
     EnrollmentStatus,
-    LessonProgress,
 )
 from lms.learning.selectors import count_of, live_percent, streaks, with_live_progress
 from lms.payouts.models import (
@@ -415,9 +415,15 @@ def _funnel_rows(courses: QuerySet[Course]) -> QuerySet[Any]:
     """Every lesson of `courses` in curriculum order with the enrollments (not revoked) that
     completed it, its position and the previous lesson's figure (window functions), one
     query."""
-    done = LessonProgress.objects.filter(
-        lesson_id=OuterRef("pk"), completed_at__isnull=False
-    ).exclude(enrollment__status=EnrollmentStatus.REVOKED)
+    # One join and GROUP BY over the progress rows (a correlated count per lesson is
+    # thousands of times slower at a million rows).
+    done = Count(
+        "progress_records",
+        filter=Q(
+            progress_records__completed_at__isnull=False,
+            progress_records__enrollment__status__in=ACCESS_STATUSES,
+        ),
+    )
     order = [
         F("section__order").asc(),
         F("section__created_at").asc(),
@@ -426,7 +432,7 @@ def _funnel_rows(courses: QuerySet[Course]) -> QuerySet[Any]:
     ]
     return (
         Lesson.objects.filter(course__in=courses)
-        .annotate(completed=count_of(done))
+        .annotate(completed=done)
         .annotate(
             position=Window(RowNumber(), partition_by=[F("course_id")], order_by=order),
             previous=Window(Lag("completed"), partition_by=[F("course_id")], order_by=order),
