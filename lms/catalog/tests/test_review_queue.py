@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from lms.catalog import services
 from lms.catalog.models import CourseStatus
 from lms.catalog.tests.factories import CourseFactory, PublishedCourseFactory
 from lms.conftest import error_codes
@@ -27,6 +28,10 @@ def courses():
     middle = CourseFactory(status=CourseStatus.PENDING, submitted_at=now - timedelta(days=1))
     published = PublishedCourseFactory()
     draft = CourseFactory(status=CourseStatus.DRAFT)
+    # factories skip the services: fill the full-text documents that search reads (PostgreSQL)
+    services.refresh_search_vectors(
+        course_ids=[course.pk for course in (newest, oldest, middle, published, draft)]
+    )
     return {"pending": [oldest, middle, newest], "published": published, "draft": draft}
 
 
