@@ -442,13 +442,7 @@ class UserListView(generics.ListAPIView[User]):
     permission_classes = [IsStaffMember]
     serializer_class = s.AdminUserSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("role", OpenApiTypes.STR),
-            OpenApiParameter("search", OpenApiTypes.STR),
-            OpenApiParameter("is_active", OpenApiTypes.BOOL),
-        ]
-    )
+    @extend_schema(parameters=[s.UserListQuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
