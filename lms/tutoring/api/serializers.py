@@ -25,12 +25,11 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
-def _check_date_range(value: date) -> date:
+def _check_date_range(value: date) -> None:
     if not EARLIEST.date() <= value < LATEST.date():
         raise serializers.ValidationError(
             "Give a date from 1970 to 2999.", code=TutoringError.TIME_OUT_OF_RANGE
         )
-    return value
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
