@@ -385,20 +385,20 @@ SPECTACULAR_SETTINGS = {
         "CouponKindEnum": "lms.commerce.models.CouponKind.choices",
         "EnrollmentStatusEnum": "lms.learning.models.EnrollmentStatus.choices",
         "LessonTypeEnum": "lms.catalog.models.LessonType.choices",
+        "TicketStatusEnum": "lms.support.models.TicketStatus.choices",
+        "TicketCategoryEnum": "lms.support.models.TicketCategory.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "lms.core.schema.add_media_stream",
         "lms.core.schema.add_links",
+        "lms.core.schema.page_parameters",
     ],
-        "TicketStatusEnum": "lms.support.models.TicketStatus.choices",
-        "TicketCategoryEnum": "lms.support.models.TicketCategory.choices",
 }
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-        "lms.core.schema.page_parameters",
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
