@@ -257,8 +257,8 @@ class CourseListView(CatalogView):
             is None,
         )
 
-    @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
     @domain_errors({400: ["invalid_price", "invalid_currency", "invalid_prerequisite"]})
+    @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
     def post(self, request: Request) -> Response:
         data = s.CourseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -300,10 +300,10 @@ class CourseDetailView(CatalogView):
             lambda detail: s.CourseDetailSerializer(detail, context={"request": request}).data,
         )
 
-    @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
     @domain_errors(
         {400: ["invalid_price", "invalid_currency", "invalid_prerequisite", "prerequisite_cycle"]}
     )
+    @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
     def patch(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         data = s.CourseUpdateInputSerializer(data=request.data, partial=True)
@@ -313,8 +313,8 @@ class CourseDetailView(CatalogView):
         )
         return Response(_course_detail(request, found.pk))
 
-    @extend_schema(responses={204: None})
     @domain_errors({409: ["course_not_draft"]})
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         services.delete_course(course=found, by=current_user(request), request=request)
@@ -324,10 +324,10 @@ class CourseDetailView(CatalogView):
 class CourseThumbnailView(CatalogView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=s.ThumbnailInputSerializer, responses=s.CourseDetailSerializer)
     @domain_errors(
         {413: ["file_too_large"], 415: ["unsupported_file_type", "invalid_image", "empty_file"]}
     )
+    @extend_schema(request=s.ThumbnailInputSerializer, responses=s.CourseDetailSerializer)
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         data = s.ThumbnailInputSerializer(data=request.data)
@@ -339,10 +339,10 @@ class CourseThumbnailView(CatalogView):
 
 
 class CourseSubmitView(CatalogView):
-    @extend_schema(request=None, responses=s.CourseDetailSerializer)
     @domain_errors(
         {400: ["course_incomplete", "course_has_no_lessons"], 409: ["invalid_status_transition"]}
     )
+    @extend_schema(request=None, responses=s.CourseDetailSerializer)
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         services.submit_course_for_review(course=found, by=current_user(request), request=request)
@@ -360,8 +360,8 @@ class CourseModerationView(CatalogView):
         "unpublish": services.unpublish_course,
     }
 
-    @extend_schema(request=None, responses=s.CourseDetailSerializer)
     @domain_errors({409: ["invalid_status_transition"]})
+    @extend_schema(request=None, responses=s.CourseDetailSerializer)
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_moderation(ref=course)
         self.actions[self.action](course=found, by=current_user(request), request=request)
@@ -371,8 +371,8 @@ class CourseModerationView(CatalogView):
 class CourseRejectView(CatalogView):
     write_permissions = (IsStaffMember,)
 
-    @extend_schema(request=s.CourseRejectInputSerializer, responses=s.CourseDetailSerializer)
     @domain_errors({409: ["invalid_status_transition"]})
+    @extend_schema(request=s.CourseRejectInputSerializer, responses=s.CourseDetailSerializer)
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_moderation(ref=course)
         data = s.CourseRejectInputSerializer(data=request.data)
@@ -388,6 +388,7 @@ class CourseRejectView(CatalogView):
 
 class CurriculumView(CatalogView):
     pagination_class = None  # answered whole (lms.core.schema)
+
     @extend_schema(responses=s.CurriculumSectionSerializer(many=True))
     def get(self, request: Request, course: str) -> HttpResponseBase:
         return _course_read(
@@ -431,8 +432,8 @@ class SectionListView(CatalogView):
 
 
 class SectionReorderView(CatalogView):
-    @extend_schema(request=s.ReorderInputSerializer, responses=s.SectionOutputSerializer(many=True))
     @domain_errors({400: ["invalid_reorder"]})
+    @extend_schema(request=s.ReorderInputSerializer, responses=s.SectionOutputSerializer(many=True))
     def post(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
         data = s.ReorderInputSerializer(data=request.data)
@@ -493,8 +494,8 @@ class LessonListView(CatalogView):
 
 
 class LessonReorderView(CatalogView):
-    @extend_schema(request=s.ReorderInputSerializer, responses=s.LessonOutputSerializer(many=True))
     @domain_errors({400: ["invalid_reorder"]})
+    @extend_schema(request=s.ReorderInputSerializer, responses=s.LessonOutputSerializer(many=True))
     def post(self, request: Request, pk: str) -> Response:
         section = selectors.section_for_editing(user=request.user, section_id=pk)
         data = s.ReorderInputSerializer(data=request.data)
@@ -545,7 +546,6 @@ class LessonDetailView(CatalogView):
 
 
 class PlaybackView(CatalogView):
-    @extend_schema(responses=s.PlaybackOutputSerializer)
     @domain_errors(
         {
             400: ["lesson_has_no_video"],
@@ -553,6 +553,7 @@ class PlaybackView(CatalogView):
             502: ["video_provider_unavailable"],
         }
     )
+    @extend_schema(responses=s.PlaybackOutputSerializer)
     def get(self, request: Request, pk: str) -> Response:
         lesson = _readable_lesson(request, pk)
         credential = video_provider().playback(lesson=lesson, user=request.user, request=request)
@@ -588,8 +589,8 @@ class MediaListView(CatalogView):
 
         return _paginated(self, request, queryset, shape)
 
-    @extend_schema(request=s.MediaInputSerializer, responses={201: s.MediaOutputSerializer})
     @domain_errors({413: ["file_too_large"], 415: ["unsupported_file_type", "empty_file"]})
+    @extend_schema(request=s.MediaInputSerializer, responses={201: s.MediaOutputSerializer})
     def post(self, request: Request) -> Response:
         data = s.MediaInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -619,8 +620,8 @@ class MediaDetailView(CatalogView):
             ).data
         )
 
-    @extend_schema(responses={204: None})
     @domain_errors({409: ["media_in_use"]})
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: str) -> Response:
         asset = selectors.media_for_owner(user=request.user, media_id=pk)
         services.delete_media(asset=asset, by=current_user(request), request=request)
@@ -630,11 +631,11 @@ class MediaDetailView(CatalogView):
 _ATTACHMENT_KINDS = {MediaKind.SLIDES, MediaKind.ARCHIVE}
 
 
-@require_GET
-def media_stream(request: HttpRequest, token: str) -> HttpResponseBase:
 # No CSRF check: the signed token is the authorisation, and an unsafe method must get 405 from
 # require_GET, not 403 from the CSRF middleware (found by schemathesis).
 @csrf_exempt
+@require_GET
+def media_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     """Serve a media file to whoever holds a valid, unexpired signed token; nothing else."""
     media_id = media_id_from_token(token)
     asset = MediaAsset.objects.filter(pk=media_id).first() if media_id else None
