@@ -8,12 +8,17 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
         from lms.accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from lms.accounts.models import InstructorProfile, StudentProfile, User
 
         _register_personal_data_of_lower_apps()
+
+        from lms.accounts import staff_groups
+
+        # Data the product needs, recreated after migrate and flush (lms/accounts/staff_groups.py).
+        post_migrate.connect(staff_groups.on_post_migrate, dispatch_uid="accounts.manager_group")
 
         # Framework hooks, not business flow (as Zulip flushes its cached user profile): a
         # user or profile saved or deleted by any path (a service, the admin, a cascade) is

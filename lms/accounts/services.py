@@ -34,6 +34,7 @@ from lms.accounts.models import (
     User,
     UserManager,
 )
+from lms.accounts.staff_groups import ensure_manager_group
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.audit.transitions import StateMachine
@@ -620,6 +621,8 @@ def sync_staff_groups(user: User) -> None:
     the queues the role works, made by commerce's migration 0006); nobody else is. Admins
     are superusers and need no group."""
     group = Group.objects.filter(name=MANAGER_GROUP).first()
+    if group is None and user.role == Role.MANAGER:
+        group = ensure_manager_group()
     if group is None:
         return
     if user.role == Role.MANAGER:
