@@ -34,12 +34,14 @@ from lms.accounts.models import (
     OneTimeCode,
     PersonalDataExport,
     RecoveryCode,
+    Role,
     StudentProfile,
     TwoFactorDevice,
     User,
 )
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
+from lms.core.errors import Conflict
 from lms.core.requests import AnyRequest
 
 PLACEHOLDER_DOMAIN = "deleted.invalid"  # RFC 2606: never a real mailbox
@@ -56,13 +58,33 @@ def delete_files_after_commit(*files: FieldFile) -> None:
             transaction.on_commit(partial(file.storage.delete, str(file.name)))
 
 
+def _refuse_the_last_admin(user: User) -> None:
+    """409 `last_admin` when the user is the only active admin: the platform would be left
+    with nobody to approve instructors, pay out or appoint a new admin. The active admins'
+    rows are locked in primary-key order (before the user's own, which is among them), so two
+    admins leaving at once cannot both pass."""
+    if user.role != Role.ADMIN:
+        return
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if admins == [user.pk]:
+        raise Conflict(
+            "You are the only admin: appoint another admin first.", code=AccountError.LAST_ADMIN
+        )
+
+
 def delete_account(
     *, user: User, password: str, code: str | None = None, request: AnyRequest = None
 ) -> None:
     """Erase the person and keep the anonymous placeholder; see the module's docstring.
 
     400 `wrong_password` (attr `password`); 400 `code_required` / `invalid_code` (attr
-    `code`) when 2FA is on; 409 from a deletion blocker (`balance_outstanding`); 429 once
+    `code`) when 2FA is on; 409 `last_admin` for the only active admin, 409 from a deletion
+    blocker (`balance_outstanding`); 429 once
     the account's wrong passwords reach the login's limits (they count as failed logins)."""
     if request is not None:
         wait = throttles.login_refused_for(email=user.email, request=request)
@@ -82,6 +104,7 @@ def delete_account(
             )
         two_factor.verify_code(user=user, code=code, request=request, step="delete_account")
     with transaction.atomic():
+        _refuse_the_last_admin(user)
         user = User.objects.select_for_update().get(pk=user.pk)
         for blocker in personal_data.deletion_blockers:
             blocker(user)

@@ -26,6 +26,7 @@ class AccountError(StrEnum):
     MFA_SETUP_TOKEN_ONLY = "mfa_setup_token_only"
     EXPORT_RUNNING = "export_running"
     BALANCE_OUTSTANDING = "balance_outstanding"
+    LAST_ADMIN = "last_admin"
     CODE_REQUIRED = "code_required"
     UNIVERSITY_NOT_FOUND = "university_not_found"
     INVALID_ANSWER = "invalid_answer"

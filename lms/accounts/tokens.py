@@ -8,6 +8,7 @@ outstanding-token row is locked and the blacklist row is the single point of tru
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -123,6 +124,8 @@ def revoke_all_tokens(*, user: User) -> None:
     """Refuse every token of the user issued until now: refresh tokens are blacklisted, and
     access tokens carry a stamp of `tokens_valid_after` that no longer matches."""
     now = timezone.now()
+    if now <= user.tokens_valid_after:  # a coarse or frozen clock: the stamp must still move
+        now = user.tokens_valid_after + timedelta(microseconds=1)
     User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
     user.tokens_valid_after = now
     flush_cached_user(user)  # an update() skips User.save()

@@ -130,8 +130,20 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def confirm(*, user: User, code: str, request: AnyRequest = None) -> list[str]:
-    """Turn 2FA on with a first TOTP code; returns the ten recovery codes (shown once).
+@dataclass(frozen=True)
+class Enabled:
+    """`recovery_codes`: the ten codes, shown once; `tokens`: a new `{access, refresh}` pair
+    for the caller, since every token issued before is revoked."""
+
+    recovery_codes: list[str]
+    tokens: dict[str, str]
+
+
+def confirm(*, user: User, code: str, request: AnyRequest = None) -> Enabled:
+    """Turn 2FA on with a first TOTP code; returns the ten recovery codes (shown once) and a
+    new token pair: every other session (and the setup-only token) is signed out, since a
+    session opened with the password alone, perhaps by whoever made the user turn 2FA on,
+    must not outlive it.
 
     400 `mfa_not_set_up` without a setup, 409 `mfa_already_enabled`, 400 `invalid_code`."""
     _refuse_when_throttled(user)
@@ -147,12 +159,16 @@ def confirm(*, user: User, code: str, request: AnyRequest = None) -> list[str]:
     with transaction.atomic():
         TwoFactorDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
         codes = _new_recovery_codes(user)
+        LoginChallenge.objects.filter(user=user).delete()
+        tokens.revoke_all_tokens(user=user)
         record(action=AuditAction.AUTH_2FA_ENABLED, actor=user, target=user, request=request)
-    return codes
+        pair = tokens.issue_token_pair(user)
+    return Enabled(recovery_codes=codes, tokens=pair)
 
 
 def disable(*, user: User, code: str, request: AnyRequest = None) -> None:
-    """Turn 2FA off with a current TOTP code or an unused recovery code.
+    """Turn 2FA off with a current TOTP code or an unused recovery code. Sessions stay (they
+    were opened with a code, and this call proves the device); pending challenges die.
 
     400 `mfa_not_enabled`, 400 `invalid_code`; 403 `mfa_required_for_staff` for an admin or
     manager while REQUIRE_STAFF_MFA is on."""
@@ -178,7 +194,7 @@ def _accept_totp(device: TwoFactorDevice, code: str) -> bool:
     """True when `code` is the TOTP of the step before, at or after now and that step is
     later than the last accepted one; the step is recorded by one conditional UPDATE, so a
     replayed code (even a concurrent one) is refused."""
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):  # ASCII: not fullwidth digits
         return False
     totp = pyotp.TOTP(device.secret)
     now_step = int(time.time()) // TOTP_STEP_SECONDS
@@ -265,7 +281,9 @@ def complete_login(
 ) -> tuple[User, dict[str, str]]:
     """Exchange a challenge and a code for a token pair.
 
-    400 `invalid_challenge` (unknown, used, or its user gone), 400 `challenge_expired`,
+    400 `invalid_challenge` (unknown, used, its user gone, or issued before the user's last
+    revocation of all tokens: a password change or reset, 2FA turned on or off), 400
+    `challenge_expired`,
     400 `invalid_code` (the challenge dies after 5), 429 past the per-account limit."""
     now = timezone.now()
     row = (
@@ -273,7 +291,12 @@ def complete_login(
         .filter(token_hash=_keyed_hash(f"challenge:{challenge}"))
         .first()
     )
-    if row is None or row.used_at is not None or not row.user.is_active:
+    if (
+        row is None
+        or row.used_at is not None
+        or not row.user.is_active
+        or row.created_at < row.user.tokens_valid_after
+    ):
         raise Invalid("Log in with your password again.", code=AccountError.INVALID_CHALLENGE)
     if row.expires_at <= now:
         raise Invalid(

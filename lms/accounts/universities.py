@@ -43,8 +43,16 @@ def _changed() -> None:
 
 
 def normalise_domain(domain: str) -> str:
-    """`" @CS.MIT.edu. "` -> `cs.mit.edu`."""
-    return domain.strip().lower().lstrip("@").strip(".")
+    """`" @CS.MIT.edu. "` -> `cs.mit.edu`; an internationalised name in its ASCII (punycode,
+    RFC 3490) form, `tu-münchen.de` -> `xn--tu-mnchen-t9a.de`, so either spelling matches;
+    "" for a name IDNA refuses (an empty label, one over 63 characters)."""
+    domain = domain.strip().lower().lstrip("@").strip(".")
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
 
 
 def email_domain(email: str) -> str:
@@ -66,13 +74,23 @@ def is_verified(user: User, university: University) -> bool:
     return any(domain_matches(domain, candidate) for candidate in university.domains)
 
 
+def _spellings(domain: str) -> set[str]:
+    """An ASCII domain and, when it is punycode, its Unicode form (an email is stored as
+    typed, in either)."""
+    if not domain:
+        return set()
+    try:
+        return {domain, domain.encode("ascii").decode("idna")}
+    except UnicodeError:
+        return {domain}
+
+
 def verified_members_q(university: University, prefix: str = "") -> Q:
     """The SQL form of `is_verified` for users reached by `prefix` (`"instructor__"` on
     courses): affiliated with `university`, email verified and on one of its domains."""
     on_domain = Q(pk__in=[])  # nothing, when the university has no domain
     for raw in university.domains:
-        domain = normalise_domain(raw)
-        if domain:
+        for domain in _spellings(normalise_domain(raw)):
             on_domain |= Q(**{f"{prefix}email__iendswith": f"@{domain}"}) | Q(
                 **{f"{prefix}email__iendswith": f".{domain}"}
             )

@@ -357,7 +357,12 @@ class TwoFactorSetupSerializer(serializers.Serializer[Any]):
 
 
 class RecoveryCodesSerializer(serializers.Serializer[dict[str, Any]]):
+    """The ten recovery codes (shown once) and a new token pair: turning 2FA on signs out
+    every session opened before, this one's old tokens included."""
+
     recovery_codes = serializers.ListField(child=serializers.CharField())
+    access = serializers.CharField(source="tokens.access")
+    refresh = serializers.CharField(source="tokens.refresh")
 
 
 # --- your data ---------------------------------------------------------------------------------

@@ -180,10 +180,10 @@ class TwoFactorConfirmView(APIView):
     def post(self, request: Request) -> Response:
         data = s.CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        codes = two_factor.confirm(
+        enabled = two_factor.confirm(
             user=current_user(request), code=data.validated_data["code"], request=request
         )
-        return Response(s.RecoveryCodesSerializer({"recovery_codes": codes}).data)
+        return Response(s.RecoveryCodesSerializer(enabled).data)
 
 
 class TwoFactorDisableView(APIView):
@@ -242,7 +242,7 @@ class MeView(APIView):
     @domain_errors(
         {
             400: ["wrong_password", "code_required", "invalid_code"],
-            409: ["balance_outstanding"],
+            409: ["balance_outstanding", "last_admin"],
         }
     )
     @extend_schema(request=s.DeleteAccountInputSerializer, responses={204: None})

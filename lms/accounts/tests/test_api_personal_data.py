@@ -325,10 +325,10 @@ def test_deletion_with_2fa_needs_a_code(student, student_client):
     setup = student_client.post("/api/v1/auth/2fa/setup/").json()
     totp = pyotp.TOTP(setup["secret"])
     with time_machine.travel(timezone.now(), tick=False) as clock:
-        assert (
-            student_client.post("/api/v1/auth/2fa/confirm/", {"code": totp.now()}).status_code
-            == 200
-        )
+        confirmed = student_client.post("/api/v1/auth/2fa/confirm/", {"code": totp.now()})
+        assert confirmed.status_code == 200
+        # turning 2FA on signs out every earlier session: carry on with the new pair
+        student_client.credentials(HTTP_AUTHORIZATION=f"Bearer {confirmed.json()['access']}")
         clock.shift(timedelta(seconds=30))
 
         without = student_client.delete(ME, {"password": PASSWORD}, format="json")

@@ -42,6 +42,8 @@ def _enable(client: APIClient, traveller: Any) -> tuple[pyotp.TOTP, list[str]]:
     totp = pyotp.TOTP(setup.json()["secret"])
     confirmed = client.post(CONFIRM, {"code": totp.now()})
     assert confirmed.status_code == 200, confirmed.json()
+    # turning 2FA on signs out every earlier session: carry on with the new pair
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {confirmed.json()['access']}")
     traveller.shift(timedelta(seconds=30))
     return totp, confirmed.json()["recovery_codes"]
 
@@ -64,8 +66,9 @@ def traveller() -> Any:
 
 
 @pytest.fixture
-def enabled(student: Any, client_for: Any, traveller: Any) -> tuple[pyotp.TOTP, list[str]]:
-    return _enable(client_for(student), traveller)
+def enabled(student_client: APIClient, traveller: Any) -> tuple[pyotp.TOTP, list[str]]:
+    # student_client carries on with the pair the confirmation answers (earlier tokens die)
+    return _enable(student_client, traveller)
 
 
 # --- setup and confirmation --------------------------------------------------------------------

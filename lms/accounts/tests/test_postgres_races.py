@@ -89,7 +89,7 @@ def test_two_exports_asked_at_once_one_starts(settings: Any) -> None:
 def _enabled(user: Any) -> tuple[pyotp.TOTP, list[str]]:
     setup = two_factor.begin_setup(user=user)
     totp = pyotp.TOTP(setup.secret)
-    codes = two_factor.confirm(user=user, code=totp.now())
+    codes = two_factor.confirm(user=user, code=totp.now()).recovery_codes
     # forget the confirming step, so the current code is usable again for the race
     TwoFactorDevice.objects.filter(user=user).update(last_used_step=0)
     return totp, codes
