@@ -212,3 +212,5 @@ class PlatformAnalytics:
     refund_series: MoneySeries
     pending_approvals: PendingApprovals
     open_tickets_by_priority: Distribution
+    # active users affiliated with each university that has any (seed 003), most first
+    users_by_university: Distribution

@@ -45,7 +45,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Lag, Replace, RowNumber, TruncDate
 
-from lms.accounts.models import InstructorApplication, Role, User
+from lms.accounts.models import InstructorApplication, Role, University, User
 from lms.assessments.models import Attempt, Quiz
 from lms.catalog.models import Course, CourseStatus, Lesson
 from lms.commerce.models import OrderItem, Refund, RefundStatus
@@ -666,6 +666,18 @@ def platform_analytics(*, periods: Periods) -> PlatformAnalytics:
         .values_list("priority", "n"),
         TicketPriority.values,
     )
+    universities = (
+        University.objects.annotate(
+            users=Count(
+                "affiliations",
+                filter=Q(affiliations__user__is_active=True, affiliations__user__deleted_at=None),
+            )
+        )
+        .filter(users__gt=0)
+        .order_by("-users", "name")
+        .values_list("name", "users")
+    )
+    by_university = list(universities)
     labels = periods.labels()
     return PlatformAnalytics(
         timezone=str(periods.tz),
@@ -698,4 +710,7 @@ def platform_analytics(*, periods: Periods) -> PlatformAnalytics:
         ),
         pending_approvals=pending,
         open_tickets_by_priority=tickets,
+        users_by_university=Distribution(
+            labels=[name for name, _ in by_university], counts=[n for _, n in by_university]
+        ),
     )

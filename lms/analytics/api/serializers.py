@@ -241,3 +241,6 @@ class PlatformAnalyticsSerializer(serializers.Serializer[Any]):
     refund_series = MoneySeriesSerializer()
     pending_approvals = PendingApprovalsSerializer()
     open_tickets_by_priority = DistributionSerializer()
+    users_by_university = DistributionSerializer(
+        help_text="Active users affiliated with each university (verified or not), most first."
+    )

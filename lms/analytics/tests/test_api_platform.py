@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lms.accounts.models import User
+from lms.accounts.models import Affiliation, University, User
 from lms.accounts.tests.factories import InstructorApplicationFactory
 from lms.catalog.models import CourseStatus
 from lms.catalog.tests.factories import CourseFactory
@@ -44,10 +44,21 @@ def test_platform_figures(client_for, admin_user, data):
         closed_at=at("2026-11-01 10:00"),
     )
 
+    mit = University.objects.create(name="MIT", country="US", domains=["mit.edu"])
+    eth = University.objects.create(name="ETH Zurich", country="CH", domains=["ethz.ch"])
+    University.objects.create(name="Nobody's", country="GB", domains=["nobody.ac.uk"])
+    for student in data.students[:2]:
+        Affiliation.objects.create(user=student, university=mit)
+    Affiliation.objects.create(user=data.students[2], university=eth)
+    Affiliation.objects.create(user=data.students[3], university=eth)
+    User.objects.filter(pk=data.students[3].pk).update(is_active=False)
+
     response = client_for(admin_user).get(URL, NOVEMBER)
 
     assert response.status_code == 200, response.content
     body = response.json()
+    # active affiliated users, most first; a university with none is left out
+    assert body["users_by_university"] == {"labels": ["MIT", "ETH Zurich"], "counts": [2, 1]}
     assert body["users_by_role"] == {
         "labels": ["student", "instructor", "manager", "admin"],
         "counts": [4, 1, 0, 1],
