@@ -136,3 +136,26 @@ def test_one_challenge_used_twice_at_once_one_wins() -> None:
         challenge = _challenge(user)
         statuses = _race(_second_step(challenge, codes[0]), _second_step(challenge, codes[1]))
         assert statuses == [200, 400]
+
+
+def test_the_last_two_admins_deleting_at_once_one_stays(settings: Any) -> None:
+    """Red team: two admins delete their accounts at the same moment; without the admins'
+    rows locked in key order both would pass the last-admin check and leave none."""
+    from lms.accounts.models import Role, User
+    from lms.accounts.tests.factories import AdminFactory
+
+    settings.REQUIRE_STAFF_MFA = False
+    for _ in range(TRIALS):
+        User.objects.filter(role=Role.ADMIN).update(is_active=False)
+        cache.clear()
+        admins = [AdminFactory(email=f"admin-{uuid.uuid4().hex[:10]}@example.com") for _ in "ab"]
+
+        def leave(admin: Any) -> Callable[[], int]:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token_pair(admin)['access']}")
+            return lambda: (
+                client.delete("/api/v1/auth/me/", {"password": PASSWORD}, format="json").status_code
+            )
+
+        assert _race(*(leave(admin) for admin in admins)) == [204, 409]
+        assert User.objects.filter(role=Role.ADMIN, is_active=True).count() == 1
