@@ -356,7 +356,7 @@ class TwoFactorSetupSerializer(serializers.Serializer[Any]):
     qr_svg = serializers.CharField()
 
 
-class RecoveryCodesSerializer(serializers.Serializer[dict[str, Any]]):
+class RecoveryCodesSerializer(serializers.Serializer[Any]):
     """The ten recovery codes (shown once) and a new token pair: turning 2FA on signs out
     every session opened before, this one's old tokens included."""
 
