@@ -13,7 +13,6 @@ from typing import Any
 import pyotp
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync
 from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -264,7 +263,9 @@ def test_setup_token_refused_everywhere_but_setup_and_confirm(db, settings, trav
         assert answer.status_code == 401, (method, path, answer.status_code)
     refreshed = APIClient().post(REFRESH, {"refresh": setup_token})
     assert refreshed.status_code == 401
-    user, _ = async_to_sync(websocket._user_for)(setup_token)
+    # the socket middleware's lookup, run in this thread (database_sync_to_async would close
+    # the test's connection)
+    user, _ = websocket._user_for.func(setup_token)
     assert not user.is_authenticated
     # setup and confirm take it
     setup = client.post(SETUP)
