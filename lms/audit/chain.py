@@ -179,9 +179,7 @@ def _problem(line: AuditLog, position: int, prev_hash: str) -> str:
 def _sealed_in_order(chunk: int) -> Iterator[AuditLog]:
     last = 0
     while True:
-        lines = list(
-            AuditLog.objects.filter(position__gt=last).order_by("position")[:chunk]
-        )
+        lines = list(AuditLog.objects.filter(position__gt=last).order_by("position")[:chunk])
         yield from lines
         if len(lines) < chunk:
             return
