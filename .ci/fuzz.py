@@ -99,13 +99,16 @@ def main() -> int:
         started = time.monotonic()
         cases, failures, where = run(email, max_time=args.max_time, seed=args.seed)
         total.update(failures)
-        print(f"{email}: {cases} cases in {time.monotonic() - started:.0f} s")
+        print(f"{email}: {cases} cases in {time.monotonic() - started:.0f} s", flush=True)
         for name, count in sorted(failures.items()):
             print(f"  {name}: {count} failed ({len(where[name])} operations)")
             for label in sorted(where[name])[:20]:
                 print(f"    {label}")
     server_errors = total["not_a_server_error"] + total["fatal"]
-    print(f"server errors: {server_errors}; failed checks: {dict(sorted(total.items()))}")
+    print(
+        f"server errors: {server_errors}; failed checks: {dict(sorted(total.items()))}",
+        flush=True,
+    )
     if server_errors:
         return 1
     return 0 if args.server_errors_only or not total else 1

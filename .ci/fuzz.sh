@@ -15,5 +15,5 @@ export DATABASE_URL="sqlite:///$work/fuzz.sqlite3" REDIS_URL="" DEBUG=true ALLOW
 .venv/bin/python manage.py seed_demo > /dev/null
 strict=()
 [ "${FUZZ_STRICT:-0}" = 1 ] || strict=(--server-errors-only)
-.venv/bin/python .ci/fuzz.py --max-time "${FUZZ_MAX_TIME:-60}" "${strict[@]}" 2> "$work/stderr.log" \
+.venv/bin/python .ci/fuzz.py --max-time "${FUZZ_MAX_TIME:-60}" "${strict[@]}" 2> "${FUZZ_STDERR:-$work/stderr.log}" \
   || { tail -40 "$work/stderr.log" >&2; exit 1; }
