@@ -4992,6 +4992,8 @@ export interface components {
             refund_series: components["schemas"]["MoneySeries"];
             pending_approvals: components["schemas"]["PendingApprovals"];
             open_tickets_by_priority: components["schemas"]["Distribution"];
+            /** @description Active users affiliated with each university (verified or not), most first. */
+            users_by_university: components["schemas"]["Distribution"];
         };
         PlaybackOutput: {
             provider: string;
@@ -5139,8 +5141,14 @@ export interface components {
             };
             score: number;
         };
+        /**
+         * @description The ten recovery codes (shown once) and a new token pair: turning 2FA on signs out
+         *     every session opened before, this one's old tokens included.
+         */
         RecoveryCodes: {
             recovery_codes: string[];
+            access: string;
+            refresh: string;
         };
         RefreshInputRequest: {
             refresh: string;
@@ -8776,7 +8784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: `balance_outstanding`. */
+            /** @description Conflicts with the current state. Codes: `balance_outstanding`, `last_admin`. */
             409: {
                 headers: {
                     [name: string]: unknown;
