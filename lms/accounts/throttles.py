@@ -45,10 +45,10 @@ class AuthAccountThrottle(SimpleRateThrottle):
         email = data.get("email")
         if not isinstance(email, str) or not email.strip():
             return None
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": UserManager.normalize_email(email),
-        }
+        # A digest, never the address: no email in the cache, and a key of fixed length
+        # whatever the body holds (memcached-style limits of 250 characters).
+        account = hashlib.sha256(UserManager.normalize_email(email).encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": account}
 
 
 AUTH_THROTTLES = [AuthIPThrottle, AuthAccountThrottle]
