@@ -50,7 +50,7 @@ def test_past_the_hourly_limit_notifications_wait_for_the_digest(
 
     # when: the hourly digest runs
     mail.outbox.clear()
-    assert tasks.send_notification_digests.delay().get() == 1
+    assert tasks.send_notification_digests.apply().result == 1
 
     # then: one email lists both, and a second run sends nothing
     assert len(mail.outbox) == 1
@@ -59,7 +59,7 @@ def test_past_the_hourly_limit_notifications_wait_for_the_digest(
     assert digest.subject == "2 new notifications on LearnFlow"
     assert digest.body.count("- event") == 2
     assert sorted(statuses(student)) == ["digest", "digest", "sent", "sent", "sent"]
-    assert tasks.send_notification_digests.delay().get() == 0
+    assert tasks.send_notification_digests.apply().result == 0
     assert len(mail.outbox) == 1
 
 
@@ -102,7 +102,7 @@ def test_a_category_turned_off_is_neither_mailed_nor_queued(
 
     assert mail.outbox == []
     assert set(statuses(student)) == {""}
-    assert tasks.send_notification_digests.delay().get() == 0
+    assert tasks.send_notification_digests.apply().result == 0
 
 
 def test_notifications_read_in_the_app_leave_the_digest(
@@ -112,7 +112,7 @@ def test_notifications_read_in_the_app_leave_the_digest(
     services.mark_all_read(user=student)
     mail.outbox.clear()
 
-    assert tasks.send_notification_digests.delay().get() == 0
+    assert tasks.send_notification_digests.apply().result == 0
     assert mail.outbox == []
 
 
