@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -18,6 +16,7 @@ from lms.assessments.tests.factories import (
     single_choice,
 )
 from lms.core.errors import Conflict
+from lms.core.testing import run_at_once
 from lms.learning.models import ActivityEvent, ActivityKind
 from lms.learning.services import enroll
 
@@ -25,28 +24,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-
-def run_at_once(count, work):
-    """Run `work(index)` in `count` threads released together; each closes its connection."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def thread_body(index):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", work(index))
-        except Exception as error:
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread_body, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def _setup():

@@ -4,8 +4,6 @@ different courses must all be counted (the profile row is locked before the reco
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -14,33 +12,12 @@ from lms.accounts.tests.factories import AdminFactory, InstructorProfileFactory
 from lms.catalog import services
 from lms.catalog.models import CourseStatus
 from lms.catalog.tests.factories import CourseFactory, PublishedCourseFactory
+from lms.core.testing import run_at_once
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-
-def run_at_once(count, work):
-    """Run `work(index)` in `count` threads released together; each closes its connection."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def thread_body(index):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", work(index))
-        except Exception as error:
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread_body, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

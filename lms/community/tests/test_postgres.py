@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -24,6 +23,7 @@ from lms.community.models import (
 )
 from lms.community.testing import assert_community_consistent
 from lms.core.errors import Conflict
+from lms.core.testing import run_at_once
 from lms.learning.tests.factories import EnrollmentFactory
 
 from .factories import discussion, reply, review
@@ -32,28 +32,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-
-def run_at_once(count, work):
-    """Run `work(index)` in `count` threads released together; each closes its connection."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def thread_body(index):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", work(index))
-        except Exception as error:
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread_body, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def client_of(user):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from lms.accounts.tests.factories import AdminFactory, InstructorFactory
 from lms.audit.models import AuditLog
 from lms.core.errors import Conflict, Invalid
+from lms.core.testing import run_at_once
 from lms.payouts import services
 from lms.payouts.models import (
     Account,
@@ -35,28 +36,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-
-def run_at_once(count, work):
-    """Run `work(index)` in `count` threads released together; each closes its connection."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def thread_body(index):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", work(index))
-        except Exception as error:
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread_body, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

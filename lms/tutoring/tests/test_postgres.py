@@ -3,7 +3,6 @@ tstzrange (btree_gist) and concurrent requests for the same time, payment or rem
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from rest_framework.test import APIClient
 from lms.accounts.tests.factories import UserFactory
 from lms.accounts.tokens import issue_token_pair
 from lms.commerce.models import Refund
+from lms.core.testing import run_at_once
 from lms.tutoring import models as tutoring_models
 from lms.tutoring.models import AvailabilitySlot, Booking
 from lms.tutoring.services import create_slot, send_due_reminders
@@ -26,28 +26,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-
-def run_at_once(count, work):
-    """Run `work(index)` in `count` threads released together; each closes its connection."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def thread_body(index):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", work(index))
-        except Exception as error:
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread_body, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def client_of(user):

@@ -1,0 +1,35 @@
+"""Test helpers every app's race tests share (imported by tests only)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+
+
+def run_at_once(
+    count: int, work: Callable[[int], Any], *, join_timeout: float = 60
+) -> list[tuple[str, Any] | None]:
+    """Run `work(index)` in `count` threads released together by a barrier; each closes its
+    database connection. Returns ("ok", result) or ("error", exception) per index (None for a
+    thread still running after `join_timeout` seconds)."""
+    barrier = threading.Barrier(count)
+    outcomes: list[tuple[str, Any] | None] = [None] * count
+
+    def thread_body(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = ("ok", work(index))
+        except Exception as error:
+            outcomes[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=thread_body, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=join_timeout)
+    return outcomes
