@@ -28,7 +28,7 @@ from lms.accounts.throttles import (
     login_refused_for,
 )
 from lms.core.admin import ServiceAdmin, ViewOnlyAdmin, apply_to_each
-from lms.core.errors import Invalid
+from lms.core.errors import Invalid, ServiceUnavailable
 from lms.core.permissions import ADMIN, has_role
 
 
@@ -70,7 +70,21 @@ admin.site.login_template = "accounts/admin_login.html"
 
 def throttled_admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
     """Django admin's login under the API login's limits (lms/accounts/throttles.py): every
-    attempt counts per IP, failures per account and IP and per account; 429 past them."""
+    attempt counts per IP, failures per account and IP and per account; 429 past them, 503
+    while the cache that keeps them is down (they fail closed, as the API login's do)."""
+    try:
+        return _throttled_admin_login(request, extra_context)
+    except ServiceUnavailable:
+        response = HttpResponse(
+            "Signing in is unavailable right now; try again shortly.",
+            status=503,
+            content_type="text/plain",
+        )
+        response["Retry-After"] = "5"
+        return response
+
+
+def _throttled_admin_login(request: HttpRequest, extra_context: Any) -> HttpResponse:
     email = login_email(request) if request.method == "POST" else None
     if email is not None:
         ip_limit = AuthIPThrottle()

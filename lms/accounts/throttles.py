@@ -5,6 +5,11 @@ passwords must not lock the owner out): failures count per account and client IP
 (`login_failures`, as tight as the per-IP limit) and per account from every address
 (`login_account_failures`, a higher ceiling that only many addresses together reach). The
 API login and the Django admin login share these counters.
+
+Every limit on guessing fails closed: while the cache (Redis) does not answer, a counter can
+be neither read nor written, so an endpoint that checks a password or a code answers 503
+`service_unavailable` rather than check it uncounted (`require_cache`; docs/operations.md,
+"Redis down"). The read throttles (`anon`, `user`) fail open.
 """
 
 from __future__ import annotations
@@ -21,15 +26,22 @@ from lms.core.cache_health import cache_answers
 from lms.core.errors import ServiceUnavailable
 
 
+def require_cache() -> None:
+    """Raise 503 `service_unavailable` unless the cache that keeps the limits answers (one
+    PING, at most 0.5 s + 1 s in production: lms/core/cache_health.py)."""
+    if not cache_answers():
+        raise ServiceUnavailable()
+
+
 class AuthIPThrottle(SimpleRateThrottle):
-    """On every sign-in, registration, reset and two-factor endpoint; fails closed (503
-    service_unavailable) while the cache is down, where the read throttles fail open."""
+    """On every sign-in, registration, reset, two-factor and password-change endpoint; fails
+    closed (503 service_unavailable) while the cache is down, where the read throttles fail
+    open."""
 
     scope = "auth"
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if not cache_answers():
-            raise ServiceUnavailable()
+        require_cache()
         return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
@@ -68,14 +80,21 @@ class LoginFailureLimit(SimpleRateThrottle):
         self.key = self.cache_format % {"scope": self.scope, "ident": ident}
 
     def reached(self) -> bool:
+        """True once the window holds `num_requests` failures; 503 `service_unavailable` when
+        the cache does not answer (a miss would read as no failure at all: every caller,
+        login, admin login, two-factor codes and account deletion, fails closed here)."""
+        require_cache()
+        return self._load() >= self.num_requests
+
+    def _load(self) -> int:
         self.history = self.cache.get(self.key, [])
         self.now = self.timer()
         while self.history and self.history[-1] <= self.now - self.duration:
             self.history.pop()
-        return len(self.history) >= self.num_requests
+        return len(self.history)
 
     def count_failure(self) -> None:
-        self.reached()
+        self._load()
         self.history.insert(0, self.now)
         self.cache.set(self.key, self.history, self.duration)
 

@@ -10,6 +10,7 @@ from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from lms.accounts import (
@@ -290,6 +291,10 @@ class AvatarView(APIView):
 
 
 class ChangePasswordView(APIView):
+    # The old password is checked: the sign-in limit per client (fails closed, 503, while
+    # Redis is down) on top of the per-user one.
+    throttle_classes = [AuthIPThrottle, UserRateThrottle]
+
     @domain_errors({400: ["wrong_password", "password_too_weak"]})
     @extend_schema(request=s.ChangePasswordInputSerializer, responses=s.TokenPairSerializer)
     def post(self, request: Request) -> Response:
