@@ -1,4 +1,5 @@
-"""`{% load analytics_admin %}{% staff_dashboard %}`: the admin index's queues and charts."""
+"""`{% load analytics_admin %}{% staff_dashboard %}`: the admin index's queues and charts
+(lms/analytics/admin_dashboard.py), for admins and managers; nothing for anyone else."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ register = template.Library()
 @register.inclusion_tag("analytics/admin_dashboard.html", takes_context=True)
 def staff_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if not is_staff_member(user):
+    if request is None or not is_staff_member(getattr(request, "user", None)):
         return {"show": False}
-    return {"show": True, **dashboard(user)}
+    return {"show": True, **dashboard(request)}
