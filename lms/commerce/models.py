@@ -17,6 +17,7 @@ from django.db.models import F, Q
 
 from lms.catalog.models import Course
 from lms.core.models import BaseModel, CurrencyField, MoneyAmountField
+from lms.core.money import MoneyColumn
 
 ZERO = Decimal("0.00")
 
@@ -220,6 +221,8 @@ class Order(BaseModel):
     refunded_amount = money_field(default=ZERO)
     failure_code = models.CharField(max_length=40, blank=True)
 
+    total_money = MoneyColumn("total")
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"], name="commerce_order_user_idx")]
@@ -265,6 +268,8 @@ class OrderItem(BaseModel):
     refund = models.ForeignKey(
         "Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="items"
     )
+
+    paid = MoneyColumn("amount_paid")  # what the ledger credits for this item
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -397,6 +402,7 @@ class Refund(BaseModel):
     idempotency_key = models.CharField(max_length=255, unique=True)
     # Started outside this service (the provider's dashboard, a dispute): no provider call.
     external = models.BooleanField(default=False)
+    money = MoneyColumn("amount")
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

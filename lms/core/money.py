@@ -11,6 +11,11 @@ The rules, each in one place:
   for every supported currency; the `money` system check refuses a setting that is not.
 - **Input.** `parse_amount` refuses more decimals than the currency has (1500.50 JPY is 400
   `invalid_amount`, never a silent 1501); nothing is rounded on the way in.
+- **Across function boundaries** an amount is a `Money` (amount and currency together,
+  exact at the currency's minor unit): pricing, orders, payments, refunds, the ledger and
+  payouts take and return it. `Money(...)` never rounds, `Money.exact` also refuses an
+  unsupported currency, `Money.rounded` rounds a computed amount by a rounding named at the
+  call; `MoneyColumn` is the model boundary (a Decimal column + its currency column).
 - **Output.** `amount_string` is the one rendering of an amount in a response: `"49.99"`,
   `"1500"`, `"12.345"`; `format_money` the one for people (`"1500 JPY"`).
 - **Providers.** Integer units exist only at a provider's edge, with that provider's own table
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 import moneyed
 from django.conf import settings
@@ -158,19 +163,71 @@ def from_minor_units(units: int, currency: str) -> Decimal:
     return quantize(Decimal(units).scaleb(-minor_unit_exponent(currency)), currency)
 
 
+class InexactAmount(ValueError):
+    """An amount finer than its currency's minor unit given where nothing may be rounded."""
+
+
+class UnsupportedCurrency(ValueError):
+    """A currency the platform does not sell in, given where only those may enter the books."""
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
-    """An amount with its currency, always at the currency's minor unit.
+    """An amount with its currency, always exactly at the currency's minor unit.
 
-    Construction quantises half up (use it for computed amounts); input goes through
-    `parse_amount`, which refuses instead of rounding.
+    Three ways to make one, each with one rule:
+
+    - `Money(amount, currency)` never rounds: an amount finer than the currency's minor unit
+      is `InexactAmount`, a code that is not an ISO 4217 currency `ValueError`. The scale is
+      normalised (`Money(Decimal("10.200"), "USD").amount == Decimal("10.20")`). This is the
+      model boundary's rule: a stored column and its currency column (`MoneyColumn`).
+    - `Money.exact(amount, currency)` is the same and also refuses a currency the platform
+      does not sell in (`UnsupportedCurrency`): what enters the books (a sale, a withdrawal).
+    - `Money.rounded(amount, currency, rounding=ROUND_HALF_UP)` is for computed amounts (a
+      fee, a share, an hourly rate times minutes): rounded to the minor unit by the rounding
+      named at the call, half up unless said otherwise (the platform fee's documented rule).
+
+    Input from people goes through `parse_amount` (400 `invalid_amount`, never rounded).
+    Arithmetic and comparisons take only `Money` of the same currency (`ValueError` for
+    another currency; mypy refuses a `Decimal`).
     """
 
     amount: Decimal
     currency: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", quantize(Decimal(self.amount), self.currency))
+        amount = self.amount
+        if not isinstance(amount, Decimal):
+            if isinstance(amount, float) or not isinstance(amount, int):
+                raise TypeError(f"Money takes a Decimal or an int, not {type(amount).__name__}.")
+            amount = Decimal(amount)
+        if not amount.is_finite():
+            raise InexactAmount(f"{amount} is not an amount.")
+        exact = amount.quantize(minor_unit(self.currency), rounding=ROUND_DOWN)
+        if exact != amount:
+            raise InexactAmount(
+                f"{amount} has more decimals than {self.currency}'s "
+                f"{minor_unit_exponent(self.currency)}."
+            )
+        object.__setattr__(self, "amount", exact)
+
+    @classmethod
+    def exact(cls, amount: Decimal | int, currency: str) -> Money:
+        """An amount entering the books: exact, in a currency the platform sells in."""
+        if not is_supported_currency(currency):
+            raise UnsupportedCurrency(f"{currency!r} is not a currency this platform sells in.")
+        return cls(Decimal(amount), currency)
+
+    @classmethod
+    def rounded(
+        cls, amount: Decimal | int, currency: str, *, rounding: str = ROUND_HALF_UP
+    ) -> Money:
+        """A computed amount rounded to the currency's minor unit (`decimal.ROUND_*`)."""
+        return cls(Decimal(amount).quantize(minor_unit(currency), rounding=rounding), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
 
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)
@@ -191,23 +248,74 @@ class Money:
         self._same_currency(other)
         return self.amount <= other.amount
 
-    def percent(self, percent: Decimal | int) -> Money:
-        return Money(self.amount * Decimal(percent) / Decimal(100), self.currency)
+    def __gt__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount >= other.amount
+
+    def percent(self, percent: Decimal | int, *, rounding: str = ROUND_HALF_UP) -> Money:
+        """`percent` % of this amount, rounded to the minor unit (half up unless said)."""
+        return Money.rounded(
+            self.amount * Decimal(percent) / Decimal(100), self.currency, rounding=rounding
+        )
 
     @property
     def is_zero(self) -> bool:
         return self.amount == 0
 
+    @property
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    @property
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
     def __str__(self) -> str:
         return format_money(self.amount, self.currency)
 
     def _same_currency(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"Money cannot be combined with {type(other).__name__}.")
         if other.currency != self.currency:
             raise ValueError(f"Currency mismatch: {self.currency} and {other.currency}")
 
-    @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(Decimal(0), currency)
+
+class MoneyColumn:
+    """A model's amount column and its currency column read and written as one `Money`.
+
+    `paid = MoneyColumn("amount_paid")` on a model with `amount_paid` and `currency` gives
+    `row.paid == Money(row.amount_paid, row.currency)` (exact: a stored amount is at its
+    currency's minor unit, or this raises `InexactAmount`), and `row.paid = money` sets both
+    columns. The one rule at the model boundary; the columns stay Decimal + currency.
+    """
+
+    def __init__(self, amount_field: str, currency_field: str = "currency") -> None:
+        self.amount_field = amount_field
+        self.currency_field = currency_field
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> MoneyColumn: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> Money: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Money | MoneyColumn:
+        if instance is None:
+            return self
+        return Money(getattr(instance, self.amount_field), getattr(instance, self.currency_field))
+
+    def __set__(self, instance: object, value: Money) -> None:
+        if not isinstance(value, Money):
+            raise TypeError(f"{self.name} takes a Money, not {type(value).__name__}.")
+        setattr(instance, self.amount_field, value.amount)
+        setattr(instance, self.currency_field, value.currency)
 
 
 def unfit_supported_currencies(codes: Any) -> list[str]:

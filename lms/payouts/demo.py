@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from lms.accounts.models import Role, User
-from lms.core.money import format_money
+from lms.core.money import Money
 
 from . import services
 from .models import PayoutMethod, PendingEarning, Withdrawal
@@ -47,10 +47,10 @@ def seed(stdout: Any) -> None:
     PendingEarning.objects.filter(pk=lot.pk).update(release_at=timezone.now())
     services.release_matured_earnings()
     details = {"email": instructor.email}
+    currency = lot.wallet.currency
     paid = services.request_withdrawal(
         instructor=instructor,
-        amount=PAID,
-        currency=lot.wallet.currency,
+        amount=Money(PAID, currency),
         method=PayoutMethod.PAYPAL,
         details=details,
     )
@@ -58,15 +58,14 @@ def seed(stdout: Any) -> None:
     services.mark_withdrawal_paid(withdrawal=paid, by=reviewer, payout_reference="DEMO-PAYPAL-1")
     services.request_withdrawal(
         instructor=instructor,
-        amount=PENDING,
-        currency=lot.wallet.currency,
+        amount=Money(PENDING, currency),
         method=PayoutMethod.PAYPAL,
         details=details,
     )
     wallet = lot.wallet
     wallet.refresh_from_db()
     stdout.write(
-        f"payouts demo: {INSTRUCTOR} has {format_money(wallet.available, wallet.currency)} "
-        f"available, {format_money(wallet.pending, wallet.currency)} pending, a paid "
+        f"payouts demo: {INSTRUCTOR} has {wallet.available_money} "
+        f"available, {wallet.pending_money} pending, a paid "
         f"withdrawal of {PAID} and a pending one of {PENDING}"
     )

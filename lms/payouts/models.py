@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from lms.core.models import BaseModel, CurrencyField, MoneyAmountField
+from lms.core.money import MoneyColumn
 
 ZERO = Decimal(0)
 
@@ -94,6 +95,8 @@ class LedgerTransaction(AppendOnly, BaseModel):
     )
     memo = models.CharField(max_length=200, blank=True)
 
+    money = MoneyColumn("amount")
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["reference_type", "reference_id"])]
@@ -121,6 +124,13 @@ class Wallet(BaseModel):
     debt = _amount_field(default=ZERO)
     # Lifetime instructor share of sales, net of refund reversals.
     total_earned = _amount_field(default=ZERO)
+
+    # The balances as Money of the wallet's currency (the services' and serializers' view).
+    pending_money = MoneyColumn("pending")
+    available_money = MoneyColumn("available")
+    held_money = MoneyColumn("held")
+    debt_money = MoneyColumn("debt")
+    total_earned_money = MoneyColumn("total_earned")
 
     class Meta:
         ordering = ["instructor_id", "currency"]
@@ -157,6 +167,8 @@ class LedgerEntry(AppendOnly, BaseModel):
     )
     currency = CurrencyField()
     amount = _amount_field()
+
+    money = MoneyColumn("amount")
 
     class Meta:
         ordering = ["-created_at"]
@@ -278,6 +290,8 @@ class Withdrawal(BaseModel):
     # after a refusal (its cause fixed) is a new request, not the refusal replayed.
     refusals = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+
+    money = MoneyColumn("amount")
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,9 +4,11 @@
 `stripe` pays withdrawals whose method is `stripe` with a Stripe Connect transfer from the
 platform's balance to the instructor's connected account; other methods stay manual.
 
-Amounts cross this edge in integer minor units. Every call carries the idempotency key
-`withdrawal-<id>`, derived from our row and the same on every retry, so a retried call
-(a Celery retry, a duplicate task) is answered with the first transfer instead of a second.
+A withdrawal's amount reaches this edge as `withdrawal.money` (a `Money`) and leaves it in the
+provider's own integer units, converted here only (Stripe's table: `to_stripe_amount`).
+Every call carries the idempotency key `withdrawal-<id>`, derived from our row and the same
+on every retry, so a retried call (a Celery retry, a duplicate task) is answered with the
+first transfer instead of a second.
 After a refusal (nothing was paid) the key gains `-<n>`, the count of refusals, so sending
 it again once the cause is fixed is a new request rather than the stored refusal.
 """
@@ -103,15 +105,16 @@ class StripeConnectPayouts:
         destination = str(withdrawal.details.get("account_id") or "")
         if not destination.startswith("acct_"):
             raise TransferRefused("The withdrawal names no Stripe connected account.")
+        money = withdrawal.money
         try:
-            amount = to_stripe_amount(withdrawal.amount, withdrawal.currency)
+            amount = to_stripe_amount(money.amount, money.currency)
         except UnchargeableAmount as exc:
             raise TransferRefused(str(exc)) from exc
         try:
             transfer = stripe_client().v1.transfers.create(
                 params={
                     "amount": amount,
-                    "currency": withdrawal.currency.lower(),
+                    "currency": money.currency.lower(),
                     "destination": destination,
                     "transfer_group": f"withdrawal-{withdrawal.pk}",
                     "metadata": {"withdrawal_id": str(withdrawal.pk)},

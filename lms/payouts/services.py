@@ -6,6 +6,11 @@ call the withdrawal services; the `send_stripe_payout` task pays approved `strip
 withdrawals through the payout provider (`providers.py`). Each posts one balanced
 `LedgerTransaction` and moves the wallet balances in the same database transaction, under
 the locks of `locks.py`.
+
+Every amount crossing these functions is a `lms.core.money.Money` (amount and currency
+together, exact at the currency's minor unit): a `Sale`'s price paid, `split_sale`'s fee and
+shares, a withdrawal's amount, the legs of a posting. The columns stay Decimal + currency;
+the models' `MoneyColumn`s (`withdrawal.money`, `wallet.available_money`...) convert.
 docs/payouts.md has the chart of accounts and the posting rule of every movement.
 """
 
@@ -16,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -28,14 +33,13 @@ from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.audit.transitions import StateMachine
 from lms.core.errors import Conflict, Invalid, PermissionDenied
-from lms.core.money import MoneyError, format_money, parse_amount, quantize, round_down
+from lms.core.money import Money, MoneyError, parse_amount
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
 from lms.notifications.services import notify
-from lms.payouts import locks, selectors
+from lms.payouts import locks
 from lms.payouts.errors import PayoutError
 from lms.payouts.models import (
-    ZERO,
     Account,
     LedgerEntry,
     LedgerTransaction,
@@ -72,8 +76,10 @@ class LedgerReference:
 
 @dataclass(frozen=True, slots=True)
 class Leg:
+    """One side of a posting: a signed amount on an account (and its wallet, for instructors)."""
+
     account: Account
-    amount: Decimal
+    amount: Money
     wallet: Wallet | None = None
 
 
@@ -89,21 +95,17 @@ _WALLET_FIELD = {
 _EARNING_KINDS = (TransactionKind.SALE, TransactionKind.SALE_REVERSAL)
 
 
-def _existing(
-    *, key: str, kind: TransactionKind, currency: str, amount: Decimal
-) -> LedgerTransaction | None:
+def _existing(*, key: str, kind: TransactionKind, amount: Money) -> LedgerTransaction | None:
     """The transaction already posted under `key`; a different request under it is a conflict."""
     found = LedgerTransaction.objects.filter(idempotency_key=key).first()
     if found is not None:
-        _check_same_figures(found, kind=kind, currency=currency, amount=amount)
+        _check_same_figures(found, kind=kind, amount=amount)
     return found
 
 
-def _check_same_figures(
-    posted: LedgerTransaction, *, kind: TransactionKind, currency: str, amount: Decimal
-) -> None:
+def _check_same_figures(posted: LedgerTransaction, *, kind: TransactionKind, amount: Money) -> None:
     """A replay must ask for what was posted under its key; other figures are a 409."""
-    if (posted.kind, posted.currency, posted.amount) != (kind, currency, amount):
+    if (posted.kind, posted.money) != (kind, amount):
         raise Conflict(
             f"{posted.idempotency_key} was already posted with other figures "
             f"({posted.amount} {posted.currency}).",
@@ -112,10 +114,10 @@ def _check_same_figures(
 
 
 def assert_balanced(legs: Iterable[Leg], currency: str) -> None:
-    """Double entry: the legs of one transaction sum to zero."""
-    total = sum((leg.amount for leg in legs), ZERO)
-    if total != 0:
-        raise AssertionError(f"Unbalanced ledger transaction: legs sum to {total} {currency}.")
+    """Double entry: the legs of one transaction, all in its currency, sum to zero."""
+    total = sum((leg.amount for leg in legs), Money.zero(currency))  # another currency: raises
+    if not total.is_zero:
+        raise AssertionError(f"Unbalanced ledger transaction: legs sum to {total}.")
 
 
 def _post(
@@ -123,18 +125,18 @@ def _post(
     kind: TransactionKind,
     key: str,
     reference: LedgerReference,
-    currency: str,
-    amount: Decimal,
+    amount: Money,
     legs: Sequence[Leg],
     reverses: LedgerTransaction | None = None,
     memo: str = "",
 ) -> tuple[LedgerTransaction, bool]:
-    """Write one balanced transaction and move the (locked) wallets of its legs.
+    """Write one balanced transaction of `amount` (its headline figure, in its currency) and
+    move the (locked) wallets of its legs.
 
     Returns the transaction and whether it is new; an idempotency key already used returns
     the earlier transaction and changes nothing. Callers hold the locks of every wallet.
     """
-    legs = _check_legs(legs, currency)
+    legs = _check_legs(legs, amount.currency)
     try:
         with transaction.atomic():
             posted = LedgerTransaction.objects.create(
@@ -142,13 +144,13 @@ def _post(
                 idempotency_key=key,
                 reference_type=reference.type,
                 reference_id=reference.id,
-                currency=currency,
-                amount=amount,
+                currency=amount.currency,
+                amount=amount.amount,
                 reverses=reverses,
                 memo=memo[:200],
             )
     except IntegrityError:
-        existing = _existing(key=key, kind=kind, currency=currency, amount=amount)
+        existing = _existing(key=key, kind=kind, amount=amount)
         if existing is None:
             raise
         return existing, False
@@ -157,7 +159,7 @@ def _post(
 
 
 def _check_legs(legs: Sequence[Leg], currency: str) -> list[Leg]:
-    legs = [leg for leg in legs if leg.amount != 0]
+    legs = [leg for leg in legs if not leg.amount.is_zero]
     assert_balanced(legs, currency)
     for leg in legs:
         if (leg.account in _WALLET_FIELD) != (leg.wallet is not None):
@@ -173,8 +175,8 @@ def _write_legs(postings: Sequence[tuple[LedgerTransaction, Sequence[Leg]]]) -> 
             transaction=posted,
             account=leg.account,
             wallet=leg.wallet,
-            currency=posted.currency,
-            amount=leg.amount,
+            currency=leg.amount.currency,
+            amount=leg.amount.amount,
         )
         for posted, legs in postings
         for leg in legs
@@ -187,10 +189,10 @@ def _write_legs(postings: Sequence[tuple[LedgerTransaction, Sequence[Leg]]]) -> 
                 continue
             wallet = changed.setdefault(leg.wallet.pk, leg.wallet)
             field, direction = _WALLET_FIELD[leg.account]
-            setattr(wallet, field, getattr(wallet, field) + direction * leg.amount)
+            setattr(wallet, field, getattr(wallet, field) + direction * leg.amount.amount)
             fields.add(field)
             if posted.kind in _EARNING_KINDS:
-                wallet.total_earned += leg.amount
+                wallet.total_earned += leg.amount.amount
                 fields.add("total_earned")
     if changed:
         now = timezone.now()
@@ -199,9 +201,9 @@ def _write_legs(postings: Sequence[tuple[LedgerTransaction, Sequence[Leg]]]) -> 
         Wallet.objects.bulk_update(list(changed.values()), [*sorted(fields), "updated_at"])
 
 
-def _into_available(wallet: Wallet, amount: Decimal) -> list[Leg]:
+def _into_available(wallet: Wallet, amount: Money) -> list[Leg]:
     """Money coming to the instructor's available balance pays off their debt first."""
-    recovered = min(wallet.debt, amount)
+    recovered = min(wallet.debt_money, amount)
     return [
         Leg(Account.INSTRUCTOR_DEBT, recovered, wallet),
         Leg(Account.INSTRUCTOR_AVAILABLE, amount - recovered, wallet),
@@ -231,32 +233,41 @@ def _check_splits(splits: Sequence[tuple[Any, Decimal | int]]) -> None:
         raise Invalid("The shares must add up to 100 percent.", code=PayoutError.INVALID_SPLITS)
 
 
-def split_sale(
-    *, currency: str, amount_paid: Decimal, splits: Sequence[tuple[Any, Decimal | int]]
-) -> tuple[Decimal, list[tuple[Any, Decimal]]]:
+class SaleSplit(NamedTuple):
+    """A price paid, divided: the platform's fee and each instructor's share, in its currency."""
+
+    fee: Money
+    shares: list[tuple[Any, Money]]
+
+
+def split_sale(*, amount_paid: Money, splits: Sequence[tuple[Any, Decimal | int]]) -> SaleSplit:
     """The platform fee and each instructor's share of a price paid; nothing is lost.
 
-    The fee is PLATFORM_FEE_PERCENT of the price, rounded half up to the minor unit; the rest
-    is split by share, each co-instructor's part rounded down and the remainder going to the
-    first split (the owner), so the parts always add up to the price exactly.
+    The fee is PLATFORM_FEE_PERCENT of the price, rounded half up to the currency's minor
+    unit; the rest is split by share (`splits`: (instructor, percent), percents adding up to
+    100, the owner first), each co-instructor's part rounded down and the remainder going to
+    the first split (the owner), so fee + shares == price exactly, in the price's currency.
     """
-    fee = quantize(amount_paid * Decimal(settings.PLATFORM_FEE_PERCENT) / 100, currency)
+    fee = amount_paid.percent(settings.PLATFORM_FEE_PERCENT)  # half up
     pool = amount_paid - fee
     others = [
-        (instructor, round_down(pool * Decimal(percent) / 100, currency))
+        (instructor, pool.percent(percent, rounding=ROUND_DOWN))
         for instructor, percent in splits[1:]
     ]
-    first = pool - sum((share for _, share in others), ZERO)
-    return fee, [(splits[0][0], first), *others]
+    first = pool - sum((share for _, share in others), Money.zero(pool.currency))
+    return SaleSplit(fee, [(splits[0][0], first), *others])
 
 
 @dataclass(frozen=True, slots=True)
 class Sale:
-    """A paid sale to credit (an order item): what `credit_sale_earnings` takes."""
+    """A paid sale to credit (an order item): what `credit_sales` takes.
+
+    `amount_paid` is what the buyer paid for it, in the currency the platform sells in;
+    `splits` the instructors' percents of what is left after the fee (see `split_sale`).
+    """
 
     reference: LedgerReference
-    currency: str
-    amount_paid: Decimal
+    amount_paid: Money
     splits: Sequence[tuple[Any, Decimal | int]]
 
 
@@ -264,8 +275,7 @@ class Sale:
 def credit_sale_earnings(
     *,
     reference: LedgerReference,
-    currency: str,
-    amount_paid: Decimal,
+    amount_paid: Money,
     splits: Sequence[tuple[Any, Decimal | int]],
     hold_until: datetime | None = None,
 ) -> LedgerTransaction | None:
@@ -273,10 +283,18 @@ def credit_sale_earnings(
 
     Idempotent per `reference` (a replay returns the first posting). Nothing is posted for a
     free sale (`amount_paid` zero): None. Pending matures at `hold_until`, by default
-    EARNINGS_HOLD_DAYS from now.
+    EARNINGS_HOLD_DAYS from now. Errors as `credit_sales`.
     """
-    sale = Sale(reference=reference, currency=currency, amount_paid=amount_paid, splits=splits)
+    sale = Sale(reference=reference, amount_paid=amount_paid, splits=splits)
     return credit_sales([sale], hold_until=hold_until)[0]
+
+
+def _check_sale(sale: Sale) -> Money:
+    """400 `unsupported_currency` (a currency the platform no longer sells in),
+    `invalid_amount` (negative, or MAX_AMOUNT or more), `invalid_splits`."""
+    checked = parse_amount(sale.amount_paid.amount, sale.amount_paid.currency)
+    _check_splits(sale.splits)
+    return checked
 
 
 @transaction.atomic
@@ -291,44 +309,42 @@ def credit_sales(
 
     The wallets are locked before the lookup, so a concurrent credit of the same sale (which
     credits the same wallets) has committed by then and is found, not posted again.
+    Bad input is a 400 before anything is written (`_check_sale`); a sale already posted
+    with other figures is 409 `idempotency_key_reused`.
     """
-    checked = []
-    for sale in sales:
-        amount = parse_amount(sale.amount_paid, sale.currency).amount
-        _check_splits(sale.splits)
-        checked.append((sale, amount))
+    checked = [(sale, _check_sale(sale)) for sale in sales]
     plans = []
     for index, (sale, amount) in enumerate(checked):
-        if amount == 0:
+        if amount.is_zero:
             continue
-        fee, shares = split_sale(currency=sale.currency, amount_paid=amount, splits=sale.splits)
-        plans.append((index, sale, amount, fee, [(i, share) for i, share in shares if share > 0]))
+        fee, shares = split_sale(amount_paid=amount, splits=sale.splits)
+        plans.append((index, sale, amount, fee, [(i, s) for i, s in shares if s.is_positive]))
     wallets = locks.lock_wallets(
-        keys=[(i, sale.currency) for _, sale, _, _, shares in plans for i, _ in shares],
+        keys=[(i, amount.currency) for _, _, amount, _, shares in plans for i, _ in shares],
         create=True,
     )
     posted = _existing_sales([(sale, amount) for _, sale, amount, _, _ in plans])
-    new: list[tuple[int, LedgerTransaction, list[Leg], list[tuple[Wallet, Decimal]]]] = []
+    new: list[tuple[int, LedgerTransaction, list[Leg], list[tuple[Wallet, Money]]]] = []
     for index, sale, amount, fee, shares in plans:
         key = _sale_key(sale.reference)
         if key in posted:
             continue
-        credited = [(wallets[(str(i.pk), sale.currency)], share) for i, share in shares]
+        credited = [(wallets[(str(i.pk), amount.currency)], share) for i, share in shares]
         legs = _check_legs(
             [
                 Leg(Account.PLATFORM_CLEARING, -amount),
                 Leg(Account.PLATFORM_REVENUE, fee),
                 *(Leg(Account.INSTRUCTOR_PENDING, share, wallet) for wallet, share in credited),
             ],
-            sale.currency,
+            amount.currency,
         )
         transaction_row = LedgerTransaction(
             kind=TransactionKind.SALE,
             idempotency_key=key,
             reference_type=sale.reference.type,
             reference_id=sale.reference.id,
-            currency=sale.currency,
-            amount=amount,
+            currency=amount.currency,
+            amount=amount.amount,
         )
         new.append((index, transaction_row, legs, credited))
         posted[key] = transaction_row
@@ -338,24 +354,29 @@ def credit_sales(
         release_at = hold_until or timezone.now() + timedelta(days=settings.EARNINGS_HOLD_DAYS)
         PendingEarning.objects.bulk_create(
             PendingEarning(
-                wallet=wallet, sale=row, amount=share, remaining=share, release_at=release_at
+                wallet=wallet,
+                sale=row,
+                amount=share.amount,
+                remaining=share.amount,
+                release_at=release_at,
             )
             for _, row, _, credited in new
             for wallet, share in credited
         )
-    return [posted[_sale_key(sale.reference)] if amount != 0 else None for sale, amount in checked]
+    return [
+        None if amount.is_zero else posted[_sale_key(sale.reference)] for sale, amount in checked
+    ]
 
 
-def _existing_sales(sales: Sequence[tuple[Sale, Decimal]]) -> dict[str, LedgerTransaction]:
+def _existing_sales(sales: Sequence[tuple[Sale, Money]]) -> dict[str, LedgerTransaction]:
     """The sales already posted, by key, in one query; one posted with other figures is 409."""
-    keys = {_sale_key(sale.reference): (sale, amount) for sale, amount in sales}
+    keys = {_sale_key(sale.reference): amount for sale, amount in sales}
     found = {
         row.idempotency_key: row
         for row in LedgerTransaction.objects.filter(idempotency_key__in=keys)
     }
     for key, row in found.items():
-        sale, amount = keys[key]
-        _check_same_figures(row, kind=TransactionKind.SALE, currency=sale.currency, amount=amount)
+        _check_same_figures(row, kind=TransactionKind.SALE, amount=keys[key])
     return found
 
 
@@ -376,12 +397,11 @@ def reverse_sale_earnings(
             f"No earnings were credited for {reference}.", code=PayoutError.SALE_NOT_CREDITED
         )
     key = f"sale_reversal:{refund_reference}:{reference}"
-    currency = sale.currency
+    paid = sale.money
+    currency = paid.currency
 
     def replay() -> LedgerTransaction | None:
-        return _existing(
-            key=key, kind=TransactionKind.SALE_REVERSAL, currency=currency, amount=sale.amount
-        )
+        return _existing(key=key, kind=TransactionKind.SALE_REVERSAL, amount=paid)
 
     if (done := replay()) is not None:
         return done
@@ -403,32 +423,36 @@ def reverse_sale_earnings(
         )
     }
     legs = []
+    zero = Money.zero(currency)
     for leg in sale_legs:
         if leg.wallet_id is None:
             # Platform legs (clearing, fee revenue) are reversed exactly.
-            legs.append(Leg(Account(leg.account), -leg.amount))
+            legs.append(Leg(Account(leg.account), -leg.money))
         else:
             wallet = wallets[leg.wallet_id]
+            share = leg.money
             lot = lots.get(wallet.pk)
             from_pending = (
-                min(leg.amount, lot.remaining) if lot and lot.released_at is None else ZERO
+                min(share, Money(lot.remaining, currency))
+                if lot and lot.released_at is None
+                else zero
             )
-            from_available = min(leg.amount - from_pending, wallet.available)
-            into_debt = leg.amount - from_pending - from_available
+            from_available = min(share - from_pending, wallet.available_money)
+            into_debt = share - from_pending - from_available
             legs += [
                 Leg(Account.INSTRUCTOR_PENDING, -from_pending, wallet),
                 Leg(Account.INSTRUCTOR_AVAILABLE, -from_available, wallet),
                 Leg(Account.INSTRUCTOR_DEBT, -into_debt, wallet),
             ]
-            if lot is not None and from_pending:
-                lot.remaining -= from_pending
+            if lot is not None and not from_pending.is_zero:
+                lot.remaining -= from_pending.amount
                 lot.save(update_fields=["remaining", "updated_at"])
-            if into_debt:
+            if not into_debt.is_zero:
                 logger.warning(
                     "payouts.debt_recorded",
                     extra={
                         "wallet": str(wallet.pk),
-                        "amount": str(into_debt),
+                        "amount": str(into_debt.amount),
                         "currency": currency,
                     },
                 )
@@ -436,8 +460,7 @@ def reverse_sale_earnings(
         kind=TransactionKind.SALE_REVERSAL,
         key=key,
         reference=refund_reference,
-        currency=currency,
-        amount=sale.amount,
+        amount=paid,
         legs=legs,
         reverses=sale,
     )
@@ -494,16 +517,16 @@ def _release_pending_earning(lot_id: Any, wallet_id: Any) -> bool:
     [lot] = locks.lock_pending_earnings(ids=[lot_id])
     if lot.released_at is not None:
         return False
-    if lot.remaining > 0:
+    remaining = Money(lot.remaining, wallet.currency)  # a lot is in its wallet's currency
+    if remaining.is_positive:
         _post(
             kind=TransactionKind.EARNINGS_RELEASE,
             key=f"earnings_release:{lot.pk}",
             reference=LedgerReference.of(lot),
-            currency=wallet.currency,
-            amount=lot.remaining,
+            amount=remaining,
             legs=[
-                Leg(Account.INSTRUCTOR_PENDING, -lot.remaining, wallet),
-                *_into_available(wallet, lot.remaining),
+                Leg(Account.INSTRUCTOR_PENDING, -remaining, wallet),
+                *_into_available(wallet, remaining),
             ],
         )
     lot.released_at = timezone.now()
@@ -537,8 +560,8 @@ WITHDRAWAL_STATES = StateMachine(
 def _insufficient_funds_message(wallet: Wallet | None, currency: str) -> str:
     """What `insufficient_funds` tells the instructor: the amount available now, and when
     pending money next becomes available (`selectors.wallet_overview`'s figures)."""
-    available = wallet.available if wallet is not None else ZERO
-    message = f"Only {quantize(available, currency)} {currency} is available now."
+    available = wallet.available_money if wallet is not None else Money.zero(currency)
+    message = f"Only {available} is available now."
     if wallet is not None and wallet.pending > 0:
         nearest = (
             PendingEarning.objects.filter(wallet=wallet, released_at__isnull=True, remaining__gt=0)
@@ -548,7 +571,7 @@ def _insufficient_funds_message(wallet: Wallet | None, currency: str) -> str:
         )
         if nearest is not None:
             message += (
-                f" {quantize(wallet.pending, currency)} {currency} is pending; the next part"
+                f" {wallet.pending_money} is pending; the next part"
                 f" becomes available from {nearest:%Y-%m-%d %H:%M} UTC."
             )
     return message
@@ -558,34 +581,37 @@ def _insufficient_funds_message(wallet: Wallet | None, currency: str) -> str:
 def request_withdrawal(
     *,
     instructor: Any,
-    amount: Decimal,
+    amount: Money,
     method: str,
     details: dict[str, str],
-    currency: str | None = None,
     request: AnyRequest = None,
 ) -> Withdrawal:
-    """Ask to be paid `amount` of the available balance; it is held at once.
+    """Ask to be paid `amount` (of the wallet in its currency) of the available balance; it
+    is held at once. Returns the withdrawal (`withdrawal.money == amount`).
 
-    `details` must already be validated for `method` (api.serializers does it).
-    More than available (after waiting for the wallet lock) is 400 `insufficient_funds`.
+    `details` must already be validated for `method` (api.serializers does it, and picks
+    the currency when the instructor names none: `selectors.default_wallet_currency`).
+    400 `unsupported_currency`, `invalid_amount` (not positive, too large, or finer than the
+    payout provider moves by `method`: `payable_exponent`); more than available (after
+    waiting for the wallet lock) is 400 `insufficient_funds`.
     """
-    currency = currency or selectors.default_wallet_currency(user=instructor)
-    amount = parse_amount(amount, currency, allow_zero=False).amount
+    currency = amount.currency
+    amount = parse_amount(amount.amount, currency, allow_zero=False)
     payable = get_payout_provider().payable_exponent(method=method, currency=currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-payable), ROUND_DOWN):
+    if amount.amount != amount.amount.quantize(Decimal(1).scaleb(-payable), ROUND_DOWN):
         raise Invalid(
             f"{currency} withdrawals by {method} take at most {payable} decimals.",
             code=MoneyError.INVALID_AMOUNT,
         )
     wallet = locks.lock_wallet(instructor=instructor, currency=currency)
-    if wallet is None or wallet.available < amount:
+    if wallet is None or wallet.available_money < amount:
         raise Invalid(
             _insufficient_funds_message(wallet, currency), code=PayoutError.INSUFFICIENT_FUNDS
         )
     withdrawal = Withdrawal.objects.create(
         instructor=instructor,
         wallet=wallet,
-        amount=amount,
+        amount=amount.amount,
         currency=currency,
         method=method,
         details=details,
@@ -594,7 +620,6 @@ def request_withdrawal(
         kind=TransactionKind.WITHDRAWAL_HOLD,
         key=f"withdrawal_hold:{withdrawal.pk}",
         reference=LedgerReference.of(withdrawal),
-        currency=currency,
         amount=amount,
         legs=[
             Leg(Account.INSTRUCTOR_AVAILABLE, -amount, wallet),
@@ -606,12 +631,12 @@ def request_withdrawal(
         actor=instructor,
         target=withdrawal,
         request=request,
-        data={"amount": str(amount), "currency": currency, "method": method},
+        data={"amount": str(amount.amount), "currency": currency, "method": method},
     )
     notify_staff(
         category=Category.PAYOUTS,
         title="Withdrawal requested",
-        body=f"{instructor.full_name} asks for {format_money(amount, currency)} by {method}.",
+        body=f"{instructor.full_name} asks for {amount} by {method}.",
         data={"withdrawal_id": str(withdrawal.pk), "queue": "withdrawals"},
         roles=(Role.ADMIN,),  # payouts are the admins' (API.md)
     )
@@ -673,7 +698,7 @@ def _finish_transition(
 
 
 def _money(withdrawal: Withdrawal) -> str:
-    return format_money(withdrawal.amount, withdrawal.currency)
+    return str(withdrawal.money)
 
 
 @transaction.atomic
@@ -714,11 +739,10 @@ def reject_withdrawal(
         kind=TransactionKind.WITHDRAWAL_RELEASE,
         key=f"withdrawal_release:{withdrawal.pk}",
         reference=LedgerReference.of(withdrawal),
-        currency=withdrawal.currency,
-        amount=withdrawal.amount,
+        amount=withdrawal.money,
         legs=[
-            Leg(Account.INSTRUCTOR_HELD, -withdrawal.amount, wallet),
-            *_into_available(wallet, withdrawal.amount),
+            Leg(Account.INSTRUCTOR_HELD, -withdrawal.money, wallet),
+            *_into_available(wallet, withdrawal.money),
         ],
     )
     withdrawal.reason = reason
@@ -767,11 +791,10 @@ def _pay_withdrawal(
         kind=TransactionKind.PAYOUT,
         key=f"payout:{withdrawal.pk}",
         reference=LedgerReference.of(withdrawal),
-        currency=withdrawal.currency,
-        amount=withdrawal.amount,
+        amount=withdrawal.money,
         legs=[
-            Leg(Account.INSTRUCTOR_HELD, -withdrawal.amount, wallet),
-            Leg(Account.PAYOUTS_OUTGOING, withdrawal.amount),
+            Leg(Account.INSTRUCTOR_HELD, -withdrawal.money, wallet),
+            Leg(Account.PAYOUTS_OUTGOING, withdrawal.money),
         ],
         memo=payout_reference,
     )

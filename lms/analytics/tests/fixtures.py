@@ -68,8 +68,7 @@ def sell(item: OrderItem, *, when: datetime, splits: list[tuple[Any, int]] | Non
     with time_machine.travel(when, tick=False):
         payouts.credit_sale_earnings(
             reference=LedgerReference.of(item),
-            currency=item.currency,
-            amount_paid=item.amount_paid,
+            amount_paid=item.paid,
             splits=splits or [(item.instructor, 100)],
         )
 

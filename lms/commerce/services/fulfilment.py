@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
-from lms.core.money import amount_string, format_money
+from lms.core.money import Money, amount_string, format_money
 from lms.notifications.models import Category
 from lms.notifications.services import notify
 from lms.payouts.services import LedgerReference, Sale, credit_sales, split_sale
@@ -202,12 +202,7 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
         kind.fulfil(order=order, items=group)
     credit_sales(
         [
-            Sale(
-                reference=LedgerReference.of(item),
-                currency=item.currency,
-                amount_paid=item.amount_paid,
-                splits=splits[item.pk],
-            )
+            Sale(reference=LedgerReference.of(item), amount_paid=item.paid, splits=splits[item.pk])
             for item in items
         ]
     )
@@ -221,17 +216,15 @@ def announce_sales(*, order: Order, items: list[Any], splits: dict[Any, Any]) ->
     """Tell each seller of a paid order what they sold and what they earn from it (their
     share after the platform fee, `payouts.services.split_sale`: the amount credited to their
     pending balance), one notification per seller and order, once the payment commits."""
-    earned: dict[Any, tuple[Any, Decimal, list[str]]] = {}
+    earned: dict[Any, tuple[Any, Money, list[str]]] = {}
+    nothing = Money.zero(order.currency)
     for item in items:
-        _fee, shares = split_sale(
-            currency=item.currency, amount_paid=item.amount_paid, splits=splits[item.pk]
-        )
+        _fee, shares = split_sale(amount_paid=item.paid, splits=splits[item.pk])
         for seller, share in shares:
-            if share <= 0:  # a free item (a 100 % coupon) earns nothing to announce
+            if not share.is_positive:  # a free item (a 100 % coupon) earns nothing to announce
                 continue
-            _, total, titles = earned.get(seller.pk, (seller, ZERO, []))
+            _, total, titles = earned.get(seller.pk, (seller, nothing, []))
             earned[seller.pk] = (seller, total + share, [*titles, item.title])
-    currency = order.currency
 
     def send() -> None:
         for seller, total, titles in earned.values():
@@ -239,12 +232,12 @@ def announce_sales(*, order: Order, items: list[Any], splits: dict[Any, Any]) ->
                 user=seller,
                 category=Category.COMMERCE,
                 title="You made a sale",
-                body=f"{', '.join(titles)}: {format_money(total, currency)} for you, pending"
+                body=f"{', '.join(titles)}: {total} for you, pending"
                 " until the refund window closes.",
                 data={
                     "order_id": str(order.pk),
-                    "amount": amount_string(total, currency),
-                    "currency": currency,
+                    "amount": amount_string(total.amount, total.currency),
+                    "currency": total.currency,
                     "titles": titles,
                 },
             )

@@ -1,11 +1,14 @@
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 
 from lms.core.apps import check_supported_currencies
 from lms.core.errors import Invalid
 from lms.core.money import (
+    InexactAmount,
     Money,
+    MoneyColumn,
+    UnsupportedCurrency,
     amount_string,
     from_minor_units,
     is_currency,
@@ -60,7 +63,97 @@ def test_format_money_for_people():
 
     assert format_money(Decimal("49.9"), "USD") == "49.90 USD"
     assert format_money(Decimal("500"), "JPY") == "500 JPY"
-    assert str(Money(Decimal("1.2345"), "KWD")) == "1.235 KWD"
+    assert str(Money(Decimal("1.23"), "KWD")) == "1.230 KWD"
+    assert str(Money.rounded(Decimal("1.2345"), "KWD")) == "1.235 KWD"
+
+
+# --- the three constructors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("1500.5", "JPY"), ("49.999", "USD"), ("12.3456", "KWD"), ("0.1", "ISK")],
+)
+def test_money_never_rounds_an_amount_finer_than_its_currency(amount, currency):
+    with pytest.raises(InexactAmount):
+        Money(Decimal(amount), currency)
+    with pytest.raises(InexactAmount):
+        Money.exact(Decimal(amount), currency)
+
+
+def test_money_normalises_the_scale_of_an_exact_amount():
+    # given: a 15,3 column's value
+    money = Money(Decimal("10.200"), "USD")
+
+    # then
+    assert money == Money(Decimal("10.2"), "USD")
+    assert str(money.amount) == "10.20"
+    assert str(Money(Decimal("1500.000"), "JPY").amount) == "1500"
+
+
+def test_money_refuses_floats_and_what_is_not_a_currency():
+    with pytest.raises(TypeError):
+        Money(0.1, "USD")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ISO 4217"):
+        Money(Decimal(1), "XYZ")
+    with pytest.raises(InexactAmount):
+        Money(Decimal("NaN"), "USD")
+
+
+def test_exact_refuses_a_currency_the_platform_does_not_sell_in(settings):
+    settings.SUPPORTED_CURRENCIES = ["USD", "EUR"]
+
+    assert Money.exact(Decimal("1.000"), "USD") == Money(Decimal(1), "USD")
+    with pytest.raises(UnsupportedCurrency):
+        Money.exact(Decimal("1.000"), "KWD")
+    assert Money(Decimal("1.000"), "KWD").amount == Decimal("1.000")  # stored rows still load
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "rounding", "expected"),
+    [
+        ("7.4985", "USD", ROUND_HALF_UP, "7.50"),
+        ("7.4949", "USD", ROUND_HALF_UP, "7.49"),
+        ("7.4999", "USD", ROUND_DOWN, "7.49"),
+        ("1999.5", "JPY", ROUND_HALF_UP, "2000"),
+        ("1.2345", "KWD", ROUND_HALF_UP, "1.235"),
+        ("1.2345", "KWD", ROUND_DOWN, "1.234"),
+    ],
+)
+def test_rounded_rounds_a_computed_amount_by_the_named_rule(amount, currency, rounding, expected):
+    assert Money.rounded(Decimal(amount), currency, rounding=rounding).amount == Decimal(expected)
+
+
+def test_money_compares_and_adds_only_money_of_its_currency():
+    price = Money(Decimal("10.00"), "USD")
+
+    assert price > Money(Decimal("9.99"), "USD")
+    assert price >= price
+    assert price <= price
+    assert -price < price
+    assert sum([price, price], Money.zero("USD")) == Money(Decimal("20"), "USD")
+    with pytest.raises(TypeError):
+        price + Decimal(1)  # type: ignore[operator]
+    with pytest.raises(ValueError, match="mismatch"):
+        price < Money(Decimal(1), "EUR")  # noqa: B015
+
+
+def test_money_column_reads_and_writes_the_two_columns_as_one_money():
+    class Row:
+        paid = MoneyColumn("amount_paid")
+
+        def __init__(self, amount_paid, currency):
+            self.amount_paid, self.currency = amount_paid, currency
+
+    row = Row(Decimal("12.340"), "KWD")
+
+    assert row.paid == Money(Decimal("12.34"), "KWD")
+    row.paid = Money(Decimal(1500), "JPY")
+    assert (row.amount_paid, row.currency) == (Decimal(1500), "JPY")
+    with pytest.raises(TypeError):
+        row.paid = Decimal(1)  # type: ignore[assignment]
+    with pytest.raises(InexactAmount):
+        Row(Decimal("0.5"), "JPY").paid  # noqa: B018
 
 
 # --- the currency policy ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import InstructorProfile
+from lms.core.money import Money
 from lms.core.serializers import (
     AmountField,
     AmountInputField,
@@ -208,6 +209,7 @@ class WithdrawalInputSerializer(serializers.Serializer[Any]):
     currency = CurrencyInputField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """`{amount: Money, method, details}`, what `services.request_withdrawal` takes."""
         user = self.context["user"]
         currency = attrs.get("currency") or default_wallet_currency(user=user)
         check_amount_decimals(attrs, amount="amount", currency=currency, allow_zero=False)
@@ -215,7 +217,11 @@ class WithdrawalInputSerializer(serializers.Serializer[Any]):
         checked = DETAILS_SERIALIZERS[attrs["method"]](data=details)
         if not checked.is_valid():
             raise ValidationError({"details": checked.errors})
-        return {**attrs, "currency": currency, "details": dict(checked.validated_data)}
+        return {
+            "amount": Money(attrs["amount"], currency),  # exact: checked just above
+            "method": attrs["method"],
+            "details": dict(checked.validated_data),
+        }
 
 
 def _profile_payout_details(user: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
+from lms.core.money import Money
 from lms.payouts import services
 from lms.payouts.models import LedgerTransaction, Withdrawal
 from lms.payouts.services import LedgerReference
@@ -41,8 +42,7 @@ def earn(
     """Credit one sale to `instructor` alone; with `matured`, release it to available now."""
     sale = services.credit_sale_earnings(
         reference=reference or SaleReferenceFactory(),
-        currency=currency,
-        amount_paid=Decimal(amount_paid),
+        amount_paid=Money(Decimal(amount_paid), currency),
         splits=[(instructor, 100)],
         hold_until=timezone.now() - timedelta(seconds=1) if matured else None,
     )
@@ -73,8 +73,7 @@ def request_withdrawal(
 ) -> Withdrawal:
     return services.request_withdrawal(
         instructor=instructor,
-        amount=Decimal(amount),
-        currency=currency,
+        amount=Money(Decimal(amount), currency),
         method=method,
         details=VALID_DETAILS[method],
     )

@@ -5,6 +5,7 @@ import pytest
 
 from lms.accounts.tests.factories import InstructorFactory
 from lms.conftest import error_codes
+from lms.core.money import Money
 from lms.payouts import services
 from lms.payouts.models import PendingEarning
 from lms.payouts.testing import assert_payouts_consistent
@@ -150,15 +151,13 @@ def test_wallet_says_when_pending_money_becomes_available(instructor, instructor
     earn(instructor, "100.00")
     services.credit_sale_earnings(
         reference=SaleReferenceFactory(),
-        currency="USD",
-        amount_paid=Decimal("40.00"),
+        amount_paid=Money(Decimal("40.00"), "USD"),
         splits=[(instructor, 100)],
         hold_until=later,
     )
     services.credit_sale_earnings(
         reference=SaleReferenceFactory(),
-        currency="USD",
-        amount_paid=Decimal("20.00"),
+        amount_paid=Money(Decimal("20.00"), "USD"),
         splits=[(instructor, 100)],
         hold_until=soon,
     )

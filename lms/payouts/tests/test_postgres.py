@@ -12,6 +12,7 @@ from django.utils import timezone
 from lms.accounts.tests.factories import AdminFactory, InstructorFactory
 from lms.audit.models import AuditLog
 from lms.core.errors import Conflict, Invalid
+from lms.core.money import Money
 from lms.core.testing import run_at_once
 from lms.payouts import services
 from lms.payouts.models import (
@@ -49,8 +50,7 @@ def test_two_withdrawals_over_one_balance_only_one_succeeds():
         2,
         lambda _: services.request_withdrawal(
             instructor=instructor,
-            amount=Decimal("60.00"),
-            currency="USD",
+            amount=Money(Decimal("60.00"), "USD"),
             method="paypal",
             details=VALID_DETAILS["paypal"],
         ),
@@ -77,8 +77,7 @@ def test_the_same_sale_credited_twice_at_once_posts_once():
         4,
         lambda _: services.credit_sale_earnings(
             reference=reference,
-            currency="USD",
-            amount_paid=Decimal("50.00"),
+            amount_paid=Money(Decimal("50.00"), "USD"),
             splits=[(first, 50), (second, 50)],
         ),
     )

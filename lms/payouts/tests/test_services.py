@@ -8,6 +8,7 @@ from django.conf import settings
 from lms.accounts.tests.factories import AdminFactory, InstructorFactory
 from lms.audit.models import AuditLog
 from lms.core.errors import Conflict, Invalid, PermissionDenied
+from lms.core.money import Money
 from lms.notifications.models import Category, Notification
 from lms.payouts import services, tasks
 from lms.payouts.models import (
@@ -31,6 +32,12 @@ from lms.payouts.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 D = Decimal
+
+
+def M(amount, currency):
+    return Money(Decimal(amount), currency)
+
+
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -50,8 +57,7 @@ def test_credit_sale_takes_the_platform_fee_and_credits_pending(instructor):
     # when
     sale = services.credit_sale_earnings(
         reference=SaleReferenceFactory(),
-        currency="USD",
-        amount_paid=D("100.00"),
+        amount_paid=M("100.00", "USD"),
         splits=[(instructor, 100)],
     )
     # then
@@ -75,10 +81,10 @@ def test_credit_sales_posts_an_orders_sales_in_constant_queries(django_assert_nu
 
     def sales(references):
         return [
-            services.Sale(references[0], "USD", D("100.00"), [(owner, 100)]),
-            services.Sale(references[1], "USD", D("50.00"), [(other, 100)]),
-            services.Sale(references[2], "USD", D("20.00"), [(owner, 60), (co, 40)]),
-            services.Sale(references[3], "USD", D("0.00"), [(other, 100)]),  # free: nothing
+            services.Sale(references[0], M("100.00", "USD"), [(owner, 100)]),
+            services.Sale(references[1], M("50.00", "USD"), [(other, 100)]),
+            services.Sale(references[2], M("20.00", "USD"), [(owner, 60), (co, 40)]),
+            services.Sale(references[3], M("0.00", "USD"), [(other, 100)]),  # free: nothing
         ]
 
     references = [SaleReferenceFactory() for _ in range(4)]
@@ -106,8 +112,7 @@ def test_three_co_instructors_of_ten_dollars_lose_nothing():
     # when
     sale = services.credit_sale_earnings(
         reference=SaleReferenceFactory(),
-        currency="USD",
-        amount_paid=D("10.00"),
+        amount_paid=M("10.00", "USD"),
         splits=[(owner, D("33.34")), (second, D("33.33")), (third, D("33.33"))],
     )
     # then: fee 1.50, pool 8.50; co-instructors round down, the owner takes the remainder
@@ -126,8 +131,7 @@ def test_jpy_has_no_decimals_and_the_odd_yen_goes_to_the_owner():
     # when: 999 JPY, fee 149.85 rounds to 150, pool 849 split in halves
     services.credit_sale_earnings(
         reference=SaleReferenceFactory(),
-        currency="JPY",
-        amount_paid=D("999"),
+        amount_paid=M("999", "JPY"),
         splits=[(owner, 50), (co_instructor, 50)],
     )
     # then
@@ -140,8 +144,7 @@ def test_three_decimal_currency_keeps_its_minor_unit():
     owner, second, third = InstructorFactory(), InstructorFactory(), InstructorFactory()
     services.credit_sale_earnings(
         reference=SaleReferenceFactory(),
-        currency="KWD",
-        amount_paid=D("10.000"),
+        amount_paid=M("10.000", "KWD"),
         splits=[(owner, D("33.34")), (second, D("33.33")), (third, D("33.33"))],
     )
     assert [wallet_of(user, "KWD").pending for user in (owner, second, third)] == [
@@ -156,11 +159,11 @@ def test_replayed_credit_posts_once(instructor):
     # given
     reference = SaleReferenceFactory()
     first = services.credit_sale_earnings(
-        reference=reference, currency="USD", amount_paid=D("40.00"), splits=[(instructor, 100)]
+        reference=reference, amount_paid=M("40.00", "USD"), splits=[(instructor, 100)]
     )
     # when
     again = services.credit_sale_earnings(
-        reference=reference, currency="USD", amount_paid=D("40.00"), splits=[(instructor, 100)]
+        reference=reference, amount_paid=M("40.00", "USD"), splits=[(instructor, 100)]
     )
     # then
     assert again == first
@@ -173,13 +176,12 @@ def test_replayed_credit_posts_once(instructor):
 def test_replay_with_other_figures_is_a_conflict(instructor):
     reference = SaleReferenceFactory()
     services.credit_sale_earnings(
-        reference=reference, currency="USD", amount_paid=D("40.00"), splits=[(instructor, 100)]
+        reference=reference, amount_paid=M("40.00", "USD"), splits=[(instructor, 100)]
     )
     with pytest.raises(Conflict) as error:
         services.credit_sale_earnings(
             reference=reference,
-            currency="USD",
-            amount_paid=D("41.00"),
+            amount_paid=M("41.00", "USD"),
             splits=[(instructor, 100)],
         )
     assert error.value.code == "idempotency_key_reused"
@@ -190,8 +192,7 @@ def test_replay_with_other_figures_is_a_conflict(instructor):
 def test_free_sale_posts_nothing(instructor):
     result = services.credit_sale_earnings(
         reference=SaleReferenceFactory(),
-        currency="USD",
-        amount_paid=D("0"),
+        amount_paid=M("0", "USD"),
         splits=[(instructor, 100)],
     )
     assert result is None
@@ -204,12 +205,9 @@ def test_free_sale_posts_nothing(instructor):
     ("currency", "amount", "splits_of", "code"),
     [
         ("USD", "-1.00", lambda a, b: [(a, 100)], "invalid_amount"),
-        ("USD", "1.005", lambda a, b: [(a, 100)], "invalid_amount"),
-        ("JPY", "10.5", lambda a, b: [(a, 100)], "invalid_amount"),
         ("USD", "1e15", lambda a, b: [(a, 100)], "invalid_amount"),
-        ("USD", "NaN", lambda a, b: [(a, 100)], "invalid_amount"),
-        ("XXX", "1.00", lambda a, b: [(a, 100)], "unsupported_currency"),
-        ("CLF", "1.00", lambda a, b: [(a, 100)], "unsupported_currency"),
+        ("CLF", "1.0000", lambda a, b: [(a, 100)], "unsupported_currency"),
+        ("MRU", "1.0", lambda a, b: [(a, 100)], "unsupported_currency"),
         ("USD", "1.00", lambda a, b: [(a, 60), (b, 30)], "invalid_splits"),
         ("USD", "1.00", lambda a, b: [(a, 50), (a, 50)], "invalid_splits"),
         ("USD", "1.00", lambda a, b: [(a, 100), (b, 0)], "invalid_splits"),
@@ -221,13 +219,48 @@ def test_credit_refuses_bad_input(currency, amount, splits_of, code):
     with pytest.raises(Invalid) as error:
         services.credit_sale_earnings(
             reference=SaleReferenceFactory(),
-            currency=currency,
-            amount_paid=D(amount),
+            amount_paid=M(amount, currency),
             splits=splits_of(first, second),
         )
     assert error.value.code == code
     assert not LedgerEntry.objects.exists()
     assert_payouts_consistent()
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount"),
+    [("USD", "1.005"), ("JPY", "10.5"), ("KWD", "0.0001"), ("USD", "NaN"), ("ABC", "1.00")],
+)
+def test_an_inexact_sale_cannot_even_be_described(currency, amount):
+    # the amount a sale carries is a Money: finer than the currency (or no currency) is
+    # refused where it is built, before any service sees it
+    with pytest.raises(ValueError, match=r"decimals|not an amount|ISO 4217"):
+        services.Sale(SaleReferenceFactory(), M(amount, currency), [])
+
+
+@pytest.mark.parametrize(
+    ("price", "currency", "fee", "shares"),
+    [
+        ("100.00", "USD", "15.00", ["85.00"]),
+        ("10.00", "USD", "1.50", ["2.84", "2.83", "2.83"]),
+        ("0.03", "USD", "0.00", ["0.03", "0.00", "0.00"]),  # 0.0045 half up is 0.00
+        ("999", "JPY", "150", ["285", "282", "282"]),  # 149.85 half up; 282.97 down
+        ("1", "JPY", "0", ["1", "0", "0"]),
+        ("10.000", "KWD", "1.500", ["2.834", "2.833", "2.833"]),
+        ("0.005", "BHD", "0.001", ["0.002", "0.001", "0.001"]),  # 0.00075 half up to 0.001
+    ],
+)
+def test_split_sale_returns_money_that_adds_up_to_the_price(price, currency, fee, shares):
+    # given: the owner and two co-instructors (split_sale only passes them through)
+    splits = [("owner", D("33.34")), ("second", D("33.33")), ("third", D("33.33"))]
+    if len(shares) == 1:
+        splits = [("owner", 100)]
+
+    split = services.split_sale(amount_paid=M(price, currency), splits=splits)
+
+    assert split.fee == M(fee, currency)
+    assert [share for _, share in split.shares] == [M(s, currency) for s in shares]
+    assert sum((share for _, share in split.shares), split.fee) == M(price, currency)
 
 
 def test_the_ledger_writer_refuses_unbalanced_legs(instructor):
@@ -236,11 +269,10 @@ def test_the_ledger_writer_refuses_unbalanced_legs(instructor):
             kind=TransactionKind.SALE,
             key="broken",
             reference=SaleReferenceFactory(),
-            currency="USD",
-            amount=D("1.00"),
+            amount=M("1.00", "USD"),
             legs=[
-                Leg(Account.PLATFORM_CLEARING, D("-1.00")),
-                Leg(Account.PLATFORM_REVENUE, D("0.99")),
+                Leg(Account.PLATFORM_CLEARING, M("-1.00", "USD")),
+                Leg(Account.PLATFORM_REVENUE, M("0.99", "USD")),
             ],
         )
     assert not LedgerTransaction.objects.exists()
@@ -284,8 +316,7 @@ def test_explicit_hold_until_is_honoured(instructor):
     with time_machine.travel(NOW, tick=False):
         services.credit_sale_earnings(
             reference=SaleReferenceFactory(),
-            currency="USD",
-            amount_paid=D("10.00"),
+            amount_paid=M("10.00", "USD"),
             splits=[(instructor, 100)],
             hold_until=NOW + timedelta(hours=2),
         )
@@ -381,8 +412,7 @@ def test_refund_of_a_split_sale_reverses_every_share():
     reference = SaleReferenceFactory()
     services.credit_sale_earnings(
         reference=reference,
-        currency="USD",
-        amount_paid=D("10.00"),
+        amount_paid=M("10.00", "USD"),
         splits=[(owner, 70), (co_instructor, 30)],
     )
     services.reverse_sale_earnings(reference=reference, refund_reference=RefundReferenceFactory())

@@ -19,7 +19,7 @@ from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.commerce.providers import get_provider
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import format_money, quantize
+from lms.core.money import Money, format_money, quantize
 from lms.core.permissions import ADMIN, INSTRUCTOR, has_role
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
@@ -74,8 +74,8 @@ def price_of(*, tutor: User, hourly_rate: Decimal, minutes: int, currency: str) 
     price = quantize(hourly_rate * minutes / Decimal(60), currency)
     exponent = get_provider().payable_exponent(currency)
     price = price.quantize(Decimal(1).scaleb(-exponent), ROUND_DOWN)
-    fee, [(_, earning)] = split_sale(currency=currency, amount_paid=price, splits=[(tutor, 100)])
-    return Price(hourly_rate, price, fee, earning, currency)
+    fee, [(_, earning)] = split_sale(amount_paid=Money(price, currency), splits=[(tutor, 100)])
+    return Price(hourly_rate, price, fee.amount, earning.amount, currency)
 
 
 def _bookable_tutor(tutor_id: Any) -> tuple[User, InstructorProfile]:
