@@ -20,9 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_processes import BIN, free_port, http_get, start, stop, wait_for
+from processes import BIN, SECURE, free_port, gunicorn_command, http_get, start, wait_for
 
-SECURE = {"Host": "localhost", "X-Forwarded-Proto": "https"}
 PATH = "/api/v1/courses/?page_size=5"
 
 
@@ -63,11 +62,7 @@ def main() -> int:
     for warmup in ("false", "true"):
         port = free_port()
         env = {**base, "GUNICORN_WARMUP": warmup, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-        server = start(
-            f"measure-{warmup}",
-            ["gunicorn", "--config", "deploy/gunicorn.conf.py", "config.wsgi:application"],
-            env,
-        )
+        server = start(f"warmup-{warmup}", gunicorn_command(), env, label="measure")
         try:
             # the worker is up once it answers anything; /health/live/ is not warmed either
             wait_for(lambda: http_get(port, "/health/live/", SECURE)[0] == 200, "gunicorn", 60)  # noqa: B023
@@ -86,7 +81,7 @@ def main() -> int:
                     if served in (args.requests // 4, args.requests // 2, args.requests):
                         memory.append((served, rss_kib(pid)))
         finally:
-            stop(f"measure-{warmup}", server)
+            server.stop()
     print("\nfirst five requests of a fresh worker (ms), GET " + PATH)
     for warmup, timings in first.items():
         print(f"  warm-up {warmup:5}: " + "  ".join(f"{t:7.1f}" for t in timings))

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import secrets
-import subprocess
 import sys
 import time
 import urllib.error
@@ -32,20 +31,19 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_processes import (
-    BIN,
+from processes import (
     LOGS,
     ROOT,
+    SECURE,
+    Stack,
     free_port,
-    http_get,
+    migrate,
     open_websocket,
+    production_env,
     read_text_frame,
-    start,
-    stop,
     wait_for,
+    wait_ready,
 )
-
-SECURE = {"Host": "localhost", "X-Forwarded-Proto": "https"}
 
 
 class Steps:
@@ -110,8 +108,8 @@ def seed() -> dict[str, str]:
     from lms.accounts.tests.factories import PASSWORD, InstructorFactory, UserFactory
     from lms.catalog.tests.factories import LessonFactory, PublishedCourseFactory, SectionFactory
 
-    buyer = UserFactory(email=f"buyer-{secrets.token_hex(4)}@example.com")
-    course = PublishedCourseFactory(
+    buyer: Any = UserFactory(email=f"buyer-{secrets.token_hex(4)}@example.com")
+    course: Any = PublishedCourseFactory(
         instructor=InstructorFactory(), price=Decimal("19.00"), currency="USD", is_free=False
     )
     LessonFactory(section=SectionFactory(course=course, order=0), order=0)
@@ -127,35 +125,23 @@ def main() -> int:
     steps = Steps()
     http_port, ws_port = free_port(), free_port()
     outbox = LOGS / f"lms-smoke-mail-{os.getpid()}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "smoke-test-only-" + secrets.token_urlsafe(32),
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PAYMENT_PROVIDER": "fake",
-        "ALLOW_FAKE_PAYMENTS": "true",
-        "FAST_PASSWORD_HASHER": "true",
-        "REQUIRE_STAFF_MFA": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(outbox),
-        "MEDIA_ROOT": str(LOGS / "lms-smoke-media"),
-        "GUNICORN_BIND": f"127.0.0.1:{http_port}",
-        "GUNICORN_WORKERS": "2",
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    env = production_env(
+        label="smoke",
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        http_port=http_port,
+        extra={
+            "PAYMENT_PROVIDER": "fake",
+            "ALLOW_FAKE_PAYMENTS": "true",
+            "FAST_PASSWORD_HASHER": "true",
+            "REQUIRE_STAFF_MFA": "false",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(outbox),
+        },
+    )
     if not args.keep_database:
         fresh_database(args.database_url)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    migrate(env)
     steps.ok("database migrated")
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -168,63 +154,18 @@ def main() -> int:
 
     with app.connection_for_write() as broker:  # nothing left over from an earlier run
         for queue in ("default", "emails", "pdfs"):
-            broker.default_channel.queue_purge(queue)
+            broker.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
     account = seed()
     connections.close_all()
     steps.ok("buyer and paid course created")
 
-    processes = {
-        "gunicorn": start(
-            "gunicorn",
-            ["gunicorn", "--config", "deploy/gunicorn.conf.py", "config.wsgi:application"],
-            env,
-        ),
-        "daphne": start(
-            "daphne",
-            ["daphne", "--bind", "127.0.0.1", "--port", str(ws_port), "config.asgi:application"],
-            env,
-        ),
-        "worker": start(
-            "worker",
-            [
-                "celery",
-                "-A",
-                "config.celery:app",
-                "worker",
-                "--loglevel",
-                "info",
-                "--queues",
-                "default,emails,pdfs",
-                "--concurrency",
-                "2",
-            ],
-            env,
-        ),
-        "beat": start(
-            "beat",
-            [
-                "celery",
-                "-A",
-                "config.celery:app",
-                "beat",
-                "--loglevel",
-                "info",
-                "--schedule",
-                str(LOGS / f"lms-smoke-beat-{os.getpid()}"),
-            ],
-            env,
-        ),
-    }
-    try:
-        status, body = wait_for(
-            lambda: (r := http_get(http_port, "/health/ready/", SECURE))[0] == 200 and r,
-            "gunicorn /health/ready/",
-            timeout=60,
-        )
-        steps.ok(f"gunicorn /health/ready/ {status} {body.decode()}")
-        wait_for(
-            lambda: "ready." in (LOGS / "lms-check-worker.log").read_text(), "celery worker", 60
-        )
+    with Stack(
+        env, label="smoke", ws_port=ws_port, worker_queues="default,emails,pdfs",
+        worker_concurrency=2,
+    ) as stack:  # fmt: skip
+        body = wait_ready(http_port)
+        steps.ok(f"gunicorn /health/ready/ 200 {body.decode()}")
+        wait_for(lambda: "ready." in stack["worker"].log_text(), "celery worker", 60)
         steps.ok("celery worker ready")
 
         login = expect(
@@ -299,11 +240,8 @@ def main() -> int:
         if "application/pdf" not in receipt[0].read_text(errors="replace"):
             raise SystemExit("FAIL receipt: no PDF attached")
         steps.ok("receipt with its PDF mailed by the worker")
-        wait_for(lambda: "beat: Starting" in (LOGS / "lms-check-beat.log").read_text(), "beat")
+        wait_for(lambda: "beat: Starting" in stack["beat"].log_text(), "beat")
         steps.ok("beat started")
-    finally:
-        for name, process in processes.items():
-            stop(name, process)
     print(f"SMOKE OK in {steps.total():.1f} s")
     return 0
 
