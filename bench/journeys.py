@@ -1,0 +1,444 @@
+"""The main user journeys under load for a fixed time (issue 16, item 9).
+
+`python -m bench.journeys [--seconds 60] [--users 8]`: gunicorn as deployed
+(`bench.server.Gunicorn`: deploy/gunicorn.conf.py, 2 sync workers, PostgreSQL, the fake payment
+provider, production settings with the throttles raised), then `--users` virtual users
+(coroutines on one event loop, a closed loop: each sends its next request once it has the
+last answer) run the journeys in a fixed mix until `--seconds` have passed; a journey started
+before the timer ends is finished, none starts after it. A `--warmup` of the same mix runs
+first and is not measured.
+
+Journeys (each virtual user takes them in turn from `MIX`, starting at its own offset):
+
+- browse (anonymous): course list, course detail, curriculum, categories;
+- sign_in (a student): login with a password, `/auth/me/`, dashboard stats;
+- purchase (a buyer; 60 courses each, then the next buyer): cart add, order, checkout,
+  simulate(succeeded), through the fake provider, so the ledger is posted;
+- learn (a learner; 50 lessons each, then the next): enroll in the free course the first
+  time, then one lesson completed for the first time, continue-learning.
+
+Printed: per journey the journeys done and failed, its requests, requests/s, p50, p99 and max
+of its requests and its 5xx answers; then the same per step. Exit status 1 when any journey
+failed (an unexpected status, a 5xx, a broken connection) or a journey never completed. The
+ledger check runs after it (.ci/load.sh). Nothing here is a budget: `make bench` has those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bench import flows, server
+
+SEED_VERSION = "1"  # bench.registry's marker: bump when seed() changes
+DOMAIN = "load.bench.example.com"
+SELLER_EMAIL = f"load-seller@{DOMAIN}"
+PAID_PREFIX = "load-paid-"
+FREE_SLUG = "load-free-course"
+PAID_COURSES = 60
+SECTIONS = 5
+LESSONS_PER_SECTION = 10
+PASSWORD = "load-Password-2024!"
+IDENTITIES_PER_USER = 20  # buyers and learners each: 1,200 purchases, 1,000 lessons per user
+
+JOURNEYS = ("browse", "sign_in", "purchase", "learn")
+# Reads first: half the journeys browse, a quarter learn, an eighth each sign in and buy.
+MIX = ("browse", "learn", "browse", "purchase", "browse", "learn", "browse", "sign_in")
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def seed() -> None:
+    """A seller with 60 paid courses and one free course of 50 lessons; re-runnable (found
+    by their slugs). Buyers, learners and students are made fresh by each run."""
+    from django.utils import timezone
+
+    from lms.accounts.models import InstructorProfile, Role, User
+    from lms.catalog.models import Course, CourseStatus, Lesson, LessonType, Section
+
+    now = timezone.now()
+    seller, created = User.objects.get_or_create(
+        email=SELLER_EMAIL,
+        defaults={
+            "first_name": "Load",
+            "last_name": "Seller",
+            "role": Role.INSTRUCTOR,
+            "email_verified_at": now,
+        },
+    )
+    if created:
+        InstructorProfile.objects.create(user=seller, headline="Load-test instructor")
+    existing = set(
+        Course.objects.filter(slug__startswith=PAID_PREFIX).values_list("slug", flat=True)
+    )
+    Course.objects.bulk_create(
+        [
+            Course(
+                slug=f"{PAID_PREFIX}{n:03d}",
+                title=f"Load course {n}",
+                instructor=seller,
+                status=CourseStatus.PUBLISHED,
+                published_at=now,
+                price=Decimal("19.99") + n,
+                currency="USD",
+            )
+            for n in range(PAID_COURSES)
+            if f"{PAID_PREFIX}{n:03d}" not in existing
+        ]
+    )
+    if Course.objects.filter(slug=FREE_SLUG).exists():
+        return
+    free = Course.objects.create(
+        slug=FREE_SLUG,
+        title="Load free course",
+        instructor=seller,
+        status=CourseStatus.PUBLISHED,
+        published_at=now,
+        price=Decimal("0.00"),
+        is_free=True,
+        lesson_count=SECTIONS * LESSONS_PER_SECTION,
+    )
+    sections = Section.objects.bulk_create(
+        [Section(course=free, title=f"Section {n}", order=n) for n in range(SECTIONS)]
+    )
+    Lesson.objects.bulk_create(
+        [
+            Lesson(
+                course=free,
+                section=section,
+                title=f"Lesson {n}",
+                type=LessonType.VIDEO,
+                duration_seconds=300,
+                order=n,
+                is_preview=n == 0,
+            )
+            for section in sections
+            for n in range(LESSONS_PER_SECTION)
+        ]
+    )
+
+
+@dataclass
+class Identities:
+    """What one virtual user works with; buyers and learners are used up in order."""
+
+    student_email: str
+    buyers: list[str]  # access tokens
+    learners: list[str]
+    buyer_courses: int = 0  # courses the current buyer has bought
+    learner_enrollment: str | None = None
+    learner_lessons: int = 0
+
+
+@dataclass
+class Catalog:
+    paid_course_ids: list[str]
+    free_slug: str
+    free_lesson_ids: list[str]
+    browse_slugs: list[str]
+
+
+def identities_for(users: int) -> tuple[Catalog, list[Identities]]:
+    from django.contrib.auth.hashers import make_password
+
+    from lms.accounts.models import User
+    from lms.catalog.models import Course, Lesson
+
+    paid = list(
+        Course.objects.filter(slug__startswith=PAID_PREFIX)
+        .order_by("slug")
+        .values_list("pk", "slug")
+    )
+    catalog = Catalog(
+        paid_course_ids=[str(pk) for pk, _ in paid],
+        free_slug=FREE_SLUG,
+        free_lesson_ids=[
+            str(pk)
+            for pk in Lesson.objects.filter(course__slug=FREE_SLUG)
+            .order_by("section__order", "order")
+            .values_list("pk", flat=True)
+        ],
+        browse_slugs=[FREE_SLUG, *(slug for _, slug in paid[:9])],
+    )
+    people = flows.fresh_students(
+        users * (1 + 2 * IDENTITIES_PER_USER), label="load", domain=DOMAIN
+    )
+    User.objects.filter(pk__in=[person.pk for person in people[:users]]).update(
+        password=make_password(PASSWORD)
+    )
+    tokens = [flows.access_token(person) for person in people[users:]]
+    per = IDENTITIES_PER_USER
+    identities = [
+        Identities(
+            student_email=people[n].email,
+            buyers=tokens[2 * per * n : 2 * per * n + per],
+            learners=tokens[2 * per * n + per : 2 * per * (n + 1)],
+        )
+        for n in range(users)
+    ]
+    return catalog, identities
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+class JourneyFailed(Exception):
+    pass
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+
+
+@dataclass
+class Tally:
+    done: int = 0
+    failed: int = 0
+    server_errors: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    steps: dict[str, list[float]] = field(default_factory=dict)
+    first_error: str | None = None
+
+
+class Client:
+    """One journey's calls: raw HTTP/1.1 over asyncio, a connection per call (as bench.flows),
+    each answer's time counted to its journey and step, every status kept."""
+
+    def __init__(self, port: int, tally: Tally, token: str | None = None) -> None:
+        self.port = port
+        self.tally = tally
+        self.token = token
+
+    async def call(
+        self,
+        step: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        expect: int = 200,
+        token: str | None = None,
+    ) -> Any:
+        payload = json.dumps(body).encode() if body is not None else b""
+        bearer = token or self.token
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            + (f"Authorization: Bearer {bearer}\r\n" if bearer else "")
+            + "Content-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1")
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            started = time.perf_counter()
+            writer.write(head + payload)
+            await writer.drain()
+            status, data = await flows._read_answer(reader)
+            elapsed = (time.perf_counter() - started) * 1000
+        finally:
+            writer.close()
+        self.tally.latencies_ms.append(elapsed)
+        self.tally.steps.setdefault(step, []).append(elapsed)
+        if status >= 500:
+            self.tally.server_errors += 1
+        if status != expect:
+            raise JourneyFailed(f"{step}: {method} {path} answered {status}: {data[:300]!r}")
+        return json.loads(data) if data else None
+
+
+Journey = Callable[[Client, Catalog, Identities, int], Awaitable[None]]
+
+
+async def browse(client: Client, catalog: Catalog, me: Identities, turn: int) -> None:
+    slug = catalog.browse_slugs[turn % len(catalog.browse_slugs)]
+    page = await client.call("course list", "GET", "/api/v1/courses/")
+    if not page["results"]:
+        raise JourneyFailed("course list: no course")
+    await client.call("course detail", "GET", f"/api/v1/courses/{slug}/")
+    await client.call("curriculum", "GET", f"/api/v1/courses/{slug}/curriculum/")
+    await client.call("categories", "GET", "/api/v1/categories/")
+
+
+async def sign_in(client: Client, catalog: Catalog, me: Identities, turn: int) -> None:
+    answer = await client.call(
+        "login", "POST", "/api/v1/auth/login/", {"email": me.student_email, "password": PASSWORD}
+    )
+    token = answer["access"]
+    await client.call("me", "GET", "/api/v1/auth/me/", token=token)
+    await client.call("dashboard stats", "GET", "/api/v1/dashboard/stats/", token=token)
+
+
+async def purchase(client: Client, catalog: Catalog, me: Identities, turn: int) -> None:
+    if me.buyer_courses == len(catalog.paid_course_ids):
+        me.buyers.pop(0)
+        me.buyer_courses = 0
+    if not me.buyers:
+        raise JourneyFailed("purchase: every prepared buyer has bought every course")
+    course_id = catalog.paid_course_ids[me.buyer_courses]
+    me.buyer_courses += 1
+    client.token = me.buyers[0]
+    await client.call(
+        "cart add", "POST", "/api/v1/cart/items/", {"course_id": course_id}, expect=201
+    )
+    order = await client.call("order", "POST", "/api/v1/orders/", {}, expect=201)
+    payment = await client.call(
+        "checkout", "POST", "/api/v1/payments/checkout/", {"order_id": order["id"]}
+    )
+    paid = await client.call(
+        "simulate",
+        "POST",
+        f"/api/v1/payments/{payment['payment_id']}/simulate/",
+        {"outcome": "succeeded"},
+    )
+    if paid["order_status"] != "paid":
+        raise JourneyFailed(f"simulate: the order is {paid['order_status']}")
+
+
+async def learn(client: Client, catalog: Catalog, me: Identities, turn: int) -> None:
+    if me.learner_lessons == len(catalog.free_lesson_ids):
+        me.learners.pop(0)
+        me.learner_enrollment, me.learner_lessons = None, 0
+    if not me.learners:
+        raise JourneyFailed("learn: every prepared learner has completed the course")
+    client.token = me.learners[0]
+    if me.learner_enrollment is None:
+        enrollment = await client.call(
+            "enroll", "POST", f"/api/v1/courses/{catalog.free_slug}/enroll/", {}, expect=201
+        )
+        me.learner_enrollment = enrollment["id"]
+    lesson_id = catalog.free_lesson_ids[me.learner_lessons]
+    me.learner_lessons += 1
+    progress = await client.call(
+        "lesson complete",
+        "POST",
+        f"/api/v1/enrollments/{me.learner_enrollment}/mark-lesson-complete/",
+        {"lesson_id": lesson_id},
+    )
+    if progress["lessons_completed"] != me.learner_lessons:
+        raise JourneyFailed(f"lesson complete: {progress}")
+    await client.call("continue learning", "GET", "/api/v1/dashboard/continue-learning/")
+
+
+JOURNEY_FUNCTIONS: dict[str, Journey] = {
+    "browse": browse,
+    "sign_in": sign_in,
+    "purchase": purchase,
+    "learn": learn,
+}
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+async def run_for(
+    port: int, catalog: Catalog, identities: list[Identities], seconds: float
+) -> tuple[dict[str, Tally], float]:
+    tallies = {name: Tally() for name in JOURNEYS}
+    deadline = time.monotonic() + seconds
+
+    async def virtual_user(n: int) -> None:
+        turn = n
+        while time.monotonic() < deadline:
+            name = MIX[turn % len(MIX)]
+            tally = tallies[name]
+            try:
+                await JOURNEY_FUNCTIONS[name](Client(port, tally), catalog, identities[n], turn)
+            except Exception as exc:  # a failed journey, counted and shown; the user goes on
+                tally.failed += 1
+                tally.first_error = tally.first_error or f"{type(exc).__name__}: {exc}"
+            else:
+                tally.done += 1
+            turn += 1
+
+    began = time.monotonic()
+    await asyncio.gather(*(virtual_user(n) for n in range(len(identities))))
+    return tallies, time.monotonic() - began
+
+
+def report(tallies: dict[str, Tally], elapsed: float) -> bool:
+    """Print the tables; True when no journey failed, no answer was a 5xx and each ran."""
+
+    def row(name: str, values: list[float], *cells: object) -> str:
+        if not values:
+            return f"{name:18} " + " ".join(f"{cell!s:>8}" for cell in cells) + "  (no request)"
+        return (
+            f"{name:18} "
+            + " ".join(f"{cell!s:>8}" for cell in cells)
+            + f" {len(values):8} {len(values) / elapsed:8.1f} {statistics.median(values):8.1f}"
+            f" {flows.percentile(values, 0.99):8.1f} {max(values):8.1f}"
+        )
+
+    header = ("done", "failed", "5xx", "requests", "req/s", "p50 ms", "p99 ms", "max ms")
+    print(f"{'journey':18} " + " ".join(f"{title:>8}" for title in header))
+    everything: list[float] = []
+    for name, tally in tallies.items():
+        everything += tally.latencies_ms
+        print(row(name, tally.latencies_ms, tally.done, tally.failed, tally.server_errors))
+    done = sum(tally.done for tally in tallies.values())
+    failed = sum(tally.failed for tally in tallies.values())
+    server_errors = sum(tally.server_errors for tally in tallies.values())
+    print(row("all", everything, done, failed, server_errors))
+    print(f"\n{'step':18} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for tally in tallies.values():
+        for step, values in tally.steps.items():
+            print(row(step, values))
+    ok = True
+    for name, tally in tallies.items():
+        if tally.first_error:
+            print(f"load: {name}: {tally.failed} failed, first: {tally.first_error}")
+        if tally.failed or tally.server_errors or not tally.done:
+            ok = False
+    print(
+        f"load: {'passed' if ok else 'FAILED'} ({done} journeys, {failed} failed, "
+        f"{server_errors} answers 5xx)"
+    )
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench import registry, run
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured time")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds first, not measured")
+    parser.add_argument("--users", type=int, default=8, help="concurrent virtual users")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/ci_load")
+    args = parser.parse_args(argv)
+
+    env = server.server_environment(args.database_url)
+    server.ensure_database(args.database_url, recreate=False)
+    server.migrate(env)
+    run.setup_django(env)
+    registry.seed_stale_modules([registry.ScenarioModule("journeys", sys.modules[__name__])])
+    from django.db import connections
+
+    catalog, identities = identities_for(args.users)
+    connections.close_all()
+    with server.Gunicorn(env, workers=args.workers) as gunicorn:
+        if args.warmup:
+            asyncio.run(run_for(gunicorn.port, catalog, identities, args.warmup))
+        tallies, elapsed = asyncio.run(run_for(gunicorn.port, catalog, identities, args.seconds))
+    load = os.getloadavg()
+    print(
+        f"\njourneys for {args.seconds:.0f} s (ran {elapsed:.1f} s, after {args.warmup:.0f} s "
+        f"not measured): {args.users} virtual users, gunicorn {args.workers} sync workers, "
+        f"PostgreSQL, fake provider; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on "
+        f"{os.cpu_count()} CPUs"
+    )
+    return 0 if report(tallies, elapsed) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
