@@ -21,6 +21,13 @@ Printed: per journey the journeys done and failed, its requests, requests/s, p50
 of its requests and its 5xx answers; then the same per step. Exit status 1 when any journey
 failed (an unexpected status, a 5xx, a broken connection) or a journey never completed. The
 ledger check runs after it (.ci/load.sh). Nothing here is a budget: `make bench` has those.
+
+CPU: the CPU seconds gunicorn's processes and the database's backends spent during the
+measured time (Linux /proc, before and after), per request and as requests per CPU-second
+(`req/s/core`): what one app core or one database core serves of this mix, a figure a busy
+machine disturbs far less than requests per wall-clock second. `--only JOURNEY` runs one
+journey alone, for its own cost. Without a broker the Celery tasks (receipt PDF, emails) run
+inside the requests, so the app's figure includes the workers' share.
 """
 
 from __future__ import annotations
@@ -35,7 +42,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench import flows, server
 
@@ -342,15 +351,19 @@ JOURNEY_FUNCTIONS: dict[str, Journey] = {
 
 
 async def run_for(
-    port: int, catalog: Catalog, identities: list[Identities], seconds: float
+    port: int,
+    catalog: Catalog,
+    identities: list[Identities],
+    seconds: float,
+    mix: tuple[str, ...] = MIX,
 ) -> tuple[dict[str, Tally], float]:
-    tallies = {name: Tally() for name in JOURNEYS}
+    tallies = {name: Tally() for name in JOURNEYS if name in mix}
     deadline = time.monotonic() + seconds
 
     async def virtual_user(n: int) -> None:
         turn = n
         while time.monotonic() < deadline:
-            name = MIX[turn % len(MIX)]
+            name = mix[turn % len(mix)]
             tally = tallies[name]
             try:
                 await JOURNEY_FUNCTIONS[name](Client(port, tally), catalog, identities[n], turn)
@@ -406,6 +419,69 @@ def report(tallies: dict[str, Tally], elapsed: float) -> bool:
     return ok
 
 
+# --- CPU time: what capacity planning divides by (docs/deploy.md, "Capacity") -------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (Linux /proc); 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def _process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return pids
+    for child in children:
+        pids += _process_tree(int(child))
+    return pids
+
+
+def app_cpu(master: int) -> dict[int, float]:
+    """CPU seconds of gunicorn's master and workers, by pid."""
+    return {pid: _cpu_seconds(pid) for pid in _process_tree(master)}
+
+
+def database_cpu(database_url: str) -> dict[int, float] | None:
+    """CPU seconds of the PostgreSQL backends connected to the database, by pid; None when the
+    server's processes are not on this machine (or not readable)."""
+    import psycopg
+
+    name = urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchall()
+    if not rows or not Path(f"/proc/{rows[0][0]}/stat").exists():
+        return None
+    return {pid: _cpu_seconds(pid) for (pid,) in rows}
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two snapshots (a process that appeared counts from zero)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def report_cpu(requests: int, elapsed: float, app: float, database: float | None) -> None:
+    print(f"\n{'cpu':18} {'seconds':>8} {'cores':>8} {'ms/req':>8} {'req/s/core':>10}")
+    for name, seconds in (("app (gunicorn)", app), ("database", database)):
+        if seconds is None or not requests:
+            print(f"{name:18} {'n/a':>8}")
+            continue
+        print(
+            f"{name:18} {seconds:8.1f} {seconds / elapsed:8.2f} {seconds / requests * 1000:8.2f}"
+            f" {requests / seconds if seconds else 0:10.0f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench import registry, run
 
@@ -415,9 +491,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=8, help="concurrent virtual users")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/ci_load")
+    parser.add_argument(
+        "--only", choices=JOURNEYS, help="run this journey alone (its own CPU cost per request)"
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="cache and throttles in Redis, as production has (tasks still run eagerly, in the "
+        "requests: no worker is started)",
+    )
     args = parser.parse_args(argv)
+    mix = (args.only,) if args.only else MIX
 
-    env = server.server_environment(args.database_url)
+    env = server.server_environment(args.database_url, redis_url=args.redis_url)
+    if args.redis_url:
+        env["CELERY_TASK_ALWAYS_EAGER"] = "true"  # nothing queued for a worker that is not there
     server.ensure_database(args.database_url, recreate=False)
     server.migrate(env)
     run.setup_django(env)
@@ -427,17 +515,33 @@ def main(argv: list[str] | None = None) -> int:
     catalog, identities = identities_for(args.users)
     connections.close_all()
     with server.Gunicorn(env, workers=args.workers) as gunicorn:
+        assert gunicorn.process is not None
         if args.warmup:
-            asyncio.run(run_for(gunicorn.port, catalog, identities, args.warmup))
-        tallies, elapsed = asyncio.run(run_for(gunicorn.port, catalog, identities, args.seconds))
+            asyncio.run(run_for(gunicorn.port, catalog, identities, args.warmup, mix))
+        app_before = app_cpu(gunicorn.process.pid)
+        database_before = database_cpu(args.database_url)
+        tallies, elapsed = asyncio.run(
+            run_for(gunicorn.port, catalog, identities, args.seconds, mix)
+        )
+        app_after = app_cpu(gunicorn.process.pid)
+        database_after = database_cpu(args.database_url)
     load = os.getloadavg()
     print(
         f"\njourneys for {args.seconds:.0f} s (ran {elapsed:.1f} s, after {args.warmup:.0f} s "
         f"not measured): {args.users} virtual users, gunicorn {args.workers} sync workers, "
-        f"PostgreSQL, fake provider; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on "
-        f"{os.cpu_count()} CPUs"
+        f"PostgreSQL, {'Redis' if args.redis_url else 'no Redis'}, fake provider; "
+        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs"
     )
-    return 0 if report(tallies, elapsed) else 1
+    passed = report(tallies, elapsed)
+    report_cpu(
+        sum(len(tally.latencies_ms) for tally in tallies.values()),
+        elapsed,
+        spent(app_before, app_after),
+        spent(database_before, database_after)
+        if database_before is not None and database_after is not None
+        else None,
+    )
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
