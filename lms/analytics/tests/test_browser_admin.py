@@ -81,6 +81,7 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.set_default_timeout(60_000)  # a busy 2-core CI machine; Playwright's is 30 s
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             yield page
