@@ -106,6 +106,19 @@ def test_an_admin_sees_every_queue_with_its_count(admin_user):
         "Withdrawals": "/admin/payouts/withdrawal/?status__exact=pending",
         "Open tickets": "/admin/support/ticket/?status__in=open,in_progress",
     }
+    client = signed_in(admin_user)
+    for name, link in queue_links(page).items():  # each link lists exactly what it counts
+        listing = client.get(link)
+        assert listing.status_code == 200, link
+        assert (
+            listing.context["cl"].result_count
+            == {
+                "Instructor applications": 1,
+                "Courses pending review": 2,
+                "Withdrawals": 1,
+                "Open tickets": 2,
+            }[name]
+        )
 
 
 def test_a_manager_sees_only_the_queues_the_role_may_act_on():
