@@ -220,6 +220,8 @@ CELERY_TIMEZONE = "UTC"
 # Notification emails a user gets on their own per rolling hour; the rest wait for the
 # hourly digest (lms.notifications.services, docs/messaging.md).
 NOTIFICATION_EMAILS_PER_HOUR = env.int("NOTIFICATION_EMAILS_PER_HOUR", default=3)
+# Seconds an analytics answer is kept (lms/analytics/cache.py); 0 builds every answer (bench).
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Tutoring (docs/tutoring.md): unpaid bookings free their time after 15 minutes; lessons
     # complete 24 h after their end; reminders 24 h and 1 h ahead; weekly availability extended.

@@ -69,6 +69,8 @@ from lms.payouts.models import (
 from lms.support.models import Ticket, TicketPriority, TicketStatus
 from lms.tutoring.models import Booking, BookingStatus
 
+from . import rollups
+from .models import NONE, CourseEnrollments, LessonCompletions, RevenueBucket, RevenueTotal
 from .periods import Periods, zone_of
 from .read_models import (
     CertificateLine,
@@ -209,18 +211,23 @@ def revenue_totals(legs: QuerySet[LedgerEntry]) -> list[Revenue]:
 
 
 def revenue_series(
-    legs: QuerySet[LedgerEntry],
+    legs: QuerySet[Any],
     periods: Periods,
     *,
     labels: Iterable[str] = ("gross", "fees", "net"),
+    field: str = "transaction__created_at",
+    sums: Mapping[str, Any] | None = None,
 ) -> MoneySeries:
-    """Gross, fees and net per period, one dataset per figure and currency (one query)."""
+    """Gross, fees and net per period, one dataset per figure and currency (one query).
+
+    `legs` are ledger legs placed by `field`, or rollup buckets (`field="bucket"`) with
+    their own `sums` (`_rollup_sums`)."""
     rows = (
-        legs.filter(**periods.within("transaction__created_at"))
+        legs.filter(**periods.within(field))
         .order_by()
-        .annotate(period=periods.trunc("transaction__created_at"))
+        .annotate(period=periods.trunc(field))
         .values("period", "currency")
-        .annotate(gross=_GROSS, fees=_FEES, net=_NET)
+        .annotate(**(sums or {"gross": _GROSS, "fees": _FEES, "net": _NET}))
     )
     by_currency: dict[str, dict[str, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for row in rows:
@@ -239,6 +246,60 @@ def revenue_series(
             for label in labels
         ],
     )
+
+
+# --- rollups (PostgreSQL) ---------------------------------------------------------------------
+# The same figures from lms/analytics/models.py's running totals: a few hundred or thousand
+# rows instead of every ledger leg, progress row and enrollment (docs/analytics.md, "Speed").
+
+
+def _rollup_sum(field: str, **condition: Any) -> Coalesce:
+    filtered = Q(**condition) if condition else None
+    return Coalesce(Sum(field, filter=filtered), Value(ZERO), output_field=MONEY)
+
+
+def _rollup_sums(*, viewer: Any = None) -> dict[str, Any]:
+    """Sums over rollup rows of one view; with `viewer`, the course view: gross and fees of
+    every sale of the course (the platform's view), net the viewer's own share."""
+    if viewer is None:
+        return {name: _rollup_sum(name) for name in ("gross", "fees", "net")}
+    return {
+        "gross": _rollup_sum("gross", scope_id=NONE),
+        "fees": _rollup_sum("fees", scope_id=NONE),
+        "net": _rollup_sum("net", scope_id=viewer),
+    }
+
+
+def _rollup_totals(rows: QuerySet[Any], *, viewer: Any = None) -> list[Revenue]:
+    """Gross, fees and net by currency over rollup rows (one query)."""
+    return _revenue_rows(
+        rows.order_by()
+        .values("currency")
+        .annotate(**_rollup_sums(viewer=viewer))
+        .order_by("currency")
+    )
+
+
+def _rollup_series(
+    rows: QuerySet[RevenueBucket], periods: Periods, *, viewer: Any = None
+) -> MoneySeries:
+    return revenue_series(rows, periods, field="bucket", sums=_rollup_sums(viewer=viewer))
+
+
+def _rollup_course_revenue(scope: Any) -> dict[tuple[str, Any], list[Revenue]]:
+    """`_course_revenue` of an instructor's view from `RevenueTotal` (one query)."""
+    rows = (
+        RevenueTotal.objects.filter(scope_id=scope)
+        .order_by()
+        .values("item_kind", "course_id", "currency")
+        .annotate(**_rollup_sums())
+        .order_by("currency")
+    )
+    out: dict[tuple[str, Any], list[Revenue]] = defaultdict(list)
+    for row in rows:
+        course = None if row["course_id"] == NONE else str(row["course_id"])
+        out[(row["item_kind"] or None, course)].extend(_revenue_rows([row]))  # type: ignore[index]
+    return out
 
 
 def count_series(queryset: QuerySet[Any], field: str, periods: Periods, *, label: str) -> Series:
@@ -389,11 +450,18 @@ def _course_figures_rows(courses: QuerySet[Course]) -> QuerySet[Any]:
         .annotate(average=Avg(Cast("rating", FloatField())))
         .values("average")[:1]
     )
+    if rollups.enabled():
+        counted = CourseEnrollments.objects.filter(course_id=OuterRef("pk"))
+        n_enrollments: Any = Coalesce(Subquery(counted.values("enrollments")[:1]), Value(0))
+        n_completed: Any = Coalesce(Subquery(counted.values("completed")[:1]), Value(0))
+    else:
+        n_enrollments = count_of(enrollments)
+        n_completed = count_of(enrollments.filter(status=EnrollmentStatus.COMPLETED))
     return (
         courses.order_by("title", "id")
         .annotate(
-            n_enrollments=count_of(enrollments),
-            n_completed=count_of(enrollments.filter(status=EnrollmentStatus.COMPLETED)),
+            n_enrollments=n_enrollments,
+            n_completed=n_completed,
             n_reviews=count_of(visible),
             average=Coalesce(Subquery(average, output_field=FloatField()), Value(0.0)),
         )
@@ -417,13 +485,16 @@ def _funnel_rows(courses: QuerySet[Course]) -> QuerySet[Any]:
     query."""
     # One join and GROUP BY over the progress rows (a correlated count per lesson is
     # thousands of times slower at a million rows).
-    done = Count(
+    done: Any = Count(
         "progress_records",
         filter=Q(
             progress_records__completed_at__isnull=False,
             progress_records__enrollment__status__in=ACCESS_STATUSES,
         ),
     )
+    if rollups.enabled():  # the running count per lesson instead of the progress rows
+        counted = LessonCompletions.objects.filter(lesson_id=OuterRef("pk")).values("completed")
+        done = Coalesce(Subquery(counted[:1]), Value(0))
     order = [
         F("section__order").asc(),
         F("section__created_at").asc(),
@@ -520,8 +591,18 @@ def instructor_analytics(*, user: Any, periods: Periods) -> InstructorAnalytics:
     )
     rows = list(_course_figures_rows(courses))
     funnels = _funnels(courses, {row["id"]: row["n_enrollments"] for row in rows})
-    legs = _instructor_legs(user.pk)
-    by_item = _course_revenue(legs)
+    if rollups.enabled():
+        scoped = RevenueTotal.objects.filter(scope_id=user.pk)
+        by_item = _rollup_course_revenue(user.pk)
+        revenue = _rollup_totals(scoped)
+        series = _rollup_series(
+            RevenueBucket.objects.filter(scope_id=user.pk, course_id=NONE), periods
+        )
+    else:
+        legs = _instructor_legs(user.pk)
+        by_item = _course_revenue(legs)
+        revenue = revenue_totals(legs)
+        series = revenue_series(legs, periods)
     quizzes = (
         Quiz.objects.filter(lesson__course__in=courses)
         .order_by("lesson__course__title", "lesson__title", "id")
@@ -543,10 +624,10 @@ def instructor_analytics(*, user: Any, periods: Periods) -> InstructorAnalytics:
         total_enrollments=sum(row["n_enrollments"] for row in rows),
         average_rating=round(review_figures["average"] or 0.0, 2),
         total_reviews=review_figures["n"],
-        revenue=revenue_totals(legs),
+        revenue=revenue,
         rating_distribution=rating_distribution(reviews),
         enrollments=count_series(enrollments, "enrolled_at", periods, label="enrollments"),
-        revenue_series=revenue_series(legs, periods),
+        revenue_series=series,
         courses=[
             _figures(row, funnels.get(row["id"], []), by_item.get(("course", str(row["id"])), []))
             for row in rows
@@ -580,12 +661,18 @@ def course_analytics(*, course: Course, user: Any, periods: Periods) -> CourseAn
     rows = list(_course_figures_rows(courses))
     row = rows[0]
     funnels = _funnels(courses, {row["id"]: row["n_enrollments"]})
-    course_legs = (
-        _with_order_item(_earning_legs())
-        .filter(item_course=course.pk)  # type: ignore[misc]
-        .filter(Q(wallet__isnull=True) | Q(wallet__instructor_id=user.pk))
-    )
-    revenue = revenue_totals(course_legs)
+    if rollups.enabled():
+        viewed = Q(course_id=course.pk, scope_id__in=(NONE, user.pk))
+        revenue = _rollup_totals(RevenueTotal.objects.filter(viewed), viewer=user.pk)
+        series = _rollup_series(RevenueBucket.objects.filter(viewed), periods, viewer=user.pk)
+    else:
+        course_legs = (
+            _with_order_item(_earning_legs())
+            .filter(item_course=course.pk)  # type: ignore[misc]
+            .filter(Q(wallet__isnull=True) | Q(wallet__instructor_id=user.pk))
+        )
+        revenue = revenue_totals(course_legs)
+        series = revenue_series(course_legs, periods)
     steps = funnels.get(row["id"], [])
     return CourseAnalytics(
         timezone=str(periods.tz),
@@ -599,7 +686,7 @@ def course_analytics(*, course: Course, user: Any, periods: Periods) -> CourseAn
         ),
         funnel=steps,
         rating_distribution=rating_distribution(Review.objects.filter(course_id=course.pk)),
-        revenue_series=revenue_series(course_legs, periods),
+        revenue_series=series,
     )
 
 
@@ -642,14 +729,33 @@ def platform_analytics(*, periods: Periods) -> PlatformAnalytics:
         .order_by("currency")
     )
     refund_rows = list(refund_query)
-    reversals = _earning_legs().filter(transaction__kind=TransactionKind.SALE_REVERSAL)
-    refund_series_rows = (
-        reversals.filter(**periods.within("transaction__created_at"))
-        .order_by()
-        .annotate(period=periods.trunc("transaction__created_at"))
-        .values("period", "currency")
-        .annotate(refunded=_REFUNDED)
-    )
+    if rollups.enabled():
+        platform = RevenueBucket.objects.filter(scope_id=NONE, course_id=NONE)
+        revenue = _rollup_totals(RevenueTotal.objects.filter(scope_id=NONE))
+        series = _rollup_series(platform, periods)
+        # buckets with a reversal in them (its clearing legs are positive)
+        refund_series_rows = (
+            platform.filter(refunded__gt=0, **periods.within("bucket"))
+            .order_by()
+            .annotate(period=periods.trunc("bucket"))
+            .values("period", "currency")
+            .annotate(refunded=Sum("refunded"))
+        )
+        total_enrollments = CourseEnrollments.objects.aggregate(
+            n=Coalesce(Sum("enrollments"), Value(0))
+        )["n"]
+    else:
+        revenue = revenue_totals(legs)
+        series = revenue_series(legs, periods)
+        reversals = _earning_legs().filter(transaction__kind=TransactionKind.SALE_REVERSAL)
+        refund_series_rows = (
+            reversals.filter(**periods.within("transaction__created_at"))
+            .order_by()
+            .annotate(period=periods.trunc("transaction__created_at"))
+            .values("period", "currency")
+            .annotate(refunded=_REFUNDED)
+        )
+        total_enrollments = enrollments.count()
     refunded: dict[str, dict[date | None, Decimal]] = defaultdict(dict)
     for row in refund_series_rows:
         refunded[row["currency"]][periods.key(row["period"])] = row["refunded"]
@@ -689,10 +795,10 @@ def platform_analytics(*, periods: Periods) -> PlatformAnalytics:
             datasets=[Dataset(label=role, data=periods.fill(growth[role])) for role in Role.values],
         ),
         courses_by_status=statuses,
-        total_enrollments=enrollments.count(),
+        total_enrollments=total_enrollments,
         enrollments=count_series(enrollments, "enrolled_at", periods, label="enrollments"),
-        revenue=revenue_totals(legs),
-        revenue_series=revenue_series(legs, periods),
+        revenue=revenue,
+        revenue_series=series,
         refunds=Refunds(
             count=sum(row["n"] for row in refund_rows),
             amounts=[

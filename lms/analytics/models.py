@@ -1,0 +1,102 @@
+"""Rollups: small tables of running totals the dashboards read instead of millions of rows.
+
+They hold nothing of their own: every figure is a sum over the source tables (lesson
+progress, enrollments, payouts' ledger) that PostgreSQL triggers keep current inside the
+writing transaction (`rollups.py` has their SQL and the rules), and that
+`manage.py rebuild_analytics_rollups` recomputes from the sources. On SQLite (tests, local
+development) there are no triggers: the selectors compute the same figures from the sources
+(`rollups.enabled()`).
+
+Keys use `NONE` (the nil UUID) instead of NULL, so each key is one row for `ON CONFLICT`:
+`scope_id` NONE is the platform's view of a sale (every leg), otherwise the instructor whose
+view it is (the platform legs of the sales they have a share in, their own legs);
+`course_id` NONE is "not a course" in `RevenueTotal` and "every course" in `RevenueBucket`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+NONE = uuid.UUID(int=0)
+# Ledger time buckets: every UTC offset in use is a multiple of 15 minutes, so a local
+# day, week or month always starts on a bucket's edge and a bucket never straddles two.
+BUCKET_MINUTES = 15
+
+
+def _money() -> models.DecimalField:
+    return models.DecimalField(max_digits=18, decimal_places=3, default=0)
+
+
+class LessonCompletions(models.Model):
+    """Per lesson: the progress rows completed by enrollments that give access (active or
+    completed, not revoked); the course funnel's counts."""
+
+    lesson_id = models.UUIDField(primary_key=True)
+    course_id = models.UUIDField(db_index=True)
+    completed = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"lesson {self.lesson_id}: {self.completed} completed"
+
+
+class CourseEnrollments(models.Model):
+    """Per course: enrollments that are not revoked, and those completed."""
+
+    course_id = models.UUIDField(primary_key=True)
+    enrollments = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"course {self.course_id}: {self.enrollments} enrollments"
+
+
+class RevenueTotal(models.Model):
+    """All-time gross, fees, net and refunded of sales (and their reversals) by view,
+    order item kind, course and currency. Empty `item_kind`: a sale of no order item."""
+
+    scope_id = models.UUIDField()
+    item_kind = models.CharField(max_length=30)
+    course_id = models.UUIDField()
+    currency = models.CharField(max_length=3)
+    gross = _money()
+    fees = _money()
+    net = _money()
+    refunded = _money()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_id", "item_kind", "course_id", "currency"],
+                name="analytics_revenue_total_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_id} {self.item_kind} {self.course_id} {self.currency}"
+
+
+class RevenueBucket(models.Model):
+    """The same figures per 15-minute UTC bucket of the ledger transaction's `created_at`,
+    by view, course (NONE: every sale) and currency; series are grouped from these."""
+
+    scope_id = models.UUIDField()
+    course_id = models.UUIDField()
+    currency = models.CharField(max_length=3)
+    bucket = models.DateTimeField()
+    gross = _money()
+    fees = _money()
+    net = _money()
+    refunded = _money()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_id", "course_id", "currency", "bucket"],
+                name="analytics_revenue_bucket_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_id} {self.course_id} {self.currency} {self.bucket:%Y-%m-%d %H:%M}"
