@@ -43,7 +43,12 @@ def main() -> int:
         database_url=args.database_url,
         redis_url=args.redis_url,
         http_port=http_port,
-        extra={"EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"},
+        extra={
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            # production settings refuse to start without a real provider's keys
+            "PAYMENT_PROVIDER": "fake",
+            "ALLOW_FAKE_PAYMENTS": "true",
+        },
     )
     migrate(env)
     with Stack(env, label="check", ws_port=ws_port) as stack:
