@@ -6,11 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from lms.accounts.admin import throttled_admin_login
 from lms.core import views as core_views
 
+# Django tries the patterns in order, so the catalog's public reads (the hottest requests)
+# come first; no catalog route matches an address of accounts, audit or notifications.
 api_v1 = [
+    path("", include("lms.catalog.api.urls")),
     path("", include("lms.accounts.api.urls")),
     path("", include("lms.audit.api.urls")),
     path("", include("lms.notifications.api.urls")),
-    path("", include("lms.catalog.api.urls")),
     path("", include("lms.learning.api.urls")),
     path("", include("lms.assessments.api.urls")),
     path("", include("lms.payouts.api.urls")),

@@ -33,7 +33,8 @@ from rest_framework import fields as drf_fields
 
 Context = Mapping[str, Any]
 Converter = Callable[[Any, Any, Context], Any]  # (value, instance, context) -> JSON value
-Plan = tuple[tuple[str, tuple[str, ...], Converter], ...]
+Reader = Callable[[Any], Any]  # instance -> the value at the field's source
+Plan = tuple[tuple[str, Reader, Converter], ...]
 
 # Field types whose DRF representation orjson reproduces from the raw value.
 _RAW_TYPES: tuple[type[drf_fields.Field[Any, Any, Any, Any]], ...] = (
@@ -85,16 +86,44 @@ def _compile(serializer_class: type[Any]) -> Plan | None:
         if converter is None:
             return None
         source = tuple((field.source or name).split(".")) if field.source != "*" else ()
-        entries.append((name, source, converter))
+        entries.append((name, _reader(source), converter))
     return tuple(entries)
 
 
 def _apply(plan: Plan, instance: Any, context: Context) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, source, convert in plan:
-        value = _read(instance, source)
+    for name, read, convert in plan:
+        value = read(instance)
         out[name] = None if value is None else convert(value, instance, context)
     return out
+
+
+def _reader(source: tuple[str, ...]) -> Reader:
+    """Reads `source` as DRF's `get_attribute` does: keys of a mapping, attributes of
+    anything else, None anywhere on the way is None. A one-step source (every field of the
+    read models) is read without the loop, the mapping check memoised per type."""
+    if not source:
+        return _itself
+    if len(source) > 1:
+        return lambda instance: _read(instance, source)
+    attr = source[0]
+
+    def read(instance: Any) -> Any:
+        kind = type(instance)
+        mapping = _mapping_types.get(kind)
+        if mapping is None:
+            mapping = _mapping_types[kind] = issubclass(kind, Mapping)
+        return instance[attr] if mapping else getattr(instance, attr)
+
+    return read
+
+
+# type -> whether it is a Mapping (an ABC check per field read is a fifth of the rendering)
+_mapping_types: dict[type, bool] = {}
+
+
+def _itself(instance: Any) -> Any:
+    return instance
 
 
 def _read(instance: Any, source: tuple[str, ...]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -152,6 +154,78 @@ def _json(body: bytes) -> HttpResponse:
     return HttpResponse(body, content_type="application/json")
 
 
+# Accept headers DRF's negotiation answers with JSON whatever the renderers (none sent: wrk,
+# curl, fetch without headers). Any other value takes the full path, which negotiates.
+_JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
+
+
+class CachedAnonymousRead(CatalogView):
+    """A public read whose anonymous answer is kept in the response cache (catalog.cache),
+    served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+    classes, no permission objects, no serializers, only the cache and the throttles.
+
+    The fast path is taken only for a GET with no `Authorization` header (JWT is the API's
+    one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+    a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+    still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+    is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+    refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+    through `dispatch` as before, which builds the answer and fills the cache: the key, the
+    version read and the entry are the same ones, so invalidation is unchanged.
+
+    The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+    """
+
+    cache_kind = ""
+
+    def shared_query(self, query: Any) -> bool:
+        """Whether an anonymous answer for these query parameters may come from the cache."""
+        return True
+
+    def cached_anonymous_body(self, key: str) -> bytes | None:
+        return response_cache.get(key)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        answer = self._from_cache(request, *args, **kwargs)
+        if answer is not None:
+            return answer
+        return super().dispatch(request, *args, **kwargs)
+
+    def _from_cache(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase | None:
+        meta = request.META
+        if (
+            request.method != "GET"
+            or "HTTP_AUTHORIZATION" in meta
+            or meta.get("HTTP_ACCEPT", "") not in _JSON_ACCEPTS
+            or not self.shared_query(request.GET)
+        ):
+            return None
+        try:
+            key = response_cache.key_for(request, self.cache_kind)
+        except DisallowedHost:
+            return None  # the full path answers it
+        body = self.cached_anonymous_body(key)
+        if body is None:
+            return None
+        drf_request = Request(request)  # no authenticators: no header, nobody signed in
+        if drf_request.user.is_authenticated:
+            return None
+        self.args, self.kwargs = args, kwargs
+        self.request = drf_request
+        self.headers = self.default_response_headers
+        self.format_kwarg = None
+        try:
+            self.check_throttles(drf_request)
+        except Throttled as exc:
+            return self.finalize_response(drf_request, self.handle_exception(exc))
+        response = _json(body)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
+
+
 # --- categories and tags ------------------------------------------------------------------------
 
 
@@ -240,7 +314,12 @@ class TagDetailView(CatalogView):
 # --- courses ------------------------------------------------------------------------------------
 
 
-class CourseListView(CatalogView):
+class CourseListView(CachedAnonymousRead):
+    cache_kind = "list"
+
+    def shared_query(self, query: Any) -> bool:
+        return "mine" not in query  # anonymous: `status` is ignored (API.md)
+
     @extend_schema(
         parameters=COURSE_LIST_PARAMETERS, responses=s.CourseListItemSerializer(many=True)
     )
@@ -268,7 +347,12 @@ class CourseListView(CatalogView):
         return Response(_course_detail(request, course.pk), status=status.HTTP_201_CREATED)
 
 
-class SearchView(CatalogView):
+class SearchView(CachedAnonymousRead):
+    cache_kind = "search"
+
+    def shared_query(self, query: Any) -> bool:
+        return "mine" not in query
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -290,7 +374,13 @@ class SearchView(CatalogView):
         )
 
 
-class CourseDetailView(CatalogView):
+class CourseDetailView(CachedAnonymousRead):
+    cache_kind = "detail"
+
+    def cached_anonymous_body(self, key: str) -> bytes | None:
+        page = response_cache.get_course_page(key)
+        return None if page is None else page.body
+
     @extend_schema(responses=s.CourseDetailSerializer)
     def get(self, request: Request, course: str) -> HttpResponseBase:
         return _course_read(
@@ -386,8 +476,13 @@ class CourseRejectView(CatalogView):
         return Response(_course_detail(request, found.pk))
 
 
-class CurriculumView(CatalogView):
+class CurriculumView(CachedAnonymousRead):
     pagination_class = None  # answered whole (lms.core.schema)
+    cache_kind = "curriculum"
+
+    def cached_anonymous_body(self, key: str) -> bytes | None:
+        page = response_cache.get_course_page(key)
+        return None if page is None else page.body
 
     @extend_schema(responses=s.CurriculumSectionSerializer(many=True))
     def get(self, request: Request, course: str) -> HttpResponseBase:

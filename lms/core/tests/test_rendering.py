@@ -149,3 +149,30 @@ def test_a_serializer_the_plan_cannot_follow_is_rendered_by_drf(context):
 
     assert compiled_plan(WithMethod) is None
     assert render(WithMethod, items, context=context, many=True)[0]["shout"] == "WATERCOLOUR 101"
+
+
+class MappingSerializer(serializers.Serializer[Any]):
+    items = serializers.IntegerField()  # a dict has an `items` method: the key must win
+    values = serializers.CharField()
+    owner = RefSerializer(allow_null=True)
+    owner_name = serializers.CharField(source="owner.name", allow_null=True)
+
+
+def test_mappings_and_objects_are_read_as_drf_reads_them(context):
+    # given: dicts (keys named like dict methods, a nested dict, a None on a dotted source)
+    # and an object, in one list
+    owner = {"id": uuid.uuid4(), "name": "Ada"}
+    items: list[Any] = [
+        {"items": 3, "values": "v", "owner": owner},
+        {"items": 0, "values": "", "owner": None},
+        Ref(id=uuid.uuid4(), name="not a mapping"),
+    ]
+    mapped = items[:2]
+
+    # when / then: the same bytes as DRF's
+    assert dumps(render(MappingSerializer, mapped, context=context, many=True)) == dumps(
+        MappingSerializer(mapped, many=True, context=context).data
+    )
+    assert dumps(render(RefSerializer, items[2], context=context)) == dumps(
+        RefSerializer(items[2], context=context).data
+    )
