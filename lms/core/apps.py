@@ -11,7 +11,10 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from lms.core.serializers import install_strict_json_types
+
         checks.register(check_supported_currencies, "money")
+        install_strict_json_types()  # a JSON body's types are the document's (issue 11 §1)
 
 
 def check_supported_currencies(**kwargs: Any) -> list[checks.CheckMessage]:

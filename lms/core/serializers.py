@@ -8,10 +8,14 @@
 - `AmountInputField` takes a non-negative decimal (400 `invalid_amount`); its currency's
   exponent is checked with the currency by `check_amount_decimals`, in the serializer's
   `validate`, since a field alone does not know its currency.
+- `install_strict_json_types` (from `CoreConfig.ready`): in a JSON body every DRF field takes
+  only the JSON type the OpenAPI document gives it (a string field no number, a boolean field
+  no `1` or `"yes"`, an integer field no `"12"`): 400 `validation_error` otherwise.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -19,8 +23,9 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import fields, relations, serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.settings import api_settings
 
 from lms.core.absolute_urls import file_url
 from lms.core.errors import Invalid
@@ -173,3 +178,113 @@ def check_amount_decimals(
         parse_amount(value, currency, allow_zero=allow_zero)
     except Invalid as exc:
         raise ValidationError({amount: [ErrorDetail(str(exc.detail), code=exc.code)]}) from None
+
+
+# --- JSON types are what the document says (issue 11 §1) --------------------------------------
+#
+# DRF reads a value leniently so that one field serves JSON and form/query input alike:
+# `CharField` takes a JSON number (`0` is stored as `"0"`), `BooleanField` takes `1`, `"yes"`
+# or `"on"`, `IntegerField` takes `"12"`, a decimal takes a JSON number, a UUID an integer.
+# The OpenAPI document (from the same fields) says string, boolean, integer..., and API.md
+# says the body is JSON with those types, so a JSON body with another type is a 400
+# `validation_error` on that field. Form and query input (a `QueryDict`, where every value is a
+# string by nature: multipart uploads, `?page=2`) keeps DRF's reading.
+#
+# The rule is installed once on DRF's field classes (`install_strict_json_types`, from
+# `CoreConfig.ready`), so every serializer of every app, declared or generated from a model,
+# follows it; a subclass that overrides `to_internal_value` and calls `super()` does too.
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON type of a parsed value: `string`, `boolean`, `integer`, `number`, `other`."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    return "other"
+
+
+def _decimal_is_string(field: Any) -> bool:
+    # drf-spectacular documents a decimal as a string when it is rendered as one
+    coerce = getattr(field, "coerce_to_string", None)
+    return bool(api_settings.COERCE_DECIMAL_TO_STRING if coerce is None else coerce)
+
+
+def _choice_accepts(field: Any, data: Any) -> bool:
+    kinds = {_json_kind(key) for key in field.choices}
+    kind = _json_kind(data)
+    return kind in kinds or (kind == "integer" and "number" in kinds)
+
+
+def _related_pk_accepts(field: Any, data: Any) -> bool:
+    if field.pk_field is not None:
+        return True  # the pk field's own rule applies when it reads the value
+    pk = field.get_queryset().model._meta.pk
+    if pk.get_internal_type() in (
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+    ):
+        return _json_kind(data) == "integer"
+    return isinstance(data, str)
+
+
+# field class -> (the error key it fails with, whether a JSON value is of its documented type)
+STRICT_JSON_TYPES: dict[type, tuple[str, Any]] = {
+    fields.CharField: ("invalid", lambda field, data: isinstance(data, str)),
+    fields.BooleanField: ("invalid", lambda field, data: isinstance(data, bool)),
+    fields.IntegerField: ("invalid", lambda field, data: _json_kind(data) == "integer"),
+    fields.FloatField: ("invalid", lambda field, data: _json_kind(data) in ("integer", "number")),
+    fields.DecimalField: (
+        "invalid",
+        lambda field, data: (
+            isinstance(data, str)
+            if _decimal_is_string(field)
+            else _json_kind(data) in ("integer", "number")
+        ),
+    ),
+    fields.UUIDField: ("invalid", lambda field, data: isinstance(data, str)),
+    fields.DurationField: ("invalid", lambda field, data: isinstance(data, str)),
+    fields.ChoiceField: ("invalid_choice", _choice_accepts),
+    relations.PrimaryKeyRelatedField: ("incorrect_type", _related_pk_accepts),
+    relations.SlugRelatedField: ("invalid", lambda field, data: isinstance(data, str)),
+}
+
+
+def reads_json(field: fields.Field[Any, Any, Any, Any]) -> bool:
+    """Whether the field is reading a JSON body: its root serializer's data is not form or
+    query input (DRF's own test for that: a `getlist` method, as `QueryDict` has)."""
+    data = getattr(field.root, "initial_data", None)
+    return data is not None and not hasattr(data, "getlist")
+
+
+def _strict(to_internal_value: Any, key: str, accepts: Any) -> Any:
+    @functools.wraps(to_internal_value)
+    def checked(self: Any, data: Any) -> Any:
+        if reads_json(self) and not accepts(self, data):
+            self.fail(
+                key,
+                input=data,
+                value=data,
+                data_type=type(data).__name__,
+                format="[DD] [HH:[MM:]]ss[.uuuuuu]",
+            )
+        return to_internal_value(self, data)
+
+    checked.strict_json_types = True  # type: ignore[attr-defined]
+    return checked
+
+
+def install_strict_json_types() -> None:
+    """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type (idempotent)."""
+    for cls, (key, accepts) in STRICT_JSON_TYPES.items():
+        current = cls.__dict__["to_internal_value"]
+        if not getattr(current, "strict_json_types", False):
+            cls.to_internal_value = _strict(current, key, accepts)  # type: ignore[attr-defined]
