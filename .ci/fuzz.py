@@ -1,15 +1,19 @@
-"""schemathesis in-process against the WSGI application (issue 16, item 9).
+"""schemathesis in-process against the WSGI application (issue 11 §1, issue 16 item 9).
 
 Every phase schemathesis 4 offers (examples, coverage, fuzzing, stateful), positive and
-negative data, every check, for two signed-in identities in turn (the demo student and an
-instructor of the demo: the stateful phase creates with one and the checks on authorization see
-the other's refusals). The database is whatever DATABASE_URL names, migrated and seeded by
-the caller (.ci/run uses a throwaway SQLite file).
+negative data, every check, for four identities in turn: anonymous, the demo student, an
+instructor of the demo (grace) and the demo admin, the admin last (its fuzzing deactivates and
+re-roles demo accounts). The database is whatever DATABASE_URL names, migrated and seeded by
+the caller (.ci/fuzz.sh uses a throwaway SQLite file).
 
     .venv/bin/python .ci/fuzz.py [--max-time SECONDS] [--server-errors-only]
+        [--identity anonymous|student|instructor|admin ...] [--phases examples,coverage,...]
+        [--path-regex REGEX] [--details]
 
-Exit status 1 on any server error (5xx) and, unless --server-errors-only, on any failed
-check; the failures are printed per check and per operation.
+`--path-regex` restricts the run to the operations whose path matches (a quick re-run of the
+operations being fixed); `--details` prints one failing request and the check's message per
+check and operation. Exit status 1 on any server error (5xx) and, unless
+--server-errors-only, on any failed check; the failures are printed per check and operation.
 """
 
 from __future__ import annotations
@@ -40,7 +44,14 @@ from config.wsgi import application  # noqa: E402
 from lms.accounts.models import User  # noqa: E402
 from lms.accounts.tokens import issue_token_pair  # noqa: E402
 
-IDENTITIES = ("student@demo.learnflow.local", "grace@demo.learnflow.local")  # grace: instructor
+# The order matters: the admin's run changes other accounts, so it comes last.
+IDENTITIES = {
+    "anonymous": None,
+    "student": "student@demo.learnflow.local",
+    "instructor": "grace@demo.learnflow.local",
+    "admin": "admin@demo.learnflow.local",
+}
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 # schemathesis 4.32.5's engine hands the in-process (WSGI) transport the network options of a
 # requests session (max_redirects, verify, cert) when it has no session to take them from,
@@ -57,35 +68,68 @@ def _send_in_process(self: WSGITransport, case: Any, *, session: Any = None, **k
 WSGITransport.send = _send_in_process  # type: ignore[method-assign]
 
 
-def run(email: str, *, max_time: int, seed: int) -> tuple[int, Counter[str], dict[str, set[str]]]:
-    token = issue_token_pair(User.objects.get(email=email))["access"]
+class Findings:
+    """Failed checks of one identity's run: counts, operations and one example each."""
+
+    def __init__(self) -> None:
+        self.cases = 0
+        self.failures: Counter[str] = Counter()
+        self.where: dict[str, set[str]] = defaultdict(set)
+        self.examples: dict[tuple[str, str], str] = {}
+
+    def record(self, name: str, label: str, example: str = "") -> None:
+        self.failures[name] += 1
+        self.where[name].add(label)
+        self.examples.setdefault((name, label), example)
+
+
+def _example(check: Any, recorder: Any) -> str:
+    info = check.failure_info
+    if info is None:
+        return ""
+    failure = info.failure
+    message = " ".join(str(failure.message).split())[:600]
+    request = ""
+    if info.steps:
+        request = info.steps[-1].curl
+    elif info.code_sample:
+        request = info.code_sample
+    request = " ".join(request.split())
+    request = request.replace(" -H 'Authorization: Bearer ", " -H 'Authorization: Bearer <token> ")
+    return f"{failure.title}: {message}\n        {request[:700]}"
+
+
+def run(
+    email: str | None, *, max_time: int, seed: int, phases: list[str], path_regex: str | None
+) -> Findings:
     config = SchemathesisConfig.from_path(ROOT / "schemathesis.toml")
     config.update(seed=seed, max_time=max_time, max_failures=None)
-    config.projects.override.update(headers={"Authorization": f"Bearer {token}"}, workers=1)
-    config.projects.override.checks.update(included_check_names=["all"])
-    config.projects.override.generation.update(
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
-    )
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
-    cases = 0
-    failures: Counter[str] = Counter()
-    where: dict[str, set[str]] = defaultdict(set)
+    override = config.projects.override
+    override.update(workers=1)
+    if email is not None:
+        token = issue_token_pair(User.objects.get(email=email))["access"]
+        override.update(headers={"Authorization": f"Bearer {token}"})
+    override.checks.update(included_check_names=["all"])
+    override.phases.update(phases=phases)
+    override.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+    schema: Any = schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
+    if path_regex:
+        schema = schema.include(path_regex=path_regex)
+    found = Findings()
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
-            cases += len(recorder.cases)
+            found.cases += len(recorder.cases)
             for checks in recorder.checks.values():
                 for check in checks:
                     if check.status == Status.FAILURE:
-                        failures[check.name] += 1
-                        where[check.name].add(recorder.label)
+                        found.record(check.name, recorder.label, _example(check, recorder))
         elif isinstance(event, events.NonFatalError):
-            failures["error"] += 1
-            where["error"].add(f"{event.label}: {event.info.message}"[:200])
+            found.record("error", f"{event.label}: {event.info.message}"[:200])
         elif isinstance(event, events.FatalError):
             print(f"fatal: {event.exception!r}", file=sys.stderr)
-            failures["fatal"] += 1
-    return cases, failures, where
+            found.record("fatal", repr(event.exception)[:200])
+    return found
 
 
 def main() -> int:
@@ -93,17 +137,36 @@ def main() -> int:
     parser.add_argument("--max-time", type=int, default=90, help="seconds per identity")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--server-errors-only", action="store_true")
+    parser.add_argument(
+        "--identity", action="append", choices=list(IDENTITIES), help="default: all four"
+    )
+    parser.add_argument("--phases", default=",".join(PHASES))
+    parser.add_argument("--path-regex", help="only the operations whose path matches")
+    parser.add_argument("--details", action="store_true", help="one failing request each")
     args = parser.parse_args()
+    wanted = args.identity or list(IDENTITIES)
     total: Counter[str] = Counter()
-    for email in IDENTITIES:
+    for identity in IDENTITIES:
+        if identity not in wanted:
+            continue
         started = time.monotonic()
-        cases, failures, where = run(email, max_time=args.max_time, seed=args.seed)
-        total.update(failures)
-        print(f"{email}: {cases} cases in {time.monotonic() - started:.0f} s", flush=True)
-        for name, count in sorted(failures.items()):
-            print(f"  {name}: {count} failed ({len(where[name])} operations)")
-            for label in sorted(where[name])[:20]:
+        found = run(
+            IDENTITIES[identity],
+            max_time=args.max_time,
+            seed=args.seed,
+            phases=args.phases.split(","),
+            path_regex=args.path_regex,
+        )
+        total.update(found.failures)
+        elapsed = time.monotonic() - started
+        print(f"{identity}: {found.cases} cases in {elapsed:.0f} s", flush=True)
+        for name, count in sorted(found.failures.items()):
+            print(f"  {name}: {count} failed ({len(found.where[name])} operations)")
+            for label in sorted(found.where[name])[:40]:
                 print(f"    {label}")
+                if args.details and found.examples.get((name, label)):
+                    print(f"        {found.examples[(name, label)]}")
+        sys.stdout.flush()
     server_errors = total["not_a_server_error"] + total["fatal"]
     print(
         f"server errors: {server_errors}; failed checks: {dict(sorted(total.items()))}",

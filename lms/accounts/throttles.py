@@ -39,6 +39,7 @@ class AuthIPThrottle(SimpleRateThrottle):
     open."""
 
     scope = "auth"
+    fails_closed = True  # the OpenAPI document declares 503 where it applies (lms.core.schema)
 
     def allow_request(self, request: Request, view: Any) -> bool:
         require_cache()

@@ -16,7 +16,10 @@ throttles, path parameters). Three changes make the document say what the server
   is either `validation_error` or `client_error` (a domain rule: `cart_empty`, ...).
 - **Statuses every view can answer** that the package does not add: 401 wherever a token is
   read (a bad or expired one), 403 wherever a permission or a service can refuse, 413 on every
-  request body (RequestBodyLimitMiddleware, upload limits).
+  request body (RequestBodyLimitMiddleware, upload limits), 503 `service_unavailable` wherever
+  a throttle fails closed while Redis is down (issue 16, item 8).
+- **Optional query parameters may be empty** (`allowEmptyValue`): empty is no filter.
+- **Fields left out for some callers** (`optional_in_schema` on a serializer) are not required.
 
 Domain-specific statuses and codes (402, 409, a 400's domain codes...) are declared per view:
 `@extend_schema(responses={200: Out, **errors({409: ["already_enrolled"]})})`.
@@ -24,8 +27,6 @@ Domain-specific statuses and codes (402, 409, a 400's domain codes...) are decla
 
 from __future__ import annotations
 
-import inspect
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -119,11 +120,13 @@ STATUS_MEANING = {
     429: "Too many requests (`throttled`); `Retry-After` says when to retry.",
     500: "A server error (`server_error`, code `error`).",
     502: "An upstream provider failed or timed out (`server_error`); nothing was done.",
-    503: "Could not be processed now (`server_error`); it is retried.",
+    503: "A component the request needs is down or busy (`server_error`); nothing was done, "
+    "retry later (`service_unavailable`: Redis, which keeps the limits on guessing a password "
+    "or a code; `webhook_processing_failed`: the provider delivers the event again).",
 }
 
 # Statuses documented on every operation where they can happen (see AutoSchema).
-COMMON_STATUSES = ("400", "401", "403", "404", "405", "406", "413", "415", "429", "500")
+COMMON_STATUSES = ("400", "401", "403", "404", "405", "406", "413", "415", "429", "500", "503")
 
 
 def _error_serializer(status: int) -> Any:
@@ -198,19 +201,6 @@ def validates_whole_body(method: Any) -> Any:
     return method
 
 
-_QUERY_SERIALIZER = re.compile(r"Serializer\(\s*data=(self\.)?request\.query_params")
-
-
-def _validates_query_with_serializer(view_class: type) -> bool:
-    """Whether the view validates its query string with a serializer
-    (`...Serializer(data=request.query_params)`), read from its source."""
-    try:
-        source = inspect.getsource(view_class)
-    except (OSError, TypeError):
-        return False
-    return _QUERY_SERIALIZER.search(source) is not None
-
-
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-standardized-errors' AutoSchema with this API's pagination and error statuses."""
 
@@ -251,17 +241,30 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             self.method = "PATCH"
 
     def _get_parameters(self) -> list[dict[str, Any]]:
-        """An optional query parameter may be sent empty (`?level=`, `?page=`) where the view
-        reads its query with django-filter or by hand: empty is "no filter" there
-        (`allowEmptyValue`). A view that validates its query with a serializer reads an empty
-        value as a value (a blank choice is 400), so its parameters do not say so."""
+        """An optional query parameter may be sent empty (`?level=`, `?student=`, `?page=`):
+        empty is "no filter" wherever the API reads a query. django-filter and the views
+        reading by hand say so themselves; a query serializer reads its data as form input,
+        where DRF takes an empty optional field as not sent (`Field.get_value`), or as
+        `null`/`""` where the field allows it, which the views read as no filter. So every
+        optional query parameter is documented with `allowEmptyValue`. (No query serializer
+        has a list field, the one kind that would read `?x=` as `[""]`.)"""
         parameters: list[dict[str, Any]] = super()._get_parameters()
-        if _validates_query_with_serializer(type(self.view)):
-            return parameters
         for parameter in parameters:
             if parameter.get("in") == "query" and not parameter.get("required"):
                 parameter["allowEmptyValue"] = True
         return parameters
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        """A serializer's `optional_in_schema` names fields it leaves out for some callers
+        (`WithdrawalSerializer`'s admin-only fields): drf-spectacular marks every read-only
+        field required, so these are taken out of `required`."""
+        result: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        optional = set(getattr(serializer, "optional_in_schema", ()))
+        if optional and "required" in result:
+            result["required"] = [name for name in result["required"] if name not in optional]
+            if not result["required"]:
+                del result["required"]
+        return result
 
     def _get_allowed_error_status_codes(self) -> list[str]:
         return list(COMMON_STATUSES)
@@ -278,7 +281,18 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             return self._reads_a_token() and not self._allows_anyone()
         if status_code == "413":
             return self.method in ("POST", "PUT", "PATCH")
+        if status_code == "503":
+            return self._fails_closed()
         return super()._should_add_error_response(responses, status_code)
+
+    def _fails_closed(self) -> bool:
+        """A throttle that refuses with 503 `service_unavailable` while the cache is down
+        (`fails_closed = True`: the limits on guessing, lms.accounts.throttles) rather than
+        let requests through uncounted; a view whose service checks such a limit itself
+        declares 503 with `@domain_errors`."""
+        return any(
+            getattr(throttle, "fails_closed", False) for throttle in self.view.get_throttles()
+        )
 
     def _reads_a_token(self) -> bool:
         return bool(self.view.get_authenticators())

@@ -18,9 +18,21 @@ ORDERINGS = {
 }
 
 
+class BlankIsNoChoiceField(django_filters.fields.MultipleChoiceField):
+    """`?status=` (empty) is no filter, as an empty single-choice filter is: the document says
+    the parameter may be empty (`allowEmptyValue`); `?status=open&status=` is `open`."""
+
+    def to_python(self, value: Any) -> list[str]:
+        return [item for item in super().to_python(value) if item != ""]
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    field_class = BlankIsNoChoiceField
+
+
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=TicketPriority.choices)
+    status = MultipleChoiceFilter(choices=TicketStatus.choices)
+    priority = MultipleChoiceFilter(choices=TicketPriority.choices)
     category = django_filters.ChoiceFilter(choices=TicketCategory.choices)
     assignee = django_filters.UUIDFilter(field_name="assignee_id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")

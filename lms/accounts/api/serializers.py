@@ -403,7 +403,14 @@ class UniversitySerializer(serializers.ModelSerializer[University]):
 
 class UniversityListQuerySerializer(serializers.Serializer[dict[str, Any]]):
     search = serializers.CharField(max_length=100, required=False)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+    # `\Z`, not `$` (which also matches before a final newline), and no trimming: exactly
+    # the document's pattern
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}\Z",
+        required=False,
+        trim_whitespace=False,
+        help_text="ISO 3166-1 alpha-2, any case.",
+    )
 
 
 class AffiliationInputSerializer(serializers.Serializer[dict[str, Any]]):

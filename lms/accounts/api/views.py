@@ -244,6 +244,7 @@ class MeView(APIView):
         {
             400: ["wrong_password", "code_required", "invalid_code"],
             409: ["balance_outstanding", "last_admin"],
+            503: ["service_unavailable"],  # the two-factor code's limit, while Redis is down
         }
     )
     @extend_schema(request=s.DeleteAccountInputSerializer, responses={204: None})
@@ -483,10 +484,7 @@ class UniversityListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("search", OpenApiTypes.STR),
-            OpenApiParameter("country", OpenApiTypes.STR, description="ISO 3166-1 alpha-2"),
-        ],
+        parameters=[s.UniversityListQuerySerializer],
         responses=s.UniversitySerializer(many=True),
     )
     def get(self, request: Request) -> Response:

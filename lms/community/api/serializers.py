@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lms.core.serializers import FileUrlField
+from lms.core.serializers import FileUrlField, reads_json
 
 from ..models import (
     MAX_BODY_LENGTH,
@@ -26,10 +25,14 @@ from ..selectors import REVIEW_ORDERING_CHOICES
 # --- fields --------------------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
+RATING_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 5}
+
+
+@extend_schema_field(RATING_SCHEMA)
 class RatingField(serializers.Field[int, Any, int, Any]):
-    """A whole number of stars, 1 to 5: an integer or its digits; 0, 6, 4.5, "five" and
-    booleans are refused (400 `invalid` or `min_value`/`max_value`)."""
+    """A whole number of stars, 1 to 5: a JSON integer in a body, its digits in a query
+    (`?rating=4`); 0, 6, 4.5, "five", "4" in a JSON body and booleans are refused (400
+    `invalid` or `min_value`/`max_value`)."""
 
     default_error_messages = {
         "invalid": "A rating is a whole number from 1 to 5.",
@@ -42,7 +45,12 @@ class RatingField(serializers.Field[int, Any, int, Any]):
             self.fail("invalid")
         if isinstance(data, int):
             value = data
-        elif isinstance(data, str) and data.strip().isdigit() and data.strip().isascii():
+        elif (
+            isinstance(data, str)
+            and not reads_json(self)
+            and data.strip().isdigit()
+            and data.strip().isascii()
+        ):
             value = int(data.strip())
         else:
             self.fail("invalid")

@@ -59,7 +59,9 @@ class CourseReviewsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("ordering", OpenApiTypes.STR, enum=selectors.REVIEW_ORDERING_CHOICES),
-            OpenApiParameter("rating", OpenApiTypes.INT),
+            OpenApiParameter(
+                "rating", s.RATING_SCHEMA, description="Only reviews with these stars."
+            ),
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],

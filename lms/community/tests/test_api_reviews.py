@@ -95,11 +95,13 @@ def test_a_rating_outside_1_to_5_or_not_whole_is_400(client_for, course, enrolle
     assert Review.objects.count() == 0
 
 
-def test_a_rating_as_digits_is_taken(client_for, course, enrolled):
+def test_a_rating_as_digits_is_refused_in_json_and_taken_in_a_query(client_for, course, enrolled):
+    # the document says integer: a JSON string is not one; a query string has only digits
     client = client_for(enrolled())
     response = client.post(reviews_url(course.course), {"rating": "3"}, format="json")
-    assert response.status_code == 201
-    assert response.json()["rating"] == 3
+    assert response.status_code == 400
+    assert error_codes(response) == ["invalid"]
+    assert client.get(reviews_url(course.course), {"rating": "3"}).status_code == 200
 
 
 def test_a_comment_over_10000_characters_is_400(client_for, course, enrolled):

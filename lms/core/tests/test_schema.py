@@ -10,6 +10,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from lms.conftest import error_codes
@@ -163,3 +164,165 @@ def test_page_and_page_size_are_refused_or_read_as_documented(anon_client, query
     assert response.status_code == status
     if status == 400:
         assert error_codes(response) == ["invalid"]
+
+
+# --- the fuzzer's last findings: the document and the server agree (issue 11 §1) ---------------
+
+
+def _parameter(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    parameters = document["paths"][path]["get"]["parameters"]
+    return next(parameter for parameter in parameters if parameter["name"] == name)
+
+
+def test_an_empty_optional_query_parameter_is_documented_and_read_as_no_filter(
+    document, instructor, client_for
+):
+    # given a course with a student's quiz attempt (a view validating its query with a
+    # serializer, where DRF reads an empty optional value as not sent)
+    from lms.assessments.tests.factories import quiz_in
+    from lms.catalog.tests.factories import PublishedCourseFactory
+
+    course = PublishedCourseFactory(instructor=instructor)
+    quiz_in(course)
+    url = f"/api/v1/courses/{course.pk}/quiz-attempts/"
+
+    # when
+    empty = client_for(instructor).get(f"{url}?student=&quiz=")
+    absent = client_for(instructor).get(url)
+    bad = client_for(instructor).get(f"{url}?student=nobody")
+
+    # then the document allows the empty value and the server reads it as no filter
+    path = "/api/v1/courses/{course}/quiz-attempts/"
+    assert _parameter(document, path, "student")["allowEmptyValue"] is True
+    assert empty.status_code == 200
+    assert empty.json() == absent.json()
+    assert bad.status_code == 400
+
+
+def test_an_empty_multiple_choice_filter_is_no_filter(document, student, client_for):
+    # given two tickets of the student, one closed
+    from lms.support.models import TicketStatus
+    from lms.support.tests.factories import TicketFactory
+
+    TicketFactory(owner=student)
+    TicketFactory(owner=student, status=TicketStatus.CLOSED, closed_at=timezone.now())
+    client = client_for(student)
+
+    # when
+    every = client.get("/api/v1/support/tickets/?status=&priority=")
+    closed = client.get("/api/v1/support/tickets/?status=closed&status=")
+
+    # then
+    assert _parameter(document, "/api/v1/support/tickets/", "status")["allowEmptyValue"] is True
+    assert every.status_code == 200
+    assert every.json()["count"] == 2
+    assert [ticket["status"] for ticket in closed.json()["results"]] == ["closed"]
+
+
+@pytest.mark.parametrize(("country", "status"), [("us", 200), ("US\n", 400), (" US", 400)])
+def test_a_country_filter_is_exactly_the_documented_pattern(document, anon_client, country, status):
+    # when
+    response = anon_client.get("/api/v1/universities/", {"country": country})
+
+    # then the document's ECMA pattern decides, as the server does (no trailing newline, no
+    # trimming)
+    pattern = _parameter(document, "/api/v1/universities/", "country")["schema"]["pattern"]
+    assert pattern == "^[A-Za-z]{2}$"
+    assert bool(re.fullmatch(pattern[1:-1], country)) == (status == 200)
+    assert response.status_code == status
+
+
+def test_a_review_rating_is_documented_from_1_to_5_as_the_server_reads_it(
+    document, instructor, client_for
+):
+    # given a student enrolled in a published course
+    from lms.accounts.tests.factories import UserFactory
+    from lms.catalog.tests.factories import PublishedCourseFactory
+    from lms.learning.tests.factories import EnrollmentFactory
+
+    course = PublishedCourseFactory(instructor=instructor)
+    student = UserFactory()
+    EnrollmentFactory(student=student, course=course)
+    url = f"/api/v1/courses/{course.pk}/reviews/"
+    client = client_for(student)
+
+    # when
+    zero = client.post(url, {"rating": 0}, format="json")
+    digits = client.post(url, {"rating": "4"}, format="json")
+    four = client.post(url, {"rating": 4}, format="json")
+    listed = client.get(url, {"rating": "4"})
+    listed_zero = client.get(url, {"rating": "0"})
+
+    # then
+    rating = document["components"]["schemas"]["ReviewInputRequest"]["properties"]["rating"]
+    assert (rating["type"], rating["minimum"], rating["maximum"]) == ("integer", 1, 5)
+    query = _parameter(document, "/api/v1/courses/{course}/reviews/", "rating")["schema"]
+    assert (query["minimum"], query["maximum"]) == (1, 5)
+    assert (zero.status_code, error_codes(zero)) == (400, ["min_value"])
+    assert (digits.status_code, error_codes(digits)) == (400, ["invalid"])
+    assert four.status_code == 201, four.content
+    assert listed.status_code == 200
+    assert listed.json()["count"] == 1
+    assert listed_zero.status_code == 400
+
+
+def test_fields_for_admins_only_are_documented_as_optional(
+    document, instructor, client_for, admin_user
+):
+    # given a withdrawal
+    from lms.payouts.tests.factories import earn, request_withdrawal
+
+    earn(instructor, "100.00")
+    request_withdrawal(instructor)
+
+    # when
+    own = client_for(instructor).get("/api/v1/withdrawals/").json()["results"][0]
+    staff = client_for(admin_user).get("/api/v1/withdrawals/").json()["results"][0]
+
+    # then the instructor's has no admin fields, the admin's has them, and the document
+    # requires every other field and none of those
+    admin_only = {"transfer_status", "attempts", "last_error"}
+    withdrawal = document["components"]["schemas"]["Withdrawal"]
+    assert admin_only <= set(withdrawal["properties"])
+    assert set(withdrawal["required"]) == set(withdrawal["properties"]) - admin_only
+    assert set(own) == set(withdrawal["properties"]) - admin_only
+    assert set(staff) == set(withdrawal["properties"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "declared"),
+    [
+        ("post", "/api/v1/auth/login/", True),
+        ("post", "/api/v1/auth/register/", True),
+        ("post", "/api/v1/auth/password-reset/", True),
+        ("post", "/api/v1/auth/2fa/confirm/", True),
+        ("delete", "/api/v1/auth/me/", True),
+        ("get", "/api/v1/courses/", False),
+        ("post", "/api/v1/auth/refresh/", False),
+    ],
+)
+def test_503_is_documented_where_a_limit_fails_closed(document, method, path, declared):
+    # then (issue 16, item 8: the limits on guessing refuse while Redis is down, reads and
+    # token checks never depend on it)
+    responses = document["paths"][path][method]["responses"]
+    assert ("503" in responses) is declared
+    if declared:
+        assert "service_unavailable" in responses["503"]["description"]
+
+
+def test_a_login_while_redis_is_down_answers_the_documented_503(document, anon_client, monkeypatch):
+    # given a cache that does not answer
+    monkeypatch.setattr("lms.accounts.throttles.cache_answers", lambda: False)
+
+    # when
+    response = anon_client.post(
+        "/api/v1/auth/login/", {"email": "a@example.com", "password": "x"}, format="json"
+    )
+
+    # then the status, the code and the shape are the document's
+    assert response.status_code == 503
+    assert error_codes(response) == ["service_unavailable"]
+    shape = _schema_of(document, "/api/v1/auth/login/", "post", "503")
+    kind = shape["properties"]["type"]["$ref"].rsplit("/", 1)[-1]
+    assert document["components"]["schemas"][kind]["enum"] == ["server_error"]
+    assert response.json()["type"] == "server_error"

@@ -243,7 +243,10 @@ ADMIN_ONLY_FIELDS = ("transfer_status", "attempts", "last_error")
 
 class WithdrawalSerializer(serializers.ModelSerializer[Withdrawal]):
     """A withdrawal; `transfer_status`, `attempts` and `last_error` only with the context
-    `{"for_admin": True}` (one component in the schema, the admin's fields marked so)."""
+    `{"for_admin": True}` (one component in the schema, the admin's fields marked so and not
+    required: `optional_in_schema`, lms.core.schema)."""
+
+    optional_in_schema = ADMIN_ONLY_FIELDS
 
     instructor = InstructorSummarySerializer(read_only=True)
     amount = AmountField()
