@@ -222,6 +222,7 @@ class Order(BaseModel):
     failure_code = models.CharField(max_length=40, blank=True)
 
     total_money = MoneyColumn("total")
+    refunded_money = MoneyColumn("refunded_amount")
 
     class Meta:
         ordering = ["-created_at"]
@@ -328,6 +329,9 @@ class Payment(BaseModel):
     failed_at = models.DateTimeField(null=True, blank=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+
+    money = MoneyColumn("amount")
+    refunded_money = MoneyColumn("amount_refunded")
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,15 +1,18 @@
 """The payment provider interface: what commerce asks of Stripe or of the fake provider.
 
 A provider speaks its own integer units at its edge only (Stripe's are not always ISO's);
-everything it returns is normalised into these small value objects, amounts as Decimals of
-their currency, so the services never see a provider's types or units.
+everything it returns is normalised into these small value objects, amounts as `Money`, and
+it takes `Money` (a refund's amount), so the services never see a provider's types or units.
+A reported figure that is no exact amount of an ISO currency (unknown code, finer than the
+currency's minor unit) is None: the services treat it as a mismatch, never round it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from lms.core.money import Money
 
 if TYPE_CHECKING:
     from lms.commerce.models import Order, Payment
@@ -44,8 +47,8 @@ class RemotePayment:
     """The provider's truth about one payment (reconciliation)."""
 
     state: PaymentState
-    amount: Decimal | None = None
-    currency: str = ""
+    amount: Money | None = None
+    currency: str = ""  # the code the provider reported (also when `amount` is None)
     payment_ref: str = ""
 
 
@@ -57,9 +60,9 @@ class PaymentEvent:
     payment_id: str = ""  # ours, from the provider object's metadata when present
     provider_ref: str = ""  # the PaymentIntent or Checkout Session id
     payment_ref: str = ""  # the PaymentIntent id
-    amount: Decimal | None = None  # of `currency`, converted from the provider's units
-    currency: str = ""
-    amount_refunded: Decimal | None = None
+    amount: Money | None = None  # converted from the provider's units at its edge
+    currency: str = ""  # the code the provider reported (also when `amount` is None)
+    amount_refunded: Money | None = None
     error: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -75,9 +78,9 @@ class PaymentProvider(Protocol):
         """Create the provider's payment for `payment` (idempotent by payment.idempotency_key)."""
         ...
 
-    def refund(
-        self, *, payment: Payment, amount: Decimal, idempotency_key: str
-    ) -> CreatedRefund: ...
+    def refund(self, *, payment: Payment, amount: Money, idempotency_key: str) -> CreatedRefund:
+        """Return `amount` of `payment` (idempotent by `idempotency_key`)."""
+        ...
 
     def retrieve(self, *, payment: Payment) -> RemotePayment: ...
 

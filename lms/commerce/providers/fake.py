@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from lms.core.money import from_minor_units, is_currency, minor_unit_exponent, to_minor_units
+from lms.core.money import (
+    Money,
+    from_minor_units,
+    is_currency,
+    minor_unit_exponent,
+    to_minor_units,
+)
 
 from .base import CreatedPayment, CreatedRefund, PaymentEvent, RemotePayment
 
@@ -33,7 +38,7 @@ class FakeProvider:
         ref = f"fake_pi_{payment.pk.hex}"
         return CreatedPayment(ref=ref, client_secret=f"{ref}_secret_{secrets.token_hex(8)}")
 
-    def refund(self, *, payment: Payment, amount: Decimal, idempotency_key: str) -> CreatedRefund:
+    def refund(self, *, payment: Payment, amount: Money, idempotency_key: str) -> CreatedRefund:
         # Deterministic like Stripe's idempotency: the same key gives the same refund.
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return CreatedRefund(ref=f"fake_re_{digest}", status="succeeded")
@@ -59,10 +64,11 @@ class FakeProvider:
         )
 
 
-def _amount(units: Any, currency: str) -> Decimal | None:
+def _amount(units: Any, currency: str) -> Money | None:
+    """ISO minor units as Money (this provider's units are ISO's); None when not an amount."""
     if isinstance(units, bool) or not isinstance(units, int) or not is_currency(currency):
         return None
-    return from_minor_units(units, currency)
+    return Money(from_minor_units(units, currency), currency)
 
 
 def simulated_event(*, payment: Payment, outcome: str) -> dict[str, Any]:

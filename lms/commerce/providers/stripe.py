@@ -2,7 +2,8 @@
 
 Every call sends an idempotency key derived from our own row (never a random one), so a
 retried call (a Celery retry, a timeout followed by a second click) cannot charge or refund
-twice. Amounts cross this edge in integer minor units. `STRIPE_API_BASE` points the SDK at
+twice. Amounts are `Money` on our side and Stripe's integer units on its side, converted
+here only (`lms.core.stripe_client`'s table). `STRIPE_API_BASE` points the SDK at
 stripe-mock or a local stand-in.
 """
 
@@ -11,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import stripe as stripe_sdk
 from django.conf import settings
 
+from lms.core.money import Money
 from lms.core.stripe_client import (
     UnchargeableAmount,
     from_stripe_amount,
@@ -49,11 +50,15 @@ def _metadata(payment: Payment, order: Order) -> dict[str, str]:
     return {"payment_id": str(payment.pk), "order_id": str(order.pk), "order_number": order.number}
 
 
-def _amount(units: Any, currency: Any) -> Decimal | None:
-    """A Stripe integer amount as an amount of its currency; None when it is not one."""
+def _amount(units: Any, currency: Any) -> Money | None:
+    """A Stripe integer amount as Money of its currency; None when it is not one (no integer,
+    no ISO currency, or finer than the currency's minor unit: 500050 ISK is 5000.50 ISK)."""
     if isinstance(units, bool) or not isinstance(units, int) or not isinstance(currency, str):
         return None
-    return from_stripe_amount(units, currency)
+    try:
+        return Money(from_stripe_amount(units, currency), currency.upper())
+    except ValueError:  # InexactAmount, or not an ISO 4217 currency
+        return None
 
 
 def _field(obj: Any, name: str) -> str:
@@ -134,7 +139,8 @@ class StripeProvider:
 
     def create_payment(self, *, payment: Payment, order: Order, hosted: bool) -> CreatedPayment:
         try:
-            amount = to_stripe_amount(order.total, order.currency)
+            total = order.total_money
+            amount = to_stripe_amount(total.amount, total.currency)
         except UnchargeableAmount as exc:
             raise ProviderError(str(exc)) from exc
         currency = order.currency.lower()
@@ -187,9 +193,11 @@ class StripeProvider:
             return _field(session, "payment_intent")
         return ref
 
-    def refund(self, *, payment: Payment, amount: Decimal, idempotency_key: str) -> CreatedRefund:
+    def refund(self, *, payment: Payment, amount: Money, idempotency_key: str) -> CreatedRefund:
+        if amount.currency != payment.currency:
+            raise ProviderError(f"A refund in {amount.currency} of a {payment.currency} payment.")
         try:
-            amount_units = to_stripe_amount(amount, payment.currency)
+            amount_units = to_stripe_amount(amount.amount, amount.currency)
         except UnchargeableAmount as exc:
             raise ProviderError(str(exc)) from exc
         try:

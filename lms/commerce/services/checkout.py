@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +11,7 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict
+from lms.core.money import Money
 from lms.core.requests import AnyRequest
 
 from .. import locks
@@ -91,7 +91,7 @@ def _claim_payment(*, order_id: Any, by: User) -> Payment:
         apply_success_locked(
             order=order,
             payment=payment,
-            amount=Decimal(0),
+            amount=Money.zero(order.currency),
             currency=order.currency,
             payment_ref="",
             source="checkout",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
-from lms.core.money import Money, amount_string, format_money
+from lms.core.money import Money, amount_string
 from lms.notifications.models import Category
 from lms.notifications.services import notify
 from lms.payouts.services import LedgerReference, Sale, credit_sales, split_sale
@@ -21,7 +20,6 @@ from lms.payouts.services import LedgerReference, Sale, credit_sales, split_sale
 from .. import locks
 from ..errors import CommerceError, ProviderUnavailable
 from ..models import (
-    ZERO,
     Coupon,
     CouponRedemption,
     Order,
@@ -49,15 +47,16 @@ logger = logging.getLogger(__name__)
 def apply_payment_succeeded(
     *,
     payment_id: Any,
-    amount: Decimal | None,
+    amount: Money | None,
     currency: str,
     payment_ref: str = "",
     source: str = "",
 ) -> str:
     """The provider says the money arrived: fulfil the order once (or refuse a mismatch).
 
-    `amount` is of `currency`, converted from the provider's units at its edge; it must be
-    exactly the order's total in the order's currency."""
+    `amount` is what arrived, converted from the provider's units at its edge (None when the
+    provider reported no exact amount of a currency), `currency` the code it reported; the
+    amount must be exactly the order's total (`order.total_money`, same currency)."""
     order, payment = lock_order_and_payment(payment_id)
     return apply_success_locked(
         order=order,
@@ -73,7 +72,7 @@ def apply_success_locked(
     *,
     order: Order,
     payment: Payment,
-    amount: Decimal | None,
+    amount: Money | None,
     currency: str,
     payment_ref: str,
     source: str,
@@ -86,13 +85,12 @@ def apply_success_locked(
             payment.succeeded_at = payment.succeeded_at or timezone.now()
         payment.save()
         return "already_handled"
-    expected = order.total
-    reported = str(amount) if amount is not None else None
+    expected = order.total_money
+    reported = str(amount.amount) if amount is not None else None
     if amount is None or amount != expected or currency.upper() != order.currency:
         payment.status = PaymentStatus.MISMATCH
         payment.last_error = (
-            f"Provider reported {reported} {currency.upper()[:8]}, "
-            f"order is {format_money(expected, order.currency)}"
+            f"Provider reported {reported} {currency.upper()[:8]}, order is {expected}"
         )[:500]
         payment.save()
         logger.error(
@@ -102,7 +100,7 @@ def apply_success_locked(
                 "payment": str(payment.pk),
                 "reported": reported,
                 "reported_currency": currency,
-                "expected": str(expected),
+                "expected": str(expected.amount),
                 "currency": order.currency,
             },
         )
@@ -113,7 +111,7 @@ def apply_success_locked(
                 "source": source,
                 "reported": reported,
                 "reported_currency": currency,
-                "expected": str(expected),
+                "expected": str(expected.amount),
                 "currency": order.currency,
             },
         )
@@ -137,12 +135,13 @@ def _refuse_for_exhausted_coupon(*, order: Order, payment: Payment, source: str)
     order.failure_code = CommerceError.COUPON_EXHAUSTED
     order.save(update_fields=["status", "failure_code", "updated_at"])
     refund_id = uuid.uuid4()
+    total = order.total_money
     Refund.objects.create(
         id=refund_id,
         order=order,
         payment=payment,
-        amount=order.total,
-        currency=order.currency,
+        amount=total.amount,
+        currency=total.currency,
         reason="The coupon was used up before this payment arrived.",
         course_ids=[str(i) for i in order.items.values_list("reference_id", flat=True)],
         idempotency_key=f"refund-{refund_id}",
@@ -152,7 +151,7 @@ def _refuse_for_exhausted_coupon(*, order: Order, payment: Payment, source: str)
         category=Category.COMMERCE,
         title="Your order could not be completed",
         body=f"The coupon of order {order.number} ran out before your payment arrived; "
-        f"{format_money(order.total, order.currency)} is being refunded.",
+        f"{total} is being refunded.",
         data={"order_id": str(order.pk), "status": order.status},
     )
     transaction.on_commit(lambda: execute_refund_quietly(refund_id))
@@ -193,8 +192,7 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
         user=order.user,
         category=Category.COMMERCE,
         title="Payment received",
-        body=f"Order {order.number} is paid: {format_money(order.total, order.currency)}. "
-        "Your courses are ready.",
+        body=f"Order {order.number} is paid: {order.total_money}. Your courses are ready.",
         data={"order_id": str(order.pk), "status": order.status},
         email=False,
     )
@@ -278,59 +276,64 @@ def apply_payment_failed(
 def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str = "") -> str:
     """The provider reports money returned (ours, or started from its dashboard)."""
     order, payment = lock_order_and_payment(payment_id)
-    refunded = event.amount_refunded or ZERO
-    if event.currency and event.currency != order.currency:
+    zero = Money.zero(order.currency)
+    refunded = event.amount_refunded if event.amount_refunded is not None else zero
+    if (event.currency and event.currency != order.currency) or refunded.currency != zero.currency:
         logger.error("commerce.refund_currency_mismatch", extra={"order": str(order.pk)})
         return "refund_currency_mismatch"
     ours = list(Refund.objects.select_for_update().filter(order=order).order_by("created_at"))
-    settled = sum((r.amount for r in ours if r.status == RefundStatus.SUCCEEDED), ZERO)
+    settled = sum((r.money for r in ours if r.status == RefundStatus.SUCCEEDED), zero)
     # The provider confirms our pending refunds (their own API answer may not have come back).
     for refund in ours:
-        if refund.status == RefundStatus.PENDING and settled + refund.amount <= refunded:
+        if refund.status == RefundStatus.PENDING and settled + refund.money <= refunded:
             complete_refund(
                 order=order, payment=payment, refund=refund, provider_ref=refund.provider_ref
             )
-            settled += refund.amount
+            settled += refund.money
     excess = refunded - settled
-    if excess <= 0:
+    if not excess.is_positive:
         return "refund_confirmed"
     if order.status not in FULFILLED:
         # A refund that overtook the success (or an unfulfilled order): nothing was granted,
         # so the order converges to refunded and a later success finds nothing to do.
-        payment.amount_refunded = min(payment.amount, payment.amount_refunded + excess)
+        payment.refunded_money = min(payment.money, payment.refunded_money + excess)
         payment.save(update_fields=["amount_refunded", "updated_at"])
-        if payment.amount_refunded >= payment.amount and order.status != OrderStatus.REFUNDED:
+        if payment.refunded_money >= payment.money and order.status != OrderStatus.REFUNDED:
             transition_order(
                 order, OrderStatus.REFUNDED, data={"source": source, "before_fulfilment": True}
             )
             order.refunded_at = timezone.now()
-            order.refunded_amount = order.total
+            order.refunded_money = order.total_money
             order.save(update_fields=["status", "refunded_at", "refunded_amount", "updated_at"])
         return "refunded_unfulfilled"
     open_items = list(order.items.filter(refund__isnull=True))
-    open_total = sum((item.amount_paid for item in open_items), ZERO)
+    open_total = sum((item.paid for item in open_items), zero)
     if excess != open_total:
-        payment.amount_refunded = min(payment.amount, payment.amount_refunded + excess)
+        payment.refunded_money = min(payment.money, payment.refunded_money + excess)
         payment.save(update_fields=["amount_refunded", "updated_at"])
         logger.warning(
             "commerce.external_partial_refund",
-            extra={"order": str(order.pk), "amount": str(excess), "currency": order.currency},
+            extra={
+                "order": str(order.pk),
+                "amount": str(excess.amount),
+                "currency": excess.currency,
+            },
         )
         record(
             action=AuditAction.REFUND_EXTERNAL_PARTIAL,
             target=order,
-            data={"source": source, "amount": str(excess), "currency": order.currency},
+            data={"source": source, "amount": str(excess.amount), "currency": excess.currency},
         )
         return "external_partial"
     refund = Refund.objects.create(
         order=order,
         payment=payment,
-        amount=excess,
-        currency=order.currency,
+        amount=excess.amount,
+        currency=excess.currency,
         reason="Refunded at the payment provider.",
         external=True,
         course_ids=[str(item.course_id) for item in open_items],
-        idempotency_key=f"external-{payment.pk}-{refunded}",
+        idempotency_key=f"external-{payment.pk}-{refunded.amount}",
     )
     complete_refund(order=order, payment=payment, refund=refund, provider_ref=None)
     return "refunded_external"

@@ -17,7 +17,7 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid, PermissionDenied
-from lms.core.money import format_money
+from lms.core.money import Money
 from lms.core.permissions import ADMIN, has_role
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
@@ -27,7 +27,6 @@ from lms.payouts.services import LedgerReference, reverse_sale_earnings
 from .. import locks
 from ..errors import CommerceError, ProviderUnavailable
 from ..models import (
-    ZERO,
     Order,
     OrderStatus,
     Payment,
@@ -99,12 +98,13 @@ def _claim_refund(
     for kind, group in by_kind(chosen).items():
         kind.check_refundable(order=order, items=group, by=by)
     refund_id = uuid.uuid4()
+    amount = sum((item.paid for item in chosen), Money.zero(order.currency))
     refund = Refund.objects.create(
         id=refund_id,
         order=order,
         payment=payment,
-        amount=sum((item.amount_paid for item in chosen), ZERO),
-        currency=order.currency,
+        amount=amount.amount,
+        currency=amount.currency,
         reason=reason[:500],
         requested_by=by,
         course_ids=[str(item.reference_id) for item in chosen],
@@ -133,10 +133,10 @@ def execute_refund(*, refund_id: Any) -> Refund:
         return refund
     payment = refund.payment
     provider_ref: str | None = None
-    if not refund.external and refund.amount > 0 and payment.provider != FREE_PROVIDER:
+    if not refund.external and refund.money.is_positive and payment.provider != FREE_PROVIDER:
         try:
             created = get_provider(payment.provider).refund(
-                payment=payment, amount=refund.amount, idempotency_key=refund.idempotency_key
+                payment=payment, amount=refund.money, idempotency_key=refund.idempotency_key
             )
         except ProviderError as exc:
             Refund.objects.filter(pk=refund.pk).update(
@@ -182,13 +182,13 @@ def complete_refund(
         for kind, group in by_kind(items).items():
             kind.revoke(order=order, items=group, refund=refund)
         for item in items:
-            if item.amount_paid > 0:
+            if item.paid.is_positive:
                 reverse_sale_earnings(
                     reference=LedgerReference.of(item), refund_reference=LedgerReference.of(refund)
                 )
             item.refund = refund
             item.save(update_fields=["refund", "updated_at"])
-        order.refunded_amount = min(order.total, order.refunded_amount + refund.amount)
+        order.refunded_money = min(order.total_money, order.refunded_money + refund.money)
         still_open = order.items.filter(refund__isnull=True).exists()
         transition_order(
             order,
@@ -198,7 +198,7 @@ def complete_refund(
         )
         order.refunded_at = timezone.now()
         order.save(update_fields=["status", "refunded_amount", "refunded_at", "updated_at"])
-    payment.amount_refunded = min(payment.amount, payment.amount_refunded + refund.amount)
+    payment.refunded_money = min(payment.money, payment.refunded_money + refund.money)
     payment.save(update_fields=["amount_refunded", "updated_at"])
     record(
         action=AuditAction.REFUND_SUCCEEDED,
@@ -216,8 +216,7 @@ def complete_refund(
         user=order.user,
         category=Category.COMMERCE,
         title="Refund issued",
-        body=f"{format_money(refund.amount, refund.currency)} of order {order.number} "
-        "is on its way back to you.",
+        body=f"{refund.money} of order {order.number} is on its way back to you.",
         data={"order_id": str(order.pk), "refund_id": str(refund.pk), "status": order.status},
     )
 

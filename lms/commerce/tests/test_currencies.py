@@ -1,5 +1,6 @@
 """Every supported currency, end to end: course price → cart → order → Stripe's amount →
 signed webhook → ledger → wallet → withdrawal → Stripe transfer, each in the right units;
+the same for a tutoring booking (hourly rate → booking price → checkout → ... → transfer);
 and the same price string wherever a course's price is shown.
 
 The oracle for Stripe's units is written out here from Stripe's documented lists
@@ -25,9 +26,12 @@ from lms.commerce.tests.conftest import (
     stub_payment_intent,
 )
 from lms.conftest import error_codes
+from lms.core.money import Money
 from lms.payouts import services as payouts
-from lms.payouts.models import Wallet, Withdrawal
+from lms.payouts.models import LedgerTransaction, TransactionKind, Wallet, Withdrawal
 from lms.payouts.testing import assert_payouts_consistent
+from lms.tutoring.tests.conftest import hour
+from lms.tutoring.tests.factories import SlotFactory, TutorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +90,54 @@ def form(call):
     return {key: values[0] for key, values in parse_qs(call.request.body).items()}
 
 
+def shown(amount, currency):
+    """How a response shows `amount`: ISO's decimals (1234.00 MGA, 1234 JPY, 1234.560 KWD)."""
+    return f"{amount:.{iso_decimals(currency)}f}"
+
+
+def pay_by_webhook(client, payment, *, currency, units):
+    """Stripe reports the PaymentIntent succeeded, `units` in its own units."""
+    return post_webhook(
+        client,
+        stripe_event(
+            f"evt_{currency}_{payment['payment_id'][:8]}",
+            "payment_intent.succeeded",
+            intent_object(payment, pi_id="pi_round_trip", amount=units, currency=currency.lower()),
+        ),
+    )
+
+
+def withdraw_all_by_stripe(seller, *, currency, client_for, admin_client, capture_on_commit):
+    """Mature the seller's earnings, withdraw what Stripe can transfer, approve it: the
+    transfer's form and the withdrawal's amount (a Money)."""
+    payouts.release_matured_earnings(now=timezone.now() + timedelta(days=400))
+    wallet = Wallet.objects.get(instructor=seller, currency=currency)
+    amount = down(wallet.available, payable_decimals(currency))
+    asked = client_for(seller).post(
+        "/api/v1/withdrawals/",
+        {
+            "amount": str(amount),
+            "currency": currency,
+            "method": "stripe",
+            "details": {"account_id": "acct_1Nv0FGQ9RKHgCVdK"},
+        },
+        format="json",
+    )
+    assert asked.status_code == 201, asked.json()
+    assert asked.json()["amount"] == shown(amount, currency)
+    with responses.RequestsMock() as stripe_http:
+        stripe_http.add(
+            responses.POST, f"{STRIPE_BASE}/v1/transfers", json={"id": "tr_1", "object": "x"}
+        )
+        with capture_on_commit(execute=True):
+            approved = admin_client.post(f"/api/v1/withdrawals/{asked.json()['id']}/approve/")
+        assert approved.status_code == 200, approved.json()
+        [transfer] = stripe_http.calls
+    withdrawal = Withdrawal.objects.get(pk=asked.json()["id"])
+    assert withdrawal.status == "paid"
+    return form(transfer), withdrawal.money
+
+
 @pytest.mark.parametrize("currency", SUPPORTED)
 def test_every_supported_currency_round_trips_in_the_right_units(
     currency,
@@ -112,8 +164,7 @@ def test_every_supported_currency_round_trips_in_the_right_units(
 
         # then: the order keeps the price and charges what Stripe can take
         assert order["items"][0]["price"] == str(price)
-        shown_total = f"{total:.{iso_decimals(currency)}f}"  # 1234.00 MGA: ISO's decimals
-        assert (order["total"], order["currency"]) == (shown_total, currency)
+        assert (order["total"], order["currency"]) == (shown(total, currency), currency)
         [intent] = stripe_http.calls
         sent = form(intent)
         assert (sent["amount"], sent["currency"]) == (
@@ -122,18 +173,8 @@ def test_every_supported_currency_round_trips_in_the_right_units(
         )
 
         # when: Stripe reports the money in its own units
-        answer = post_webhook(
-            student_client,
-            stripe_event(
-                f"evt_{currency}",
-                "payment_intent.succeeded",
-                intent_object(
-                    payment,
-                    pi_id="pi_round_trip",
-                    amount=stripe_units(total, currency),
-                    currency=currency.lower(),
-                ),
-            ),
+        answer = pay_by_webhook(
+            student_client, payment, currency=currency, units=stripe_units(total, currency)
         )
 
     # then: the order is paid and the instructor is credited 85 % of it
@@ -142,35 +183,99 @@ def test_every_supported_currency_round_trips_in_the_right_units(
     fee = (total * Decimal("0.15")).quantize(Decimal(1).scaleb(-iso_decimals(currency)))
     wallet = Wallet.objects.get(instructor=course.instructor, currency=currency)
     assert wallet.pending == total - fee
+    sale = LedgerTransaction.objects.get(kind=TransactionKind.SALE)
+    assert sale.money == Money.exact(total, currency)
 
     # when: the earning matures and the instructor withdraws what Stripe can transfer
-    payouts.release_matured_earnings(now=timezone.now() + timedelta(days=400))
-    wallet.refresh_from_db()
-    amount = down(wallet.available, payable_decimals(currency))
-    instructor = client_for(course.instructor)
-    asked = instructor.post(
-        "/api/v1/withdrawals/",
-        {
-            "amount": str(amount),
-            "currency": currency,
-            "method": "stripe",
-            "details": {"account_id": "acct_1Nv0FGQ9RKHgCVdK"},
-        },
-        format="json",
+    transfer, amount = withdraw_all_by_stripe(
+        course.instructor,
+        currency=currency,
+        client_for=client_for,
+        admin_client=admin_client_api,
+        capture_on_commit=django_capture_on_commit_callbacks,
     )
-    assert asked.status_code == 201, asked.json()
-    with responses.RequestsMock() as stripe_http:
-        stripe_http.add(
-            responses.POST, f"{STRIPE_BASE}/v1/transfers", json={"id": "tr_1", "object": "x"}
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            approved = admin_client_api.post(f"/api/v1/withdrawals/{asked.json()['id']}/approve/")
-        assert approved.status_code == 200, approved.json()
-        [transfer] = stripe_http.calls
 
     # then: the transfer carries the withdrawal in Stripe's units and the books balance
-    assert form(transfer)["amount"] == str(stripe_units(amount, currency))
-    assert Withdrawal.objects.get(pk=asked.json()["id"]).status == "paid"
+    assert (transfer["amount"], transfer["currency"]) == (
+        str(stripe_units(amount.amount, currency)),
+        currency.lower(),
+    )
+    assert_payouts_consistent()
+
+
+@pytest.mark.parametrize("currency", SUPPORTED)
+def test_every_supported_currency_round_trips_a_tutoring_booking(
+    currency,
+    student_client,
+    admin_client_api,
+    client_for,
+    stripe_settings,
+    django_capture_on_commit_callbacks,
+):
+    # given: a tutor whose hourly rate has every decimal the currency has
+    stripe_settings.PAYOUT_PROVIDER = "stripe"
+    rate = down(Decimal("1234.567"), iso_decimals(currency))
+    tutor = TutorFactory(
+        instructor_profile__hourly_rate=rate, instructor_profile__currency=currency
+    )
+    start = hour()
+    SlotFactory(tutor=tutor, start=start, end=start + timedelta(hours=3))
+    price = down(rate, payable_decimals(currency))  # one hour, what Stripe can charge
+    fee = (price * Decimal("0.15")).quantize(Decimal(1).scaleb(-iso_decimals(currency)))
+
+    # when: booked for an hour
+    booked = student_client.post(
+        "/api/v1/bookings/",
+        {"tutor_id": str(tutor.pk), "start": start.isoformat(), "duration_minutes": 60},
+        format="json",
+    )
+
+    # then: priced in the tutor's currency, the fee half up, nothing lost
+    assert booked.status_code == 201, booked.json()
+    booking = booked.json()
+    assert (booking["price"], booking["platform_fee"], booking["tutor_earning"]) == (
+        shown(price, currency),
+        shown(fee, currency),
+        shown(price - fee, currency),
+    )
+    assert booking["currency"] == currency
+
+    # when: paid through commerce's checkout with Stripe, which reports it in its own units
+    with responses.RequestsMock() as stripe_http:
+        stub_payment_intent(stripe_http, pi_id="pi_round_trip")
+        response = student_client.post("/api/v1/payments/checkout/", {"booking_id": booking["id"]})
+        assert response.status_code == 200, response.json()
+        [intent] = stripe_http.calls
+        sent = form(intent)
+        answer = pay_by_webhook(
+            student_client, response.json(), currency=currency, units=int(sent["amount"])
+        )
+
+    # then: Stripe was asked for the booking's price in its units; the tutor earns the rest
+    assert (sent["amount"], sent["currency"]) == (
+        str(stripe_units(price, currency)),
+        currency.lower(),
+    )
+    assert answer.status_code == 200, answer.content
+    assert student_client.get(f"/api/v1/bookings/{booking['id']}/").json()["status"] == "paid"
+    wallet = Wallet.objects.get(instructor=tutor, currency=currency)
+    assert wallet.pending_money == Money.exact(price - fee, currency)
+
+    # when: the lesson's hold passes and the tutor withdraws what Stripe can transfer
+    transfer, amount = withdraw_all_by_stripe(
+        tutor,
+        currency=currency,
+        client_for=client_for,
+        admin_client=admin_client_api,
+        capture_on_commit=django_capture_on_commit_callbacks,
+    )
+
+    # then
+    assert amount == Money.exact(down(price - fee, payable_decimals(currency)), currency)
+    assert (transfer["amount"], transfer["currency"]) == (
+        str(stripe_units(amount.amount, currency)),
+        currency.lower(),
+    )
     assert_payouts_consistent()
 
 
