@@ -8,8 +8,8 @@ availability and to show local times. Invariants held by the database:
 - a booking's fee and earning are not negative and add up to its price;
 - no two availability slots of one tutor overlap, and no two *active* bookings of one tutor
   overlap (PostgreSQL exclusion constraints over `tstzrange(start, end)` with `btree_gist`,
-  added by migration 0002 on PostgreSQL only; on SQLite the services check the same rule
-  under the tutor's row lock, docs/tutoring.md);
+  added by migration 0002 on PostgreSQL only; on SQLite, one writer at a time, the services
+  check the same rule in their transaction, docs/tutoring.md);
 - one testimonial per booking.
 """
 
@@ -34,7 +34,8 @@ class TutorSettings(BaseModel):
     """Per-tutor booking settings and the exact rating of their testimonials.
 
     The row is also the tutor's lock (lms/tutoring/locks.py): every write that changes what
-    time of a tutor is free (slots, bookings, reschedules) locks it first.
+    time a tutor offers (slots, weekly rules), reschedules and ratings lock it first; a new
+    booking does not (the exclusion constraint and its slot's lock keep it exact).
     """
 
     tutor = models.OneToOneField(

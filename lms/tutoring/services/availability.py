@@ -73,14 +73,18 @@ def create_slot(*, tutor: User, start: datetime, end: datetime) -> AvailabilityS
 @transaction.atomic
 def delete_slot(*, tutor: User, slot_id: Any) -> None:
     """Delete one of `tutor`'s slots (404 for anybody else's) while no active booking holds
-    any of its time (409 `slot_booked`)."""
+    any of its time (409 `slot_booked`). Locks: the tutor, overdue pending bookings (expired),
+    then the slot `FOR UPDATE`, which waits for a booking being made inside it."""
     from .bookings import expire_stale_of_tutor
 
     locks.lock_tutor(tutor.pk)
-    slot = AvailabilitySlot.objects.filter(pk=slot_id, tutor=tutor).first()
-    if slot is None:
-        raise NotFound("No such slot.")
     expire_stale_of_tutor(tutor.pk, now=timezone.now())
+    # Bookings (3) before slots (4): a booking inside the slot holds it until it commits,
+    # so the check below, a statement after the lock, sees it.
+    found = locks.lock_slots_for_delete(AvailabilitySlot.objects.filter(pk=slot_id, tutor=tutor))
+    if not found:
+        raise NotFound("No such slot.")
+    [slot] = found
     booked = Booking.objects.filter(
         tutor=tutor, status__in=ACTIVE_STATUSES, start__lt=slot.end, end__gt=slot.start
     ).exists()
@@ -203,7 +207,8 @@ def delete_weekly(*, tutor: User, weekly_id: Any) -> int:
     if rule is None:
         raise NotFound("No such weekly availability.")
     now = timezone.now()
-    slots = list(AvailabilitySlot.objects.filter(weekly=rule, start__gt=now))
+    # Its future slots locked before the bookings are read (as in delete_slot).
+    slots = locks.lock_slots_for_delete(AvailabilitySlot.objects.filter(weekly=rule, start__gt=now))
     booked = [
         (start, end)
         for start, end in Booking.objects.filter(

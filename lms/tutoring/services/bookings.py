@@ -11,7 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from lms.accounts.models import InstructorProfile, User
@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 S = BookingStatus
 
 PENDING_MINUTES = 15  # an unpaid booking holds the time this long
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 def auto_complete_hours() -> int:
@@ -78,14 +79,25 @@ def price_of(*, tutor: User, hourly_rate: Decimal, minutes: int, currency: str) 
     return Price(hourly_rate, price, fee.amount, earning.amount, currency)
 
 
-def _bookable_tutor(tutor_id: Any) -> tuple[User, InstructorProfile]:
-    tutor = User.objects.select_related("instructor_profile").filter(pk=tutor_id).first()
+# The tutor with what a booking reads of them, in one query.
+TUTOR_RELATED = ("instructor_profile", "tutoring_settings")
+
+
+def _bookable_tutor(
+    tutor_id: Any, *, tutor: User | None = None
+) -> tuple[User, InstructorProfile, TutorSettings]:
+    """The tutor (loaded with TUTOR_RELATED, or `tutor` when the caller has it) with their
+    profile and settings (the defaults, unsaved, before their first change). 404 for nobody
+    or an inactive account; 400 `tutor_not_bookable` without the role or an hourly rate."""
+    if tutor is None:
+        tutor = User.objects.select_related(*TUTOR_RELATED).filter(pk=tutor_id).first()
     if tutor is None or not tutor.is_active:
         raise NotFound("No such tutor.")
     profile = getattr(tutor, "instructor_profile", None)
     if not has_role(tutor, INSTRUCTOR) or profile is None or profile.hourly_rate <= 0:
         raise Invalid("This person does not take bookings.", code=TutoringError.TUTOR_NOT_BOOKABLE)
-    return tutor, profile
+    found = getattr(tutor, "tutoring_settings", None)
+    return tutor, profile, found or TutorSettings(tutor=tutor)
 
 
 def _unavailable(message: str = "This time is not available.") -> Conflict:
@@ -109,39 +121,54 @@ def expire_stale_of_tutor(tutor_id: Any, *, now: datetime) -> None:
     """Pending bookings of the (locked) tutor past their expiry free their time now, so a new
     booking never waits for the periodic task."""
     stale = Booking.objects.filter(tutor_id=tutor_id, status=S.PENDING, expires_at__lte=now)
-    for booking in locks.lock_bookings(stale.values_list("pk", flat=True)):
+    _expire_locked(stale.values_list("pk", flat=True), now=now)
+
+
+def _expire_locked(ids: Any, *, now: datetime) -> None:
+    """Expire the bookings `ids` that are still pending once locked (step 3 of the order)."""
+    for booking in locks.lock_bookings(ids):
         if booking.status == S.PENDING:
             _expire(booking, now=now)
 
 
-def _containing_slot(tutor_id: Any, start: datetime, end: datetime) -> AvailabilitySlot | None:
-    return (
-        AvailabilitySlot.objects.filter(tutor_id=tutor_id, start__lte=start, end__gte=end)
-        .order_by("start")
-        .first()
-    )
-
-
-def _time_taken(
-    tutor_id: Any, start: datetime, blocked_end: datetime, *, exclude: Any = None
-) -> bool:
-    """Whether an active booking of the tutor overlaps [start, blocked_end) (both ranges with
-    their buffers)."""
-    taken = Booking.objects.filter(
+def _clear_the_way(
+    tutor_id: Any, start: datetime, blocked_end: datetime, *, now: datetime, exclude: Any = None
+) -> None:
+    """409 `slot_unavailable` when a live active booking of the tutor overlaps
+    [start, blocked_end) (both ranges with their buffers); pending ones in the way whose 15
+    minutes are over are expired first (locked, step 3), so their time is free at once,
+    whatever the beat task's schedule. One query when nothing is overdue."""
+    overlapping = Booking.objects.filter(
         tutor_id=tutor_id, status__in=ACTIVE_STATUSES, start__lt=blocked_end, blocked_end__gt=start
     )
     if exclude is not None:
-        taken = taken.exclude(pk=exclude)
-    return taken.exists()
+        overlapping = overlapping.exclude(pk=exclude)
+    stale = []
+    for pk, status, expires_at in overlapping.values_list("pk", "status", "expires_at"):
+        if status != S.PENDING or expires_at is None or expires_at > now:
+            raise _unavailable()
+        stale.append(pk)
+    if stale:
+        _expire_locked(stale, now=now)
 
 
-def _save_guarded(booking: Booking, **save: Any) -> None:
-    """Save under a savepoint: PostgreSQL's exclusion constraint is 409 `slot_unavailable`."""
+def _lost_the_race(exc: DatabaseError) -> bool:
+    """Whether `exc` is PostgreSQL refusing an overlapping booking: the exclusion constraint
+    itself, or its deadlock (two transactions writing overlapping bookings at once each wait
+    for the other's row; the deadlock detector ends one of them, SQLSTATE 40P01)."""
+    if BOOKING_EXCLUSION in str(exc):
+        return True
+    return getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+
+
+def _save_guarded(booking: Booking, *, savepoint: bool = True, **save: Any) -> None:
+    """Save under a savepoint (or, with `savepoint=False`, in the caller's transaction, which
+    the 409 then rolls back whole): PostgreSQL refusing the overlap is 409 `slot_unavailable`."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             booking.save(**save)
-    except IntegrityError as exc:
-        if BOOKING_EXCLUSION in str(exc):
+    except (IntegrityError, OperationalError) as exc:
+        if _lost_the_race(exc):
             raise _unavailable("This time was just taken.") from exc
         raise
 
@@ -164,22 +191,27 @@ def create_booking(
 ) -> Booking:
     """A pending booking, by `slot_id` (the whole slot) or by `tutor_id` + `start` +
     `duration_minutes` inside one free slot of the tutor. It holds the time for
-    PENDING_MINUTES (15) until paid through `POST /payments/checkout/ {booking_id}`.
+    PENDING_MINUTES (15) until paid through `POST /payments/checkout/ {booking_id}`. The
+    returned booking has `student`, `tutor` and `slot` loaded (the API answers from it).
 
     400: bad times (timing.check_range), booking yourself `cannot_book_yourself`, a tutor
     without an hourly rate `tutor_not_bookable`, a price that rounds to nothing in the
     tutor's currency `price_too_low`, inside the tutor's notice `too_short_notice`,
     past BOOKING_HORIZON_DAYS `beyond_booking_horizon`; 404: no such slot or tutor; 409
     `slot_unavailable`: outside the tutor's slots or overlapping an active booking (with the
-    tutor's buffer), also when two requests race for it (the tutor's lock; on PostgreSQL the
-    exclusion constraint as well)."""
+    tutor's buffer), also when two requests race for it (PostgreSQL's exclusion constraint;
+    the slot's lock keeps the time offered until commit, lms/tutoring/locks.py).
+
+    Queries: the tutor (or the slot with its tutor), the overlapping bookings, the slot
+    locked, the insert, the audit line; no tutor lock."""
     now = timezone.now()
-    slot = None
+    tutor: User | None = None
     if slot_id is not None:
-        slot = AvailabilitySlot.objects.filter(pk=slot_id).first()
+        related = [f"tutor__{name}" for name in TUTOR_RELATED]
+        slot = AvailabilitySlot.objects.select_related(*related).filter(pk=slot_id).first()
         if slot is None:
             raise NotFound("No such slot.")
-        tutor_id, start, end = slot.tutor_id, slot.start, slot.end
+        tutor, tutor_id, start, end = slot.tutor, slot.tutor_id, slot.start, slot.end
     else:
         if start is None or duration_minutes is None or tutor_id is None:
             raise Invalid("Give slot_id, or tutor_id, start and duration_minutes.")
@@ -187,22 +219,9 @@ def create_booking(
         end = start + timedelta(minutes=duration_minutes)
     if str(tutor_id) == str(student.pk):
         raise Invalid("You cannot book yourself.", code=TutoringError.OWN_BOOKING)
-    tutor, profile = _bookable_tutor(tutor_id)
+    tutor, profile, tutor_settings = _bookable_tutor(tutor_id, tutor=tutor)
     check_range(start, end, now=now)
-    tutor_settings = locks.lock_tutor(tutor.pk)
     _check_notice(start=start, now=now, tutor_settings=tutor_settings)
-    expire_stale_of_tutor(tutor.pk, now=now)
-    if slot is not None:
-        slot = AvailabilitySlot.objects.filter(pk=slot.pk).first()
-        if slot is None:
-            raise _unavailable("This slot was just withdrawn.")
-    else:
-        slot = _containing_slot(tutor.pk, start, end)
-        if slot is None:
-            raise _unavailable("The tutor is not available at this time.")
-    blocked_end = end + timedelta(minutes=tutor_settings.buffer_minutes)
-    if _time_taken(tutor.pk, start, blocked_end):
-        raise _unavailable()
     minutes = int((end - start) / timedelta(minutes=1))
     price = price_of(
         tutor=tutor, hourly_rate=profile.hourly_rate, minutes=minutes, currency=profile.currency
@@ -213,10 +232,17 @@ def create_booking(
             f"payable in {price.currency}.",
             code=TutoringError.PRICE_TOO_LOW,
         )
+    blocked_end = end + timedelta(minutes=tutor_settings.buffer_minutes)
+    _clear_the_way(tutor.pk, start, blocked_end, now=now)
+    held = locks.lock_slot_holding(tutor.pk, start, end, slot_id=slot_id)
+    if held is None:
+        if slot_id is not None:
+            raise _unavailable("This slot was just withdrawn.")
+        raise _unavailable("The tutor is not available at this time.")
     booking = Booking(
         student=student,
         tutor=tutor,
-        slot=slot,
+        slot=held,
         start=start,
         end=end,
         blocked_end=blocked_end,
@@ -231,7 +257,8 @@ def create_booking(
         expires_at=now + timedelta(minutes=PENDING_MINUTES),
         meeting_url=meeting_room_url(),
     )
-    _save_guarded(booking, force_insert=True)
+    # The last write that can fail: a refusal rolls the whole transaction back (no savepoint).
+    _save_guarded(booking, savepoint=False, force_insert=True)
     record(
         action=AuditAction.BOOKING_CREATED,
         actor=student,
@@ -425,13 +452,11 @@ def reschedule_booking(
             "A paid lesson cannot move past its refund window.",
             code=TutoringError.BEYOND_HORIZON,
         )
-    expire_stale_of_tutor(booking.tutor_id, now=now)
-    slot = _containing_slot(booking.tutor_id, start, end)
+    blocked_end = end + timedelta(minutes=tutor_settings.buffer_minutes)
+    _clear_the_way(booking.tutor_id, start, blocked_end, now=now, exclude=booking.pk)
+    slot = locks.lock_slot_holding(booking.tutor_id, start, end)
     if slot is None:
         raise _unavailable("The tutor is not available at this time.")
-    blocked_end = end + timedelta(minutes=tutor_settings.buffer_minutes)
-    if _time_taken(booking.tutor_id, start, blocked_end, exclude=booking.pk):
-        raise _unavailable()
     previous = booking.start
     booking.start, booking.end, booking.blocked_end, booking.slot = start, end, blocked_end, slot
     booking.sequence += 1

@@ -3,7 +3,9 @@ tstzrange (btree_gist) and concurrent requests for the same time, payment or rem
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -17,6 +19,7 @@ from lms.core.testing import run_at_once
 from lms.tutoring import models as tutoring_models
 from lms.tutoring.models import AvailabilitySlot, Booking
 from lms.tutoring.services import create_slot, send_due_reminders
+from lms.tutoring.services.bookings import _save_guarded
 from lms.tutoring.testing import assert_tutoring_consistent
 
 from .conftest import book_ok, hour, pay
@@ -210,4 +213,123 @@ def test_a_reschedule_and_a_booking_racing_for_one_time_exactly_one_wins():
     codes = sorted(value for _, value in run_at_once(2, work))
 
     assert codes in ([200, 409], [201, 409])
+    assert_tutoring_consistent()
+
+
+# --- a booking takes no tutor lock (lms/tutoring/locks.py) ----------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_students_booking_different_times_of_one_tutor_at_once_all_win():
+    tutor = TutorFactory()
+    start = hour()
+    SlotFactory(tutor=tutor, start=start, end=start + timedelta(hours=2))  # the same slot
+    SlotFactory(tutor=tutor, start=hour(days=4), end=hour(days=4) + timedelta(hours=2))
+    times = [start + timedelta(minutes=30 * i) for i in range(4)]
+    times += [hour(days=4) + timedelta(minutes=30 * i) for i in range(4)]
+    clients = [client_of(UserFactory()) for _ in range(8)]
+
+    def work(i):
+        body = {"tutor_id": str(tutor.pk), "start": times[i].isoformat(), "duration_minutes": 30}
+        return clients[i].post("/api/v1/bookings/", body, format="json").status_code
+
+    outcomes = run_at_once(8, work)
+
+    assert [value for _, value in outcomes] == [201] * 8, outcomes
+    assert Booking.objects.filter(tutor=tutor, status="pending").count() == 8
+    assert_tutoring_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bookings_overlapping_only_through_the_buffer_in_two_slots_at_once_one_wins():
+    """Two slots back to back; with a 30-minute buffer, a lesson at the end of the first
+    blocks the start of the second. The two bookings hold different slots, so only the
+    exclusion constraint stands between them (or PostgreSQL's deadlock detector, when each
+    insert waits for the other): exactly one 201, never a 500."""
+    tutor = TutorFactory()
+    tutoring_models.TutorSettings.objects.create(tutor=tutor, buffer_minutes=30)
+    start = hour()
+    SlotFactory(tutor=tutor, start=start, end=start + timedelta(hours=1))
+    SlotFactory(tutor=tutor, start=start + timedelta(hours=1), end=start + timedelta(hours=2))
+    times = [start + timedelta(minutes=30), start + timedelta(hours=1)]
+    for attempt in range(3):  # a few rounds: the two inserts meet in different orders
+        Booking.objects.all().delete()
+        clients = [client_of(UserFactory()) for _ in range(2)]
+
+        def work(i, clients=clients):
+            body = {
+                "tutor_id": str(tutor.pk),
+                "start": times[i].isoformat(),
+                "duration_minutes": 30,
+            }
+            return clients[i].post("/api/v1/bookings/", body, format="json").status_code
+
+        codes = sorted(value for _, value in run_at_once(2, work))
+
+        assert codes == [201, 409], (attempt, codes)
+        assert Booking.objects.count() == 1
+        assert_tutoring_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_and_the_deletion_of_its_slot_at_once_never_both_succeed():
+    tutor = TutorFactory()
+    start = hour()
+    tutor_client = client_of(tutor)
+    for attempt in range(3):
+        Booking.objects.all().delete()
+        AvailabilitySlot.objects.all().delete()
+        slot = SlotFactory(tutor=tutor, start=start, end=start + timedelta(hours=2))
+        student = client_of(UserFactory())
+
+        def work(i, slot=slot, student=student):
+            if i == 0:
+                return tutor_client.delete(f"/api/v1/availability-slots/{slot.pk}/").status_code
+            body = {"tutor_id": str(tutor.pk), "start": start.isoformat(), "duration_minutes": 60}
+            return student.post("/api/v1/bookings/", body, format="json").status_code
+
+        deleted, booked = (value for _, value in run_at_once(2, work))
+
+        assert (deleted, booked) in ((204, 409), (409, 201)), (attempt, deleted, booked)
+        if booked == 201:
+            assert Booking.objects.get().slot_id == slot.pk
+            assert AvailabilitySlot.objects.filter(pk=slot.pk).exists()
+        else:
+            assert not Booking.objects.exists()
+            assert not AvailabilitySlot.objects.exists()
+        assert_tutoring_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_writes_waiting_on_each_other_end_in_a_409_not_a_500():
+    """Each transaction writes one booking, then one over the other's: each insert waits for
+    the other transaction (the exclusion constraint), PostgreSQL's deadlock detector ends one
+    (40P01), and the service answers it as the lost race it is: 409 `slot_unavailable`."""
+    tutor = TutorFactory()
+    students = [UserFactory(), UserFactory()]
+    starts = [hour(), hour() + timedelta(hours=2)]
+    after_first = threading.Barrier(2)
+
+    def booking(i, start):
+        return Booking(
+            student=students[i], tutor=tutor, start=start, end=start + timedelta(minutes=30),
+            blocked_end=start + timedelta(minutes=30), duration_minutes=30,
+            hourly_rate=Decimal(40), price=Decimal(20), platform_fee=Decimal(3),
+            tutor_earning=Decimal(17), currency="USD", refund_cutoff_hours=24,
+        )  # fmt: skip
+
+    def work(i):
+        with transaction.atomic():
+            booking(i, starts[i]).save(force_insert=True)
+            after_first.wait(timeout=10)
+            _save_guarded(booking(i, starts[1 - i]), force_insert=True)
+        return "saved"
+
+    outcomes = run_at_once(2, work)
+
+    assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
+    [error] = [value for kind, value in outcomes if kind == "error"]
+    assert error.status_code == 409, error
+    assert error.code == "slot_unavailable"
+    assert Booking.objects.count() == 2  # the winner's two
     assert_tutoring_consistent()
