@@ -92,8 +92,10 @@ class RevenueBucket(models.Model):
 
     class Meta:
         constraints = [
+            # The figures ride in the index: a series is an index-only scan.
             models.UniqueConstraint(
                 fields=["scope_id", "course_id", "currency", "bucket"],
+                include=["gross", "fees", "net", "refunded"],
                 name="analytics_revenue_bucket_key",
             )
         ]

@@ -732,15 +732,25 @@ def platform_analytics(*, periods: Periods) -> PlatformAnalytics:
     if rollups.enabled():
         platform = RevenueBucket.objects.filter(scope_id=NONE, course_id=NONE)
         revenue = _rollup_totals(RevenueTotal.objects.filter(scope_id=NONE))
-        series = _rollup_series(platform, periods)
-        # buckets with a reversal in them (its clearing legs are positive)
-        refund_series_rows = (
-            platform.filter(refunded__gt=0, **periods.within("bucket"))
-            .order_by()
-            .annotate(period=periods.trunc("bucket"))
-            .values("period", "currency")
-            .annotate(refunded=Sum("refunded"))
+        # one grouped read of the buckets for both series: gross, fees, net and refunded
+        both = revenue_series(
+            platform,
+            periods,
+            labels=("gross", "fees", "net", "refunded"),
+            field="bucket",
+            sums={**_rollup_sums(), "refunded": _rollup_sum("refunded")},
         )
+        series = MoneySeries(
+            labels=both.labels,
+            datasets=[row for row in both.datasets if row.label != "refunded"],
+        )
+        refund_series_rows: Iterable[Mapping[str, Any]] = [
+            {"period": period, "currency": row.currency, "refunded": amount}
+            for row in both.datasets
+            if row.label == "refunded"
+            for period, amount in zip(periods.starts(), row.data, strict=True)
+            if amount
+        ]
         total_enrollments = CourseEnrollments.objects.aggregate(
             n=Coalesce(Sum("enrollments"), Value(0))
         )["n"]

@@ -64,6 +64,13 @@ class Enrollment(BaseModel):
         indexes = [
             models.Index(fields=["student", "-enrolled_at"], name="enrollment_student_idx"),
             models.Index(fields=["course", "status"], name="enrollment_course_status_idx"),
+            # Analytics' enrollment series (per course, platform-wide): index-only scans.
+            models.Index(
+                fields=["course", "enrolled_at"],
+                include=["status"],
+                name="enrollment_course_time_idx",
+            ),
+            models.Index(fields=["enrolled_at"], include=["status"], name="enrollment_time_idx"),
         ]
 
     def __str__(self) -> str:
