@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from bench.registry import Budget, Context, Scenario
 
-SEED_VERSION = "2"
+SEED_VERSION = "3"
 DOMAIN = "analytics.bench.example.com"
 SLUG_PREFIX = "bench-analytics-"
 INSTRUCTOR_EMAIL = f"bench-analyst@{DOMAIN}"
@@ -297,7 +297,8 @@ def seed() -> None:
         cursor.execute(
             "ANALYZE learning_enrollment, learning_lessonprogress, catalog_lesson,"
             " commerce_order, commerce_orderitem, payouts_ledgertransaction,"
-            " payouts_ledgerentry, accounts_user"
+            " payouts_ledgerentry, accounts_user, analytics_lessoncompletions,"
+            " analytics_courseenrollments, analytics_revenuetotal, analytics_revenuebucket"
         )
 
 
