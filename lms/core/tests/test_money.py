@@ -216,3 +216,41 @@ def test_the_money_check_refuses_currencies_the_columns_cannot_hold(settings):
 
 def test_the_default_policy_passes_its_check():
     assert check_supported_currencies() == []
+
+
+MIXED = """
+from decimal import Decimal
+from lms.core.money import Money
+
+def credit(amount: Money) -> Money:
+    return amount
+
+credit(Decimal("1.00"))
+Money(Decimal(1), "USD") + Decimal(1)
+Money(Decimal(1), "USD") < Decimal(1)
+Money(Decimal(1), "USD").percent(15) - 1
+"""
+
+
+def test_mypy_refuses_a_decimal_where_money_is_expected(tmp_path):
+    # given: code that mixes a Decimal into Money's signatures and arithmetic
+    from mypy import api
+
+    source = tmp_path / "mixed.py"
+    source.write_text(MIXED)
+
+    # when: mypy checks it (the project's own settings are not needed for lms.core.money)
+    report, _, status = api.run(
+        [
+            "--config-file=",
+            "--ignore-missing-imports",
+            "--follow-imports=silent",
+            f"--cache-dir={tmp_path / 'cache'}",
+            str(source),
+        ]
+    )
+
+    # then: each mix is a type error
+    assert status == 1, report
+    assert report.count("mixed.py:") == 4, report
+    assert 'incompatible type "Decimal"; expected "Money"' in report

@@ -528,3 +528,40 @@ def test_an_admin_cannot_review_their_own_withdrawal(admin_user):
         services.approve_withdrawal(withdrawal=withdrawal, by=admin_user)
     assert error.value.code == "cannot_review_own_withdrawal"
     assert_payouts_consistent()
+
+
+# --- Money is the only type carrying an amount across these boundaries ----------------------
+
+
+def test_every_money_boundary_is_typed_money():
+    import inspect
+    import typing
+
+    from lms.commerce.providers import base as payment_providers
+    from lms.commerce.services import fulfilment
+
+    boundaries = [
+        (services.split_sale, "amount_paid"),
+        (services.credit_sale_earnings, "amount_paid"),
+        (services.request_withdrawal, "amount"),
+        (services._post, "amount"),
+        (services._into_available, "amount"),
+        (payment_providers.PaymentProvider.refund, "amount"),
+        (fulfilment.apply_payment_succeeded, "amount"),
+    ]
+    for function, parameter in boundaries:
+        annotation = inspect.signature(function).parameters[parameter].annotation
+        assert annotation in ("Money", "Money | None"), (function, annotation)
+    fields = {
+        (services.Sale, "amount_paid"),
+        (services.Leg, "amount"),
+        (payment_providers.PaymentEvent, "amount"),
+        (payment_providers.PaymentEvent, "amount_refunded"),
+        (payment_providers.RemotePayment, "amount"),
+    }
+    for cls, name in fields:
+        assert cls.__annotations__[name] in ("Money", "Money | None"), (cls, name)
+    assert typing.get_type_hints(services.SaleSplit) == {
+        "fee": Money,
+        "shares": list[tuple[typing.Any, Money]],
+    }
