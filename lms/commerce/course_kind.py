@@ -19,6 +19,7 @@ from lms.catalog.models import Course, CourseStatus
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from lms.core.money import Money
 from lms.core.permissions import ADMIN, has_role
 from lms.learning import selectors as learning_selectors
 from lms.learning import services as learning_services
@@ -102,8 +103,7 @@ class CourseKind:
             reference_id=course.pk,
             title=course.title,
             seller_id=course.instructor_id,
-            price=course.price,
-            currency=course.currency,
+            price=Money(course.price, course.currency),
         )
 
     def check_still_for_sale(self, *, order: Order, items: Sequence[OrderItem]) -> None:

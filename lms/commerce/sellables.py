@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
+from lms.core.money import Money
 from lms.core.registry import Registry
 
 if TYPE_CHECKING:
@@ -33,14 +34,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """One thing for sale, as an order item snapshots it (price in `currency`)."""
+    """One thing for sale, as an order item snapshots it; its price is a `Money` (the order
+    is placed in the price's currency)."""
 
     kind: str
     reference_id: uuid.UUID
     title: str
     seller_id: uuid.UUID  # whose earnings the sale credits first (the owner of the split)
-    price: Decimal
-    currency: str
+    price: Money
+
+    @property
+    def currency(self) -> str:
+        return self.price.currency
 
 
 Splits = list[tuple["User", Decimal]]

@@ -27,7 +27,7 @@ from django.utils import timezone
 from lms.accounts.models import User
 from lms.commerce.sellables import Offer, Splits
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import format_money
+from lms.core.money import Money, format_money
 from lms.notifications.models import Category
 from lms.notifications.services import notify
 
@@ -78,8 +78,7 @@ class BookingKind:
             reference_id=booking.pk,
             title=_title(booking),
             seller_id=booking.tutor_id,
-            price=booking.price,
-            currency=booking.currency,
+            price=Money(booking.price, booking.currency),
         )
 
     def check_still_for_sale(self, *, order: Order, items: Sequence[OrderItem]) -> None:

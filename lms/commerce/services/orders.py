@@ -150,7 +150,7 @@ def place_item_order(
     )
     if pending is not None:
         return pending
-    lines = [Line(offer.reference_id, offer.seller_id, Money(offer.price, offer.currency))]
+    lines = [Line(offer.reference_id, offer.seller_id, offer.price)]
     priced = price_lines(
         lines,
         None,

@@ -13,6 +13,7 @@ from lms.commerce.sellables import Offer, sellable_kinds
 from lms.commerce.tests.conftest import simulate
 from lms.conftest import error_codes
 from lms.core.errors import Conflict
+from lms.core.money import Money
 from lms.payouts.models import Wallet
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,7 @@ class LessonSlotKind:
             reference_id=reference_id,
             title="Lesson with a tutor",
             seller_id=self.tutor.pk,
-            price=self.price,
-            currency=self.currency,
+            price=Money(self.price, self.currency),
         )
 
     def check_still_for_sale(self, *, order, items):
