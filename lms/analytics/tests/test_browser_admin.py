@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import pyotp
 import pytest
 from django.conf import settings as django_settings
+from django.db import connections
 
 from lms.accounts import two_factor
 from lms.accounts.tests.factories import PASSWORD, AdminFactory
@@ -88,12 +90,26 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             assert errors == [], errors
         finally:
             browser.close()
+            # While Playwright's event loop runs in this thread, Django keeps the thread's
+            # database connections per context (asgiref's Local), so the test's own queries
+            # opened connections its usual ones never see: close them while still in that
+            # context, or PostgreSQL refuses to drop the test database at the end of the run
+            # ("being accessed by other users").
+            connections.close_all()
+    # The live server answers each browser connection in a thread of its own (closing its
+    # database connection when the socket closes): let those end now the browser is gone.
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
 
 
-def staff_with_two_factor() -> tuple[Any, pyotp.TOTP]:
+@pytest.fixture
+def staff_and_totp() -> tuple[Any, pyotp.TOTP]:
     """An admin as production has them: 2FA set up and confirmed through the service. The
     confirming code is the previous 30-second step's (accepted for clock drift), so the
-    current step's code is still unused for the sign-in."""
+    current step's code is still unused for the sign-in. Made before the browser starts:
+    confirming signs the user's sockets out (async_to_sync), which cannot run in the thread
+    where Playwright's event loop runs."""
     staff = AdminFactory(email="admin@example.com")
     setup = two_factor.begin_setup(user=staff)
     totp = pyotp.TOTP(setup.secret)
@@ -102,10 +118,12 @@ def staff_with_two_factor() -> tuple[Any, pyotp.TOTP]:
 
 
 def test_staff_signs_in_approves_and_publishes_a_pending_course(
-    live_server: Any, browser_page: Any
+    live_server: Any,
+    staff_and_totp: tuple[Any, pyotp.TOTP],
+    browser_page: Any,
 ) -> None:
     assert django_settings.REQUIRE_STAFF_MFA  # the real flow: staff must use their code
-    staff, totp = staff_with_two_factor()
+    staff, totp = staff_and_totp
     course = CourseFactory(status=CourseStatus.PENDING, title="Browser Course")
     LessonFactory(section=SectionFactory(course=course))
     page = browser_page
