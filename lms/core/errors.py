@@ -73,3 +73,26 @@ class ServiceUnavailable(DomainError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
     default_detail = "This cannot be processed right now; try again shortly."
+
+
+# Seconds a client should wait before retrying a 503 (the `Retry-After` header).
+SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+DATABASE_UNAVAILABLE_DETAIL = "The database cannot be reached right now; try again shortly."
+
+
+def database_unavailable(exc: BaseException | None) -> ServiceUnavailable | None:
+    """The 503 `database_unavailable` for a lost or refused database connection, or None.
+
+    Django wraps the driver's connection failures (server restarting or down, a connection
+    killed by a failover, too many connections) in `django.db.OperationalError` and a use of
+    a closed connection in `InterfaceError`; neither is a fault of the request or of the
+    code, and the same request succeeds once the server is back (persistent connections
+    are health-checked and replaced, `CONN_HEALTH_CHECKS`). Integrity and data errors,
+    which are faults, stay 500s.
+    """
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, OperationalError | InterfaceError):
+        return ServiceUnavailable(DATABASE_UNAVAILABLE_DETAIL, code="database_unavailable")
+    return None

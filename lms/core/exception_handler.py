@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
@@ -13,7 +15,16 @@ from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHan
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from lms.core.errors import DomainError, Invalid, PayloadTooLarge, ServiceUnavailable
+from lms.core.errors import (
+    SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+    DomainError,
+    Invalid,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    database_unavailable,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def request_exception_as_error(exc: Exception) -> DomainError | None:
@@ -44,7 +55,17 @@ class ExceptionHandler(BaseExceptionHandler):
             code = exc.detail.get("code", "authentication_failed")
             flat = exceptions.AuthenticationFailed(detail=str(detail), code=str(code))
             return flat
+        unavailable = database_unavailable(exc)
+        if unavailable is not None:
+            logger.warning("database_unavailable exception=%s", type(exc).__name__)
+            return unavailable
         return request_exception_as_error(exc) or super().convert_known_exceptions(exc)
+
+    def get_headers(self, exc: exceptions.APIException) -> dict[str, str]:
+        headers: dict[str, str] = super().get_headers(exc)
+        if isinstance(exc, ServiceUnavailable):
+            headers.setdefault("Retry-After", str(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS))
+        return headers
 
     def report_exception(self, exc: exceptions.APIException, response: Response) -> None:
         # A component that is down (503 service_unavailable) is logged where it is found, as

@@ -1,4 +1,5 @@
 import logging
+import sys
 import uuid
 
 from django.core.cache import cache
@@ -7,6 +8,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lms.core.errors import (
+    DATABASE_UNAVAILABLE_DETAIL,
+    SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+    database_unavailable,
+)
 from lms.core.exception_handler import request_exception_as_error
 
 logger = logging.getLogger(__name__)
@@ -64,6 +70,22 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    """handler500: the error shape for an exception no view handled.
+
+    Django calls it while the exception is being handled, so `sys.exc_info()` names it: a
+    lost database connection raised outside a DRF view (a middleware reading the session or
+    the user) is the same 503 `database_unavailable` as inside one, with `Retry-After`.
+    """
+    unavailable = database_unavailable(sys.exc_info()[1])
+    if unavailable is not None:
+        response = _error(
+            unavailable.status_code,
+            "database_unavailable",
+            DATABASE_UNAVAILABLE_DETAIL,
+            type_="server_error",
+        )
+        response["Retry-After"] = str(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+        return response
     return _error(500, "error", "A server error occurred.", type_="server_error")
 
 

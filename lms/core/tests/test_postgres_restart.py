@@ -9,9 +9,9 @@ sends a request every 50 ms from another thread while `pg_ctl restart -m fast` s
 server (terminating every connection) and starts it again. Every request sent once the
 server is back answers 200 with the course: the worker's dead persistent connection is
 noticed by the health check and replaced, with no restart of the app. Requests that reached
-the app while the database was down answer in the error shape (a 500 `server_error`, no
-traceback) and are counted, not asserted on: nothing can serve them. Skipped without
-PostgreSQL's server binaries.
+the app while the database was down answer 503 `database_unavailable` in the error shape
+(with `Retry-After`, no traceback; never a 500) and are counted: nothing can serve them.
+Skipped without PostgreSQL's server binaries.
 
 lms/core/tests/test_server_lifecycle.py covers the same path with `pg_terminate_backend` of
 every connection (no restart) and the graceful shutdown of gunicorn on SIGTERM.
@@ -212,9 +212,10 @@ def test_requests_after_a_postgresql_restart_succeed(cluster: Cluster, tmp_path:
     before = [one for one in sent if one.began < back]
     after = [one for one in sent if one.began >= back]
     assert before
-    assert all(one.status in (200, 500) for one in before), [
-        (one.status, one.body[:200]) for one in before if one.status not in (200, 500)
+    assert all(one.status in (200, 503) for one in before), [
+        (one.status, one.body[:200]) for one in before if one.status not in (200, 503)
     ]
+    assert all(b"database_unavailable" in one.body for one in before if one.status == 503)
     assert all(b"Traceback" not in one.body for one in before)
     assert len(after) >= 5
     assert [one.status for one in after] == [200] * len(after), [
@@ -223,5 +224,5 @@ def test_requests_after_a_postgresql_restart_succeed(cluster: Cluster, tmp_path:
     assert all(b"Survives the restart" in one.body for one in after)
     print(  # shown with -s: what the restart cost
         f"{len(before)} requests before the server was back: "
-        f"{sum(one.status == 500 for one in before)} answered 500; {len(after)} after: all 200"
+        f"{sum(one.status == 503 for one in before)} answered 503; {len(after)} after: all 200"
     )
