@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 import stripe
 from django.conf import settings
 
-from lms.core.money import minor_unit_exponent
+from lms.core.money import Money, minor_unit_exponent
 
 REQUEST_TIMEOUT_SECONDS = 20
 
@@ -82,14 +82,14 @@ def stripe_payable_exponent(currency: str) -> int:
     return min(stripe_exponent(code), minor_unit_exponent(code))
 
 
-def to_stripe_amount(amount: Decimal, currency: str) -> int:
-    """`amount` of `currency` as Stripe's integer: 49.99 USD → 4999, 5000 ISK → 500000,
+def to_stripe_amount(money: Money) -> int:
+    """`money` as Stripe's integer in its currency: 49.99 USD → 4999, 5000 ISK → 500000,
     10000 MGA → 10000, 12.34 KWD → 12340. `UnchargeableAmount` when it has more decimals
     than `stripe_payable_exponent` allows (Stripe would refuse it or read another amount)."""
-    value = Decimal(amount)
+    value, currency = money.amount, money.currency
     exponent = stripe_payable_exponent(currency)
     if value != value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_DOWN):
-        raise UnchargeableAmount(f"{value} {currency} has more decimals than Stripe can charge.")
+        raise UnchargeableAmount(f"{money} has more decimals than Stripe can charge.")
     return int(value.scaleb(stripe_exponent(currency)))
 
 

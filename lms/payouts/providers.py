@@ -107,7 +107,7 @@ class StripeConnectPayouts:
             raise TransferRefused("The withdrawal names no Stripe connected account.")
         money = withdrawal.money
         try:
-            amount = to_stripe_amount(money.amount, money.currency)
+            amount = to_stripe_amount(money)
         except UnchargeableAmount as exc:
             raise TransferRefused(str(exc)) from exc
         try:

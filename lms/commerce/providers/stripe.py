@@ -139,8 +139,7 @@ class StripeProvider:
 
     def create_payment(self, *, payment: Payment, order: Order, hosted: bool) -> CreatedPayment:
         try:
-            total = order.total_money
-            amount = to_stripe_amount(total.amount, total.currency)
+            amount = to_stripe_amount(order.total_money)
         except UnchargeableAmount as exc:
             raise ProviderError(str(exc)) from exc
         currency = order.currency.lower()
@@ -197,7 +196,7 @@ class StripeProvider:
         if amount.currency != payment.currency:
             raise ProviderError(f"A refund in {amount.currency} of a {payment.currency} payment.")
         try:
-            amount_units = to_stripe_amount(amount.amount, amount.currency)
+            amount_units = to_stripe_amount(amount)
         except UnchargeableAmount as exc:
             raise ProviderError(str(exc)) from exc
         try:

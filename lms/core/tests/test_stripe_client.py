@@ -6,6 +6,7 @@ import pytest
 import responses
 import stripe
 
+from lms.core.money import InexactAmount, Money
 from lms.core.stripe_client import (
     UnchargeableAmount,
     from_stripe_amount,
@@ -81,17 +82,24 @@ def test_the_sdk_never_retries_by_itself(stripe_settings):
     ],
 )
 def test_amounts_in_stripe_units(amount, currency, units):
-    assert to_stripe_amount(Decimal(amount), currency) == units
+    assert to_stripe_amount(Money(Decimal(amount), currency)) == units
     assert from_stripe_amount(units, currency) == Decimal(amount)
 
 
 @pytest.mark.parametrize(
     ("amount", "currency"),
-    [("5.124", "KWD"), ("0.001", "OMR"), ("10000.50", "MGA"), ("5.5", "ISK"), ("1.5", "JPY")],
+    [("5.124", "KWD"), ("0.001", "OMR"), ("10000.50", "MGA")],
 )
 def test_amounts_stripe_cannot_charge_are_refused_not_rounded(amount, currency):
     with pytest.raises(UnchargeableAmount):
-        to_stripe_amount(Decimal(amount), currency)
+        to_stripe_amount(Money(Decimal(amount), currency))
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("5.5", "ISK"), ("1.5", "JPY")])
+def test_amounts_finer_than_iso_never_reach_stripe(amount, currency):
+    # what ISO gives no decimals cannot be a Money, so it never gets as far as Stripe's units
+    with pytest.raises(InexactAmount):
+        to_stripe_amount(Money(Decimal(amount), currency))
 
 
 def test_payable_decimals_are_the_finer_of_iso_and_stripe():
