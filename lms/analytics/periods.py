@@ -11,6 +11,7 @@ Labels: `2026-12-01` (a day, or the Monday that starts a week), `2026-12` (a mon
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,6 +63,17 @@ def _months_back(start: date, count: int) -> date:
     return date(year, month + 1, 1)
 
 
+@functools.lru_cache(maxsize=64)
+def _starts(first: date, last: date, granularity: str) -> tuple[date, ...]:
+    """The first day of every period from `first` to `last`; computed once per range (a
+    series looks a period up for every grouped row)."""
+    out, current = [], first
+    while current <= last:
+        out.append(current)
+        current = next_period(current, granularity)
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Periods:
     """A range of whole periods in one timezone: `[first, end)` in local dates."""
@@ -103,11 +115,7 @@ class Periods:
         return next_period(self.last, self.granularity)
 
     def starts(self) -> list[date]:
-        out, current = [], self.first
-        while current <= self.last:
-            out.append(current)
-            current = next_period(current, self.granularity)
-        return out
+        return list(_starts(self.first, self.last, self.granularity))
 
     def labels(self) -> list[str]:
         if self.granularity == MONTH:
@@ -149,7 +157,7 @@ class Periods:
         if value is None:
             return None
         if isinstance(value, int):
-            starts = self.starts()
+            starts = _starts(self.first, self.last, self.granularity)
             return starts[min(max(value, 1), len(starts)) - 1]
         if isinstance(value, datetime):
             if value.tzinfo is not None:
