@@ -16,8 +16,9 @@ throttles, path parameters). Three changes make the document say what the server
   is either `validation_error` or `client_error` (a domain rule: `cart_empty`, ...).
 - **Statuses every view can answer** that the package does not add: 401 wherever a token is
   read (a bad or expired one), 403 wherever a permission or a service can refuse, 413 on every
-  request body (RequestBodyLimitMiddleware, upload limits), 503 `service_unavailable` wherever
-  a throttle fails closed while Redis is down (issue 16, item 8).
+  request body (RequestBodyLimitMiddleware, upload limits), 503 everywhere
+  (`database_unavailable`) and with `service_unavailable` wherever a throttle fails closed
+  while Redis is down (issue 16, item 8).
 - **Optional query parameters may be empty** (`allowEmptyValue`): empty is no filter.
 - **Fields left out for some callers** (`optional_in_schema` on a serializer) are not required.
 
@@ -120,9 +121,10 @@ STATUS_MEANING = {
     429: "Too many requests (`throttled`); `Retry-After` says when to retry.",
     500: "A server error (`server_error`, code `error`).",
     502: "An upstream provider failed or timed out (`server_error`); nothing was done.",
-    503: "A component the request needs is down or busy (`server_error`); nothing was done, "
-    "retry later (`service_unavailable`: Redis, which keeps the limits on guessing a password "
-    "or a code; `webhook_processing_failed`: the provider delivers the event again).",
+    503: "A component the request needs is down (`server_error`); nothing was done, retry "
+    "later (`Retry-After`): `database_unavailable` the database did not answer; "
+    "`service_unavailable` Redis, which keeps the limits on guessing a password or a code, "
+    "did not; `webhook_processing_failed` the provider delivers the event again.",
 }
 
 # Statuses documented on every operation where they can happen (see AutoSchema).
@@ -282,7 +284,7 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if status_code == "413":
             return self.method in ("POST", "PUT", "PATCH")
         if status_code == "503":
-            return self._fails_closed()
+            return False  # on every operation, with its codes: _get_response_bodies
         return super()._should_add_error_response(responses, status_code)
 
     def _fails_closed(self) -> bool:
@@ -306,7 +308,13 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if direction != "response":
             return responses
         method = getattr(self.view, self.method.lower(), None)
-        declared = getattr(method, "domain_errors", {})
+        declared = dict(getattr(method, "domain_errors", {}))
+        # 503 everywhere: the database did not answer (lms.core.errors.database_unavailable);
+        # and where a limit on guessing fails closed while Redis is down
+        unavailable = {*declared.get(503, ()), "database_unavailable"}
+        if self._fails_closed():
+            unavailable.add("service_unavailable")
+        declared[503] = sorted(unavailable)
         for status, response in errors(declared).items():
             responses[str(status)] = self._get_response_for_code(response, str(status))
         return dict(sorted(responses.items()))
@@ -580,6 +588,14 @@ def add_media_stream(
                 },
                 "405": {"description": "Only GET."},
                 "416": {"description": "The range lies outside the file."},
+                "503": {
+                    "description": "The database did not answer (`database_unavailable`).",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ServerErrorResponse"}
+                        }
+                    },
+                },
             },
         }
     }

@@ -10,7 +10,8 @@
   `validate`, since a field alone does not know its currency.
 - `install_strict_json_types` (from `CoreConfig.ready`): in a JSON body every DRF field takes
   only the JSON type the OpenAPI document gives it (a string field no number, a boolean field
-  no `1` or `"yes"`, an integer field no `"12"`): 400 `validation_error` otherwise.
+  no `1` or `"yes"`, an integer field no `"12"`): 400 `validation_error` otherwise; in a
+  query or a form a boolean is `true` or `false`.
 """
 
 from __future__ import annotations
@@ -258,6 +259,17 @@ STRICT_JSON_TYPES: dict[type, tuple[str, Any]] = {
 }
 
 
+# In form and query input every value is a string; a boolean is documented there as
+# `true`/`false` (what OpenAPI's serialisation of a boolean parameter sends), so DRF's other
+# spellings (`1`, `yes`, `on`) are refused too. (A boolean not sent at all is DRF's
+# `default_empty_html`, already a bool.)
+STRICT_FORM_TYPES: dict[type, Any] = {
+    fields.BooleanField: lambda field, data: (
+        isinstance(data, bool) or (isinstance(data, str) and data.lower() in ("true", "false"))
+    ),
+}
+
+
 def reads_json(field: fields.Field[Any, Any, Any, Any]) -> bool:
     """Whether the field is reading a JSON body: its root serializer's data is not form or
     query input (DRF's own test for that: a `getlist` method, as `QueryDict` has)."""
@@ -265,10 +277,18 @@ def reads_json(field: fields.Field[Any, Any, Any, Any]) -> bool:
     return data is not None and not hasattr(data, "getlist")
 
 
-def _strict(to_internal_value: Any, key: str, accepts: Any) -> Any:
+def reads_form(field: fields.Field[Any, Any, Any, Any]) -> bool:
+    """Whether the field is reading form or query input (a `QueryDict`)."""
+    return hasattr(getattr(field.root, "initial_data", None), "getlist")
+
+
+def _strict(to_internal_value: Any, key: str, accepts: Any, accepts_form: Any = None) -> Any:
     @functools.wraps(to_internal_value)
     def checked(self: Any, data: Any) -> Any:
-        if reads_json(self) and not accepts(self, data):
+        refused = (reads_json(self) and not accepts(self, data)) or (
+            accepts_form is not None and reads_form(self) and not accepts_form(self, data)
+        )
+        if refused:
             self.fail(
                 key,
                 input=data,
@@ -287,4 +307,6 @@ def install_strict_json_types() -> None:
     for cls, (key, accepts) in STRICT_JSON_TYPES.items():
         current = cls.__dict__["to_internal_value"]
         if not getattr(current, "strict_json_types", False):
-            cls.to_internal_value = _strict(current, key, accepts)  # type: ignore[attr-defined]
+            cls.to_internal_value = _strict(  # type: ignore[attr-defined]
+                current, key, accepts, STRICT_FORM_TYPES.get(cls)
+            )

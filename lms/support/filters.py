@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from lms.core.filters import BooleanFilter
 from lms.support.models import Ticket, TicketCategory, TicketPriority, TicketStatus
 
 ORDERINGS = {
@@ -35,7 +36,7 @@ class TicketFilter(django_filters.FilterSet):
     priority = MultipleChoiceFilter(choices=TicketPriority.choices)
     category = django_filters.ChoiceFilter(choices=TicketCategory.choices)
     assignee = django_filters.UUIDFilter(field_name="assignee_id")
-    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    unassigned = BooleanFilter(field_name="assignee", lookup_expr="isnull")
     owner = django_filters.UUIDFilter(field_name="owner_id")
     search = django_filters.CharFilter(method="filter_search", max_length=200)
     ordering = django_filters.ChoiceFilter(

@@ -207,6 +207,8 @@ class CouponDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, coupon_id: UUID) -> Response:
+        """Switch the coupon off: it is no longer redeemed, and it is not erased (orders that
+        used it keep naming it); its owner still reads it here with `is_active: false`."""
         services.deactivate_coupon(
             coupon=self._coupon(request, coupon_id), by=current_user(request), request=request
         )

@@ -197,7 +197,7 @@ ACCEPTED_IN_JSON = [
 ACCEPTED_AS_FORM = [
     ("text", "0", "0"),
     ("flag", "true", True),
-    ("flag", "1", True),
+    ("flag", "False", False),
     ("count", "12", 12),
     ("ratio", "1.5", 1.5),
     ("amount", "1.5", "1.50"),
@@ -239,6 +239,39 @@ def test_form_and_query_input_is_read_as_drf_reads_it(name: str, value: Any, exp
     assert probe.is_valid(), probe.errors
     read = probe.validated_data[name]
     assert (str(read) if name == "amount" else read) == expected
+
+
+@pytest.mark.parametrize("value", ["1", "0", "yes", "on", "-5"])
+def test_a_boolean_in_a_query_or_form_is_true_or_false(value: str) -> None:
+    # OpenAPI serialises a boolean parameter as `true`/`false`; DRF's other spellings are not it
+    probe = Probe(data=QueryDict(f"flag={value}"))
+
+    assert not probe.is_valid()
+    assert list(probe.errors) == ["flag"]
+
+
+def test_a_boolean_filter_is_true_false_or_empty(student: User, client_for: Any) -> None:
+    # given one read and one unread notification (django-filter: lms.core.filters)
+    from django.utils import timezone
+
+    from lms.notifications.models import Notification
+
+    for read_at in (None, timezone.now()):
+        Notification.objects.create(
+            user=student, category=Category.ACCOUNT, title="t", body="b", read_at=read_at
+        )
+    client = client_for(student)
+
+    # when
+    unread = client.get("/api/v1/notifications/", {"unread": "true"})
+    every = client.get("/api/v1/notifications/", {"unread": ""})
+    hostile = client.get("/api/v1/notifications/", {"unread": "-58800"})
+
+    # then
+    assert [item["read_at"] for item in unread.json()["results"]] == [None]
+    assert every.json()["count"] == 2
+    assert hostile.status_code == 400
+    assert field_errors(hostile) == [("unread", "invalid")]
 
 
 def test_the_rule_is_installed_once_on_every_class() -> None:

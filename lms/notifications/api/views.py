@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.core.filters import BooleanFilter
 from lms.core.schema import validates_whole_body
 from lms.notifications import selectors, services
 from lms.notifications.api.serializers import (
@@ -19,7 +20,7 @@ from lms.notifications.models import Category, Notification
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    unread = BooleanFilter(field_name="read_at", lookup_expr="isnull")
     category = django_filters.ChoiceFilter(choices=Category.choices)
 
     class Meta:
