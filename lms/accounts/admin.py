@@ -217,7 +217,7 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Approve the selected applications")
+    @admin.action(permissions=["change"], description="Approve the selected applications")
     def approve(self, request: HttpRequest, queryset: QuerySet[InstructorApplication]) -> None:
         apply_to_each(
             self,
@@ -231,7 +231,7 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
             done="{count} application(s) approved.",
         )
 
-    @admin.action(description="Reject the selected applications")
+    @admin.action(permissions=["change"], description="Reject the selected applications")
     def reject(self, request: HttpRequest, queryset: QuerySet[InstructorApplication]) -> None:
         apply_to_each(
             self,

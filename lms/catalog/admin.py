@@ -135,7 +135,7 @@ class CourseAdmin(ServiceAdmin[Course]):
     def delete_model(self, request: HttpRequest, obj: Course) -> None:
         services.delete_course(course=obj, by=current_user(request), request=request)
 
-    @admin.action(description="Approve selected pending courses")
+    @admin.action(permissions=["change"], description="Approve selected pending courses")
     def approve(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
         apply_to_each(
@@ -144,7 +144,10 @@ class CourseAdmin(ServiceAdmin[Course]):
             done="{count} course(s) approved.",
         )  # fmt: skip
 
-    @admin.action(description="Reject selected pending courses (with the reason typed beside)")
+    @admin.action(
+        permissions=["change"],
+        description="Reject selected pending courses (with the reason typed beside)",
+    )
     def reject(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
         reason = str(request.POST.get("reason", "")).strip() or REJECTED_FROM_ADMIN
@@ -156,7 +159,7 @@ class CourseAdmin(ServiceAdmin[Course]):
             done="{count} course(s) rejected.",
         )  # fmt: skip
 
-    @admin.action(description="Publish selected approved courses")
+    @admin.action(permissions=["change"], description="Publish selected approved courses")
     def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
         apply_to_each(
@@ -165,7 +168,7 @@ class CourseAdmin(ServiceAdmin[Course]):
             done="{count} course(s) published.",
         )  # fmt: skip
 
-    @admin.action(description="Unpublish selected published courses")
+    @admin.action(permissions=["change"], description="Unpublish selected published courses")
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         by = current_user(request)
         apply_to_each(

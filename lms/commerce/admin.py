@@ -74,7 +74,9 @@ class OrderAdmin(ViewOnlyAdmin):
         # Viewing only; `refund_orders` needs the change permission to be listed for admins.
         return bool(request.user.is_superuser) and obj is None
 
-    @admin.action(description="Refund the selected paid orders (through the provider)")
+    @admin.action(
+        permissions=["change"], description="Refund the selected paid orders (through the provider)"
+    )
     def refund_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         staff = request.user
         if not isinstance(staff, User):
@@ -191,7 +193,7 @@ class CouponAdmin(ServiceAdmin[Coupon]):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass  # create_coupon set the courses
 
-    @admin.action(description="Deactivate the selected coupons")
+    @admin.action(permissions=["change"], description="Deactivate the selected coupons")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Coupon]) -> None:
         by = current_user(request)
         apply_to_each(

@@ -110,7 +110,10 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Approve the selected withdrawals (stripe ones: transfer sent)")
+    @admin.action(
+        permissions=["change"],
+        description="Approve the selected withdrawals (stripe ones: transfer sent)",
+    )
     def approve(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
         apply_to_each(
             self,
@@ -122,7 +125,10 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
             done="{count} withdrawal(s) approved.",
         )
 
-    @admin.action(description="Reject the selected withdrawals (returns the held amount)")
+    @admin.action(
+        permissions=["change"],
+        description="Reject the selected withdrawals (returns the held amount)",
+    )
     def reject(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
         apply_to_each(
             self,
@@ -137,7 +143,7 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
             done="{count} withdrawal(s) rejected.",
         )
 
-    @admin.action(description="Mark the selected withdrawals as paid")
+    @admin.action(permissions=["change"], description="Mark the selected withdrawals as paid")
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
         apply_to_each(
             self,
@@ -149,7 +155,10 @@ class WithdrawalAdmin(admin.ModelAdmin[Withdrawal]):
             done="{count} withdrawal(s) marked paid.",
         )
 
-    @admin.action(description="Send the Stripe transfer of the selected withdrawals again")
+    @admin.action(
+        permissions=["change"],
+        description="Send the Stripe transfer of the selected withdrawals again",
+    )
     def retry_transfer(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
         apply_to_each(
             self,

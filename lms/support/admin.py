@@ -108,7 +108,7 @@ class TicketAdmin(ServiceAdmin[Ticket]):
             done=done,
         )
 
-    @admin.action(description="Assign to me")
+    @admin.action(permissions=["change"], description="Assign to me")
     def take(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         apply_to_each(
             self,
@@ -124,16 +124,16 @@ class TicketAdmin(ServiceAdmin[Ticket]):
             done="{count} ticket(s) assigned to you.",
         )
 
-    @admin.action(description="Mark in progress")
+    @admin.action(permissions=["change"], description="Mark in progress")
     def mark_in_progress(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         self._move_each(
             request, queryset, TicketStatus.IN_PROGRESS, "{count} ticket(s) in progress."
         )
 
-    @admin.action(description="Mark resolved")
+    @admin.action(permissions=["change"], description="Mark resolved")
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         self._move_each(request, queryset, TicketStatus.RESOLVED, "{count} ticket(s) resolved.")
 
-    @admin.action(description="Close")
+    @admin.action(permissions=["change"], description="Close")
     def mark_closed(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         self._move_each(request, queryset, TicketStatus.CLOSED, "{count} ticket(s) closed.")

@@ -39,7 +39,9 @@ class BookingAdmin(ViewOnlyAdmin):
     list_select_related = ["student", "tutor"]
     actions = ["cancel_with_refund"]
 
-    @admin.action(description="Cancel the selected bookings (full refund when paid)")
+    @admin.action(
+        permissions=["change"], description="Cancel the selected bookings (full refund when paid)"
+    )
     def cancel_with_refund(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         staff = current_user(request)
         apply_to_each(

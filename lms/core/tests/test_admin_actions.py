@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from django.contrib import admin as django_admin
 from django.contrib import messages
+from django.contrib.auth.models import Permission
 from django.test import RequestFactory
 
 from lms.core.admin import apply_to_each
@@ -38,3 +41,35 @@ def test_nothing_done_says_only_why():
     apply_to_each(admin, RequestFactory().post("/"), ["b"], _refuse_b, done="{count} moved.")
 
     assert admin.said == [("b: b cannot move.", messages.WARNING)]
+
+
+def test_every_admin_action_asks_for_a_permission():
+    """An action that changes state is offered only to staff who may change the model.
+
+    Django offers an action without `permissions` to anyone who can open the list, view
+    permission included; every action here moves a state through a service, so each must
+    name the permission it needs (delete_selected asks for "delete" itself).
+    """
+    unguarded = [
+        f"{model._meta.label}.{name}"
+        for model, model_admin in django_admin.site._registry.items()
+        for func, name, _description in model_admin._get_base_actions()
+        if not getattr(func, "allowed_permissions", ())
+    ]
+
+    assert unguarded == []
+
+
+@pytest.mark.django_db
+def test_staff_who_may_only_view_courses_are_offered_no_course_action(rf):
+    from lms.accounts.tests.factories import UserFactory
+    from lms.catalog.models import Course
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_course"))
+    request = rf.get("/admin/catalog/course/")
+    request.user = type(viewer).objects.get(pk=viewer.pk)  # fresh permission cache
+
+    actions = django_admin.site._registry[Course].get_actions(request)
+
+    assert actions == {}
