@@ -92,6 +92,7 @@ def minor_unit_exponent(currency: str) -> int:
     return exponent
 
 
+@cache
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of `currency`: Decimal('0.01'), Decimal('1'), Decimal('0.001')."""
     return Decimal(1).scaleb(-minor_unit_exponent(currency))
