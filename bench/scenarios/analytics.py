@@ -27,6 +27,9 @@ rows are balanced by construction (clearing -40.00, fee 6.00, instructor 34.00).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from bench.registry import Budget, Context, Scenario
 
 SEED_VERSION = "3"
@@ -194,7 +197,7 @@ def seed() -> None:
     from lms.payouts.models import Wallet
 
     now = timezone.now()
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "domain": DOMAIN,
         "slug_prefix": SLUG_PREFIX,
         "courses": COURSES,
@@ -327,7 +330,7 @@ def prepare() -> Context:
     }
 
 
-def _as(who: str):  # type: ignore[no-untyped-def]
+def _as(who: str) -> Callable[[Context], dict[str, str]]:
     return lambda context: {"Authorization": f"Bearer {context[who]}"}
 
 

@@ -233,7 +233,7 @@ def revenue_series(
     for row in rows:
         key = periods.key(row["period"])
         for label in labels:
-            by_currency[row["currency"]][label][key] = row[label]  # type: ignore[index, literal-required]
+            by_currency[row["currency"]][label][key] = row[label]  # type: ignore[index]
     return MoneySeries(
         labels=periods.labels(),
         datasets=[
