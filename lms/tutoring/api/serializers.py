@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.core.validators import RegexValidator
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,7 +16,14 @@ from rest_framework import serializers
 from lms.core.serializers import AmountField, FileUrlField
 
 from ..errors import TutoringError
-from ..models import AvailabilitySlot, Booking, Testimonial, TutorSettings, WeeklyAvailability
+from ..models import (
+    AvailabilitySlot,
+    Booking,
+    BookingStatus,
+    Testimonial,
+    TutorSettings,
+    WeeklyAvailability,
+)
 from ..timing import MAX_MINUTES, MIN_MINUTES, zone
 
 _TIMEZONES = sorted(available_timezones())
@@ -88,17 +97,90 @@ class LocalTimeField(serializers.Field[Any, Any, Any, Any]):
 # --- tutors ----------------------------------------------------------------------------------
 
 
+def exactly(pattern: str, message: str) -> RegexValidator:
+    """A validator the whole value must match (`\\A...\\Z`), which drf-spectacular documents
+    as the ECMA pattern `^(?:...)$`: the server accepts exactly what the document says (the
+    patterns here use explicit ASCII classes, which mean the same in both regex dialects)."""
+    return RegexValidator(rf"\A(?:{pattern})\Z", message=message, code="invalid")
+
+
+# Query values as the document gives them: exact ASCII patterns, no surrounding spaces.
+AMOUNT = r"[0-9]{1,12}(?:\.[0-9]{1,3})?"  # a non-negative amount, <= 12 digits . <= 3
+RATING = r"[0-4](?:\.[0-9]{1,2})?|5(?:\.0{1,2})?"  # 0 to 5, <= 2 decimals
+DATE = r"(?:19[7-9][0-9]|2[0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+
+
+@extend_schema_field({"type": "string", "format": "date"})
+class QueryDateField(serializers.CharField):
+    """`YYYY-MM-DD` from 1970 to 2999, exactly (the document's pattern and `format: date`;
+    `date.fromisoformat` alone would also read `20261201` and week dates). The serializer
+    turns it into a `date` (`validate_<name>`), 400 for a day the calendar lacks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        self.validators.append(exactly(DATE, "Give a date from 1970 to 2999 as YYYY-MM-DD."))
+
+
+def calendar_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise serializers.ValidationError("Not a date of the calendar.", code="invalid") from None
+
+
 class TutorSearchSerializer(serializers.Serializer[Any]):
-    skill = serializers.CharField(required=False, max_length=100)
-    language = serializers.CharField(required=False, max_length=50)
-    price_max = serializers.DecimalField(
-        required=False, max_digits=15, decimal_places=3, min_value=0
+    """`GET /tutors/` filters. Every value is checked exactly as documented: a bad one is 400
+    (`validation_error`, `attr` the parameter), never ignored."""
+
+    skill = serializers.CharField(
+        required=False,
+        max_length=100,
+        trim_whitespace=False,
+        help_text="One of the tutor's skills, case-insensitive; surrounding spaces are ignored",
     )
-    rating_min = serializers.DecimalField(
-        required=False, max_digits=3, decimal_places=2, min_value=0, max_value=5
+    language = serializers.CharField(
+        required=False,
+        max_length=50,
+        trim_whitespace=False,
+        help_text="One of the tutor's languages, case-insensitive; surrounding spaces are ignored",
     )
-    available_on = serializers.DateField(required=False, validators=[_check_date_range])
-    tz = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+    price_max = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        validators=[exactly(AMOUNT, "A non-negative amount: up to 12 digits and 3 decimals.")],
+        help_text="Highest hourly rate, in each tutor's own currency (e.g. `45` or `45.50`)",
+    )
+    rating_min = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        validators=[exactly(RATING, "A rating from 0 to 5 with up to 2 decimals.")],
+        help_text="Lowest exact mean rating, 0 to 5 (e.g. `4.5`); tutors without ratings "
+        "match only 0",
+    )
+    available_on = QueryDateField(
+        required=False,
+        help_text="A local date (in `tz`, else the caller's profile timezone, else UTC) with "
+        "at least one free window of 15 minutes or more",
+    )
+    tz = serializers.ChoiceField(
+        choices=_TIMEZONES, required=False, help_text="The viewer's IANA timezone"
+    )
+
+    def validate_skill(self, value: str) -> str:
+        return value.strip()
+
+    def validate_language(self, value: str) -> str:
+        return value.strip()
+
+    def validate_price_max(self, value: str) -> Decimal:
+        return Decimal(value)
+
+    def validate_available_on(self, value: str) -> date:
+        return calendar_date(value)
+
+    def validate_rating_min(self, value: str) -> Decimal:
+        return Decimal(value)
 
 
 class WindowQuerySerializer(serializers.Serializer[Any]):
@@ -182,14 +264,24 @@ class WeeklyInputSerializer(serializers.Serializer[Any]):
 
 
 class WeeklySerializer(serializers.ModelSerializer[WeeklyAvailability]):
-    slots_created = serializers.IntegerField(required=False, read_only=True)
-
     class Meta:
         model = WeeklyAvailability
         fields = [
             "id", "weekday", "start_time", "duration_minutes", "timezone", "starts_on",
-            "ends_on", "expanded_until", "slots_created", "created_at",
+            "ends_on", "expanded_until", "created_at",
         ]  # fmt: skip
+
+
+class WeeklyCreatedSerializer(WeeklySerializer):
+    """The answer to `POST /availability-weekly/`: the rule and how many slots it made at once
+    (the list of rules has no such count)."""
+
+    slots_created = serializers.IntegerField(
+        read_only=True, min_value=0, help_text="Slots made from the rule now (the next 56 days)"
+    )
+
+    class Meta(WeeklySerializer.Meta):
+        fields = [*WeeklySerializer.Meta.fields, "slots_created"]
 
 
 class TutorSettingsSerializer(serializers.ModelSerializer[TutorSettings]):
@@ -240,10 +332,37 @@ class CancelInputSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
+# A meeting link: http(s), an ASCII host name or address, an optional port, then printable
+# ASCII (no spaces); a link in another form (an IDN host) is given in its punycode form.
+MEETING_URL = (
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
+    r"[A-Za-z0-9])?)*(?::[0-9]{1,5})?(?:[/?#][!-~]*)?"
+)
+
+
 class BookingUpdateSerializer(serializers.Serializer[Any]):
-    meeting_url = serializers.URLField(
-        max_length=500, allow_blank=True, help_text='"" generates a new room URL'
+    """`PATCH /bookings/{id}/`: `meeting_url` is required (the only field a booking takes
+    from a client); other fields are ignored."""
+
+    meeting_url = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        trim_whitespace=False,
+        validators=[exactly(MEETING_URL, 'Give an http(s) link without spaces, or "".')],
+        help_text='The lesson\'s link (http or https, ASCII, up to 500 characters); "" '
+        "generates a new room URL",
     )
+
+
+class BookingListQuerySerializer(serializers.Serializer[Any]):
+    """`GET /bookings/` filters; a value outside the enum is 400 (`attr` names it)."""
+
+    role = serializers.ChoiceField(
+        choices=["student", "tutor"],
+        required=False,
+        help_text="Only the caller's bookings as the student, or as the tutor (default both)",
+    )
+    status = serializers.ChoiceField(choices=BookingStatus.choices, required=False)
 
 
 class BookingPersonSerializer(serializers.Serializer[Any]):

@@ -22,10 +22,10 @@ from lms.accounts.current import current_user
 from lms.accounts.models import StudentProfile
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsInstructor
+from lms.core.schema import validates_whole_body
 
 from .. import selectors, services
 from ..ics import booking_ics
-from ..models import BookingStatus
 from ..timing import zone
 from . import serializers as s
 
@@ -129,7 +129,11 @@ class TutorDetailView(APIView):
 
 
 class TutorAvailabilityView(APIView):
+    """The free windows of one tutor between `from` and `to` (at most 62 days), answered
+    whole as an array, not paginated."""
+
     permission_classes = [AllowAny]
+    pagination_class = None  # the document says so too (lms.core.schema)
 
     @extend_schema(
         parameters=WINDOW_PARAMS,
@@ -185,7 +189,7 @@ class WeeklyListView(APIView):
 
     @extend_schema(
         request=s.WeeklyInputSerializer,
-        responses={201: s.WeeklySerializer, **_errors(400, 401, 403)},
+        responses={201: s.WeeklyCreatedSerializer, **_errors(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
         data = s.WeeklyInputSerializer(data=request.data)
@@ -195,7 +199,7 @@ class WeeklyListView(APIView):
             tutor=current_user(request), timezone_name=values.pop("timezone", None), **values
         )
         rule.slots_created = made  # type: ignore[attr-defined]
-        return Response(s.WeeklySerializer(rule).data, status=status.HTTP_201_CREATED)
+        return Response(s.WeeklyCreatedSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
 class WeeklyDetailView(APIView):
@@ -232,19 +236,16 @@ class TutorSettingsView(APIView):
 
 class BookingListView(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("role", OpenApiTypes.STR, enum=["student", "tutor"]),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=BookingStatus.values),
-        ],
-        responses={200: s.BookingSerializer(many=True), **_errors(401)},
+        parameters=[s.BookingListQuerySerializer],
+        responses={200: s.BookingSerializer(many=True), **_errors(400, 401)},
     )
     def get(self, request: Request) -> Response:
-        role = request.query_params.get("role")
-        wanted = request.query_params.get("status")
+        data = s.BookingListQuerySerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
         bookings = selectors.bookings_for(
             user=current_user(request),
-            role=role if role in ("student", "tutor") else None,
-            status=wanted if wanted in BookingStatus.values else None,
+            role=data.validated_data.get("role"),
+            status=data.validated_data.get("status"),
         )
         return _paginated(request, self, bookings, s.BookingSerializer)
 
@@ -256,8 +257,8 @@ class BookingListView(APIView):
         data = s.BookingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = current_user(request)
+        # The service's booking has its student, tutor and slot loaded: no second read.
         booking = services.create_booking(student=user, **data.validated_data, request=request)
-        booking = selectors.booking_for_participant(user=user, booking_id=booking.pk)
         return Response(s.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
@@ -273,6 +274,7 @@ class BookingDetailView(APIView):
         request=s.BookingUpdateSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
     )
+    @validates_whole_body
     def patch(self, request: Request, booking_id: UUID) -> Response:
         user = current_user(request)
         booking = selectors.booking_for_participant(user=user, booking_id=booking_id)
