@@ -356,3 +356,20 @@ def test_a_deleted_coupon_staying_readable_is_documented_and_the_only_use_after_
         if entry.get("checks", {}).get("use_after_free", {}).get("enabled") is False
     ]
     assert silenced == [["DELETE /api/v1/coupons/{coupon_id}/", "GET /api/v1/coupons/{coupon_id}/"]]
+
+
+def test_an_undocumented_method_is_401_before_signing_in_and_405_after(
+    document, anon_client, student_client
+):
+    # (docs/api.md, "Methods": DRF authenticates before it dispatches the method, so an
+    # operation that needs a token says nothing about its methods to an anonymous caller)
+    path = "/api/v1/auth/2fa/setup/"
+    assert set(document["paths"][path]) == {"post"}
+    assert "401" in document["paths"][path]["post"]["responses"]
+
+    anonymous = anon_client.generic("TRACE", path)
+    signed_in = student_client.generic("TRACE", path)
+
+    assert (anonymous.status_code, error_codes(anonymous)) == (401, ["not_authenticated"])
+    assert (signed_in.status_code, error_codes(signed_in)) == (405, ["method_not_allowed"])
+    assert signed_in["Allow"] == "POST, OPTIONS"
