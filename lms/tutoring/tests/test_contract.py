@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator
@@ -284,3 +286,25 @@ def test_a_new_booking_answers_the_documented_shape(document, client_for):
     assert_conforms(document, "/api/v1/bookings/", "post", response)
     assert response.json()["student"]["name"]
     assert response.json()["tutor"]["id"] == str(slot.tutor_id)
+
+
+def test_a_booking_by_time_runs_a_fixed_number_of_queries(client_for, slot):
+    """The caller, the tutor with profile and settings, the bookings over the time, the slot
+    held, the insert and its audit line (docs/tutoring.md, "Benchmark"); the audit chain's
+    sealing after commit belongs to lms/audit/chain.py and is counted apart."""
+    client = client_for(UserFactory())
+    body = {"tutor_id": str(slot.tutor_id), "start": slot.start.isoformat(), "duration_minutes": 30}
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"{API}/bookings/", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    statements = [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))
+    ]
+    ours = [sql for sql in statements if "audit_" not in sql]
+    audit_lines = [sql for sql in statements if sql.startswith('INSERT INTO "audit_auditlog"')]
+    assert len(ours) == 5, ours
+    assert len(audit_lines) == 1
