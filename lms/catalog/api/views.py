@@ -164,7 +164,8 @@ class CachedAnonymousRead(CatalogView):
     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
     classes, no permission objects, no serializers, only the cache and the throttles.
 
-    The fast path is taken only for a GET with no `Authorization` header (JWT is the API's
+    The fast path is taken only for a GET of a view whose reads are open to anyone
+    (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
@@ -197,6 +198,7 @@ class CachedAnonymousRead(CatalogView):
         meta = request.META
         if (
             request.method != "GET"
+            or any(permission is not AllowAny for permission in self.read_permissions)
             or "HTTP_AUTHORIZATION" in meta
             or meta.get("HTTP_ACCEPT", "") not in _JSON_ACCEPTS
             or not self.shared_query(request.GET)

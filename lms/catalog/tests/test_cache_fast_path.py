@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pytest
 from django.http import QueryDict
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from lms.accounts.models import InstructorProfile
+from lms.catalog.api.views import CourseListView
 from lms.catalog.filters import CourseFilter
 from lms.catalog.models import Course
 from lms.catalog.tests.factories import (
@@ -161,3 +163,12 @@ def test_a_bad_value_is_still_a_400_naming_its_parameter(anon_client):
     response = anon_client.get("/api/v1/courses/?level=expert&price_min=abc")
     assert response.status_code == 400
     assert {error["attr"] for error in response.json()["errors"]} == {"level", "price_min"}
+
+
+def test_a_view_whose_reads_need_a_permission_never_takes_the_fast_path(
+    anon_client, pages, monkeypatch
+):
+    assert anon_client.get(LIST).status_code == 200  # cached
+    monkeypatch.setattr(CourseListView, "read_permissions", (IsAuthenticated,))
+
+    assert anon_client.get(LIST).status_code == 401
