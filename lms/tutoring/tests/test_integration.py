@@ -104,3 +104,24 @@ def test_admin_cancel_action_refunds(client, admin_user, slot, student_client):
     assert response.status_code == 302
     assert Booking.objects.get().status == "refunded"
     assert timedelta(0) < Booking.objects.get().start - timezone.now()
+
+
+def test_staff_who_may_only_view_bookings_are_not_offered_the_cancel_action(rf):
+    from django.contrib import admin as django_admin
+    from django.contrib.auth.models import Permission
+
+    from lms.accounts.tests.factories import UserFactory
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_booking"))
+    changer = UserFactory(is_staff=True)
+    changer.user_permissions.add(Permission.objects.get(codename="change_booking"))
+    booking_admin = django_admin.site._registry[Booking]
+
+    def offered(user):
+        request = rf.get("/admin/tutoring/booking/")
+        request.user = type(user).objects.get(pk=user.pk)  # a fresh permission cache
+        return set(booking_admin.get_actions(request))
+
+    assert offered(viewer) == set()
+    assert offered(changer) == {"cancel_with_refund"}
