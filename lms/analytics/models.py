@@ -52,6 +52,28 @@ class CourseEnrollments(models.Model):
         return f"course {self.course_id}: {self.enrollments} enrollments"
 
 
+class EnrollmentDays(models.Model):
+    """Per course and UTC day of `enrolled_at`: enrollments that are not revoked. The
+    enrollment series add whole days from here and read only the days that a period's edge
+    cuts (a local midnight that is not a UTC one) from the enrollments themselves."""
+
+    course_id = models.UUIDField()
+    day = models.DateField()
+    enrollments = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course_id", "day"],
+                include=["enrollments"],
+                name="analytics_enrollment_day_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"course {self.course_id} on {self.day}: {self.enrollments}"
+
+
 class RevenueTotal(models.Model):
     """All-time gross, fees, net and refunded of sales (and their reversals) by view,
     order item kind, course and currency. Empty `item_kind`: a sale of no order item."""

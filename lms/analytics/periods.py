@@ -15,7 +15,7 @@ import functools
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -140,7 +140,17 @@ class Periods:
         """The instant each period starts (local midnight of its first day), aware."""
         return [datetime.combine(start, time.min, tzinfo=self.tz) for start in self.starts()]
 
-    def trunc(self, field: str) -> Expression:
+    def edge_days(self) -> set[date]:
+        """The UTC days that a period's edge cuts: each local midnight (the periods' first
+        instants and the range's end) that is not also a UTC midnight falls inside one."""
+        edges = [*self.boundaries(), self.until()]
+        return {
+            moment.astimezone(UTC).date()
+            for moment in edges
+            if moment.astimezone(UTC).timetz().replace(tzinfo=None) != time.min
+        }
+
+    def trunc(self, field: str | Expression) -> Expression:
         """`field`'s period: on PostgreSQL its position among the periods' first instants
         (`width_bucket(field, ARRAY[...])`, 1 for the first period: a binary search per row
         instead of a timezone conversion and a date_trunc, about twice as fast over 100,000
@@ -149,7 +159,8 @@ class Periods:
         counted in the first or last period."""
         if connection.vendor == "postgresql":
             starts = Cast(Value(self.boundaries()), output_field=ArrayField(DateTimeField()))
-            return Func(F(field), starts, function="width_bucket", output_field=IntegerField())
+            value = F(field) if isinstance(field, str) else field
+            return Func(value, starts, function="width_bucket", output_field=IntegerField())
         return Trunc(field, self.granularity, output_field=DateTimeField(), tzinfo=self.tz)
 
     def key(self, value: datetime | date | int | None) -> date | None:

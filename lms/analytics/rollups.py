@@ -10,7 +10,8 @@ same rules (the tests compare the two).
 - `analytics_lessoncompletions`: +1 / -1 when a progress row becomes / stops being
   completed under an enrollment that gives access; an enrollment's status moving into or out
   of access moves all its completed lessons.
-- `analytics_courseenrollments`: enrollments not revoked, and completed, per course.
+- `analytics_courseenrollments`: enrollments not revoked, and completed, per course;
+  `analytics_enrollmentdays` the former per course and UTC day of `enrolled_at`.
 - `analytics_revenuetotal` / `analytics_revenuebucket`: each leg of a `sale` or
   `sale_reversal` adds its amount (clearing: gross = minus it, and refunded for a reversal;
   revenue: fees; instructor accounts: net) to the platform's view (scope NONE) and, for an
@@ -89,6 +90,15 @@ BEGIN
             completed = analytics_courseenrollments.completed + EXCLUDED.completed;
 END $$ LANGUAGE plpgsql;
 
+CREATE OR REPLACE FUNCTION analytics_add_enrollment_day(p_course uuid, p_at timestamptz,
+                                                        delta integer) RETURNS void AS $$
+BEGIN
+    INSERT INTO analytics_enrollmentdays (course_id, day, enrollments)
+    VALUES (p_course, (p_at AT TIME ZONE 'UTC')::date, delta)
+    ON CONFLICT (course_id, day) DO UPDATE
+        SET enrollments = analytics_enrollmentdays.enrollments + EXCLUDED.enrollments;
+END $$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION analytics_enrollment_changed() RETURNS trigger AS $$
 DECLARE
     was_access boolean := TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN {ACCESS};
@@ -98,10 +108,16 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         PERFORM analytics_add_course(OLD.course_id, (OLD.status <> 'revoked')::int * -1,
                                      (OLD.status = 'completed')::int * -1);
+        IF OLD.status <> 'revoked' THEN
+            PERFORM analytics_add_enrollment_day(OLD.course_id, OLD.enrolled_at, -1);
+        END IF;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         PERFORM analytics_add_course(NEW.course_id, (NEW.status <> 'revoked')::int,
                                      (NEW.status = 'completed')::int);
+        IF NEW.status <> 'revoked' THEN
+            PERFORM analytics_add_enrollment_day(NEW.course_id, NEW.enrolled_at, 1);
+        END IF;
     END IF;
     IF TG_OP = 'UPDATE' AND was_access <> is_access THEN
         FOR lesson IN SELECT p.lesson_id FROM learning_lessonprogress p
@@ -216,7 +232,7 @@ CREATE TRIGGER analytics_progress_changed
     ON learning_lessonprogress FOR EACH ROW EXECUTE FUNCTION analytics_progress_changed();
 DROP TRIGGER IF EXISTS analytics_enrollment_changed ON learning_enrollment;
 CREATE TRIGGER analytics_enrollment_changed
-    AFTER INSERT OR DELETE OR UPDATE OF status, course_id
+    AFTER INSERT OR DELETE OR UPDATE OF status, course_id, enrolled_at
     ON learning_enrollment FOR EACH ROW EXECUTE FUNCTION analytics_enrollment_changed();
 DROP TRIGGER IF EXISTS analytics_ledger_leg_added ON payouts_ledgerentry;
 CREATE TRIGGER analytics_ledger_leg_added
@@ -233,6 +249,7 @@ DROP FUNCTION IF EXISTS analytics_enrollment_changed();
 DROP FUNCTION IF EXISTS analytics_ledger_leg_added();
 DROP FUNCTION IF EXISTS analytics_add_lesson(uuid, integer);
 DROP FUNCTION IF EXISTS analytics_add_course(uuid, integer, integer);
+DROP FUNCTION IF EXISTS analytics_add_enrollment_day(uuid, timestamptz, integer);
 DROP FUNCTION IF EXISTS analytics_add_revenue(uuid, text, uuid, text, timestamptz, numeric,
                                               numeric, numeric, numeric);
 """
@@ -291,6 +308,13 @@ REBUILD = [
     SELECT course_id, count(*) FILTER (WHERE status <> 'revoked'),
            count(*) FILTER (WHERE status = 'completed')
       FROM learning_enrollment GROUP BY course_id
+    """,
+    "DELETE FROM analytics_enrollmentdays",
+    """
+    INSERT INTO analytics_enrollmentdays (course_id, day, enrollments)
+    SELECT course_id, (enrolled_at AT TIME ZONE 'UTC')::date, count(*)
+      FROM learning_enrollment WHERE status <> 'revoked'
+     GROUP BY course_id, (enrolled_at AT TIME ZONE 'UTC')::date
     """,
     "DELETE FROM analytics_revenuetotal",
     "DELETE FROM analytics_revenuebucket",

@@ -1,22 +1,9 @@
-"""The rollups' triggers on PostgreSQL, and the rollups filled from the existing rows
-(lms/analytics/rollups.py). Nothing on SQLite: the selectors read the sources there."""
-
-from typing import Any
+"""The rollups' triggers on PostgreSQL and their backfill: moved to the latest rollup
+migration (0004), because `rollups.install` and `rollups.rebuild` are the current code and
+need every rollup table to exist. Databases that ran this migration's earlier version get
+the same triggers and figures from 0004."""
 
 from django.db import migrations
-
-from lms.analytics import rollups
-
-
-def install_and_backfill(apps: Any, schema_editor: Any) -> None:
-    rollups.install(schema_editor.connection)
-    rollups.rebuild(schema_editor.connection)
-
-
-def uninstall(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(rollups.DROP)
 
 
 class Migration(migrations.Migration):
@@ -28,4 +15,4 @@ class Migration(migrations.Migration):
         ("payouts", "0005_money_columns_for_every_supported_currency"),
     ]
 
-    operations = [migrations.RunPython(install_and_backfill, uninstall)]
+    operations = []

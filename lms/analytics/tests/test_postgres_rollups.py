@@ -12,7 +12,13 @@ from django.db import connection
 
 from lms.accounts.tests.factories import InstructorFactory, UserFactory
 from lms.analytics import rollups
-from lms.analytics.models import CourseEnrollments, LessonCompletions, RevenueBucket, RevenueTotal
+from lms.analytics.models import (
+    CourseEnrollments,
+    EnrollmentDays,
+    LessonCompletions,
+    RevenueBucket,
+    RevenueTotal,
+)
 from lms.learning import services as learning
 from lms.learning.models import Enrollment, EnrollmentStatus
 from lms.learning.tests.factories import EnrollmentFactory
@@ -50,6 +56,11 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
         "courses": sorted(
             CourseEnrollments.objects.exclude(enrollments=0, completed=0).values_list(
                 "course_id", "enrollments", "completed"
+            )
+        ),
+        "days": sorted(
+            EnrollmentDays.objects.exclude(enrollments=0).values_list(
+                "course_id", "day", "enrollments"
             )
         ),
         "totals": sorted(
@@ -122,11 +133,24 @@ def test_a_revoked_enrollment_leaves_the_counts_and_the_funnel(client_for, data)
 
 
 def test_a_new_enrollment_counts_at_once(client_for, data):
-    learning.enroll(student=UserFactory(), course=data.course, source="free")
+    """Enrolled 2026-11-30 23:30 UTC: 1 December in Berlin (a day the month's edge cuts)."""
+    with time_machine.travel(at("2026-11-30 23:30"), tick=False):
+        learning.enroll(student=UserFactory(), course=data.course, source="free")
+    with time_machine.travel(at("2027-01-05 10:00"), tick=False):  # after the range
+        learning.enroll(student=UserFactory(), course=data.course, source="free")
 
-    body = client_for(data.instructor).get("/api/v1/analytics/instructor/", NOVEMBER).json()
-    assert body["total_enrollments"] == 4
-    assert [c["enrollments"] for c in body["courses"] if c["title"] == "Compilers"] == [4]
+    body = (
+        client_for(data.instructor)
+        .get(
+            "/api/v1/analytics/instructor/",
+            {"from": "2026-10-01", "to": "2026-12-31", "granularity": "month"},
+        )
+        .json()
+    )
+    assert body["total_enrollments"] == 5
+    assert [c["enrollments"] for c in body["courses"] if c["title"] == "Compilers"] == [5]
+    # October 1 (15 Oct), November 2 (31 Oct 23:30 UTC, 20 Nov), December 1 (30 Nov 23:30 UTC)
+    assert body["enrollments"]["datasets"][0]["data"] == [1, 2, 1]
 
 
 def test_a_sale_and_its_refund_show_in_every_view(client_for, admin_user, data):
