@@ -935,6 +935,10 @@ export interface paths {
         get: operations["v1_coupons_retrieve"];
         put?: never;
         post?: never;
+        /**
+         * @description Switch the coupon off: it is no longer redeemed, and it is not erased (orders that
+         *     used it keep naming it); its owner still reads it here with `is_active: false`.
+         */
         delete: operations["v1_coupons_destroy"];
         options?: never;
         head?: never;
@@ -948,10 +952,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Permissions chosen per HTTP method: reads are public, writes need a role. */
+        /**
+         * @description A public read whose anonymous answer is kept in the response cache (catalog.cache),
+         *     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+         *     classes, no permission objects, no serializers, only the cache and the throttles.
+         *
+         *     The fast path is taken only for a GET of a view whose reads are open to anyone
+         *     (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
+         *     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+         *     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+         *     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+         *     is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+         *     refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+         *     through `dispatch` as before, which builds the answer and fills the cache: the key, the
+         *     version read and the entry are the same ones, so invalidation is unchanged.
+         *
+         *     The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+         */
         get: operations["v1_courses_list"];
         put?: never;
-        /** @description Permissions chosen per HTTP method: reads are public, writes need a role. */
+        /**
+         * @description A public read whose anonymous answer is kept in the response cache (catalog.cache),
+         *     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+         *     classes, no permission objects, no serializers, only the cache and the throttles.
+         *
+         *     The fast path is taken only for a GET of a view whose reads are open to anyone
+         *     (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
+         *     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+         *     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+         *     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+         *     is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+         *     refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+         *     through `dispatch` as before, which builds the answer and fills the cache: the key, the
+         *     version read and the entry are the same ones, so invalidation is unchanged.
+         *
+         *     The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+         */
         post: operations["v1_courses_create"];
         delete?: never;
         options?: never;
@@ -966,15 +1002,63 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Permissions chosen per HTTP method: reads are public, writes need a role. */
+        /**
+         * @description A public read whose anonymous answer is kept in the response cache (catalog.cache),
+         *     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+         *     classes, no permission objects, no serializers, only the cache and the throttles.
+         *
+         *     The fast path is taken only for a GET of a view whose reads are open to anyone
+         *     (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
+         *     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+         *     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+         *     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+         *     is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+         *     refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+         *     through `dispatch` as before, which builds the answer and fills the cache: the key, the
+         *     version read and the entry are the same ones, so invalidation is unchanged.
+         *
+         *     The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+         */
         get: operations["v1_courses_retrieve"];
         put?: never;
         post?: never;
-        /** @description Permissions chosen per HTTP method: reads are public, writes need a role. */
+        /**
+         * @description A public read whose anonymous answer is kept in the response cache (catalog.cache),
+         *     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+         *     classes, no permission objects, no serializers, only the cache and the throttles.
+         *
+         *     The fast path is taken only for a GET of a view whose reads are open to anyone
+         *     (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
+         *     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+         *     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+         *     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+         *     is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+         *     refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+         *     through `dispatch` as before, which builds the answer and fills the cache: the key, the
+         *     version read and the entry are the same ones, so invalidation is unchanged.
+         *
+         *     The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+         */
         delete: operations["v1_courses_destroy"];
         options?: never;
         head?: never;
-        /** @description Permissions chosen per HTTP method: reads are public, writes need a role. */
+        /**
+         * @description A public read whose anonymous answer is kept in the response cache (catalog.cache),
+         *     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+         *     classes, no permission objects, no serializers, only the cache and the throttles.
+         *
+         *     The fast path is taken only for a GET of a view whose reads are open to anyone
+         *     (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
+         *     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+         *     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+         *     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+         *     is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+         *     refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+         *     through `dispatch` as before, which builds the answer and fills the cache: the key, the
+         *     version read and the entry are the same ones, so invalidation is unchanged.
+         *
+         *     The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+         */
         patch: operations["v1_courses_partial_update"];
         trace?: never;
     };
@@ -1002,7 +1086,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Permissions chosen per HTTP method: reads are public, writes need a role. */
+        /**
+         * @description A public read whose anonymous answer is kept in the response cache (catalog.cache),
+         *     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+         *     classes, no permission objects, no serializers, only the cache and the throttles.
+         *
+         *     The fast path is taken only for a GET of a view whose reads are open to anyone
+         *     (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
+         *     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+         *     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+         *     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+         *     is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+         *     refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+         *     through `dispatch` as before, which builds the answer and fills the cache: the key, the
+         *     version read and the entry are the same ones, so invalidation is unchanged.
+         *
+         *     The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+         */
         get: operations["v1_courses_curriculum_list"];
         put?: never;
         post?: never;
@@ -2233,7 +2333,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Permissions chosen per HTTP method: reads are public, writes need a role. */
+        /**
+         * @description A public read whose anonymous answer is kept in the response cache (catalog.cache),
+         *     served on a hit BEFORE DRF's machinery: no content negotiation, no authentication
+         *     classes, no permission objects, no serializers, only the cache and the throttles.
+         *
+         *     The fast path is taken only for a GET of a view whose reads are open to anyone
+         *     (`AllowAny`: no permission to check), with no `Authorization` header (JWT is the API's
+         *     one way to sign in, so nobody is signed in), an Accept header answered with JSON anyway,
+         *     a host `ALLOWED_HOSTS` accepts and a query that `shared_query` allows; the caller must
+         *     still be anonymous once DRF's `Request` is built (a test client's `force_authenticate`
+         *     is not). The view's own throttles run exactly as DRF runs them (`check_throttles`, a
+         *     refusal is its 429 in the error shape). On a miss, or any doubt, the request goes
+         *     through `dispatch` as before, which builds the answer and fills the cache: the key, the
+         *     version read and the entry are the same ones, so invalidation is unchanged.
+         *
+         *     The answer carries what DRF would add (`Allow`); the middleware adds the rest.
+         */
         get: operations["v1_search_list"];
         put?: never;
         post?: never;
@@ -2503,6 +2619,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * @description The free windows of one tutor between `from` and `to` (at most 62 days), answered
+         *     whole as an array, not paginated.
+         */
         get: operations["v1_tutors_availability_list"];
         put?: never;
         post?: never;
@@ -3003,6 +3123,14 @@ export interface components {
          * @enum {string}
          */
         BookingStatusEnum: "pending" | "paid" | "confirmed" | "completed" | "cancelled" | "refunded";
+        /**
+         * @description `PATCH /bookings/{id}/`: `meeting_url` is required (the only field a booking takes
+         *     from a client); other fields are ignored.
+         */
+        BookingUpdateRequest: {
+            /** @description The lesson's link (http or https, ASCII, up to 500 characters); "" generates a new room URL */
+            meeting_url: string;
+        };
         CancelInputRequest: {
             /** @default  */
             reason: string;
@@ -4422,21 +4550,6 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Enrollment"][];
         };
-        PaginatedFreeWindowList: {
-            /** @example 123 */
-            count: number;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=4
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=2
-             */
-            previous?: string | null;
-            results: components["schemas"]["FreeWindow"][];
-        };
         PaginatedInstructorApplicationList: {
             /** @example 123 */
             count: number;
@@ -4824,10 +4937,6 @@ export interface components {
             allowed_file_types?: components["schemas"]["AllowedFileTypesEnum"][];
             max_file_size_mb?: number;
             due_days?: number | null;
-        };
-        PatchedBookingUpdateRequest: {
-            /** @description "" generates a new room URL */
-            meeting_url?: string;
         };
         PatchedCategoryUpdateInputRequest: {
             name?: string;
@@ -6454,9 +6563,33 @@ export interface components {
             ends_on?: string | null;
             /** Format: date */
             expanded_until?: string | null;
-            readonly slots_created: number;
             /** Format: date-time */
             readonly created_at: string;
+        };
+        /**
+         * @description The answer to `POST /availability-weekly/`: the rule and how many slots it made at once
+         *     (the list of rules has no such count).
+         */
+        WeeklyCreated: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: int64 */
+            weekday: number;
+            /** @example 09:30:00 */
+            start_time: string;
+            /** Format: int64 */
+            duration_minutes: number;
+            timezone: string;
+            /** Format: date */
+            starts_on: string;
+            /** Format: date */
+            ends_on?: string | null;
+            /** Format: date */
+            expanded_until?: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description Slots made from the rule now (the next 56 days) */
+            readonly slots_created: number;
         };
         WeeklyInputRequest: {
             /** @description 0 Monday .. 6 Sunday */
@@ -6487,7 +6620,8 @@ export interface components {
         };
         /**
          * @description A withdrawal; `transfer_status`, `attempts` and `last_error` only with the context
-         *     `{"for_admin": True}` (one component in the schema, the admin's fields marked so).
+         *     `{"for_admin": True}` (one component in the schema, the admin's fields marked so and not
+         *     required: `optional_in_schema`, lms.core.schema).
          */
         Withdrawal: {
             /** Format: uuid */
@@ -6516,11 +6650,11 @@ export interface components {
             /** Format: date-time */
             readonly paid_at: string | null;
             /** @description Admins only: blank (none tried), sending, failed or sent. */
-            readonly transfer_status: string;
+            readonly transfer_status?: string;
             /** @description Admins only: transfer calls. */
-            readonly attempts: number;
+            readonly attempts?: number;
             /** @description Admins only. */
-            readonly last_error: string;
+            readonly last_error?: string;
         };
         /** @description `{amount, method, details, currency?}`; without details, the profile's payout details. */
         WithdrawalInputRequest: {
@@ -6679,6 +6813,16 @@ export interface operations {
                     "text/csv": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                    "text/csv": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_analytics_instructor_retrieve: {
@@ -6795,6 +6939,16 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
                     "text/csv": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                    "text/csv": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -6915,6 +7069,16 @@ export interface operations {
                     "text/csv": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                    "text/csv": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_analytics_student_retrieve: {
@@ -7033,6 +7197,16 @@ export interface operations {
                     "text/csv": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                    "text/csv": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_assignments_retrieve: {
@@ -7133,6 +7307,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -7250,6 +7433,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_assignments_submissions_list: {
@@ -7356,6 +7548,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -7490,6 +7691,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_attempts_retrieve: {
@@ -7590,6 +7800,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -7716,6 +7935,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_audit_logs_list: {
@@ -7825,6 +8053,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -7949,6 +8186,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_2fa_disable_create: {
@@ -8059,6 +8305,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -8179,6 +8434,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_change_password_create: {
@@ -8290,6 +8554,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -8405,6 +8678,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_login_2fa_create: {
@@ -8498,6 +8780,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -8612,6 +8903,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_me_retrieve: {
@@ -8710,6 +9010,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -8818,6 +9127,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -8933,6 +9251,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_me_avatar_create: {
@@ -9044,6 +9371,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -9164,6 +9500,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_me_export_download_retrieve: {
@@ -9246,6 +9591,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -9361,6 +9715,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_me_university_destroy: {
@@ -9460,6 +9823,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_password_reset_create: {
@@ -9554,6 +9926,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_password_reset_confirm_create: {
@@ -9646,6 +10027,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -9752,6 +10142,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_register_create: {
@@ -9845,6 +10244,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -9941,6 +10349,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_auth_verify_email_create: {
@@ -10034,6 +10451,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -10135,6 +10561,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -10251,6 +10686,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_availability_slots_destroy: {
@@ -10351,6 +10795,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -10454,6 +10907,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_availability_weekly_create: {
@@ -10474,7 +10936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Weekly"];
+                    "application/json": components["schemas"]["WeeklyCreated"];
                 };
             };
             /** @description Bad input (error shape) */
@@ -10559,6 +11021,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -10656,6 +11127,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_bookings_list: {
@@ -10665,8 +11145,22 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /**
+                 * @description Only the caller's bookings as the student, or as the tutor (default both)
+                 *
+                 *     * `student` - student
+                 *     * `tutor` - tutor
+                 */
                 role?: "student" | "tutor";
-                status?: "cancelled" | "completed" | "confirmed" | "paid" | "pending" | "refunded";
+                /**
+                 * @description * `pending` - Pending payment
+                 *     * `paid` - Paid
+                 *     * `confirmed` - Confirmed
+                 *     * `completed` - Completed
+                 *     * `cancelled` - Cancelled
+                 *     * `refunded` - Refunded
+                 */
+                status?: "pending" | "paid" | "confirmed" | "completed" | "cancelled" | "refunded";
             };
             header?: never;
             path?: never;
@@ -10682,14 +11176,12 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedBookingList"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description Bad input (error shape) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse400"];
-                };
+                content?: never;
             };
             /** @description Not signed in */
             401: {
@@ -10759,6 +11251,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -10875,6 +11376,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_bookings_retrieve: {
@@ -10973,6 +11483,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_bookings_partial_update: {
@@ -10984,9 +11503,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["PatchedBookingUpdateRequest"];
+                "application/json": components["schemas"]["BookingUpdateRequest"];
             };
         };
         responses: {
@@ -11085,6 +11604,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -11201,6 +11729,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_bookings_complete_create: {
@@ -11311,6 +11848,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -11425,6 +11971,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_bookings_ics_retrieve: {
@@ -11521,6 +12076,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -11637,6 +12201,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_cart_retrieve: {
@@ -11737,6 +12310,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_cart_destroy: {
@@ -11834,6 +12416,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -11949,6 +12540,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_cart_coupon_destroy: {
@@ -12046,6 +12646,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -12170,6 +12779,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_cart_items_destroy: {
@@ -12271,6 +12889,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_categories_list: {
@@ -12365,6 +12992,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -12489,6 +13125,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_categories_retrieve: {
@@ -12580,6 +13225,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -12690,6 +13344,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -12816,6 +13479,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_certificates_list: {
@@ -12921,6 +13593,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_certificates_retrieve: {
@@ -13021,6 +13702,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -13125,6 +13815,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_certificates_verify_retrieve: {
@@ -13207,6 +13906,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -13300,6 +14008,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -13416,6 +14133,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_comments_report_create: {
@@ -13530,6 +14256,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_conversations_list: {
@@ -13633,6 +14368,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -13757,6 +14501,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_conversations_retrieve: {
@@ -13857,6 +14610,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -13964,6 +14726,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -14081,6 +14852,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_conversations_read_create: {
@@ -14192,6 +14972,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_conversations_unread_count_retrieve: {
@@ -14290,6 +15079,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -14395,6 +15193,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -14519,6 +15326,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_coupons_retrieve: {
@@ -14621,6 +15437,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_coupons_destroy: {
@@ -14720,6 +15545,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -14831,6 +15665,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -14946,6 +15789,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_retrieve: {
@@ -15037,6 +15889,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -15147,6 +16008,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -15262,6 +16132,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -15384,6 +16263,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_curriculum_list: {
@@ -15475,6 +16363,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -15576,6 +16473,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -15683,6 +16589,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -15814,6 +16729,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_publish_create: {
@@ -15934,6 +16858,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_quiz_attempts_list: {
@@ -16043,6 +16976,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -16169,6 +17111,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_related_list: {
@@ -16265,6 +17216,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -16367,6 +17327,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -16484,6 +17453,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_reviews_list: {
@@ -16492,6 +17470,7 @@ export interface operations {
                 ordering?: "-created_at" | "-helpful_count" | "-rating" | "created_at" | "helpful" | "highest_rating" | "lowest_rating" | "most_helpful" | "newest" | "oldest" | "rating" | "rating_high" | "rating_low";
                 page?: number;
                 page_size?: number;
+                /** @description Only reviews with these stars. */
                 rating?: number;
             };
             header?: never;
@@ -16576,6 +17555,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -16692,6 +17680,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_sections_list: {
@@ -16792,6 +17789,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -16909,6 +17915,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_sections_reorder_create: {
@@ -17024,6 +18039,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_students_list: {
@@ -17135,6 +18159,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -17251,6 +18284,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -17373,6 +18415,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_courses_thumbnail_create: {
@@ -17486,6 +18537,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -17608,6 +18668,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_dashboard_continue_learning_list: {
@@ -17711,6 +18780,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -17818,6 +18896,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_dashboard_stats_retrieve: {
@@ -17918,6 +19005,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_discussions_retrieve: {
@@ -18010,6 +19106,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -18126,6 +19231,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_discussions_accept_destroy: {
@@ -18218,6 +19332,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -18330,6 +19453,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_discussions_pin_create: {
@@ -18440,6 +19572,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_discussions_replies_list: {
@@ -18535,6 +19676,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -18651,6 +19801,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_discussions_report_create: {
@@ -18765,6 +19924,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_discussions_resolve_create: {
@@ -18873,6 +20041,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -18985,6 +20162,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_discussions_unpin_create: {
@@ -19093,6 +20279,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -19205,6 +20400,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_enrollments_list: {
@@ -19310,6 +20514,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_enrollments_retrieve: {
@@ -19410,6 +20623,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -19526,6 +20748,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -19652,6 +20883,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_instructor_applications_list: {
@@ -19756,6 +20996,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -19880,6 +21129,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_instructor_applications_retrieve: {
@@ -19980,6 +21238,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -20102,6 +21369,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_instructor_applications_files_retrieve: {
@@ -20203,6 +21479,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -20329,6 +21614,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_instructors_list: {
@@ -20426,6 +21720,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_instructors_retrieve: {
@@ -20519,6 +21822,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_lessons_retrieve: {
@@ -20610,6 +21922,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -20711,6 +22032,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -20828,6 +22158,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_lessons_comments_list: {
@@ -20923,6 +22262,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -21030,6 +22378,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -21143,6 +22500,15 @@ export interface operations {
                     "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_media_list: {
@@ -21247,6 +22613,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -21362,6 +22737,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_media_retrieve: {
@@ -21462,6 +22846,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -21572,6 +22965,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -21687,6 +23089,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_moderation_items_hide_create: {
@@ -21798,6 +23209,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -21913,6 +23333,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_moderation_reports_list: {
@@ -22010,6 +23439,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -22130,6 +23568,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_notifications_read_create: {
@@ -22241,6 +23688,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_notifications_preferences_retrieve: {
@@ -22339,6 +23795,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -22454,6 +23919,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_notifications_read_all_create: {
@@ -22563,6 +24037,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_notifications_unread_count_retrieve: {
@@ -22663,6 +24146,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_onboarding_retrieve: {
@@ -22761,6 +24253,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -22876,6 +24377,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_orders_list: {
@@ -22979,6 +24489,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -23103,6 +24622,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_orders_retrieve: {
@@ -23203,6 +24731,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -23314,6 +24851,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -23440,6 +24986,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_orders_create_from_cart_create: {
@@ -23562,6 +25117,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_payments_retrieve: {
@@ -23662,6 +25226,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -23786,6 +25359,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -23919,6 +25501,15 @@ export interface operations {
                     "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_payments_webhook_stripe_create: {
@@ -24007,7 +25598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
-            /** @description Could not be processed now (`server_error`); it is retried. Codes: `webhook_processing_failed`. */
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`, `webhook_processing_failed`. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -24118,6 +25709,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_questions_destroy: {
@@ -24217,6 +25817,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -24334,6 +25943,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_quizzes_retrieve: {
@@ -24434,6 +26052,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -24551,6 +26178,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_quizzes_attempts_list: {
@@ -24658,6 +26294,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -24780,6 +26425,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_quizzes_questions_list: {
@@ -24885,6 +26539,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -25002,6 +26665,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_replies_report_create: {
@@ -25116,6 +26788,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_replies_upvote_create: {
@@ -25219,6 +26900,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_replies_upvote_destroy: {
@@ -25313,6 +27003,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_reviews_retrieve: {
@@ -25402,6 +27101,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -25495,6 +27203,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -25604,6 +27321,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_reviews_helpful_create: {
@@ -25707,6 +27433,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_reviews_helpful_destroy: {
@@ -25799,6 +27534,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -25915,6 +27659,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_reviews_report_create: {
@@ -26027,6 +27780,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -26142,6 +27904,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_sections_destroy: {
@@ -26241,6 +28012,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -26358,6 +28138,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_sections_lessons_list: {
@@ -26458,6 +28247,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -26575,6 +28373,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_sections_lessons_reorder_create: {
@@ -26690,6 +28497,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_submissions_retrieve: {
@@ -26792,6 +28608,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_submissions_file_retrieve: {
@@ -26892,6 +28717,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -27018,6 +28852,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_support_tickets_list: {
@@ -27133,6 +28976,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_support_tickets_create: {
@@ -27246,6 +29098,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_support_tickets_retrieve: {
@@ -27346,6 +29207,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -27472,6 +29342,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_support_tickets_messages_list: {
@@ -27577,6 +29456,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -27703,6 +29591,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_tags_list: {
@@ -27797,6 +29694,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -27921,6 +29827,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_tags_destroy: {
@@ -28022,6 +29937,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_testimonials_list: {
@@ -28117,6 +30041,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -28233,6 +30166,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_tutor_settings_retrieve: {
@@ -28327,6 +30269,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -28436,22 +30387,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_tutors_list: {
         parameters: {
             query?: {
+                /** @description A local date (in `tz`, else the caller's profile timezone, else UTC) with at least one free window of 15 minutes or more */
                 available_on?: string;
+                /** @description One of the tutor's languages, case-insensitive; surrounding spaces are ignored */
                 language?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Highest hourly rate, in each tutor's own currency (e.g. `45` or `45.50`) */
                 price_max?: string;
+                /** @description Lowest exact mean rating, 0 to 5 (e.g. `4.5`); tutors without ratings match only 0 */
                 rating_min?: string;
+                /** @description One of the tutor's skills, case-insensitive; surrounding spaces are ignored */
                 skill?: string;
                 /**
-                 * @description * `Africa/Abidjan` - Africa/Abidjan
+                 * @description The viewer's IANA timezone
+                 *
+                 *     * `Africa/Abidjan` - Africa/Abidjan
                  *     * `Africa/Accra` - Africa/Accra
                  *     * `Africa/Addis_Ababa` - Africa/Addis_Ababa
                  *     * `Africa/Algiers` - Africa/Algiers
@@ -29139,6 +31106,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_tutors_retrieve: {
@@ -29235,6 +31211,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_tutors_availability_list: {
@@ -29242,10 +31227,6 @@ export interface operations {
             query?: {
                 /** @description with offset; default now */
                 from?: string;
-                /** @description A page number within the paginated result set. */
-                page?: number;
-                /** @description Number of results to return per page. */
-                page_size?: number;
                 /** @description with offset; default from + 7 days */
                 to?: string;
                 /** @description the viewer's IANA timezone */
@@ -29264,7 +31245,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedFreeWindowList"];
+                    "application/json": components["schemas"]["FreeWindow"][];
                 };
             };
             /** @description Bad input (error shape) */
@@ -29335,12 +31316,21 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_universities_list: {
         parameters: {
             query?: {
-                /** @description ISO 3166-1 alpha-2 */
+                /** @description ISO 3166-1 alpha-2, any case. */
                 country?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
@@ -29434,6 +31424,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_universities_retrieve: {
@@ -29525,6 +31524,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -29641,6 +31649,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_users_retrieve: {
@@ -29741,6 +31758,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -29858,6 +31884,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_wallet_retrieve: {
@@ -29956,6 +31991,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -30065,6 +32109,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_wishlist_list: {
@@ -30168,6 +32221,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -30292,6 +32354,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_wishlist_retrieve: {
@@ -30392,6 +32463,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -30514,6 +32594,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_wishlist_destroy: {
@@ -30613,6 +32702,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -30728,6 +32826,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_withdrawals_create: {
@@ -30841,6 +32948,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_withdrawals_retrieve: {
@@ -30941,6 +33057,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -31061,6 +33186,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse500"];
+                };
+            };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
                 };
             };
         };
@@ -31187,6 +33321,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_withdrawals_reject_create: {
@@ -31311,6 +33454,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse500"];
                 };
             };
+            /** @description A component the request needs is down (`server_error`); nothing was done, retry later (`Retry-After`): `database_unavailable` the database did not answer; `service_unavailable` Redis, which keeps the limits on guessing a password or a code, did not; `webhook_processing_failed` the provider delivers the event again. Codes: `database_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
+            };
         };
     };
     v1_media_stream_retrieve: {
@@ -31368,6 +33520,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The database did not answer (`database_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerErrorResponse"];
+                };
             };
         };
     };
