@@ -302,8 +302,26 @@ def _strict(to_internal_value: Any, key: str, accepts: Any, accepts_form: Any = 
     return checked
 
 
+def _no_blank_id(run_validation: Any) -> Any:
+    """DRF reads `""` as `null` for a related field (an empty form select); in JSON `""` is a
+    string that is no id, and the document says so (a uuid, or null where allowed)."""
+
+    @functools.wraps(run_validation)
+    def checked(self: Any, data: Any = fields.empty) -> Any:
+        if data == "" and reads_json(self):
+            raise ValidationError("An empty string is not an id (send null).", code="invalid")
+        return run_validation(self, data)
+
+    checked.strict_json_types = True  # type: ignore[attr-defined]
+    return checked
+
+
 def install_strict_json_types() -> None:
-    """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type (idempotent)."""
+    """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type, and a related
+    field refuse `""` in JSON (idempotent)."""
+    current = relations.RelatedField.__dict__["run_validation"]
+    if not getattr(current, "strict_json_types", False):
+        relations.RelatedField.run_validation = _no_blank_id(current)  # type: ignore[method-assign]
     for cls, (key, accepts) in STRICT_JSON_TYPES.items():
         current = cls.__dict__["to_internal_value"]
         if not getattr(current, "strict_json_types", False):

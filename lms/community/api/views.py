@@ -18,6 +18,7 @@ from lms.accounts.current import current_user
 from lms.core.errors import NotFound
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsStaffMember
+from lms.core.schema import domain_errors, validates_whole_body
 
 from .. import selectors, services
 from ..models import ItemKind
@@ -171,6 +172,7 @@ class LessonCommentsView(APIView):
             request, self, selectors.comments_of(lesson=lesson, access=access), s.CommentSerializer
         )
 
+    @domain_errors({400: ["invalid_parent"]})
     @extend_schema(
         request=s.CommentInputSerializer, responses={201: s.CommentSerializer, **COMMON_ERRORS}
     )
@@ -191,6 +193,7 @@ class LessonCommentsView(APIView):
 
 
 class CommentDetailView(APIView):
+    @validates_whole_body  # `body` is required: the new text replaces the old
     @extend_schema(
         request=s.CommentUpdateSerializer, responses={200: s.CommentSerializer, **WRITE_ERRORS}
     )
@@ -273,6 +276,7 @@ class DiscussionRepliesView(APIView):
         replies = selectors.replies_of(discussion=discussion, access=access)
         return _paginated(request, self, replies, s.ReplySerializer)
 
+    @domain_errors({400: ["invalid_parent"]})
     @extend_schema(
         request=s.ReplyInputSerializer, responses={201: s.ReplySerializer, **WRITE_ERRORS}
     )

@@ -373,3 +373,34 @@ def test_an_undocumented_method_is_401_before_signing_in_and_405_after(
     assert (anonymous.status_code, error_codes(anonymous)) == (401, ["not_authenticated"])
     assert (signed_in.status_code, error_codes(signed_in)) == (405, ["method_not_allowed"])
     assert signed_in["Allow"] == "POST, OPTIONS"
+
+
+def test_a_comment_edit_needs_its_body_as_documented(document, instructor, client_for):
+    # given a comment of the course's instructor on a lesson
+    from lms.catalog.tests.factories import LessonFactory, PublishedCourseFactory, SectionFactory
+
+    course = PublishedCourseFactory(instructor=instructor)
+    lesson = LessonFactory(section=SectionFactory(course=course), course=course)
+    client = client_for(instructor)
+    posted = client.post(f"/api/v1/lessons/{lesson.pk}/comments/", {"body": "Hi"}, format="json")
+    assert posted.status_code == 201, posted.content
+    url = f"/api/v1/comments/{posted.json()['id']}/"
+
+    # when
+    empty = client.patch(url, {}, format="json")
+    edited = client.patch(url, {"body": "Hello"}, format="json")
+    orphan = client.post(
+        f"/api/v1/lessons/{lesson.pk}/comments/",
+        {"body": "Re", "parent": "117b54c6-5c0c-3799-bf1f-25d8063a6714"},
+        format="json",
+    )
+
+    # then the document requires `body` (no partial update) and lists invalid_parent
+    body = document["paths"]["/api/v1/comments/{id}/"]["patch"]["requestBody"]
+    component = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert document["components"]["schemas"][component]["required"] == ["body"]
+    assert (empty.status_code, error_codes(empty)) == (400, ["required"])
+    assert edited.status_code == 200
+    responses = document["paths"]["/api/v1/lessons/{id}/comments/"]["post"]["responses"]
+    assert "`invalid_parent`" in responses["400"]["description"]
+    assert (orphan.status_code, error_codes(orphan)) == (400, ["invalid_parent"])

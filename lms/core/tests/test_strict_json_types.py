@@ -129,6 +129,22 @@ def test_a_uuid_field_refuses_an_integer(student: User, client_for: Any) -> None
     assert field_errors(response) == [("university_id", "invalid")]
 
 
+def test_a_related_id_sent_empty_in_json_is_refused_not_read_as_null(
+    admin_client_api: Any,
+) -> None:
+    from lms.catalog.models import Category as CourseCategory
+
+    body = {"name": "Data", "slug": "data", "parent": ""}
+
+    refused = admin_client_api.post("/api/v1/categories/", body, format="json")
+    created = admin_client_api.post("/api/v1/categories/", {**body, "parent": None}, format="json")
+
+    assert refused.status_code == 400
+    assert field_errors(refused) == [("parent", "invalid")]
+    assert created.status_code == 201, created.content
+    assert CourseCategory.objects.get(slug="data").parent is None
+
+
 def test_form_input_keeps_drf_reading(student: User, client_for: Any) -> None:
     # a multipart body is strings by nature: a string field takes them as they are
     response = client_for(student).patch("/api/v1/auth/me/", {"last_name": "0"}, format="multipart")
@@ -158,6 +174,9 @@ class Probe(serializers.Serializer[Any]):
         slug_field="email", queryset=User.objects.all(), required=False
     )
     texts = serializers.ListField(child=serializers.CharField(), required=False)
+    maybe_user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), allow_null=True, required=False
+    )
 
 
 REFUSED_IN_JSON = [
@@ -178,6 +197,7 @@ REFUSED_IN_JSON = [
     ("user", 1),
     ("by_email", 1),
     ("texts", [0]),
+    ("maybe_user", ""),
 ]
 
 ACCEPTED_IN_JSON = [
@@ -191,6 +211,7 @@ ACCEPTED_IN_JSON = [
     ("wait", "30", timedelta(seconds=30)),
     ("kind", "a", "a"),
     ("texts", ["0"], ["0"]),
+    ("maybe_user", None, None),
 ]
 
 # the same values as a query string or a form sends them: DRF's reading
