@@ -3353,6 +3353,9 @@ export interface components {
             /** Format: uuid */
             parent?: string | null;
         };
+        CommentUpdateRequest: {
+            body: string;
+        };
         /**
          * @description * `student` - The student marks it complete
          *     * `quiz` - A passing quiz attempt
@@ -4945,9 +4948,6 @@ export interface components {
             /** Format: uuid */
             parent?: string | null;
             order?: number;
-        };
-        PatchedCommentUpdateRequest: {
-            body?: string;
         };
         PatchedCourseUpdateInputRequest: {
             title?: string;
@@ -14030,9 +14030,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["PatchedCommentUpdateRequest"];
+                "application/json": components["schemas"]["CommentUpdateRequest"];
             };
         };
         responses: {
@@ -19712,12 +19712,14 @@ export interface operations {
                     "application/json": components["schemas"]["Reply"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_parent`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -22298,12 +22300,14 @@ export interface operations {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_parent`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
