@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from lms.accounts.tests.factories import (
@@ -16,19 +15,12 @@ from lms.accounts.tests.factories import (
     UserFactory,
 )
 from lms.accounts.tokens import issue_token_pair
-
-
-def _clear_cache() -> None:
-    """Throttle counters must not leak between tests (keys are per xdist worker)."""
-    if hasattr(cache, "delete_pattern"):  # django-redis: only this worker's prefixed keys
-        cache.delete_pattern("*")
-    else:
-        cache.clear()
+from lms.core.testing import clear_cache
 
 
 @pytest.fixture(autouse=True)
 def _isolated_cache() -> None:
-    _clear_cache()
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,18 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
+
+
+def clear_cache() -> None:
+    """Empty this test worker's cache only. Parallel workers share one Redis, each under
+    its own key prefix; `cache.clear()` would flush the whole database and, with it, the
+    rows another worker is counting queries against."""
+    if hasattr(cache, "delete_pattern"):  # django-redis: only this worker's prefixed keys
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
 
 
 def run_at_once(

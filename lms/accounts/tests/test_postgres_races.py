@@ -11,7 +11,6 @@ from typing import Any
 
 import pyotp
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -20,6 +19,7 @@ from lms.accounts import two_factor
 from lms.accounts.models import PersonalDataExport, TwoFactorDevice
 from lms.accounts.tests.factories import PASSWORD, UserFactory
 from lms.accounts.tokens import issue_token_pair
+from lms.core.testing import clear_cache
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 TRIALS = 8
@@ -56,7 +56,7 @@ def _race(*calls: Callable[[], int]) -> list[int]:
 
 
 def _user() -> Any:
-    cache.clear()  # each trial within the per-IP auth limit
+    clear_cache()  # each trial within the per-IP auth limit
     return UserFactory(email=f"race-{uuid.uuid4().hex[:10]}@example.com")
 
 
@@ -147,7 +147,7 @@ def test_the_last_two_admins_deleting_at_once_one_stays(settings: Any) -> None:
     settings.REQUIRE_STAFF_MFA = False
     for _ in range(TRIALS):
         User.objects.filter(role=Role.ADMIN).update(is_active=False)
-        cache.clear()
+        clear_cache()
         admins = [AdminFactory(email=f"admin-{uuid.uuid4().hex[:10]}@example.com") for _ in "ab"]
 
         def leave(admin: Any) -> Callable[[], int]:

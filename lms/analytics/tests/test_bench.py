@@ -20,7 +20,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -30,6 +29,7 @@ from lms.accounts.tests.factories import AdminFactory, InstructorFactory
 from lms.catalog.models import CourseStatus, Lesson
 from lms.catalog.tests.factories import CourseFactory, SectionFactory
 from lms.commerce.models import Order, OrderItem
+from lms.core.testing import clear_cache
 from lms.learning.models import Enrollment
 from lms.payouts.models import Account, LedgerEntry, LedgerTransaction, TransactionKind, Wallet
 
@@ -192,7 +192,7 @@ def test_every_endpoint_answers_under_budget(client_for):
     for name, client, url in cases:
         times = []
         for _ in range(ROUNDS):
-            cache.clear()
+            clear_cache()
             with CaptureQueriesContext(connection) as queries:
                 begin = time.perf_counter()
                 response = client.get(url)
