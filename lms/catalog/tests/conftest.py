@@ -12,7 +12,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from lms.accounts.models import InstructorProfile
 from lms.catalog import access
+from lms.catalog.tests.factories import (
+    CategoryFactory,
+    LessonFactory,
+    PublishedCourseFactory,
+    SectionFactory,
+    TagFactory,
+)
 
 
 def png_bytes(size: tuple[int, int] = (64, 48)) -> bytes:
@@ -43,6 +51,22 @@ def zip_bytes() -> bytes:
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> Any:
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def course(instructor: Any) -> Any:
+    """A published course of `instructor` (who has a headline) that a search for "watercolour"
+    finds, with a category, a tag and one section ("Washes") of one lesson ("Wet on wet"): a
+    page of each public read (list, search, detail, curriculum) has something in it."""
+    InstructorProfile.objects.get_or_create(user=instructor, defaults={"headline": "Painter"})
+    course = PublishedCourseFactory(
+        instructor=instructor,
+        title="Watercolour basics",
+        category=CategoryFactory(),
+        tags=[TagFactory()],
+    )
+    LessonFactory(section=SectionFactory(course=course, title="Washes"), title="Wet on wet")
+    return course
 
 
 @pytest.fixture(autouse=True)

@@ -12,35 +12,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from lms.accounts.models import InstructorProfile
 from lms.catalog.api.views import CourseListView
 from lms.catalog.filters import CourseFilter
 from lms.catalog.models import Course
-from lms.catalog.tests.factories import (
-    CategoryFactory,
-    LessonFactory,
-    PublishedCourseFactory,
-    SectionFactory,
-    TagFactory,
-)
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/courses/?page_size=5"
 SEARCH = "/api/v1/search/?q=watercolour"
-
-
-@pytest.fixture
-def course(instructor):
-    InstructorProfile.objects.get_or_create(user=instructor, defaults={"headline": "Painter"})
-    course = PublishedCourseFactory(
-        instructor=instructor,
-        title="Watercolour basics",
-        category=CategoryFactory(),
-        tags=[TagFactory()],
-    )
-    LessonFactory(section=SectionFactory(course=course, title="Washes"), title="Wet on wet")
-    return course
 
 
 @pytest.fixture

@@ -15,18 +15,15 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 
-from lms.accounts.models import InstructorProfile
 from lms.catalog import cache as response_cache
 from lms.catalog import selectors
 from lms.catalog.api import serializers as s
 from lms.catalog.read_models import CourseDetail, CourseItem, LessonOutline, Person
 from lms.catalog.tests.conftest import png_bytes, upload
 from lms.catalog.tests.factories import (
-    CategoryFactory,
     LessonFactory,
     PublishedCourseFactory,
     SectionFactory,
-    TagFactory,
 )
 from lms.core.renderers import dumps
 
@@ -42,19 +39,6 @@ def detail(course) -> str:
 
 def curriculum(course) -> str:
     return f"/api/v1/courses/{course.pk}/curriculum/"
-
-
-@pytest.fixture
-def course(instructor):
-    InstructorProfile.objects.get_or_create(user=instructor, defaults={"headline": "Painter"})
-    course = PublishedCourseFactory(
-        instructor=instructor,
-        title="Watercolour basics",
-        category=CategoryFactory(),
-        tags=[TagFactory()],
-    )
-    LessonFactory(section=SectionFactory(course=course, title="Washes"), title="Wet on wet")
-    return course
 
 
 def _pages(client, course) -> dict[str, dict]:
