@@ -1,27 +1,36 @@
-"""The audit log's hash chain: sealing lines after commit, erasing a person from them,
-and verifying the chain.
+"""The audit log's hash chain: sealing lines, erasing a person from them, and verifying
+the chain.
 
-A line is inserted unsealed by `services.record` in its writer's transaction, with no lock
-(a chain head locked there would serialise every transaction that audits, and deadlock
-against their own locks). `seal_pending` runs right after that transaction commits
-(`transaction.on_commit`) and every minute from beat: under the head row's lock
-(`AuditChainHead`, the only lock it takes) it gives each committed unsealed line, oldest
-first, the next `position`, the previous line's hash as `prev_hash`, and
+A line is inserted unsealed by `services.record` in its writer's transaction: one INSERT,
+no lock, no hashing (a chain head locked there would serialise every transaction that
+audits, and deadlock against their own locks). Sealing is off the request path: once that
+transaction commits, `services` queues the `seal_audit_chain` task (with a broker a worker
+seals; without one, eager mode in tests and development, it seals right at commit), and
+beat runs the same task every minute as a safety net. `seal_pending`, under the head row's
+lock (`locks.lock_chain_head`, the only lock it takes), gives each committed unsealed line,
+oldest first, the next `position`, the previous line's hash as `prev_hash`, and
 
     hash = sha256(canonical JSON of position, prev_hash, id, created_at, actor_id,
                   impersonator_id, action, target_type, target_id, personal_digest)
     personal_digest = sha256(canonical JSON of ip, user_agent, target_repr, data)
 
-so the chain's order is commit order, and changing, removing or reordering any sealed line
-breaks the link after it. `verify` (the `verify_audit_chain` command) recomputes it and
-names the first broken link.
+so the chain's order is sealing order, and changing, removing or reordering any sealed line
+breaks the link after it. Sealing is idempotent: a second sealer (the task run twice, beat
+and a queued task at once) waits for the head, then finds the lines sealed and seals only
+what is left. `verify` (the `verify_audit_chain` command) recomputes the chain and names
+the first broken link. Lines not sealed yet are outside the chain: `verify` counts them
+(`unsealed`, with the oldest one's time) and never reports them as a break; a line left
+unsealed long after its commit means sealing is not running, not that the chain is broken.
+What that costs: an unsealed line is not protected by any hash until it is sealed (under
+a minute with beat running); the database trigger still refuses its DELETE and any change
+of who did what to which object and when.
 
 A person's deletion blanks what identifies them (`erase_personal_fields`) and sets
 `erased_at`: the line keeps its `personal_digest`, so the chain still verifies over who
 did what, when. What that costs: the blanked fields themselves are no longer verifiable,
 so a line's personal fields could be changed together with `erased_at` unnoticed. The
 PostgreSQL trigger (migration 0002) refuses every other change to a sealed line, and
-every DELETE.
+every DELETE; the seal itself is the one change it allows to a line's chain columns, once.
 """
 
 from __future__ import annotations
@@ -30,13 +39,14 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from lms.audit import locks
 from lms.audit.models import AuditChainHead, AuditLog
 
 logger = logging.getLogger(__name__)
@@ -82,10 +92,11 @@ def line_hash(line: AuditLog, *, position: int, prev_hash: str, personal: str) -
 
 
 def seal_pending(*, limit: int = SEAL_BATCH) -> int:
-    """Seal up to `limit` committed, unsealed lines, oldest first; the number sealed."""
-    AuditChainHead.objects.get_or_create(id=1)
+    """Seal up to `limit` committed, unsealed lines, oldest first, in one transaction under
+    the chain head's lock; the number sealed (0 when another sealer took them first).
+    Queries: the head locked, the lines read, one UPDATE per line, the head's UPDATE."""
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(id=1)
+        head = locks.lock_chain_head()
         lines = list(
             AuditLog.objects.filter(position__isnull=True).order_by("created_at", "id")[:limit]
         )
@@ -103,11 +114,19 @@ def seal_pending(*, limit: int = SEAL_BATCH) -> int:
     return len(lines)
 
 
+def seal_all() -> int:
+    """Seal every committed, unsealed line, `SEAL_BATCH` per transaction; the number sealed."""
+    sealed = 0
+    while count := seal_pending():
+        sealed += count
+    return sealed
+
+
 def seal_after_commit() -> None:
-    """`seal_pending` for `transaction.on_commit`: a failure is logged, never raised (the
-    request has committed; beat's `seal_audit_chain` seals what is left)."""
+    """`seal_all` right after a commit, in eager mode (no broker): a failure is logged,
+    never raised (the writer has committed; beat's `seal_audit_chain` seals what is left)."""
     try:
-        seal_pending()
+        seal_all()
     except DatabaseError:
         logger.warning("Sealing the audit chain failed; the periodic task will retry.")
 
@@ -123,10 +142,12 @@ def erase_personal_fields(lines: Any, **blanks: Any) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
-    """What `verify` found: lines checked, unsealed lines, and the first broken link."""
+    """What `verify` found: lines checked, lines not sealed yet (outside the chain, never a
+    break) with the oldest one's `created_at`, and the first broken link."""
 
     checked: int
     unsealed: int
+    oldest_unsealed_at: datetime | None = None
     broken_at: int | None = None  # the position of the first line that does not verify
     line_id: str | None = None
     reason: str = ""
@@ -137,14 +158,21 @@ class ChainReport:
 
 
 def verify(*, chunk: int = 2000) -> ChainReport:
-    """Recompute the chain from the first position; stop at the first broken link."""
+    """Recompute the chain from the first position; stop at the first broken link.
+
+    The head is read before and after the walk, so sealing going on meanwhile is not a
+    break: the lines that verify must reach at least the first head (fewer: the tail was
+    cut) and at most the second (more: lines sealed outside the chain), and agree with
+    a head's hash where they end at its position. Unsealed lines are counted, not checked.
+    """
+    first_head = _head()
     expected_position, prev_hash, checked = 1, GENESIS, 0
     for line in _sealed_in_order(chunk):
         problem = _problem(line, expected_position, prev_hash)
         if problem:
             return ChainReport(
                 checked=checked,
-                unsealed=_unsealed(),
+                **_unsealed(),
                 broken_at=expected_position,
                 line_id=str(line.pk),
                 reason=problem,
@@ -152,15 +180,27 @@ def verify(*, chunk: int = 2000) -> ChainReport:
         checked += 1
         expected_position += 1
         prev_hash = line.hash
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and (head.position, head.hash or GENESIS) != (checked, prev_hash):
+    last_head = _head()
+    ends = (checked, prev_hash)
+    if (
+        checked < first_head[0]
+        or checked > last_head[0]
+        or (checked == first_head[0] and ends != first_head)
+        or (checked == last_head[0] and ends != last_head)
+    ):
         return ChainReport(
             checked=checked,
-            unsealed=_unsealed(),
-            broken_at=checked + 1 if head.position > checked else checked,
-            reason=f"the chain head says {head.position} lines; {checked} verify",
+            **_unsealed(),
+            broken_at=checked + 1 if first_head[0] > checked else max(checked, 1),
+            reason=f"the chain head says {last_head[0]} lines; {checked} verify",
         )
-    return ChainReport(checked=checked, unsealed=_unsealed())
+    return ChainReport(checked=checked, **_unsealed())
+
+
+def _head() -> tuple[int, str]:
+    """The chain head's (position, hash): (0, GENESIS) before the first seal."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    return (head.position, head.hash or GENESIS) if head is not None else (0, GENESIS)
 
 
 def _problem(line: AuditLog, position: int, prev_hash: str) -> str:
@@ -186,5 +226,8 @@ def _sealed_in_order(chunk: int) -> Iterator[AuditLog]:
         last = lines[-1].position or last
 
 
-def _unsealed() -> int:
-    return AuditLog.objects.filter(position__isnull=True).count()
+def _unsealed() -> dict[str, Any]:
+    """The lines outside the chain (not sealed yet): how many, and the oldest one's time."""
+    pending = AuditLog.objects.filter(position__isnull=True).order_by()
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    return {"unsealed": pending.count(), "oldest_unsealed_at": oldest}

@@ -1,6 +1,7 @@
 """The audit log's one writer. Every app calls `record` in the transaction that makes the
-change; the line is sealed into the hash chain after that transaction commits
-(`lms.audit.chain`)."""
+change: one INSERT, nothing else in that transaction. The line is sealed into the hash
+chain after the transaction commits, off the request path (`lms.audit.tasks.queue_sealing`,
+`lms.audit.chain`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 
 from django.db import models, transaction
 
-from lms.audit.chain import seal_after_commit
 from lms.audit.models import AuditLog
+from lms.audit.tasks import queue_sealing
 from lms.core.requests import AnyRequest
 
 
@@ -44,7 +45,7 @@ def record(
     line = _line(action=action, actor=actor, target=target, request=request, data=data)
     line.impersonator = impersonator
     line.save(force_insert=True)
-    transaction.on_commit(seal_after_commit)
+    _seal_after_commit()
     return line
 
 
@@ -62,8 +63,20 @@ def record_many(
             for target, data in targets
         ]
     )
-    transaction.on_commit(seal_after_commit)
+    _seal_after_commit()
     return lines
+
+
+def _seal_after_commit() -> None:
+    """Have the lines sealed once the current transaction commits: `queue_sealing`, registered
+    once per transaction however many lines it writes (a rolled-back savepoint drops its own
+    registration with its lines; a later line registers again)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        callback is queue_sealing for _, callback, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(queue_sealing)
 
 
 def _line(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from lms.audit import chain
+from lms.audit import chain, tasks
 from lms.audit.models import AppendOnly, AuditChainHead, AuditLog
 from lms.audit.personal_data import erase
 from lms.audit.services import record
@@ -175,3 +177,90 @@ def test_postgresql_refuses_changes_and_deletes_of_a_line(student):
             connection.cursor() as cursor,
         ):
             cursor.execute(sql)
+
+
+def test_unsealed_lines_are_counted_outside_the_chain_not_reported_broken(student):
+    # given: two sealed lines, then two written and not sealed yet
+    lines(student, 2)
+    chain.seal_pending()
+    waiting = lines(student, 2)
+
+    # when
+    report = chain.verify()
+
+    # then: the chain of two verifies; the two others wait, the oldest one's time given
+    assert report.ok
+    assert (report.checked, report.unsealed) == (2, 2)
+    assert report.oldest_unsealed_at == min(line.created_at for line in waiting)
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_line_sealed_past_the_head_breaks_the_chain(student):
+    # given: a chain of two whose head is moved back by someone with database access
+    lines(student, 2)
+    chain.seal_pending()
+    AuditChainHead.objects.filter(id=1).update(position=1)
+
+    # then: the second line is outside what the head vouches for
+    report = chain.verify()
+    assert report.broken_at == 2
+    assert "head says 1" in report.reason
+
+
+def test_a_transaction_schedules_its_sealing_once(student, django_capture_on_commit_callbacks):
+    # given: three lines in one transaction, one of them in a savepoint
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        lines(student, 2)
+        with transaction.atomic():
+            record(action="user.logout", actor=student)
+
+    # then: one sealing after the commit, which seals the three
+    assert callbacks == [tasks.queue_sealing]
+    assert chain.verify().unsealed == 0
+    assert chain.verify().checked == 3
+
+
+def test_with_a_broker_the_commit_queues_one_task_and_seals_nothing(student, monkeypatch):
+    # given: a broker (not eager) and a queue that records what is sent to it
+    monkeypatch.setitem(tasks.seal_audit_chain.app.conf, "task_always_eager", False)
+    queued = []
+    monkeypatch.setattr(tasks.seal_audit_chain, "delay", lambda: queued.append(1))
+    cache.delete(tasks.SEAL_QUEUED_KEY)
+
+    # when: two commits that wrote lines
+    tasks.queue_sealing()
+    tasks.queue_sealing()
+
+    # then: one task queued (the second commit's lines are sealed by it); nothing sealed yet
+    assert queued == [1]
+    lines(student, 1)
+    assert chain.verify().unsealed == 1
+
+    # when: the worker runs it (twice: a redelivery)
+    assert tasks.seal_audit_chain() == 1
+    assert tasks.seal_audit_chain() == 0
+
+    # then: sealed once, and the next commit queues a task again
+    assert chain.verify().checked == 1
+    tasks.queue_sealing()
+    assert queued == [1, 1]
+
+
+def test_a_broker_that_is_away_loses_no_line(student, monkeypatch):
+    # given: a broker refusing the task
+    monkeypatch.setitem(tasks.seal_audit_chain.app.conf, "task_always_eager", False)
+
+    def refuse():
+        raise BrokerUnavailable("down")
+
+    monkeypatch.setattr(tasks.seal_audit_chain, "delay", refuse)
+    cache.delete(tasks.SEAL_QUEUED_KEY)
+    lines(student, 1)
+
+    # when: the commit's sealing cannot be queued
+    tasks.queue_sealing()
+
+    # then: no error, the flag is not left set, and beat's run seals the line
+    assert cache.get(tasks.SEAL_QUEUED_KEY) is None
+    assert tasks.seal_audit_chain() == 1
+    assert chain.verify().ok
