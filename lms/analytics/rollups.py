@@ -11,7 +11,8 @@ same rules (the tests compare the two).
   completed under an enrollment that gives access; an enrollment's status moving into or out
   of access moves all its completed lessons.
 - `analytics_courseenrollments`: enrollments not revoked, and completed, per course;
-  `analytics_enrollmentdays` the former per course and UTC day of `enrolled_at`.
+  `analytics_enrollmentdays` and `analytics_enrollmentbuckets` the former per course and
+  UTC day, and per course and 15-minute UTC bucket, of `enrolled_at`.
 - `analytics_revenuetotal` / `analytics_revenuebucket`: each leg of a `sale` or
   `sale_reversal` adds its amount (clearing: gross = minus it, and refunded for a reversal;
   revenue: fees; instructor accounts: net) to the platform's view (scope NONE) and, for an
@@ -24,7 +25,10 @@ same rules (the tests compare the two).
 
 Cost on the write path: one or two upserts per row written; concurrent writers of the same
 key (the same lesson, course, or 15-minute bucket of the platform's sales) wait for each
-other's commit on that row, as they already do on the course's and wallet's counters.
+other's commit on that row, as they already do on the course's and wallet's counters. Every
+trigger takes its rollup rows in one order (course, then its day, then its bucket; the
+platform's revenue rows before an instructor's), so two writers never wait on each other in
+a cycle (tests/test_postgres_races.py).
 """
 
 from __future__ import annotations
@@ -90,13 +94,17 @@ BEGIN
             completed = analytics_courseenrollments.completed + EXCLUDED.completed;
 END $$ LANGUAGE plpgsql;
 
-CREATE OR REPLACE FUNCTION analytics_add_enrollment_day(p_course uuid, p_at timestamptz,
-                                                        delta integer) RETURNS void AS $$
+CREATE OR REPLACE FUNCTION analytics_add_enrollment_time(p_course uuid, p_at timestamptz,
+                                                         delta integer) RETURNS void AS $$
 BEGIN
     INSERT INTO analytics_enrollmentdays (course_id, day, enrollments)
     VALUES (p_course, (p_at AT TIME ZONE 'UTC')::date, delta)
     ON CONFLICT (course_id, day) DO UPDATE
         SET enrollments = analytics_enrollmentdays.enrollments + EXCLUDED.enrollments;
+    INSERT INTO analytics_enrollmentbuckets (course_id, bucket, enrollments)
+    VALUES (p_course, {_BUCKET.format(at="p_at")}, delta)
+    ON CONFLICT (course_id, bucket) DO UPDATE
+        SET enrollments = analytics_enrollmentbuckets.enrollments + EXCLUDED.enrollments;
 END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION analytics_enrollment_changed() RETURNS trigger AS $$
@@ -109,14 +117,14 @@ BEGIN
         PERFORM analytics_add_course(OLD.course_id, (OLD.status <> 'revoked')::int * -1,
                                      (OLD.status = 'completed')::int * -1);
         IF OLD.status <> 'revoked' THEN
-            PERFORM analytics_add_enrollment_day(OLD.course_id, OLD.enrolled_at, -1);
+            PERFORM analytics_add_enrollment_time(OLD.course_id, OLD.enrolled_at, -1);
         END IF;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         PERFORM analytics_add_course(NEW.course_id, (NEW.status <> 'revoked')::int,
                                      (NEW.status = 'completed')::int);
         IF NEW.status <> 'revoked' THEN
-            PERFORM analytics_add_enrollment_day(NEW.course_id, NEW.enrolled_at, 1);
+            PERFORM analytics_add_enrollment_time(NEW.course_id, NEW.enrolled_at, 1);
         END IF;
     END IF;
     IF TG_OP = 'UPDATE' AND was_access <> is_access THEN
@@ -250,6 +258,7 @@ DROP FUNCTION IF EXISTS analytics_ledger_leg_added();
 DROP FUNCTION IF EXISTS analytics_add_lesson(uuid, integer);
 DROP FUNCTION IF EXISTS analytics_add_course(uuid, integer, integer);
 DROP FUNCTION IF EXISTS analytics_add_enrollment_day(uuid, timestamptz, integer);
+DROP FUNCTION IF EXISTS analytics_add_enrollment_time(uuid, timestamptz, integer);
 DROP FUNCTION IF EXISTS analytics_add_revenue(uuid, text, uuid, text, timestamptz, numeric,
                                               numeric, numeric, numeric);
 """
@@ -316,6 +325,13 @@ REBUILD = [
       FROM learning_enrollment WHERE status <> 'revoked'
      GROUP BY course_id, (enrolled_at AT TIME ZONE 'UTC')::date
     """,
+    "DELETE FROM analytics_enrollmentbuckets",
+    f"""
+    INSERT INTO analytics_enrollmentbuckets (course_id, bucket, enrollments)
+    SELECT course_id, {_BUCKET.format(at="enrolled_at")}, count(*)
+      FROM learning_enrollment WHERE status <> 'revoked'
+     GROUP BY course_id, {_BUCKET.format(at="enrolled_at")}
+    """,  # noqa: S608 (constants only, no input)
     "DELETE FROM analytics_revenuetotal",
     "DELETE FROM analytics_revenuebucket",
     f"""{_LEGS}

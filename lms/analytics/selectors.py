@@ -32,6 +32,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     DecimalField,
+    Expression,
     F,
     FloatField,
     OuterRef,
@@ -74,6 +75,7 @@ from . import rollups
 from .models import (
     NONE,
     CourseEnrollments,
+    EnrollmentBuckets,
     EnrollmentDays,
     LessonCompletions,
     RevenueBucket,
@@ -326,48 +328,56 @@ def count_series(queryset: QuerySet[Any], field: str, periods: Periods, *, label
     )
 
 
-# More days cut by an edge than this (a by-day series outside UTC): count the rows instead.
+# More days cut by a period's edge than this (a by-day series outside UTC): the whole series
+# from `EnrollmentBuckets`, one range read, instead of that many ranges.
 MAX_EDGE_DAYS = 62
 
 
-def enrollment_series(
-    enrollments: QuerySet[Enrollment], days: QuerySet[EnrollmentDays], periods: Periods
-) -> Series:
-    """Enrollments (not revoked) per period: on PostgreSQL the whole UTC days inside one
-    period from the `EnrollmentDays` rollup (`days`: the same courses), and only the days a
-    period's edge cuts (a local midnight inside a UTC day) from `enrollments` themselves;
-    two queries, one without any edge (UTC). Elsewhere, or with more than MAX_EDGE_DAYS
-    edges, `count_series` over the enrollments."""
-    edges = periods.edge_days()
-    if not rollups.enabled() or len(edges) > MAX_EDGE_DAYS:
-        return count_series(enrollments, "enrolled_at", periods, label="enrollments")
-    first = periods.since().astimezone(UTC).date()
-    last = (periods.until() - timedelta(microseconds=1)).astimezone(UTC).date()
-    whole = (
-        days.filter(day__gte=first, day__lte=last)
-        .exclude(day__in=edges)
-        .order_by()
-        .annotate(period=periods.trunc(Cast("day", DateTimeField())))
+def _enrollments_per_period(rows: QuerySet[Any], periods: Periods, field: str | Expression) -> Any:
+    """`rows` (a rollup) grouped by the period of `field`: (period, sum of enrollments)."""
+    return (
+        rows.order_by()
+        .annotate(period=periods.trunc(field))
         .values("period")
         .annotate(n=Sum("enrollments"))
         .values_list("period", "n")
     )
+
+
+def enrollment_series(
+    enrollments: QuerySet[Enrollment],
+    days: QuerySet[EnrollmentDays],
+    buckets: QuerySet[EnrollmentBuckets],
+    periods: Periods,
+) -> Series:
+    """Enrollments (not revoked) per period.
+
+    On PostgreSQL from the rollups of the same courses (`days`, `buckets`): the UTC days
+    wholly inside one period from `EnrollmentDays`, and the days a period's edge cuts (a
+    local midnight inside a UTC day: Kolkata's 18:30 UTC, New York's 05:00 or 04:00) from
+    their 15-minute `EnrollmentBuckets`, which never straddle a local midnight. One query
+    in a zone whose midnights are UTC ones, two otherwise, one (the buckets alone) with
+    more than MAX_EDGE_DAYS cut days. On SQLite (no rollups) one grouped count of
+    `enrollments`."""
+    if not rollups.enabled():
+        return count_series(enrollments, "enrolled_at", periods, label="enrollments")
+    edges = periods.edge_days()
+    in_range = buckets.filter(**periods.within("bucket"))
+    if len(edges) > MAX_EDGE_DAYS:
+        grouped = [_enrollments_per_period(in_range, periods, "bucket")]
+    else:
+        first = periods.since().astimezone(UTC).date()
+        last = (periods.until() - timedelta(microseconds=1)).astimezone(UTC).date()
+        whole = days.filter(day__gte=first, day__lte=last).exclude(day__in=edges)
+        grouped = [_enrollments_per_period(whole, periods, Cast("day", DateTimeField()))]
+        if edges:
+            cut = Q()
+            for day in edges:
+                start = datetime.combine(day, time.min, tzinfo=UTC)
+                cut |= Q(bucket__gte=start, bucket__lt=start + timedelta(days=1))
+            grouped.append(_enrollments_per_period(in_range.filter(cut), periods, "bucket"))
     counts: dict[date | None, int] = defaultdict(int)
-    for period, n in whole:
-        counts[periods.key(period)] += n
-    if edges:
-        cut = Q()
-        for day in edges:
-            start = datetime.combine(day, time.min, tzinfo=UTC)
-            cut |= Q(enrolled_at__gte=start, enrolled_at__lt=start + timedelta(days=1))
-        rows = (
-            enrollments.filter(cut, **periods.within("enrolled_at"))
-            .order_by()
-            .annotate(period=periods.trunc("enrolled_at"))
-            .values("period")
-            .annotate(n=Count("pk"))
-            .values_list("period", "n")
-        )
+    for rows in grouped:
         for period, n in rows:
             counts[periods.key(period)] += n
     return Series(
@@ -698,7 +708,10 @@ def instructor_analytics(*, user: Any, periods: Periods) -> InstructorAnalytics:
         revenue=revenue,
         rating_distribution=rating_distribution(reviews),
         enrollments=enrollment_series(
-            enrollments, EnrollmentDays.objects.filter(course_id__in=taught), periods
+            enrollments,
+            EnrollmentDays.objects.filter(course_id__in=taught),
+            EnrollmentBuckets.objects.filter(course_id__in=taught),
+            periods,
         ),
         revenue_series=series,
         courses=[
@@ -754,6 +767,7 @@ def course_analytics(*, course: Course, user: Any, periods: Periods) -> CourseAn
         enrollments=enrollment_series(
             Enrollment.objects.filter(course_id=course.pk).filter(_counted_enrollments()),
             EnrollmentDays.objects.filter(course_id=course.pk),
+            EnrollmentBuckets.objects.filter(course_id=course.pk),
             periods,
         ),
         funnel=steps,
@@ -878,7 +892,9 @@ def platform_analytics(*, periods: Periods) -> PlatformAnalytics:
         ),
         courses_by_status=statuses,
         total_enrollments=total_enrollments,
-        enrollments=enrollment_series(enrollments, EnrollmentDays.objects.all(), periods),
+        enrollments=enrollment_series(
+            enrollments, EnrollmentDays.objects.all(), EnrollmentBuckets.objects.all(), periods
+        ),
         revenue=revenue,
         revenue_series=series,
         refunds=Refunds(

@@ -14,6 +14,7 @@ from lms.accounts.tests.factories import InstructorFactory, UserFactory
 from lms.analytics import rollups
 from lms.analytics.models import (
     CourseEnrollments,
+    EnrollmentBuckets,
     EnrollmentDays,
     LessonCompletions,
     RevenueBucket,
@@ -61,6 +62,11 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
         "days": sorted(
             EnrollmentDays.objects.exclude(enrollments=0).values_list(
                 "course_id", "day", "enrollments"
+            )
+        ),
+        "buckets of enrollments": sorted(
+            EnrollmentBuckets.objects.exclude(enrollments=0).values_list(
+                "course_id", "bucket", "enrollments"
             )
         ),
         "totals": sorted(

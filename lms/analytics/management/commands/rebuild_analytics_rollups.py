@@ -16,11 +16,18 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from lms.analytics import rollups
-from lms.analytics.models import CourseEnrollments, LessonCompletions, RevenueBucket, RevenueTotal
+from lms.analytics.models import (
+    CourseEnrollments,
+    EnrollmentBuckets,
+    EnrollmentDays,
+    LessonCompletions,
+    RevenueBucket,
+    RevenueTotal,
+)
 
 
 class Command(BaseCommand):
-    help = "Recompute the analytics rollups (funnel, course enrollments, revenue) from the sources."
+    help = "Recompute the analytics rollups (funnel, enrollments, revenue) from the sources."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not rollups.enabled():
@@ -33,6 +40,8 @@ class Command(BaseCommand):
             "rebuilt: "
             f"{LessonCompletions.objects.count()} lessons, "
             f"{CourseEnrollments.objects.count()} courses, "
+            f"{EnrollmentDays.objects.count()} enrollment days, "
+            f"{EnrollmentBuckets.objects.count()} enrollment buckets, "
             f"{RevenueTotal.objects.count()} revenue totals, "
             f"{RevenueBucket.objects.count()} revenue buckets"
         )
