@@ -90,6 +90,17 @@ def form(call):
     return {key: values[0] for key, values in parse_qs(call.request.body).items()}
 
 
+def at_stripe(amount, currency):
+    """`amount` in `currency` as Stripe's form carries it: (its integer units, the lower-case
+    code)."""
+    return str(stripe_units(amount, currency)), currency.lower()
+
+
+def with_every_decimal(currency):
+    """1234.567 cut to the currency's ISO decimals (1234.567 KWD, 1234.56 USD, 1234 JPY)."""
+    return down(Decimal("1234.567"), iso_decimals(currency))
+
+
 def shown(amount, currency):
     """How a response shows `amount`: ISO's decimals (1234.00 MGA, 1234 JPY, 1234.560 KWD)."""
     return f"{amount:.{iso_decimals(currency)}f}"
@@ -107,50 +118,54 @@ def pay_by_webhook(client, payment, *, currency, units):
     )
 
 
-def withdraw_all_by_stripe(seller, *, currency, client_for, admin_client, capture_on_commit):
-    """Mature the seller's earnings, withdraw what Stripe can transfer, approve it: the
+@pytest.fixture
+def withdraw_all_by_stripe(
+    stripe_settings, client_for, admin_client_api, django_capture_on_commit_callbacks
+):
+    """Stripe takes the payments and pays out; `withdraw_all_by_stripe(seller, currency)`:
+    mature the seller's earnings, withdraw what Stripe can transfer, approve it; the
     transfer's form and the withdrawal's amount (a Money)."""
-    payouts.release_matured_earnings(now=timezone.now() + timedelta(days=400))
-    wallet = Wallet.objects.get(instructor=seller, currency=currency)
-    amount = down(wallet.available, payable_decimals(currency))
-    asked = client_for(seller).post(
-        "/api/v1/withdrawals/",
-        {
-            "amount": str(amount),
-            "currency": currency,
-            "method": "stripe",
-            "details": {"account_id": "acct_1Nv0FGQ9RKHgCVdK"},
-        },
-        format="json",
-    )
-    assert asked.status_code == 201, asked.json()
-    assert asked.json()["amount"] == shown(amount, currency)
-    with responses.RequestsMock() as stripe_http:
-        stripe_http.add(
-            responses.POST, f"{STRIPE_BASE}/v1/transfers", json={"id": "tr_1", "object": "x"}
+    stripe_settings.PAYOUT_PROVIDER = "stripe"
+
+    def withdraw(seller, currency):
+        payouts.release_matured_earnings(now=timezone.now() + timedelta(days=400))
+        wallet = Wallet.objects.get(instructor=seller, currency=currency)
+        amount = down(wallet.available, payable_decimals(currency))
+        asked = client_for(seller).post(
+            "/api/v1/withdrawals/",
+            {
+                "amount": str(amount),
+                "currency": currency,
+                "method": "stripe",
+                "details": {"account_id": "acct_1Nv0FGQ9RKHgCVdK"},
+            },
+            format="json",
         )
-        with capture_on_commit(execute=True):
-            approved = admin_client.post(f"/api/v1/withdrawals/{asked.json()['id']}/approve/")
-        assert approved.status_code == 200, approved.json()
-        [transfer] = stripe_http.calls
-    withdrawal = Withdrawal.objects.get(pk=asked.json()["id"])
-    assert withdrawal.status == "paid"
-    return form(transfer), withdrawal.money
+        assert asked.status_code == 201, asked.json()
+        assert asked.json()["amount"] == shown(amount, currency)
+        with responses.RequestsMock() as stripe_http:
+            stripe_http.add(
+                responses.POST, f"{STRIPE_BASE}/v1/transfers", json={"id": "tr_1", "object": "x"}
+            )
+            with django_capture_on_commit_callbacks(execute=True):
+                approved = admin_client_api.post(
+                    f"/api/v1/withdrawals/{asked.json()['id']}/approve/"
+                )
+            assert approved.status_code == 200, approved.json()
+            [transfer] = stripe_http.calls
+        withdrawal = Withdrawal.objects.get(pk=asked.json()["id"])
+        assert withdrawal.status == "paid"
+        return form(transfer), withdrawal.money
+
+    return withdraw
 
 
 @pytest.mark.parametrize("currency", SUPPORTED)
 def test_every_supported_currency_round_trips_in_the_right_units(
-    currency,
-    course_factory,
-    student_client,
-    admin_client_api,
-    client_for,
-    stripe_settings,
-    django_capture_on_commit_callbacks,
+    currency, course_factory, student_client, withdraw_all_by_stripe
 ):
     # given: a course priced with every decimal its currency has (1234.567 KWD, 1234 JPY)
-    stripe_settings.PAYOUT_PROVIDER = "stripe"
-    price = down(Decimal("1234.567"), iso_decimals(currency))
+    price = with_every_decimal(currency)
     course = course_factory(price=price, currency=currency)
     total = down(price, payable_decimals(currency))  # what Stripe can charge, never more
     with responses.RequestsMock() as stripe_http:
@@ -167,10 +182,7 @@ def test_every_supported_currency_round_trips_in_the_right_units(
         assert (order["total"], order["currency"]) == (shown(total, currency), currency)
         [intent] = stripe_http.calls
         sent = form(intent)
-        assert (sent["amount"], sent["currency"]) == (
-            str(stripe_units(total, currency)),
-            currency.lower(),
-        )
+        assert (sent["amount"], sent["currency"]) == at_stripe(total, currency)
 
         # when: Stripe reports the money in its own units
         answer = pay_by_webhook(
@@ -187,34 +199,19 @@ def test_every_supported_currency_round_trips_in_the_right_units(
     assert sale.money == Money.exact(total, currency)
 
     # when: the earning matures and the instructor withdraws what Stripe can transfer
-    transfer, amount = withdraw_all_by_stripe(
-        course.instructor,
-        currency=currency,
-        client_for=client_for,
-        admin_client=admin_client_api,
-        capture_on_commit=django_capture_on_commit_callbacks,
-    )
+    transfer, amount = withdraw_all_by_stripe(course.instructor, currency)
 
     # then: the transfer carries the withdrawal in Stripe's units and the books balance
-    assert (transfer["amount"], transfer["currency"]) == (
-        str(stripe_units(amount.amount, currency)),
-        currency.lower(),
-    )
+    assert (transfer["amount"], transfer["currency"]) == at_stripe(amount.amount, currency)
     assert_payouts_consistent()
 
 
 @pytest.mark.parametrize("currency", SUPPORTED)
 def test_every_supported_currency_round_trips_a_tutoring_booking(
-    currency,
-    student_client,
-    admin_client_api,
-    client_for,
-    stripe_settings,
-    django_capture_on_commit_callbacks,
+    currency, student_client, withdraw_all_by_stripe
 ):
     # given: a tutor whose hourly rate has every decimal the currency has
-    stripe_settings.PAYOUT_PROVIDER = "stripe"
-    rate = down(Decimal("1234.567"), iso_decimals(currency))
+    rate = with_every_decimal(currency)
     tutor = TutorFactory(
         instructor_profile__hourly_rate=rate, instructor_profile__currency=currency
     )
@@ -252,30 +249,18 @@ def test_every_supported_currency_round_trips_a_tutoring_booking(
         )
 
     # then: Stripe was asked for the booking's price in its units; the tutor earns the rest
-    assert (sent["amount"], sent["currency"]) == (
-        str(stripe_units(price, currency)),
-        currency.lower(),
-    )
+    assert (sent["amount"], sent["currency"]) == at_stripe(price, currency)
     assert answer.status_code == 200, answer.content
     assert student_client.get(f"/api/v1/bookings/{booking['id']}/").json()["status"] == "paid"
     wallet = Wallet.objects.get(instructor=tutor, currency=currency)
     assert wallet.pending_money == Money.exact(price - fee, currency)
 
     # when: the lesson's hold passes and the tutor withdraws what Stripe can transfer
-    transfer, amount = withdraw_all_by_stripe(
-        tutor,
-        currency=currency,
-        client_for=client_for,
-        admin_client=admin_client_api,
-        capture_on_commit=django_capture_on_commit_callbacks,
-    )
+    transfer, amount = withdraw_all_by_stripe(tutor, currency)
 
     # then
     assert amount == Money.exact(down(price - fee, payable_decimals(currency)), currency)
-    assert (transfer["amount"], transfer["currency"]) == (
-        str(stripe_units(amount.amount, currency)),
-        currency.lower(),
-    )
+    assert (transfer["amount"], transfer["currency"]) == at_stripe(amount.amount, currency)
     assert_payouts_consistent()
 
 
