@@ -54,14 +54,13 @@ def _completed_lesson(tutor: User, student: User) -> Booking:
     start = (timezone.now() - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     end = start + timedelta(hours=1)
     profile = tutor.instructor_profile
-    price = services.price_of(
-        tutor=tutor, hourly_rate=profile.hourly_rate, minutes=60, currency=profile.currency
-    )
+    price = services.price_of(tutor=tutor, hourly_rate=services.hourly_rate_of(profile), minutes=60)
     AvailabilitySlot.objects.get_or_create(tutor=tutor, start=start, end=end)
     booking = Booking.objects.create(
         student=student, tutor=tutor, start=start, end=end, blocked_end=end,
-        duration_minutes=60, tutor_timezone=profile.timezone, hourly_rate=price.hourly_rate,
-        price=price.price, platform_fee=price.platform_fee, tutor_earning=price.tutor_earning,
+        duration_minutes=60, tutor_timezone=profile.timezone, hourly_rate=price.hourly_rate.amount,
+        price=price.price.amount, platform_fee=price.platform_fee.amount,
+        tutor_earning=price.tutor_earning.amount,
         currency=price.currency, refund_cutoff_hours=settings.BOOKING_REFUND_CUTOFF_HOURS,
         expires_at=timezone.now() + timedelta(minutes=15),
         meeting_url="https://meet.jit.si/learnflow-demo-lesson",

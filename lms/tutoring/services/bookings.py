@@ -19,7 +19,7 @@ from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.commerce.providers import get_provider
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import Money, format_money, quantize
+from lms.core.money import Money, format_money
 from lms.core.permissions import ADMIN, INSTRUCTOR, has_role
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
@@ -62,21 +62,33 @@ class Price:
     """A booking's price (hourly rate x minutes / 60, half up to the currency's minor unit,
     then down to what the payment provider charges), the platform fee
     (PLATFORM_FEE_PERCENT, half up: payouts' split_sale, the very rule the ledger posts) and
-    the tutor's earning, price = fee + earning."""
+    the tutor's earning, price = fee + earning; all in the hourly rate's currency."""
 
-    hourly_rate: Decimal
-    price: Decimal
-    platform_fee: Decimal
-    tutor_earning: Decimal
-    currency: str
+    hourly_rate: Money
+    price: Money
+    platform_fee: Money
+    tutor_earning: Money
+
+    @property
+    def currency(self) -> str:
+        return self.price.currency
 
 
-def price_of(*, tutor: User, hourly_rate: Decimal, minutes: int, currency: str) -> Price:
-    price = quantize(hourly_rate * minutes / Decimal(60), currency)
-    exponent = get_provider().payable_exponent(currency)
-    price = price.quantize(Decimal(1).scaleb(-exponent), ROUND_DOWN)
-    fee, [(_, earning)] = split_sale(amount_paid=Money(price, currency), splits=[(tutor, 100)])
-    return Price(hourly_rate, price, fee.amount, earning.amount, currency)
+def price_of(*, tutor: User, hourly_rate: Money, minutes: int) -> Price:
+    """`Price` of `minutes` with `tutor` at `hourly_rate`; a price that rounds to nothing is
+    Money zero (the caller refuses it). UnsupportedCurrency for a currency not sold in."""
+    currency = hourly_rate.currency
+    computed = Money.rounded(hourly_rate.amount * minutes / Decimal(60), currency)
+    payable = Decimal(1).scaleb(-get_provider().payable_exponent(currency))
+    price = Money.exact(computed.amount.quantize(payable, ROUND_DOWN), currency)
+    fee, [(_, earning)] = split_sale(amount_paid=price, splits=[(tutor, 100)])
+    return Price(hourly_rate, price, fee, earning)
+
+
+def hourly_rate_of(profile: InstructorProfile) -> Money:
+    """The tutor's hourly rate in their currency, half up to its minor unit: a rate is exact
+    when set, but a later change of the currency alone (10.50 USD to JPY) keeps its digits."""
+    return Money.rounded(profile.hourly_rate, profile.currency)
 
 
 # The tutor with what a booking reads of them, in one query.
@@ -223,10 +235,8 @@ def create_booking(
     check_range(start, end, now=now)
     _check_notice(start=start, now=now, tutor_settings=tutor_settings)
     minutes = int((end - start) / timedelta(minutes=1))
-    price = price_of(
-        tutor=tutor, hourly_rate=profile.hourly_rate, minutes=minutes, currency=profile.currency
-    )
-    if price.price <= 0:
+    price = price_of(tutor=tutor, hourly_rate=hourly_rate_of(profile), minutes=minutes)
+    if not price.price.is_positive:
         raise Invalid(
             f"At this tutor's rate, {minutes} minutes cost less than the smallest amount "
             f"payable in {price.currency}.",
@@ -248,10 +258,10 @@ def create_booking(
         blocked_end=blocked_end,
         duration_minutes=minutes,
         tutor_timezone=tutor_timezone(tutor),
-        hourly_rate=price.hourly_rate,
-        price=price.price,
-        platform_fee=price.platform_fee,
-        tutor_earning=price.tutor_earning,
+        hourly_rate=price.hourly_rate.amount,
+        price=price.price.amount,
+        platform_fee=price.platform_fee.amount,
+        tutor_earning=price.tutor_earning.amount,
         currency=price.currency,
         refund_cutoff_hours=settings.BOOKING_REFUND_CUTOFF_HOURS,
         expires_at=now + timedelta(minutes=PENDING_MINUTES),
@@ -268,7 +278,7 @@ def create_booking(
             "tutor": str(tutor.pk),
             "start": start.isoformat(),
             "minutes": minutes,
-            "price": str(price.price),
+            "price": str(price.price.amount),
             "currency": price.currency,
         },
     )

@@ -13,10 +13,11 @@ from django.utils import timezone
 from lms.audit.models import AuditLog
 from lms.commerce.models import Order, Refund
 from lms.conftest import error_codes
+from lms.core.money import Money
 from lms.notifications.models import Notification
 from lms.payouts.models import LedgerTransaction, PendingEarning, TransactionKind, Wallet
 from lms.tutoring.models import Booking, BookingStatus
-from lms.tutoring.services import expire_pending_bookings
+from lms.tutoring.services import expire_pending_bookings, hourly_rate_of, price_of
 
 from .conftest import book, book_ok, hour, paid_booking, pay
 from .factories import SlotFactory, TutorFactory
@@ -602,3 +603,29 @@ def test_beyond_the_horizon_is_400(student_client, tutor):
 
     assert response.status_code == 400
     assert error_codes(response) == ["beyond_booking_horizon"]
+
+
+def test_a_price_is_money_in_the_rate_currency_and_splits_exactly():
+    # given: a tutor at 1,001 JPY an hour (zero decimals)
+    tutor = TutorFactory()
+
+    # when: 50 minutes are priced
+    price = price_of(tutor=tutor, hourly_rate=Money.exact(Decimal(1001), "JPY"), minutes=50)
+
+    # then: 834.166... half up to the yen is 834; the 15 % fee half up 125; the rest earned
+    assert (price.price, price.platform_fee, price.tutor_earning) == (
+        Money.exact(834, "JPY"),
+        Money.exact(125, "JPY"),
+        Money.exact(709, "JPY"),
+    )
+    assert price.platform_fee + price.tutor_earning == price.price
+    assert (price.hourly_rate, price.currency) == (Money.exact(1001, "JPY"), "JPY")
+
+
+def test_a_rate_finer_than_a_new_currency_is_priced_half_up(tutor):
+    # given: a rate of 40.50 left when the tutor switched to yen
+    profile = tutor.instructor_profile
+    profile.hourly_rate, profile.currency = Decimal("40.50"), "JPY"
+
+    # then: the rate counts as 41 yen
+    assert hourly_rate_of(profile) == Money.exact(41, "JPY")
