@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 
 from lms.accounts.models import University
 from lms.accounts.universities import verified_members_q
+from lms.core.filters import BooleanFilter
 
 from .models import MAX_PRICE, Course, Level, Tag
 
@@ -53,27 +54,6 @@ class LowercaseChoiceFilter(django_filters.ChoiceFilter):
     field_class = LowercaseChoiceField
 
 
-class StrictBooleanField(forms.Field):
-    """true/false/1/0 (any case); anything else is an error, not a silent "no filter"."""
-
-    TRUE = frozenset({"true", "1", "yes"})
-    FALSE = frozenset({"false", "0", "no"})
-
-    def to_python(self, value: Any) -> bool | None:
-        if value in (None, ""):
-            return None
-        text = str(value).strip().lower()
-        if text in self.TRUE:
-            return True
-        if text in self.FALSE:
-            return False
-        raise forms.ValidationError("Use true or false.", code="invalid")
-
-
-class StrictBooleanFilter(django_filters.Filter):
-    field_class = StrictBooleanField
-
-
 def search_courses(queryset: QuerySet[Course], term: str, *, rank: bool) -> QuerySet[Course]:
     """Full-text match on the stored vector (PostgreSQL) or icontains (SQLite fallback)."""
     term = term.strip()
@@ -105,7 +85,7 @@ class CourseFilter(django_filters.FilterSet):
     price_max = django_filters.NumberFilter(
         field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE
     )
-    is_free = StrictBooleanFilter(field_name="is_free")
+    is_free = BooleanFilter(field_name="is_free")
     rating_min = django_filters.NumberFilter(
         field_name="rating", lookup_expr="gte", min_value=0, max_value=5
     )
@@ -115,7 +95,7 @@ class CourseFilter(django_filters.FilterSet):
     university = django_filters.UUIDFilter(method="filter_university")
     tag = django_filters.CharFilter(method="filter_tag", max_length=60)
     search = django_filters.CharFilter(method="filter_search", max_length=200)
-    mine = StrictBooleanFilter(method="filter_noop")
+    mine = BooleanFilter(method="filter_noop")
     ordering = LowercaseChoiceFilter(
         choices=[(value, value) for value in ORDERING_CHOICES], method="filter_noop"
     )
