@@ -20,6 +20,10 @@ throttles, path parameters). Three changes make the document say what the server
   (`database_unavailable`) and with `service_unavailable` wherever a throttle fails closed
   while Redis is down (issue 16, item 8).
 - **Optional query parameters may be empty** (`allowEmptyValue`): empty is no filter.
+- **Trimmed free text** (lms.core.serializers, `trims`): a string field that trims its input
+  gets a `pattern` saying that its minimum length (1 when it may not be blank) holds for the
+  text between the first and the last character that is not whitespace; `maxLength` is the
+  string as sent, as the server checks it.
 - **Fields left out for some callers** (`optional_in_schema` on a serializer) are not required.
 
 Domain-specific statuses and codes (402, 409, a 400's domain codes...) are declared per view:
@@ -51,7 +55,12 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from lms.core.pagination import PageNumberPagination
-from lms.core.serializers import AMOUNT_INPUT_PATTERN
+from lms.core.serializers import (
+    AMOUNT_INPUT_PATTERN,
+    WHITESPACE_CLASS,
+    trimmed_minimum_pattern,
+    trims,
+)
 
 # AMOUNT_INPUT_PATTERN without zero (a coupon's value): a non-zero digit before or after
 # the point.
@@ -256,6 +265,14 @@ class AutoSchema(StandardizedErrorsAutoSchema):
                 parameter["allowEmptyValue"] = True
         return parameters
 
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and not field.read_only and trims(field):
+            _state_trimmed_minimum(result, field)
+        return result
+
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         """A serializer's `optional_in_schema` names fields it leaves out for some callers
         (`WithdrawalSerializer`'s admin-only fields): drf-spectacular marks every read-only
@@ -331,6 +348,34 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if status >= 400 and not response.get("description"):
             response["description"] = STATUS_MEANING.get(status, "")
         return response
+
+
+def _state_trimmed_minimum(schema: dict[str, Any], field: Any) -> None:
+    """Say in a trimmed string's schema that its minimum holds after trimming.
+
+    Not blank (or `min_length` n): a `pattern` of n characters from the first to the last
+    non-whitespace one. A field that may be blank and has a `min_length` is either that or
+    whitespace only (the server reads it as `""`); drf-spectacular's `oneOf` alternative
+    `maxLength: 0` becomes "whitespace only". A schema with its own pattern or an enum (a
+    field extension's) is left alone.
+    """
+    minimum = field.min_length or 0
+    if field.allow_blank:
+        alternatives = schema.get("oneOf")
+        if not minimum or not isinstance(alternatives, list) or len(alternatives) != 2:
+            return
+        inner, blank = alternatives
+        if "pattern" in inner or blank.get("maxLength") != 0:
+            return
+        inner["pattern"] = trimmed_minimum_pattern(minimum)
+        blank.pop("maxLength")
+        blank["pattern"] = f"^[{WHITESPACE_CLASS}]*$"
+        if field.max_length is not None:
+            blank["maxLength"] = field.max_length
+        return
+    if "pattern" in schema or "enum" in schema or schema.get("type") != "string":
+        return
+    schema["pattern"] = trimmed_minimum_pattern(max(minimum, 1))
 
 
 def currency_parameter(description: str = "") -> OpenApiParameter:

@@ -11,7 +11,9 @@
 - `install_strict_json_types` (from `CoreConfig.ready`): in a JSON body every DRF field takes
   only the JSON type the OpenAPI document gives it (a string field no number, a boolean field
   no `1` or `"yes"`, an integer field no `"12"`): 400 `validation_error` otherwise; in a
-  query or a form a boolean is `true` or `false`.
+  query or a form a boolean is `true` or `false`. It also installs the one whitespace rule
+  (`trims`): free text is trimmed, a string with a pattern is read as sent, and a length
+  limit holds for the string as sent.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import fields, relations, serializers
@@ -316,12 +319,75 @@ def _no_blank_id(run_validation: Any) -> Any:
     return checked
 
 
+# --- whitespace: which strings are trimmed, and what the document's lengths apply to --------
+#
+# DRF's `CharField` strips leading and trailing whitespace (`trim_whitespace`, on by default)
+# and then checks `max_length`, `min_length` and its validators on what is left, while the
+# OpenAPI document's `maxLength`, `minLength` and `pattern` apply to the string as sent. One
+# rule makes them agree for every serializer:
+#
+# - a string with a pattern (a `RegexValidator`: slugs, URLs, codes, every `RegexField`) is
+#   read exactly as sent: the pattern decides about spaces;
+# - an email (`format: email`) is trimmed before its format is checked, like free text: a
+#   pasted address with a space at its end signs in (docs/api.md says so; JSON Schema has
+#   no way to state it);
+# - free text (every other `CharField` that trims) is trimmed, and then
+#   - `max_length` holds for the string as sent (a longer one is 400 `max_length` even if
+#     trimming would make it fit), as `maxLength` says;
+#   - `min_length` and "not blank" hold for the trimmed text: the document adds a `pattern`
+#     that says so (`TRIMMED_MINIMUM_PATTERN`: at least that many characters from the first
+#     to the last one that is not whitespace), next to `minLength`
+#     (lms.core.schema.AutoSchema).
+#
+# Whitespace is what `str.strip()` removes (`str.isspace`), spelled out in the pattern since
+# ECMA's `\s` is another set.
+WHITESPACE_CLASS = (
+    r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def trimmed_minimum_pattern(minimum: int) -> str:
+    """The pattern of a string whose trimmed text has at least `minimum` (>= 1) characters."""
+    solid = f"[^{WHITESPACE_CLASS}]"
+    if minimum <= 1:
+        return solid
+    return f"{solid}[\\s\\S]{{{minimum - 2},}}{solid}"
+
+
+def trims(field: Any) -> bool:
+    """Whether a string field trims its input: free text only (see above)."""
+    if not isinstance(field, fields.CharField) or not field.trim_whitespace:
+        return False
+    return not any(isinstance(validator, RegexValidator) for validator in field.validators)
+
+
+def _trims_free_text_only(run_validation: Any) -> Any:
+    @functools.wraps(run_validation)
+    def checked(self: Any, data: Any = fields.empty) -> Any:
+        if self.trim_whitespace and not trims(self):
+            self.trim_whitespace = False  # a pattern or a format: read as sent
+        if (
+            self.trim_whitespace
+            and self.max_length is not None
+            and isinstance(data, str)
+            and len(data) > self.max_length
+        ):
+            self.fail("max_length", max_length=self.max_length)
+        return run_validation(self, data)
+
+    checked.strict_json_types = True  # type: ignore[attr-defined]
+    return checked
+
+
 def install_strict_json_types() -> None:
-    """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type, and a related
-    field refuse `""` in JSON (idempotent)."""
+    """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type, a related
+    field refuse `""` in JSON, and string fields follow the whitespace rule (idempotent)."""
     current = relations.RelatedField.__dict__["run_validation"]
     if not getattr(current, "strict_json_types", False):
         relations.RelatedField.run_validation = _no_blank_id(current)  # type: ignore[method-assign]
+    current = fields.CharField.__dict__["run_validation"]
+    if not getattr(current, "strict_json_types", False):
+        fields.CharField.run_validation = _trims_free_text_only(current)  # type: ignore[method-assign]
     for cls, (key, accepts) in STRICT_JSON_TYPES.items():
         current = cls.__dict__["to_internal_value"]
         if not getattr(current, "strict_json_types", False):
