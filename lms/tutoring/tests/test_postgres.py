@@ -22,7 +22,7 @@ from lms.tutoring.services import create_slot, send_due_reminders
 from lms.tutoring.services.bookings import _save_guarded
 from lms.tutoring.testing import assert_tutoring_consistent
 
-from .conftest import book_ok, hour, pay
+from .conftest import book, book_ok, hour, pay
 from .factories import SlotFactory, TutorFactory
 
 pytestmark = [
@@ -35,6 +35,12 @@ def client_of(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token_pair(user)['access']}")
     return client
+
+
+def book_time(client, tutor, start, *, minutes):
+    """A booking of `tutor` by time (`start` a datetime or its ISO text); the status code."""
+    start = start if isinstance(start, str) else start.isoformat()
+    return book(client, tutor_id=str(tutor.pk), start=start, duration_minutes=minutes).status_code
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,12 +66,7 @@ def test_overlapping_bookings_by_time_at_once_exactly_one_wins():
     clients = [client_of(UserFactory()) for _ in range(4)]
 
     def work(i):
-        body = {
-            "tutor_id": str(tutor.pk),
-            "start": (start + timedelta(minutes=15 * i)).isoformat(),
-            "duration_minutes": 60,
-        }
-        return clients[i].post("/api/v1/bookings/", body, format="json").status_code
+        return book_time(clients[i], tutor, start + timedelta(minutes=15 * i), minutes=60)
 
     codes = sorted(value for kind, value in run_at_once(4, work) if kind == "ok")
 
@@ -207,8 +208,7 @@ def test_a_reschedule_and_a_booking_racing_for_one_time_exactly_one_wins():
                 .post(f"/api/v1/bookings/{moving['id']}/reschedule/", {"start": target})
                 .status_code
             )
-        body = {"tutor_id": str(tutor.pk), "start": target, "duration_minutes": 60}
-        return clients[1].post("/api/v1/bookings/", body, format="json").status_code
+        return book_time(clients[1], tutor, target, minutes=60)
 
     codes = sorted(value for _, value in run_at_once(2, work))
 
@@ -230,8 +230,7 @@ def test_eight_students_booking_different_times_of_one_tutor_at_once_all_win():
     clients = [client_of(UserFactory()) for _ in range(8)]
 
     def work(i):
-        body = {"tutor_id": str(tutor.pk), "start": times[i].isoformat(), "duration_minutes": 30}
-        return clients[i].post("/api/v1/bookings/", body, format="json").status_code
+        return book_time(clients[i], tutor, times[i], minutes=30)
 
     outcomes = run_at_once(8, work)
 
@@ -257,12 +256,7 @@ def test_bookings_overlapping_only_through_the_buffer_in_two_slots_at_once_one_w
         clients = [client_of(UserFactory()) for _ in range(2)]
 
         def work(i, clients=clients):
-            body = {
-                "tutor_id": str(tutor.pk),
-                "start": times[i].isoformat(),
-                "duration_minutes": 30,
-            }
-            return clients[i].post("/api/v1/bookings/", body, format="json").status_code
+            return book_time(clients[i], tutor, times[i], minutes=30)
 
         codes = sorted(value for _, value in run_at_once(2, work))
 
@@ -285,8 +279,7 @@ def test_a_booking_and_the_deletion_of_its_slot_at_once_never_both_succeed():
         def work(i, slot=slot, student=student):
             if i == 0:
                 return tutor_client.delete(f"/api/v1/availability-slots/{slot.pk}/").status_code
-            body = {"tutor_id": str(tutor.pk), "start": start.isoformat(), "duration_minutes": 60}
-            return student.post("/api/v1/bookings/", body, format="json").status_code
+            return book_time(student, tutor, start, minutes=60)
 
         deleted, booked = (value for _, value in run_at_once(2, work))
 
