@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import server
+from bench import seeding, server
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -46,22 +46,34 @@ class Client:
     async def call(
         self, step: str, method: str, path: str, body: dict[str, Any] | None = None
     ) -> tuple[int, Any]:
-        payload = json.dumps(body).encode() if body is not None else b""
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-        ).encode("latin-1")
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        try:
-            started = time.perf_counter()
-            writer.write(head + payload)
-            await writer.drain()
-            status, data = await _read_answer(reader)
-            self.timings.setdefault(step, []).append((time.perf_counter() - started) * 1000)
-        finally:
-            writer.close()
+        status, data, elapsed_ms = await send(self.port, method, path, body, token=self.token)
+        self.timings.setdefault(step, []).append(elapsed_ms)
         return status, json.loads(data) if data else None
+
+
+async def send(
+    port: int, method: str, path: str, body: dict[str, Any] | None, *, token: str | None
+) -> tuple[int, bytes, float]:
+    """One request to 127.0.0.1:`port` on a new connection, `body` as JSON, `token` as the
+    bearer (no Authorization header without one): the status, the answer's body bytes and
+    the milliseconds from writing the request to having read the whole answer. A broken
+    connection raises (OSError, asyncio.IncompleteReadError)."""
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        + (f"Authorization: Bearer {token}\r\n" if token else "")
+        + "Content-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+    ).encode("latin-1")
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        started = time.perf_counter()
+        writer.write(head + payload)
+        await writer.drain()
+        status, data = await _read_answer(reader)
+        return status, data, (time.perf_counter() - started) * 1000
+    finally:
+        writer.close()
 
 
 async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -83,20 +95,12 @@ def fresh_students(count: int, *, label: str, domain: str) -> list[Any]:
     """New verified students for one run (each used once), `<label>-<time>-<n>@<domain>`."""
     from django.utils import timezone
 
-    from lms.accounts.models import Role, User
+    from lms.accounts.models import User
 
-    stamp = int(time.time())
     return User.objects.bulk_create(
-        [
-            User(
-                email=f"{label}-{stamp}-{n:05d}@{domain}",
-                first_name=label.title(),
-                last_name=str(n),
-                role=Role.STUDENT,
-                email_verified_at=timezone.now(),
-            )
-            for n in range(count)
-        ]
+        seeding.students(
+            count, label=f"{label}-{int(time.time())}", domain=domain, now=timezone.now()
+        )
     )
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import flows, server
+from bench import flows, seeding, server
 
 SEED_VERSION = "1"  # bench.registry's marker: bump when seed() changes
 DOMAIN = "load.bench.example.com"
@@ -73,7 +73,6 @@ def seed() -> None:
     from django.utils import timezone
 
     from lms.accounts.models import InstructorProfile, Role, User
-    from lms.catalog.models import Course, CourseStatus, Lesson, LessonType, Section
 
     now = timezone.now()
     seller, created = User.objects.get_or_create(
@@ -87,53 +86,18 @@ def seed() -> None:
     )
     if created:
         InstructorProfile.objects.create(user=seller, headline="Load-test instructor")
-    existing = set(
-        Course.objects.filter(slug__startswith=PAID_PREFIX).values_list("slug", flat=True)
+    paid = seeding.paid_courses(
+        seller, prefix=PAID_PREFIX, count=PAID_COURSES, title="Load course", now=now
     )
-    Course.objects.bulk_create(
-        [
-            Course(
-                slug=f"{PAID_PREFIX}{n:03d}",
-                title=f"Load course {n}",
-                instructor=seller,
-                status=CourseStatus.PUBLISHED,
-                published_at=now,
-                price=Decimal("19.99") + n,
-                currency="USD",
-            )
-            for n in range(PAID_COURSES)
-            if f"{PAID_PREFIX}{n:03d}" not in existing
-        ]
+    free = seeding.published_course(
+        seller, slug=FREE_SLUG, title="Load free course", price=Decimal("0.00"), now=now
     )
-    if Course.objects.filter(slug=FREE_SLUG).exists():
-        return
-    free = Course.objects.create(
-        slug=FREE_SLUG,
-        title="Load free course",
-        instructor=seller,
-        status=CourseStatus.PUBLISHED,
-        published_at=now,
-        price=Decimal("0.00"),
-        is_free=True,
-        lesson_count=SECTIONS * LESSONS_PER_SECTION,
-    )
-    sections = Section.objects.bulk_create(
-        [Section(course=free, title=f"Section {n}", order=n) for n in range(SECTIONS)]
-    )
-    Lesson.objects.bulk_create(
-        [
-            Lesson(
-                course=free,
-                section=section,
-                title=f"Lesson {n}",
-                type=LessonType.VIDEO,
-                duration_seconds=300,
-                order=n,
-                is_preview=n == 0,
-            )
-            for section in sections
-            for n in range(LESSONS_PER_SECTION)
-        ]
+    added = seeding.add_missing([*paid, free])
+    seeding.curriculum(
+        [course for course in added if course.slug == FREE_SLUG],
+        sections=SECTIONS,
+        lessons_per_section=LESSONS_PER_SECTION,
+        previews=True,
     )
 
 
@@ -240,23 +204,9 @@ class Client:
         expect: int = 200,
         token: str | None = None,
     ) -> Any:
-        payload = json.dumps(body).encode() if body is not None else b""
-        bearer = token or self.token
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            + (f"Authorization: Bearer {bearer}\r\n" if bearer else "")
-            + "Content-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-        ).encode("latin-1")
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        try:
-            started = time.perf_counter()
-            writer.write(head + payload)
-            await writer.drain()
-            status, data = await flows._read_answer(reader)
-            elapsed = (time.perf_counter() - started) * 1000
-        finally:
-            writer.close()
+        status, data, elapsed = await flows.send(
+            self.port, method, path, body, token=token or self.token
+        )
         self.tally.latencies_ms.append(elapsed)
         self.tally.steps.setdefault(step, []).append(elapsed)
         if status >= 500:

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from decimal import Decimal
 from typing import Any
 
-from bench import flows
+from bench import flows, seeding
 from bench.registry import Budget, Context, Scenario
 
 SEED_VERSION = "1"
@@ -59,29 +58,18 @@ def seed() -> None:
     """A seller with published paid courses and one buyer with a cart, a pending order and a
     paid order. Re-runnable: everything is found or created by its email or slug (paid
     orders are never deleted: the ledger is append-only)."""
-    from lms.catalog.models import Course, CourseStatus
+    from django.utils import timezone
+
+    from lms.catalog.models import Course
     from lms.commerce import services
     from lms.commerce.models import CartItem, OrderItem
 
     seller = _user(INSTRUCTOR_EMAIL, "instructor")
     buyer = _user(BUYER_EMAIL, "student")
-    existing = set(
-        Course.objects.filter(slug__startswith=COURSE_PREFIX).values_list("slug", flat=True)
-    )
-    Course.objects.bulk_create(
-        [
-            Course(
-                slug=f"{COURSE_PREFIX}{n:03d}",
-                title=f"Bench course {n}",
-                instructor=seller,
-                status=CourseStatus.PUBLISHED,
-                price=Decimal("19.99") + n,
-                currency="USD",
-            )
-            for n in range(COURSES)
-            if f"{COURSE_PREFIX}{n:03d}" not in existing
-        ],
-        batch_size=500,
+    seeding.add_missing(
+        seeding.paid_courses(
+            seller, prefix=COURSE_PREFIX, count=COURSES, title="Bench course", now=timezone.now()
+        )
     )
     courses = list(Course.objects.filter(slug__startswith=COURSE_PREFIX).order_by("slug"))
     bought = set(OrderItem.objects.filter(order__user=buyer).values_list("course_id", flat=True))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import flows
+from bench import flows, seeding
 from bench.registry import Budget, Context, Scenario
 
 SEED_VERSION = "2"
@@ -42,7 +42,7 @@ def seed() -> None:
     from django.utils import timezone
 
     from lms.accounts.models import InstructorProfile, Role, StudentProfile, User
-    from lms.catalog.models import Course, CourseStatus, Lesson, LessonType, Section
+    from lms.catalog.models import Course, Lesson
     from lms.learning.models import (
         ActivityEvent,
         ActivityKind,
@@ -71,40 +71,18 @@ def seed() -> None:
     InstructorProfile.objects.create(user=instructor, headline="Bench instructor")
     courses = Course.objects.bulk_create(
         [
-            Course(
+            seeding.published_course(
+                instructor,
                 slug=f"{SLUG_PREFIX}{index}",
                 title=f"Bench learning course {index}",
-                instructor=instructor,
-                status=CourseStatus.PUBLISHED,
-                published_at=now,
                 price=Decimal("0.00"),
-                is_free=True,
-                lesson_count=SECTIONS * LESSONS_PER_SECTION,
+                now=now,
             )
             for index in range(COURSES)
         ]
     )
-    sections = Section.objects.bulk_create(
-        [
-            Section(course=course, title=f"Section {number}", order=number)
-            for course in courses
-            for number in range(SECTIONS)
-        ]
-    )
-    lessons = Lesson.objects.bulk_create(
-        [
-            Lesson(
-                course_id=section.course_id,
-                section=section,
-                title=f"Lesson {number}",
-                type=LessonType.VIDEO,
-                duration_seconds=300,
-                order=number,
-            )
-            for section in sections
-            for number in range(LESSONS_PER_SECTION)
-        ],
-        batch_size=1_000,
+    lessons = seeding.curriculum(
+        courses, sections=SECTIONS, lessons_per_section=LESSONS_PER_SECTION
     )
     lessons_of: dict[object, list[Lesson]] = {}
     for lesson in lessons:
@@ -112,23 +90,14 @@ def seed() -> None:
 
     students = User.objects.bulk_create(
         [
-            User(
-                email=f"learner-{index:05d}@{DOMAIN}",
-                first_name="Learner",
-                last_name=str(index),
-                role=Role.STUDENT,
-                email_verified_at=now,
-            )
-            for index in range(STUDENTS)
-        ]
-        + [
+            *seeding.students(STUDENTS, label="learner", domain=DOMAIN, now=now),
             User(
                 email=STUDENT_EMAIL,
                 first_name="Bench",
                 last_name="Learner",
                 role=Role.STUDENT,
                 email_verified_at=now,
-            )
+            ),
         ],
         batch_size=1_000,
     )
