@@ -115,9 +115,11 @@ def seal_pending(*, limit: int = SEAL_BATCH) -> int:
 
 
 def seal_all() -> int:
-    """Seal every committed, unsealed line, `SEAL_BATCH` per transaction; the number sealed."""
-    sealed = 0
-    while count := seal_pending():
+    """Seal every committed, unsealed line, `SEAL_BATCH` per transaction, until a batch is
+    not full; the number sealed."""
+    sealed = count = seal_pending()
+    while count == SEAL_BATCH:
+        count = seal_pending()
         sealed += count
     return sealed
 
