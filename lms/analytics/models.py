@@ -88,10 +88,12 @@ class EnrollmentDays(PostgresRollup):
 class EnrollmentBuckets(PostgresRollup):
     """Per course and 15-minute UTC bucket of `enrolled_at`: enrollments that are not
     revoked. A local midnight in any zone is a bucket's edge, so the part of a UTC day on
-    either side of it is a sum of whole buckets."""
+    either side of it is a sum of whole buckets; `quarter` (0-95, the bucket's quarter hour
+    in its UTC day) lets a series read only the buckets on the far side of a midnight."""
 
     course_id = models.UUIDField()
     bucket = models.DateTimeField()
+    quarter = models.SmallIntegerField(default=0)
     enrollments = models.IntegerField(default=0)
 
     class Meta(PostgresRollup.Meta):
@@ -103,10 +105,18 @@ class EnrollmentBuckets(PostgresRollup):
             )
         ]
         indexes = [
-            # the platform's series: every course, one range of buckets
+            # a series' buckets before (or after) a local midnight: per course, and every
+            # course for the platform
             models.Index(
-                fields=["bucket"], include=["enrollments"], name="analytics_enrollment_time_idx"
-            )
+                fields=["course_id", "quarter", "bucket"],
+                include=["enrollments"],
+                name="analytics_enrollment_side_idx",
+            ),
+            models.Index(
+                fields=["quarter", "bucket"],
+                include=["enrollments"],
+                name="analytics_enrollment_time_idx",
+            ),
         ]
 
     def __str__(self) -> str:

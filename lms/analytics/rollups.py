@@ -53,6 +53,11 @@ def enabled() -> bool:
 
 
 _BUCKET = f"date_bin('{BUCKET_MINUTES} minutes', {{at}}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+# The bucket's place in its UTC day: 0 for 00:00-00:15 ... 95 for 23:45-24:00.
+_QUARTER = (
+    "floor((extract(epoch FROM {at}) - extract(epoch FROM date_trunc('day', {at}, 'UTC')))"
+    f" / ({BUCKET_MINUTES} * 60))::smallint"
+)
 
 CREATE = f"""
 DROP FUNCTION IF EXISTS analytics_add_lesson(uuid, integer);
@@ -101,8 +106,8 @@ BEGIN
     VALUES (p_course, (p_at AT TIME ZONE 'UTC')::date, delta)
     ON CONFLICT (course_id, day) DO UPDATE
         SET enrollments = analytics_enrollmentdays.enrollments + EXCLUDED.enrollments;
-    INSERT INTO analytics_enrollmentbuckets (course_id, bucket, enrollments)
-    VALUES (p_course, {_BUCKET.format(at="p_at")}, delta)
+    INSERT INTO analytics_enrollmentbuckets (course_id, bucket, quarter, enrollments)
+    VALUES (p_course, {_BUCKET.format(at="p_at")}, {_QUARTER.format(at="p_at")}, delta)
     ON CONFLICT (course_id, bucket) DO UPDATE
         SET enrollments = analytics_enrollmentbuckets.enrollments + EXCLUDED.enrollments;
 END $$ LANGUAGE plpgsql;
@@ -327,10 +332,11 @@ REBUILD = [
     """,
     "DELETE FROM analytics_enrollmentbuckets",
     f"""
-    INSERT INTO analytics_enrollmentbuckets (course_id, bucket, enrollments)
-    SELECT course_id, {_BUCKET.format(at="enrolled_at")}, count(*)
+    INSERT INTO analytics_enrollmentbuckets (course_id, bucket, quarter, enrollments)
+    SELECT course_id, {_BUCKET.format(at="enrolled_at")}, {_QUARTER.format(at="enrolled_at")},
+           count(*)
       FROM learning_enrollment WHERE status <> 'revoked'
-     GROUP BY course_id, {_BUCKET.format(at="enrolled_at")}
+     GROUP BY course_id, {_BUCKET.format(at="enrolled_at")}, {_QUARTER.format(at="enrolled_at")}
     """,  # noqa: S608 (constants only, no input)
     "DELETE FROM analytics_revenuetotal",
     "DELETE FROM analytics_revenuebucket",

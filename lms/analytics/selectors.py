@@ -33,6 +33,7 @@ from django.db.models import (
     DateTimeField,
     DecimalField,
     Expression,
+    ExpressionWrapper,
     F,
     FloatField,
     OuterRef,
@@ -45,7 +46,15 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Lag, Replace, RowNumber, TruncDate
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Lag,
+    Replace,
+    RowNumber,
+    TruncDate,
+    TruncDay,
+)
 
 from lms.accounts.models import InstructorApplication, Role, University, User
 from lms.assessments.models import Attempt, Quiz
@@ -73,6 +82,7 @@ from lms.tutoring.models import Booking, BookingStatus
 
 from . import rollups
 from .models import (
+    BUCKET_MINUTES,
     NONE,
     CourseEnrollments,
     EnrollmentBuckets,
@@ -328,9 +338,10 @@ def count_series(queryset: QuerySet[Any], field: str, periods: Periods, *, label
     )
 
 
-# More days cut by a period's edge than this (a by-day series outside UTC): the whole series
-# from `EnrollmentBuckets`, one range read, instead of that many ranges.
+# More days cut by a period's edge than this (a by-day series outside UTC): the far sides of
+# the midnights are read over the whole range instead of one range per cut day.
 MAX_EDGE_DAYS = 62
+NOON = timedelta(hours=12)
 
 
 def _enrollments_per_period(rows: QuerySet[Any], periods: Periods, field: str | Expression) -> Any:
@@ -344,6 +355,30 @@ def _enrollments_per_period(rows: QuerySet[Any], periods: Periods, field: str | 
     )
 
 
+def _midnight_sides(periods: Periods) -> tuple[Q, Q]:
+    """The 15-minute buckets on the far side of a local midnight from their UTC day's noon:
+    before each cut that comes before noon, after each cut that comes after it. Returned
+    twice: exactly, as one `bucket` range per cut (an index range each, for a few cuts),
+    and as a superset by `quarter` of the UTC day (one index range per course, for many);
+    a bucket on noon's side moves nowhere, so a superset counts the same."""
+    ranges, before, after = Q(pk__in=[]), [0], [96]
+    noon = NOON // timedelta(minutes=BUCKET_MINUTES)
+    for moment in [*periods.boundaries(), periods.until()]:
+        cut = moment.astimezone(UTC)
+        quarter = (cut.hour * 60 + cut.minute) // BUCKET_MINUTES
+        if quarter == 0:
+            continue  # a UTC midnight cuts no day
+        day = cut.replace(hour=0, minute=0)
+        # noon itself is on the cut's later side (a midnight at 12:00 UTC: New Zealand)
+        if quarter <= noon:
+            before.append(quarter)
+            ranges |= Q(bucket__gte=day, bucket__lt=cut)
+        else:
+            after.append(quarter)
+            ranges |= Q(bucket__gte=cut, bucket__lt=day + timedelta(days=1))
+    return ranges, Q(quarter__lt=max(before)) | Q(quarter__gte=min(after))
+
+
 def enrollment_series(
     enrollments: QuerySet[Enrollment],
     days: QuerySet[EnrollmentDays],
@@ -352,34 +387,67 @@ def enrollment_series(
 ) -> Series:
     """Enrollments (not revoked) per period.
 
-    On PostgreSQL from the rollups of the same courses (`days`, `buckets`): the UTC days
-    wholly inside one period from `EnrollmentDays`, and the days a period's edge cuts (a
-    local midnight inside a UTC day: Kolkata's 18:30 UTC, New York's 05:00 or 04:00) from
-    their 15-minute `EnrollmentBuckets`, which never straddle a local midnight. One query
-    in a zone whose midnights are UTC ones, two otherwise, one (the buckets alone) with
-    more than MAX_EDGE_DAYS cut days. On SQLite (no rollups) one grouped count of
-    `enrollments`."""
+    On PostgreSQL from the rollups of the same courses (`days`, `buckets`), never the rows:
+    each UTC day's count from `EnrollmentDays` goes to the period of its noon; then the
+    15-minute buckets on the other side of a local midnight (Kolkata's 18:30 UTC, New
+    York's 05:00 or 04:00) move from that period to their own (or out of the range). Those
+    buckets are at most half a day's (five hours' for New York), read as one range per cut,
+    or by their `quarter` of the day beyond MAX_EDGE_DAYS cut days; with no cut day (a zone
+    whose midnights are UTC ones) there are none. One query, or two. On SQLite (no
+    rollups) one grouped count of `enrollments`."""
     if not rollups.enabled():
         return count_series(enrollments, "enrolled_at", periods, label="enrollments")
-    edges = periods.edge_days()
-    in_range = buckets.filter(**periods.within("bucket"))
-    if len(edges) > MAX_EDGE_DAYS:
-        grouped = [_enrollments_per_period(in_range, periods, "bucket")]
-    else:
-        first = periods.since().astimezone(UTC).date()
-        last = (periods.until() - timedelta(microseconds=1)).astimezone(UTC).date()
-        whole = days.filter(day__gte=first, day__lte=last).exclude(day__in=edges)
-        grouped = [_enrollments_per_period(whole, periods, Cast("day", DateTimeField()))]
-        if edges:
-            cut = Q()
-            for day in edges:
-                start = datetime.combine(day, time.min, tzinfo=UTC)
-                cut |= Q(bucket__gte=start, bucket__lt=start + timedelta(days=1))
-            grouped.append(_enrollments_per_period(in_range.filter(cut), periods, "bucket"))
+    since, until = periods.since(), periods.until()
+    first = since.astimezone(UTC).date()
+    last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
+    noon = ExpressionWrapper(
+        Cast("day", DateTimeField()) + Value(NOON), output_field=DateTimeField()
+    )
+    whole = (
+        days.filter(day__gte=first, day__lte=last)
+        .annotate(noon=noon)
+        .filter(noon__gte=since, noon__lt=until)
+    )
     counts: dict[date | None, int] = defaultdict(int)
-    for rows in grouped:
-        for period, n in rows:
-            counts[periods.key(period)] += n
+    for period, n in _enrollments_per_period(whole, periods, "noon"):
+        counts[periods.key(period)] += n
+    edges = periods.edge_days()
+    if edges:
+        ranges, quarters = _midnight_sides(periods)
+        if len(edges) <= MAX_EDGE_DAYS:
+            parts = buckets.filter(ranges)
+        else:
+            parts = buckets.filter(
+                quarters,
+                bucket__gte=datetime.combine(first, time.min, tzinfo=UTC),
+                bucket__lt=datetime.combine(last, time.min, tzinfo=UTC) + timedelta(days=1),
+            )
+        in_range = Q(bucket__gte=since, bucket__lt=until)
+        bucket_noon = ExpressionWrapper(
+            TruncDay("bucket", tzinfo=UTC) + Value(NOON), output_field=DateTimeField()
+        )
+        moved = (
+            parts.order_by()
+            .annotate(bucket_noon=bucket_noon)
+            .annotate(
+                period=Case(When(in_range, then=periods.trunc("bucket")), default=None),
+                from_period=Case(
+                    When(
+                        Q(bucket_noon__gte=since, bucket_noon__lt=until),
+                        then=periods.trunc("bucket_noon"),
+                    ),
+                    default=None,
+                ),
+            )
+            .values("period", "from_period")
+            .annotate(n=Sum("enrollments"))
+            .values_list("period", "from_period", "n")
+        )
+        for period, from_period, n in moved:
+            if period is not None:
+                counts[periods.key(period)] += n
+            if from_period is not None:
+                counts[periods.key(from_period)] -= n
     return Series(
         labels=periods.labels(),
         datasets=[Dataset(label="enrollments", data=periods.fill(counts))],

@@ -1,22 +1,8 @@
-from typing import Any
+"""The enrollment-bucket rollup. Its triggers and backfill are installed by the latest rollup
+migration (0006): `rollups.install` and `rebuild` are the current code and need every rollup
+table and column to exist."""
 
 from django.db import migrations, models
-
-from lms.analytics import rollups
-
-
-def uninstall(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(rollups.DROP)
-
-
-def install_and_backfill(apps: Any, schema_editor: Any) -> None:
-    """The triggers (on PostgreSQL) and every rollup filled from the rows. `rollups.install`
-    and `rebuild` are the current code: only the latest rollup migration may call them (a
-    later table would not exist yet when an earlier migration ran them)."""
-    rollups.install(schema_editor.connection)
-    rollups.rebuild(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -57,5 +43,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(install_and_backfill, uninstall),
     ]

@@ -46,6 +46,14 @@ LOS_ANGELES = [
     "2026-11-02 08:00",  # 2 Nov 00:00 PST
 ]
 
+KAMCHATKA = [  # UTC+12 all year: its midnight is UTC noon
+    "2026-10-31 11:59",  # 31 Oct 23:59
+    "2026-10-31 12:00",  # 1 Nov 00:00
+    "2026-11-01 00:00",  # 1 Nov 12:00
+    "2026-11-01 11:59",  # 1 Nov 23:59
+    "2026-11-01 12:00",  # 2 Nov 00:00
+]
+
 
 def teaching_in(zone: str, instants: list[str]) -> tuple[Any, Any]:
     """An instructor in `zone` with one course enrolled at `instants` (UTC), plus one revoked
@@ -115,6 +123,16 @@ def test_los_angeles_across_the_end_of_daylight_saving_time(client_for):
         assert series(client, url, **by_month) == {"2026-10": 2, "2026-11": 3}
 
 
+def test_a_midnight_at_utc_noon(client_for):
+    instructor, _ = teaching_in("Asia/Kamchatka", KAMCHATKA)
+
+    by_day = {"from": "2026-11-01", "to": "2026-11-02", "granularity": "day"}
+    assert series(client_for(instructor), INSTRUCTOR_URL, **by_day) == {
+        "2026-11-01": 3,
+        "2026-11-02": 1,
+    }
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_the_enrollment_rollups_equal_a_rebuild():
@@ -129,4 +147,6 @@ def test_the_enrollment_rollups_equal_a_rebuild():
     assert snapshot() == by_triggers
     # 14 enrollments counted in 13 buckets (18:30 and 18:44 share one)
     buckets = by_triggers["buckets of enrollments"]
-    assert (len(buckets), sum(row[2] for row in buckets)) == (13, 14)
+    assert (len(buckets), sum(row[3] for row in buckets)) == (13, 14)
+    # the 18:30 UTC bucket is the 74th quarter hour of its day (from 0)
+    assert {row[2] for row in buckets if row[1] == at("2026-11-01 18:30")} == {74}

@@ -66,7 +66,7 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
         ),
         "buckets of enrollments": sorted(
             EnrollmentBuckets.objects.exclude(enrollments=0).values_list(
-                "course_id", "bucket", "enrollments"
+                "course_id", "bucket", "quarter", "enrollments"
             )
         ),
         "totals": sorted(
