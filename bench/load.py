@@ -56,7 +56,7 @@ def measure(
     warmup: float,
     expect_status: int,
 ) -> Measurement:
-    if tool == "wrk":
+    if tool == "wrk" and not request.bodies:  # wrk repeats one body
         return _measure_wrk(host, port, request, connections, duration, warmup, expect_status)
     return _measure_python(host, port, request, connections, duration, warmup, expect_status)
 
@@ -77,6 +77,7 @@ def _measure_python(
         "path": request.path,
         "headers": request.headers,
         "body": request.body.decode("latin-1"),
+        "bodies": [body.decode("latin-1") for body in request.bodies] or None,
         "connections": connections,
         "duration": duration,
         "warmup": warmup,
@@ -100,7 +101,8 @@ def _measure_python(
         p99_ms=result["p99_ms"],
         max_ms=result["max_ms"],
         bad=result["requests"] - expected + result["errors"],
-        detail=f"statuses {result['statuses']}, socket errors {result['errors']}",
+        detail=f"statuses {result['statuses']}, socket errors (or bodies run out) "
+        f"{result['errors']}",
     )
 
 

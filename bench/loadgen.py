@@ -7,8 +7,10 @@ has been read. gunicorn's sync workers close the connection after each answer; t
 then reconnects, and the connect is not part of the latency (wrk does the same).
 
 The job (JSON on stdin): host, port, method, path, headers, body (latin-1 string),
-connections, duration, warmup. The result (JSON on stdout): requests, seconds, requests_per_s,
-p50_ms, p90_ms, p99_ms, max_ms, statuses, errors.
+connections, duration, warmup, and optionally bodies (latin-1 strings): then each request,
+warm-up included, sends the next one of them, each once, and a connection that finds none
+left stops and counts one error. The result (JSON on stdout): requests, seconds,
+requests_per_s, p50_ms, p90_ms, p99_ms, max_ms, statuses, errors, bodies_left.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 
-def build_request(job: dict[str, Any]) -> bytes:
-    body = job.get("body", "").encode("latin-1")
+def build_request(job: dict[str, Any], body_text: str | None = None) -> bytes:
+    """The raw request; `body_text` (latin-1) instead of the job's body when given."""
+    body = (job.get("body", "") if body_text is None else body_text).encode("latin-1")
     lines = [f"{job['method']} {job['path']} HTTP/1.1", f"Host: {job['host']}:{job['port']}"]
     headers = {"Connection": "keep-alive", "User-Agent": "lms-bench/1", **job.get("headers", {})}
     if body or job["method"] not in ("GET", "HEAD"):
@@ -70,13 +74,38 @@ class Recorder:
         self.errors = 0
 
 
+class Requests:
+    """The requests to send: the job's one request again and again, or, with `bodies`, one
+    request per body, shared by every connection, until none is left (None)."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        self.fixed = build_request(job) if job.get("bodies") is None else None
+        self.bodies: Iterator[str] = iter(job.get("bodies") or ())
+        self.job = job
+        self.left = len(job.get("bodies") or ())
+
+    def next(self) -> bytes | None:
+        if self.fixed is not None:
+            return self.fixed
+        body = next(self.bodies, None)
+        if body is None:
+            return None
+        self.left -= 1
+        return build_request(self.job, body)
+
+
 async def connection_loop(
-    job: dict[str, Any], request: bytes, deadline: float, recorder: Recorder
+    job: dict[str, Any], requests: Requests, deadline: float, recorder: Recorder
 ) -> None:
     writer: asyncio.StreamWriter | None = None
     reader: asyncio.StreamReader | None = None
+    request: bytes | None = None
     try:
         while time.perf_counter() < deadline:
+            request = request or requests.next()
+            if request is None:
+                recorder.errors += 1  # the bodies ran out before the time did
+                return
             if writer is None:
                 try:
                     reader, writer = await asyncio.open_connection(job["host"], job["port"])
@@ -96,6 +125,7 @@ async def connection_loop(
                 continue
             recorder.latencies.append(time.perf_counter() - started)
             recorder.statuses[status] += 1
+            request = None
             if close:
                 writer.close()
                 writer = None
@@ -104,13 +134,14 @@ async def connection_loop(
             writer.close()
 
 
-async def run_for(job: dict[str, Any], seconds: float) -> tuple[Recorder, float]:
-    request = build_request(job)
+async def run_for(
+    job: dict[str, Any], requests: Requests, seconds: float
+) -> tuple[Recorder, float]:
     recorder = Recorder()
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
-        *(connection_loop(job, request, deadline, recorder) for _ in range(job["connections"]))
+        *(connection_loop(job, requests, deadline, recorder) for _ in range(job["connections"]))
     )
     return recorder, time.perf_counter() - started
 
@@ -123,9 +154,10 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 async def main_async(job: dict[str, Any]) -> dict[str, Any]:
+    requests = Requests(job)
     if job.get("warmup"):
-        await run_for(job, float(job["warmup"]))
-    recorder, seconds = await run_for(job, float(job["duration"]))
+        await run_for(job, requests, float(job["warmup"]))
+    recorder, seconds = await run_for(job, requests, float(job["duration"]))
     latencies = sorted(recorder.latencies)
     return {
         "requests": len(latencies),
@@ -137,6 +169,7 @@ async def main_async(job: dict[str, Any]) -> dict[str, Any]:
         "max_ms": (latencies[-1] * 1000) if latencies else 0.0,
         "statuses": {str(code): count for code, count in sorted(recorder.statuses.items())},
         "errors": recorder.errors,
+        "bodies_left": requests.left,
     }
 
 

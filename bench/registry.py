@@ -49,6 +49,10 @@ class Scenario:
     headers: Value = field(default_factory=dict)
     # A dict or list is sent as JSON; str or bytes as they are (set Content-Type in headers).
     body: Value = None
+    # A request that must not repeat (a booking of a free time): a function of the context
+    # giving one body per request, each sent once, in order; `body` is then unused. The load
+    # runs through bench.loadgen (wrk repeats one body), and so does the floor before it.
+    bodies: Value = None
     budget: Budget = field(default_factory=Budget)
     expect_status: int = 200
     count_queries: bool = True
@@ -57,15 +61,28 @@ class Scenario:
     module: str = ""
 
     def resolve(self, context: Context) -> ResolvedRequest:
+        """The request with its headers and body; with `bodies`, its first body (the one the
+        in-process query count sends) and all of them, encoded."""
         path = _value(self.path, context)
         headers = dict(_value(self.headers, context) or {})
-        body = _value(self.body, context)
-        if isinstance(body, dict | list):
-            body = json.dumps(body).encode()
-            headers.setdefault("Content-Type", "application/json")
-        elif isinstance(body, str):
-            body = body.encode()
-        return ResolvedRequest(self.method.upper(), path, headers, body or b"")
+        if self.bodies is None:
+            return ResolvedRequest(
+                self.method.upper(), path, headers, _encode(_value(self.body, context), headers)
+            )
+        bodies = tuple(_encode(body, headers) for body in _value(self.bodies, context))
+        if not bodies:
+            raise SystemExit(f"{self.name}: no request bodies to send")
+        return ResolvedRequest(self.method.upper(), path, headers, bodies[0], bodies)
+
+
+def _encode(body: Any, headers: dict[str, str]) -> bytes:
+    """A dict or list as JSON (Content-Type set), str as UTF-8, bytes as they are."""
+    if isinstance(body, dict | list):
+        headers.setdefault("Content-Type", "application/json")
+        return json.dumps(body).encode()
+    if isinstance(body, str):
+        return body.encode()
+    return body or b""
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,7 @@ class ResolvedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    bodies: tuple[bytes, ...] = ()  # one per request, each sent once (Scenario.bodies)
 
 
 def _value(value: Value, context: Context) -> Any:

@@ -18,12 +18,18 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bench import load, registry, server
 from bench.registry import FLOOR, Scenario
+
+# The floor measured with bench.loadgen, for the scenarios that run through it (`bodies`).
+FLOOR_LOADGEN = replace(
+    FLOOR, name="floor.loadgen", note="the floor through bench.loadgen (per-request bodies)"
+)
+FLOORS = (FLOOR, FLOOR_LOADGEN)
 
 
 @dataclass
@@ -165,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     module_by_name = {module.name: module for module in modules}
 
     outcomes = [Outcome(FLOOR)] + [Outcome(scenario) for scenario in selected]
+    # A scenario that sends a new body per request runs through bench.loadgen, whatever
+    # --tool says (wrk repeats one body); its ratio is to a floor measured the same way.
+    floors = {tool: outcomes[0]}
+    if tool != "python" and any(scenario.bodies is not None for scenario in selected):
+        floors["python"] = Outcome(FLOOR_LOADGEN)
+        outcomes.insert(1, floors["python"])
     contexts = {name: module.prepare() for name, module in module_by_name.items()}
     for outcome in outcomes:
         if outcome.scenario.count_queries:
@@ -184,15 +196,18 @@ def main(argv: list[str] | None = None) -> int:
             # Fresh tokens every round: access tokens live 15 minutes.
             contexts = {name: module.prepare() for name, module in module_by_name.items()}
             connections.close_all()
-            floor_rps: float | None = None
+            floor_rps: dict[str, float] = {}
             for outcome in outcomes[1:]:
+                if outcome.scenario in FLOORS:
+                    continue
+                used = "python" if outcome.scenario.bodies is not None else tool
                 # The floor right before each scenario (--floor-every scenario, the default),
                 # or once at the start of the round: a ratio is only as good as its floor.
-                if floor_rps is None or args.floor_every == "scenario":
-                    floor_rps = run_one(
-                        args, tool, gunicorn.port, outcomes[0], contexts, round_number, None
+                if used not in floor_rps or args.floor_every == "scenario":
+                    floor_rps[used] = run_one(
+                        args, used, gunicorn.port, floors[used], contexts, round_number, None
                     )
-                run_one(args, tool, gunicorn.port, outcome, contexts, round_number, floor_rps)
+                run_one(args, used, gunicorn.port, outcome, contexts, round_number, floor_rps[used])
             if len(outcomes) == 1:
                 run_one(args, tool, gunicorn.port, outcomes[0], contexts, round_number, None)
     load_after = os.getloadavg()[0]
@@ -281,7 +296,7 @@ def render_table(outcomes: list[Outcome]) -> str:
         low, high = outcome.spread("requests_per_s")
         p99_low, p99_high = outcome.spread("p99_ms")
         ratio_low, ratio_high = outcome.spread("ratio")
-        is_floor = outcome.scenario is FLOOR
+        is_floor = outcome.scenario in FLOORS
         failures = outcome.failures()
         rows.append(
             [
