@@ -74,6 +74,17 @@ def _starts(first: date, last: date, granularity: str) -> tuple[date, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=64)
+def _instants_literal(first: date, last: date, granularity: str, tz: zoneinfo.ZoneInfo) -> str:
+    """Every period's first instant as one PostgreSQL array literal, `{"2026-11-01T00:00:00
+    +01:00",...}`: sent as a single text parameter and cast in SQL, instead of one
+    timestamp parameter per period for psycopg to adapt in every series query."""
+    instants = (
+        datetime.combine(start, time.min, tzinfo=tz) for start in _starts(first, last, granularity)
+    )
+    return "{" + ",".join(f'"{instant.isoformat()}"' for instant in instants) + "}"
+
+
 @dataclass(frozen=True, slots=True)
 class Periods:
     """A range of whole periods in one timezone: `[first, end)` in local dates."""
@@ -158,7 +169,8 @@ class Periods:
         the range's timezone. Use it with `within(field)`: rows outside the range would be
         counted in the first or last period."""
         if connection.vendor == "postgresql":
-            starts = Cast(Value(self.boundaries()), output_field=ArrayField(DateTimeField()))
+            literal = _instants_literal(self.first, self.last, self.granularity, self.tz)
+            starts = Cast(Value(literal), output_field=ArrayField(DateTimeField()))
             value = F(field) if isinstance(field, str) else field
             return Func(value, starts, function="width_bucket", output_field=IntegerField())
         return Trunc(field, self.granularity, output_field=DateTimeField(), tzinfo=self.tz)

@@ -32,6 +32,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     DecimalField,
+    DurationField,
     Expression,
     ExpressionWrapper,
     F,
@@ -53,7 +54,6 @@ from django.db.models.functions import (
     Replace,
     RowNumber,
     TruncDate,
-    TruncDay,
 )
 
 from lms.accounts.models import InstructorApplication, Role, University, User
@@ -423,8 +423,11 @@ def enrollment_series(
                 bucket__lt=datetime.combine(last, time.min, tzinfo=UTC) + timedelta(days=1),
             )
         in_range = Q(bucket__gte=since, bucket__lt=until)
-        bucket_noon = ExpressionWrapper(
-            TruncDay("bucket", tzinfo=UTC) + Value(NOON), output_field=DateTimeField()
+        quarters_in = ExpressionWrapper(
+            F("quarter") * Value(timedelta(minutes=BUCKET_MINUTES)), output_field=DurationField()
+        )
+        bucket_noon = ExpressionWrapper(  # the noon of the bucket's UTC day, by arithmetic
+            F("bucket") - quarters_in + Value(NOON), output_field=DateTimeField()
         )
         moved = (
             parts.order_by()
