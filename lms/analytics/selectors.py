@@ -361,7 +361,8 @@ def _midnight_sides(periods: Periods) -> tuple[Q, Q]:
     twice: exactly, as one `bucket` range per cut (an index range each, for a few cuts),
     and as a superset by `quarter` of the UTC day (one index range per course, for many);
     a bucket on noon's side moves nowhere, so a superset counts the same."""
-    ranges, before, after = Q(pk__in=[]), [0], [96]
+    ranges: list[Q] = []
+    before, after = [0], [96]
     noon = NOON // timedelta(minutes=BUCKET_MINUTES)
     for moment in [*periods.boundaries(), periods.until()]:
         cut = moment.astimezone(UTC)
@@ -372,11 +373,13 @@ def _midnight_sides(periods: Periods) -> tuple[Q, Q]:
         # noon itself is on the cut's later side (a midnight at 12:00 UTC: New Zealand)
         if quarter <= noon:
             before.append(quarter)
-            ranges |= Q(bucket__gte=day, bucket__lt=cut)
+            ranges.append(Q(bucket__gte=day, bucket__lt=cut))
         else:
             after.append(quarter)
-            ranges |= Q(bucket__gte=cut, bucket__lt=day + timedelta(days=1))
-    return ranges, Q(quarter__lt=max(before)) | Q(quarter__gte=min(after))
+            ranges.append(Q(bucket__gte=cut, bucket__lt=day + timedelta(days=1)))
+    # one OR of every range (`|=` in a loop copies the growing Q each time)
+    exact = Q(*ranges, _connector=Q.OR) if ranges else Q(pk__in=[])
+    return exact, Q(quarter__lt=max(before)) | Q(quarter__gte=min(after))
 
 
 def enrollment_series(
