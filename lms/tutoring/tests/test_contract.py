@@ -290,8 +290,9 @@ def test_a_new_booking_answers_the_documented_shape(document, client_for):
 
 def test_a_booking_by_time_runs_a_fixed_number_of_queries(client_for, slot):
     """The caller, the tutor with profile and settings, the bookings over the time, the slot
-    held, the insert and its audit line (docs/tutoring.md, "Benchmark"); the audit chain's
-    sealing after commit belongs to lms/audit/chain.py and is counted apart."""
+    held, the insert and its audit line (docs/tutoring.md, "Benchmark"); sealing that line
+    into the audit chain is lms/audit's, after commit (a queued task with a broker, at
+    commit in eager mode, as here), and counted apart."""
     client = client_for(UserFactory())
     body = {"tutor_id": str(slot.tutor_id), "start": slot.start.isoformat(), "duration_minutes": 30}
 
