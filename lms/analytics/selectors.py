@@ -362,7 +362,8 @@ def _midnight_sides(periods: Periods) -> tuple[Q, Q]:
     and as a superset by `quarter` of the UTC day (one index range per course, for many);
     a bucket on noon's side moves nowhere, so a superset counts the same."""
     ranges: list[Q] = []
-    before, after = [0], [96]
+    before: list[int] = []
+    after: list[int] = []
     noon = NOON // timedelta(minutes=BUCKET_MINUTES)
     for moment in [*periods.boundaries(), periods.until()]:
         cut = moment.astimezone(UTC)
@@ -379,7 +380,11 @@ def _midnight_sides(periods: Periods) -> tuple[Q, Q]:
             ranges.append(Q(bucket__gte=cut, bucket__lt=day + timedelta(days=1)))
     # one OR of every range (`|=` in a loop copies the growing Q each time)
     exact = Q(*ranges, _connector=Q.OR) if ranges else Q(pk__in=[])
-    return exact, Q(quarter__lt=max(before)) | Q(quarter__gte=min(after))
+    # one side only where it can (New York: before; Kolkata: after): a single index range,
+    # read index-only, where an OR of two is a bitmap scan rechecking every heap row
+    sides = [Q(quarter__lt=max(before))] if before else []
+    sides += [Q(quarter__gte=min(after))] if after else []
+    return exact, Q(*sides, _connector=Q.OR) if sides else Q(pk__in=[])
 
 
 def enrollment_series(
@@ -403,17 +408,19 @@ def enrollment_series(
     since, until = periods.since(), periods.until()
     first = since.astimezone(UTC).date()
     last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
-    noon = ExpressionWrapper(
-        Cast("day", DateTimeField()) + Value(NOON), output_field=DateTimeField()
-    )
+    # One row per UTC day (a date is hashed, not cast and searched per row), placed here.
     whole = (
         days.filter(day__gte=first, day__lte=last)
-        .annotate(noon=noon)
-        .filter(noon__gte=since, noon__lt=until)
+        .order_by()
+        .values("day")
+        .annotate(n=Sum("enrollments"))
+        .values_list("day", "n")
     )
     counts: dict[date | None, int] = defaultdict(int)
-    for period, n in _enrollments_per_period(whole, periods, "noon"):
-        counts[periods.key(period)] += n
+    for day, n in whole:
+        start = periods.start_of(datetime.combine(day, time.min, tzinfo=UTC) + NOON)
+        if start is not None:
+            counts[start] += n
     edges = periods.edge_days()
     if edges:
         ranges, quarters = _midnight_sides(periods)
