@@ -69,13 +69,18 @@ def record_many(
 
 def _seal_after_commit() -> None:
     """Have the lines sealed once the current transaction commits: `queue_sealing`, registered
-    once per transaction however many lines it writes (a rolled-back savepoint drops its own
-    registration with its lines; a later line registers again)."""
+    once however many lines the transaction writes. A registration made at this savepoint
+    level or an outer one covers this line (whenever this line survives, so does it); one
+    made in another savepoint does not (a rollback of it drops that registration, with
+    its own lines only)."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        callback is queue_sealing for _, callback, _ in connection.run_on_commit
-    ):
-        return
+    if connection.in_atomic_block:
+        here = set(connection.savepoint_ids)
+        if any(
+            callback is queue_sealing and savepoints <= here
+            for savepoints, callback, _ in connection.run_on_commit
+        ):
+            return
     transaction.on_commit(queue_sealing)
 
 

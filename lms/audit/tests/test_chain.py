@@ -264,3 +264,22 @@ def test_a_broker_that_is_away_loses_no_line(student, monkeypatch):
     assert cache.get(tasks.SEAL_QUEUED_KEY) is None
     assert tasks.seal_audit_chain() == 1
     assert chain.verify().ok
+
+
+def test_a_line_after_a_rolled_back_savepoint_is_still_sealed(
+    student, django_capture_on_commit_callbacks
+):
+    # given: a line in a savepoint that rolls back, then one after it
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                record(action="user.login", actor=student)
+                raise ValueError("refused")
+        except ValueError:
+            pass
+        kept = record(action="user.logout", actor=student)
+
+    # then: the rolled-back registration went with its line; the kept line is sealed
+    assert callbacks == [tasks.queue_sealing]
+    assert AuditLog.objects.get().pk == kept.pk
+    assert chain.verify().checked == 1
