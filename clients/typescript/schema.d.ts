@@ -3283,7 +3283,7 @@ export interface components {
              * @default intent
              */
             mode: components["schemas"]["ModeEnum"];
-        };
+        } & (unknown | unknown);
         ChoiceAuthor: {
             /** Format: uuid */
             id: string;
@@ -3424,6 +3424,8 @@ export interface components {
         CouponCodeInputRequest: {
             code: string;
         };
+        /** @enum {unknown} */
+        CouponInputKindEnum: "percent";
         CouponInputRequest: {
             code: string;
             kind: components["schemas"]["CouponKindEnum"];
@@ -3446,7 +3448,11 @@ export interface components {
             ends_at?: string | null;
             max_redemptions?: number | null;
             per_user_limit?: number | null;
-        };
+        } & ({
+            kind?: components["schemas"]["CouponInputKindEnum"];
+        } | {
+            currency: unknown;
+        });
         /**
          * @description * `percent` - Percent off
          *     * `fixed` - Fixed amount off
@@ -3656,6 +3662,11 @@ export interface components {
             label: string;
             data: number[];
         };
+        DeleteAccountInputRequest: {
+            password: string;
+            /** @description A TOTP or recovery code, when 2FA is on. */
+            code?: string;
+        };
         /** @description A discussion in a list (and the base of its detail). */
         Discussion: {
             /** Format: uuid */
@@ -3718,7 +3729,6 @@ export interface components {
             counts: number[];
         };
         EmailInputRequest: {
-            /** Format: email */
             email: string;
         };
         /** @description `{"email": {"<category>": true|false, ...}}`; PATCH may name only some categories. */
@@ -4051,7 +4061,6 @@ export interface components {
         LevelEnum: "beginner" | "intermediate" | "advanced" | "all";
         LoginAnswer: components["schemas"]["LoginOutput"] | components["schemas"]["MfaChallenge"];
         LoginInputRequest: {
-            /** Format: email */
             email: string;
             password: string;
         };
@@ -4924,11 +4933,10 @@ export interface components {
         /** @description Either `{token}` or `{email, code}`. */
         PasswordResetConfirmInputRequest: {
             token?: string;
-            /** Format: email */
             email?: string;
             code?: string;
             new_password: string;
-        };
+        } & (unknown | unknown);
         PatchedAdminUserUpdateInputRequest: {
             role?: components["schemas"]["RoleEnum"];
             is_active?: boolean;
@@ -5288,7 +5296,6 @@ export interface components {
             amounts: components["schemas"]["MoneyTotal"][];
         };
         RegisterInputRequest: {
-            /** Format: email */
             email: string;
             password: string;
             first_name: string;
@@ -6455,10 +6462,9 @@ export interface components {
         /** @description Either `{token}` or `{email, code}`. */
         VerifyEmailInputRequest: {
             token?: string;
-            /** Format: email */
             email?: string;
             code?: string;
-        };
+        } & (unknown | unknown);
         Wallet: {
             readonly currency: string;
             /**
@@ -9030,7 +9036,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountInputRequest"];
+            };
+        };
         responses: {
             /** @description No response body */
             204: {
@@ -10367,7 +10377,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["VerifyEmailInputRequest"];
             };
@@ -25383,7 +25393,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["CheckoutInputRequest"];
             };

@@ -36,6 +36,7 @@ class RegisterInputSerializer(serializers.Serializer[dict[str, Any]]):
 class VerifyEmailInputSerializer(serializers.Serializer[dict[str, Any]]):
     """Either `{token}` or `{email, code}`."""
 
+    required_together = [("token",), ("email", "code")]  # the document's anyOf (lms.core.schema)
     token = serializers.CharField(required=False, max_length=200)
     email = serializers.EmailField(required=False, max_length=254)
     code = serializers.RegexField(r"^\d{6}$", required=False)

@@ -128,6 +128,8 @@ class CouponInputSerializer(serializers.Serializer[Any]):
     per_user_limit = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=1000
     )
+    # a fixed coupon names its currency: the document's anyOf (lms.core.schema)
+    required_together = [({"kind": CouponKind.FIXED.value}, "currency")]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["kind"] == CouponKind.PERCENT and (
@@ -303,6 +305,7 @@ class CheckoutInputSerializer(serializers.Serializer[Any]):
         default="intent",
         help_text="`hosted` asks Stripe for a Checkout Session page (checkout_url).",
     )
+    required_together = [("order_id",), ("booking_id",)]  # the document's anyOf
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("order_id") and not attrs.get("booking_id"):
@@ -357,11 +360,25 @@ class WebhookAckSerializer(serializers.Serializer[Any]):
 # --- revenue shares ---------------------------------------------------------------------------
 
 
+# 0.01 to 100 with at most two decimals, as the field below reads it (the document's pattern)
+SHARE_PERCENT_PATTERN = r"^([1-9][0-9]?(\.[0-9]{0,2})?|0?\.(0[1-9]|[1-9][0-9]?)|100(\.0{0,2})?)$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": SHARE_PERCENT_PATTERN})
+class SharePercentField(serializers.DecimalField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_digits=5,
+            decimal_places=2,
+            min_value=Decimal("0.01"),
+            max_value=Decimal("100"),
+            **kwargs,
+        )
+
+
 class RevenueShareItemSerializer(serializers.Serializer[Any]):
     instructor_id = serializers.UUIDField()
-    percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100")
-    )
+    percent = SharePercentField()
 
 
 class RevenueSharesInputSerializer(serializers.Serializer[Any]):

@@ -1,0 +1,130 @@
+"""Rules the server applies that the document states (lms.core.schema), each found by the
+fuzzer as a schema-valid request refused with a schema-level code (docs/operations.md,
+"Fuzzing the API")."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from lms.accounts.tests.factories import UserFactory
+from lms.conftest import error_codes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
+
+
+def _component(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    """The request body's schema (a requirement over several fields makes it `allOf`
+    [the object, an `anyOf`])."""
+    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    return document["components"]["schemas"][name]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("email", "valid"),
+    [
+        ("ada@example.com", True),
+        ("ada.l+lf@mail.example-host.org", True),
+        ("ada@localhost", True),
+        ("0@0.a", False),  # a one-letter top-level label: `format: email` alone allowed it
+        ("ada@example.c0", False),
+        ("a..b@example.com", False),
+        ("ada@-example.com", False),
+    ],
+)
+def test_an_email_is_documented_as_the_server_reads_it(document, anon_client, email, valid):
+    # the document
+    schema = _component(document, "/api/v1/auth/password-reset/", "post")["properties"]["email"]
+    assert "format" not in schema  # `format: email` differs from the server both ways
+    assert (re.search(schema["pattern"], email) is not None) is valid
+
+    # when
+    response = anon_client.post("/api/v1/auth/password-reset/", {"email": email}, format="json")
+
+    # then the server agrees
+    assert (response.status_code == 202) is valid, response.content
+    if not valid:
+        assert error_codes(response) == ["invalid"]
+
+
+@pytest.mark.parametrize("email", ["  ada@example.com ", "ada@mün.de", '"ada..l"@example.com'])
+def test_the_server_also_takes_emails_the_pattern_leaves_out(document, anon_client, email):
+    # the pattern is a subset of what Django takes (trimmed, international, quoted)
+    schema = _component(document, "/api/v1/auth/password-reset/", "post")["properties"]["email"]
+    assert re.search(schema["pattern"], email) is None
+
+    # when
+    response = anon_client.post("/api/v1/auth/password-reset/", {"email": email}, format="json")
+
+    # then
+    assert response.status_code == 202
+
+
+def test_either_a_token_or_an_email_and_code_is_documented_and_required(document, anon_client):
+    # the document
+    _, together = _component(document, "/api/v1/auth/verify-email/", "post")["allOf"]
+    assert together["anyOf"] == [{"required": ["token"]}, {"required": ["email", "code"]}]
+
+    # when neither is sent
+    response = anon_client.post("/api/v1/auth/verify-email/", {}, format="json")
+
+    # then
+    assert response.status_code == 400
+    assert error_codes(response) == ["required"]
+
+
+def test_a_fixed_coupon_names_its_currency_as_documented(document, instructor_client):
+    # the document: `kind` is percent, or `currency` is given and not blank
+    _, together = _component(document, "/api/v1/coupons/", "post")["allOf"]
+    (branch,) = together["anyOf"]
+    other_kinds, given = branch["anyOf"]
+    (kind_schema,) = other_kinds["properties"].values()
+    enum = document["components"]["schemas"][kind_schema["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert enum == ["percent"]
+    assert given == {"required": ["currency"], "properties": {"currency": {"minLength": 1}}}
+
+    # when
+    body = {"code": "FIXED10", "kind": "fixed", "value": "10.00", "currency": ""}
+    response = instructor_client.post("/api/v1/coupons/", body, format="json")
+
+    # then
+    assert response.status_code == 400
+    assert error_codes(response) == ["required"]
+
+
+def test_a_delete_that_reads_a_body_documents_it(document, client_for):
+    # the document: deleting your account takes your password, in a required body
+    body = document["paths"]["/api/v1/auth/me/"]["delete"]["requestBody"]
+    assert body["required"] is True
+    schema = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "password" in document["components"]["schemas"][schema]["required"]
+
+    # when it is left out
+    response = client_for(UserFactory()).delete("/api/v1/auth/me/")
+
+    # then
+    assert response.status_code == 400
+    assert error_codes(response) == ["required"]
+
+
+def test_a_required_query_parameter_is_documented_as_not_empty(document, anon_client):
+    # the document
+    (token,) = document["paths"]["/api/v1/auth/me/export/download/"]["get"]["parameters"]
+    assert token["required"] is True
+    assert token["schema"]["minLength"] == 1
+
+    # when it is sent empty
+    response = anon_client.get("/api/v1/auth/me/export/download/?token=")
+
+    # then
+    assert response.status_code == 400
+    assert error_codes(response) == ["blank"]
