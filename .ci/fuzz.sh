@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # schemathesis in-process (.ci/fuzz.py) on a throwaway SQLite database with the demo data, for
 # anonymous, student, instructor and admin in turn, each failure printed with one request.
-#   FUZZ_MAX_TIME seconds per identity (default 60); fails on any failed check (every check is
+#   FUZZ_MAX_TIME seconds per identity (default 60), FUZZ_SEED (default a random seed, printed
+#   first, so each run explores anew and any run can be repeated); fails on any failed check (every check is
 #   strict: the document says exactly what the server does), or with FUZZ_STRICT=0 only on
 #   server errors (docs/operations.md, "Fuzzing, load and security in CI").
 set -euo pipefail
@@ -17,5 +18,7 @@ export DATABASE_URL="sqlite:///$work/fuzz.sqlite3" REDIS_URL="" DEBUG=true ALLOW
 .venv/bin/python manage.py seed_demo > /dev/null
 strict=()
 [ "${FUZZ_STRICT:-1}" = 1 ] || strict=(--server-errors-only)
-.venv/bin/python .ci/fuzz.py --details --max-time "${FUZZ_MAX_TIME:-60}" "${strict[@]}" 2> "${FUZZ_STDERR:-$work/stderr.log}" \
+seed=()
+[ -z "${FUZZ_SEED:-}" ] || seed=(--seed "$FUZZ_SEED")
+.venv/bin/python .ci/fuzz.py --details --max-time "${FUZZ_MAX_TIME:-60}" "${strict[@]}" "${seed[@]}" 2> "${FUZZ_STDERR:-$work/stderr.log}" \
   || { tail -40 "${FUZZ_STDERR:-$work/stderr.log}" >&2; exit 1; }
