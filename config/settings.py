@@ -246,8 +246,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "lms.tutoring.tasks.extend_weekly_availability",
         "schedule": 86400.0,
     },
-    # The audit chain (lms/audit/chain.py): lines are sealed after their commit; this seals
-    # any that a failed after-commit seal left.
+    # The audit chain (lms/audit/tasks.py): each commit that wrote audit lines queues
+    # seal_audit_chain; this run seals whatever a lost task or an unreachable broker left.
     "audit-seal-chain": {
         "task": "lms.audit.tasks.seal_audit_chain",
         "schedule": 60.0,
