@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import available_timezones
 
 from django.core.validators import RegexValidator
@@ -370,7 +371,23 @@ class BookingPersonSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(source="full_name")
 
 
-class BookingSerializer(serializers.ModelSerializer[Booking]):
+# A ModelSerializer mixin: the fields its Meta describes are built from the model once per
+# class and process, then copied for each instance (as a plain Serializer copies its declared
+# fields). ModelSerializer otherwise maps every model field again on each instance: 1.0 ms for
+# BookingSerializer against 0.5 ms for the copy, on every booking answer. Only for a
+# serializer whose fields do not depend on its context or instance. (A comment, not a
+# docstring: drf-spectacular would publish a docstring as each schema's description.)
+class FieldsBuiltOnce:
+    _built: ClassVar[dict[type, dict[str, serializers.Field[Any, Any, Any, Any]]]] = {}
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        built = FieldsBuiltOnce._built.get(type(self))
+        if built is None:
+            built = FieldsBuiltOnce._built[type(self)] = super().get_fields()  # type: ignore[misc]
+        return copy.deepcopy(built)
+
+
+class BookingSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Booking]):
     student = BookingPersonSerializer()
     tutor = BookingPersonSerializer()
     slot_id = serializers.UUIDField(allow_null=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import timezone
+from rest_framework import serializers
 
 from lms.audit.models import AuditLog
 from lms.commerce.models import Order, Refund
@@ -16,6 +17,7 @@ from lms.conftest import error_codes
 from lms.core.money import Money
 from lms.notifications.models import Notification
 from lms.payouts.models import LedgerTransaction, PendingEarning, TransactionKind, Wallet
+from lms.tutoring.api.serializers import BookingSerializer
 from lms.tutoring.models import Booking, BookingStatus
 from lms.tutoring.services import expire_pending_bookings, hourly_rate_of, price_of
 
@@ -629,3 +631,18 @@ def test_a_rate_finer_than_a_new_currency_is_priced_half_up(tutor):
 
     # then: the rate counts as 41 yen
     assert hourly_rate_of(profile) == Money.exact(41, "JPY")
+
+
+def test_the_booking_answer_maps_the_model_once_and_copies_it_per_instance():
+    # given: two answers' serializers
+    first, second = BookingSerializer(), BookingSerializer()
+
+    # then: each has its own fields, bound to it (no state shared between answers)
+    assert first.fields["status"] is not second.fields["status"]
+    assert first.fields["student"].parent is first
+    assert second.fields["meeting_url"].parent is second
+    # and: the very fields ModelSerializer maps afresh for an instance (kinds and arguments)
+    fresh = serializers.ModelSerializer.get_fields(BookingSerializer())
+    assert list(fresh) == list(first.fields)
+    copied = first.get_fields()
+    assert [repr(field) for field in fresh.values()] == [repr(f) for f in copied.values()]
