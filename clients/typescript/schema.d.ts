@@ -4158,13 +4158,16 @@ export interface components {
             mfa_required: boolean;
             challenge: string;
         };
-        /** @description 403 `mfa_enrollment_required`: the error shape plus a setup-only token. */
+        /**
+         * @description 403: the error shape; with `mfa_enrollment_required`, also a setup-only token (the
+         *     login's other 403s, `email_not_verified` among them, have none).
+         */
         MfaEnrollmentRequired: {
             type: string;
             errors: {
                 [key: string]: unknown;
             }[];
-            setup_token: string;
+            setup_token?: string;
         };
         /**
          * @description * `intent` - PaymentIntent

@@ -308,6 +308,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             _state_trimmed_minimum(result, field)
         if direction == "request" and isinstance(field, serializers.DecimalField):
             _state_decimal_digits(result, field)
+        if direction == "request" and isinstance(field, serializers.FileField):
+            # an empty file is refused: 400 `empty`, or `required` when the part is dropped
+            result.setdefault("minLength", 1)
         return result
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:

@@ -334,12 +334,13 @@ class MfaChallengeSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class MfaEnrollmentRequiredSerializer(serializers.Serializer[dict[str, Any]]):
-    """403 `mfa_enrollment_required`: the error shape plus a setup-only token."""
+    """403: the error shape; with `mfa_enrollment_required`, also a setup-only token (the
+    login's other 403s, `email_not_verified` among them, have none)."""
 
     type = serializers.CharField()
     # documents the body only (never validates), so shadowing Serializer.errors is harmless
     errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
-    setup_token = serializers.CharField()
+    setup_token = serializers.CharField(required=False)
 
 
 class LoginTwoFactorInputSerializer(serializers.Serializer[dict[str, Any]]):

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from drf_spectacular.generators import SchemaGenerator
 
 from lms.accounts.tests.factories import UserFactory
@@ -128,3 +129,28 @@ def test_a_required_query_parameter_is_documented_as_not_empty(document, anon_cl
     # then
     assert response.status_code == 400
     assert error_codes(response) == ["blank"]
+
+
+def test_an_upload_is_documented_as_not_empty(document, student_client):
+    # the document
+    body = document["paths"]["/api/v1/auth/me/avatar/"]["post"]["requestBody"]["content"]
+    name = body["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    avatar = document["components"]["schemas"][name]["properties"]["avatar"]
+    assert avatar == {"type": "string", "format": "binary", "minLength": 1}
+
+    # when an empty file is sent
+    empty = SimpleUploadedFile("avatar.png", b"", content_type="image/png")
+    response = student_client.post("/api/v1/auth/me/avatar/", {"avatar": empty}, format="multipart")
+
+    # then it is refused as the document says (400 `empty`; a multipart part with no bytes
+    # at all can also reach the view as no file: 400 `required`)
+    assert response.status_code == 400
+    assert error_codes(response) == ["empty"]
+
+
+def test_a_login_403_without_a_setup_token_is_documented(document):
+    # `email_not_verified` is a 403 of the error shape alone; `setup_token` comes with
+    # `mfa_enrollment_required` only
+    response = document["paths"]["/api/v1/auth/login/"]["post"]["responses"]["403"]
+    name = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "setup_token" not in document["components"]["schemas"][name]["required"]
