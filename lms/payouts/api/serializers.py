@@ -198,13 +198,36 @@ DETAILS_SERIALIZERS: dict[str, type[_StrictSerializer]] = {
 }
 
 
+# Codes a method's details answer in their own right (documented in docs/payouts.md); any
+# other fault in `details` (a key the method does not take or lacks, a value of the wrong
+# form) is `invalid_payout_details`: which keys a method takes is a rule over `method` and
+# `details` together, which the OpenAPI 3.0 document cannot state.
+_OWN_DETAIL_CODES = frozenset(
+    {PayoutError.INVALID_PAYOUT_DETAILS, "invalid_iban", "invalid_routing_number"}
+)
+
+
 class WithdrawalInputSerializer(serializers.Serializer[Any]):
-    """`{amount, method, details, currency?}`; without details, the profile's payout details."""
+    """`{amount, method, details, currency?}`; without details, the profile's payout details.
+
+    Details that do not fit the method answer 400 `invalid_payout_details` on
+    `details.<key>` (`details` when the profile's stored details were used), or
+    `invalid_iban` / `invalid_routing_number` on those keys (docs/payouts.md)."""
 
     amount = AmountInputField()
     method = serializers.ChoiceField(choices=PayoutMethod.choices)
     details = serializers.DictField(
-        child=serializers.CharField(max_length=200), required=False, default=dict
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=dict,
+        help_text=(
+            "The method's payout details (empty or left out: the profile's "
+            "`payout_details`). paypal: `email`; wise: `email` or `account_id`; bank: "
+            "`account_holder`, `country` and `iban`, or `account_number` with "
+            "`routing_number`; stripe: `account_id` (`acct_...`). Details that do not fit "
+            "the method: 400 `invalid_payout_details` (`invalid_iban`, "
+            "`invalid_routing_number` for those values)."
+        ),
     )
     currency = CurrencyInputField(required=False)
 
@@ -213,15 +236,44 @@ class WithdrawalInputSerializer(serializers.Serializer[Any]):
         user = self.context["user"]
         currency = attrs.get("currency") or default_wallet_currency(user=user)
         check_amount_decimals(attrs, amount="amount", currency=currency, allow_zero=False)
-        details = attrs.get("details") or _profile_payout_details(user)
+        given = attrs.get("details")
+        details = given or _profile_payout_details(user)
         checked = DETAILS_SERIALIZERS[attrs["method"]](data=details)
         if not checked.is_valid():
-            raise ValidationError({"details": checked.errors})
+            if not given:  # stored state: nothing in this request names a faulty key
+                raise ValidationError(
+                    {
+                        "details": ErrorDetail(
+                            f"Your profile's payout details do not fit the method "
+                            f"{attrs['method']!r}: give `details`, or update "
+                            "`profile.payout_details`.",
+                            code=PayoutError.INVALID_PAYOUT_DETAILS,
+                        )
+                    }
+                )
+            raise ValidationError({"details": _as_detail_faults(checked.errors)})
         return {
             "amount": Money(attrs["amount"], currency),  # exact: checked just above
             "method": attrs["method"],
             "details": dict(checked.validated_data),
         }
+
+
+def _as_detail_faults(errors: Any) -> dict[str, list[ErrorDetail]]:
+    """The method serializer's errors, each key keeping its messages, each code that is not
+    one of the details' own (`_OWN_DETAIL_CODES`) read as `invalid_payout_details`."""
+    return {
+        key: [
+            ErrorDetail(
+                str(message),
+                code=message.code
+                if getattr(message, "code", None) in _OWN_DETAIL_CODES
+                else PayoutError.INVALID_PAYOUT_DETAILS,
+            )
+            for message in messages
+        ]
+        for key, messages in errors.items()
+    }
 
 
 def _profile_payout_details(user: Any) -> dict[str, Any]:
