@@ -3098,7 +3098,10 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
-        /** @description `{slot_id}` or `{tutor_id, start, duration_minutes}`. */
+        /**
+         * @description `{slot_id}` or `{tutor_id, start, duration_minutes}`; both at once: 400
+         *     `ambiguous_booking`.
+         */
         BookingInputRequest: {
             /** Format: uuid */
             slot_id?: string;
@@ -3107,7 +3110,7 @@ export interface components {
             /** Format: date-time */
             start?: string;
             duration_minutes?: number;
-        };
+        } & (unknown | unknown);
         BookingPerson: {
             /** Format: uuid */
             id: string;
@@ -6665,7 +6668,13 @@ export interface components {
             /** @description Admins only. */
             readonly last_error?: string;
         };
-        /** @description `{amount, method, details, currency?}`; without details, the profile's payout details. */
+        /**
+         * @description `{amount, method, details, currency?}`; without details, the profile's payout details.
+         *
+         *     Details that do not fit the method answer 400 `invalid_payout_details` on
+         *     `details.<key>` (`details` when the profile's stored details were used), or
+         *     `invalid_iban` / `invalid_routing_number` on those keys (docs/payouts.md).
+         */
         WithdrawalInputRequest: {
             /**
              * Format: decimal
@@ -6674,6 +6683,7 @@ export interface components {
              */
             amount: string;
             method: components["schemas"]["MethodEnum"];
+            /** @description The method's payout details (empty or left out: the profile's `payout_details`). paypal: `email`; wise: `email` or `account_id`; bank: `account_holder`, `country` and `iban`, or `account_number` with `routing_number`; stripe: `account_id` (`acct_...`). Details that do not fit the method: 400 `invalid_payout_details` (`invalid_iban`, `invalid_routing_number` for those values). */
             details?: {
                 [key: string]: string;
             };
@@ -11284,7 +11294,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["BookingInputRequest"];
             };
@@ -11298,12 +11308,14 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description Bad input (error shape) */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `ambiguous_booking`, `beyond_booking_horizon`, `cannot_book_yourself`, `naive_datetime`, `price_too_low`, `time_out_of_range`, `too_short_notice`, `tutor_not_bookable`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description Not signed in */
             401: {
@@ -11346,12 +11358,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `slot_unavailable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {

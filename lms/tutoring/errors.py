@@ -14,6 +14,7 @@ class TutoringError(StrEnum):
     TOO_SHORT_NOTICE = "too_short_notice"  # 400: inside the tutor's minimum notice
     BEYOND_HORIZON = "beyond_booking_horizon"  # 400: too far ahead (BOOKING_HORIZON_DAYS)
     OWN_BOOKING = "cannot_book_yourself"  # 400
+    AMBIGUOUS_BOOKING = "ambiguous_booking"  # 400: slot_id given with tutor_id/start/minutes
     TUTOR_NOT_BOOKABLE = "tutor_not_bookable"  # 400: not an instructor, or no hourly rate
     INVALID_BOOKING_STATE = "invalid_booking_state"  # 409: a move the state table refuses
     BOOKING_EXPIRED = "booking_expired"  # 400: paying a booking that expired

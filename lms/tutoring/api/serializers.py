@@ -299,7 +299,10 @@ class TutorSettingsSerializer(serializers.ModelSerializer[TutorSettings]):
 
 
 class BookingInputSerializer(serializers.Serializer[Any]):
-    """`{slot_id}` or `{tutor_id, start, duration_minutes}`."""
+    """`{slot_id}` or `{tutor_id, start, duration_minutes}`; both at once: 400
+    `ambiguous_booking`."""
+
+    required_together = [("slot_id",), ("tutor_id", "start", "duration_minutes")]  # anyOf
 
     slot_id = serializers.UUIDField(required=False)
     tutor_id = serializers.UUIDField(required=False)
@@ -313,7 +316,7 @@ class BookingInputSerializer(serializers.Serializer[Any]):
             if any(attrs.get(f) is not None for f in ("tutor_id", "start", "duration_minutes")):
                 raise serializers.ValidationError(
                     "Give slot_id alone, or tutor_id, start and duration_minutes.",
-                    code="ambiguous_booking",
+                    code=TutoringError.AMBIGUOUS_BOOKING,
                 )
             return attrs
         missing = [f for f in ("tutor_id", "start", "duration_minutes") if attrs.get(f) is None]

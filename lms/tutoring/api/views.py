@@ -22,9 +22,10 @@ from lms.accounts.current import current_user
 from lms.accounts.models import StudentProfile
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsInstructor
-from lms.core.schema import validates_whole_body
+from lms.core.schema import domain_errors, validates_whole_body
 
 from .. import selectors, services
+from ..errors import TutoringError
 from ..ics import booking_ics
 from ..timing import zone
 from . import serializers as s
@@ -249,6 +250,21 @@ class BookingListView(APIView):
         )
         return _paginated(request, self, bookings, s.BookingSerializer)
 
+    @domain_errors(
+        {
+            400: [
+                TutoringError.AMBIGUOUS_BOOKING,
+                TutoringError.OWN_BOOKING,
+                TutoringError.TUTOR_NOT_BOOKABLE,
+                TutoringError.PRICE_TOO_LOW,
+                TutoringError.TOO_SHORT_NOTICE,
+                TutoringError.BEYOND_HORIZON,
+                TutoringError.NAIVE_DATETIME,
+                TutoringError.TIME_OUT_OF_RANGE,
+            ],
+            409: [TutoringError.SLOT_UNAVAILABLE],
+        }
+    )
     @extend_schema(
         request=s.BookingInputSerializer,
         responses={201: s.BookingSerializer, **_errors(400, 401, 404, 409)},
