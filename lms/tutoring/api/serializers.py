@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..timing import MAX_MINUTES, MIN_MINUTES, zone
 
-_TIMEZONES = sorted(available_timezones())
+TIMEZONES = sorted(available_timezones())  # every `tz` parameter's names (and the document's enum)
 
 # The dates any input may name: far enough for every real calendar, far from datetime's limits
 # (year 1 and 9999, where adding a week or changing the offset overflows: a 500, not a 400).
@@ -165,7 +165,7 @@ class TutorSearchSerializer(serializers.Serializer[Any]):
         "at least one free window of 15 minutes or more",
     )
     tz = serializers.ChoiceField(
-        choices=_TIMEZONES, required=False, help_text="The viewer's IANA timezone"
+        choices=TIMEZONES, required=False, help_text="The viewer's IANA timezone"
     )
 
     def validate_skill(self, value: str) -> str:
@@ -189,7 +189,7 @@ class WindowQuerySerializer(serializers.Serializer[Any]):
 
     start = AwareDateTimeField(required=False)
     end = AwareDateTimeField(required=False)
-    tz = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+    tz = serializers.ChoiceField(choices=TIMEZONES, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
@@ -261,7 +261,7 @@ class WeeklyInputSerializer(serializers.Serializer[Any]):
     duration_minutes = serializers.IntegerField(min_value=MIN_MINUTES, max_value=MAX_MINUTES)
     starts_on = serializers.DateField(required=False, validators=[_check_date_range])
     ends_on = serializers.DateField(required=False, allow_null=True, validators=[_check_date_range])
-    timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
+    timezone = serializers.ChoiceField(choices=TIMEZONES, required=False)
 
 
 class WeeklySerializer(serializers.ModelSerializer[WeeklyAvailability]):

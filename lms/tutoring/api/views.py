@@ -69,7 +69,10 @@ def _viewer_zone(request: Request, name: str | None) -> ZoneInfo:
 WINDOW_PARAMS = [
     OpenApiParameter("from", OpenApiTypes.DATETIME, description="with offset; default now"),
     OpenApiParameter("to", OpenApiTypes.DATETIME, description="with offset; default from + 7 days"),
-    OpenApiParameter("tz", OpenApiTypes.STR, description="the viewer's IANA timezone"),
+    # the same names the query serializer accepts (s.WindowQuerySerializer), as an enum
+    OpenApiParameter(
+        "tz", OpenApiTypes.STR, description="the viewer's IANA timezone", enum=s.TIMEZONES
+    ),
 ]
 
 
