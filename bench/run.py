@@ -90,7 +90,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", server.DEFAULT_DATABASE_URL)
     )
     parser.add_argument(
-        "--redis-url", default="", help="give the server Redis (cache, throttles) as production has"
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", server.DEFAULT_REDIS_URL),
+        help="Redis for the server's cache, throttles and broker, as production has; emptied "
+        "first ('' or unreachable: none, Celery eager)",
     )
     parser.add_argument(
         "--floor-every",
@@ -157,6 +160,7 @@ def git_commit() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tool = load.choose_tool(args.tool)
+    args.redis_url = server.prepare_redis(args.redis_url)
     env = server.server_environment(args.database_url, redis_url=args.redis_url)
 
     server.ensure_database(args.database_url, recreate=args.reseed)
@@ -218,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Load generator: {tool_label}; {args.connections} connections, "
         f"{args.duration:g} s x {args.rounds} rounds (median [min-max]); gunicorn "
         f"{args.workers} sync workers; PostgreSQL {args.database_url.rsplit('/', 1)[-1]}; "
-        "FAST_PASSWORD_HASHER=true (bench only)"
+        f"{server.describe_redis(args.redis_url)}; FAST_PASSWORD_HASHER=true (bench only)"
     )
     cpus = os.cpu_count() or 1
     busy = load_before > 0.5 * cpus

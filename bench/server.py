@@ -19,6 +19,9 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench"
+# Production has Redis (cache, throttles, Celery's broker): the benchmark has it too, in a
+# database index of its own that it empties before every run.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 VERY_HIGH_RATE = "100000000/second"
 
 
@@ -52,6 +55,34 @@ def server_environment(database_url: str, *, redis_url: str = "") -> dict[str, s
         # (a per-worker LocMemCache without Redis) would otherwise answer all but the first.
         "ANALYTICS_CACHE_SECONDS": "0",
     }
+
+
+def prepare_redis(redis_url: str) -> str:
+    """`redis_url` emptied for this run, or "" (with the reason on stderr) when it is empty or
+    Redis does not answer: the server then runs as `make run` does, with a per-worker cache
+    and Celery eager (tasks inside the requests: the audit line's seal, the receipt PDF).
+
+    Queued tasks are not run during the benchmark (no worker is started: on this machine it
+    would take the cores the server is measured on); FLUSHDB drops them at the next start."""
+    if not redis_url:
+        return ""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+        client.flushdb()
+    except redis.RedisError as error:
+        print(f"Redis at {redis_url} unavailable ({error}): running without it", file=sys.stderr)
+        return ""
+    return redis_url
+
+
+def describe_redis(redis_url: str) -> str:
+    """One phrase for the report's header."""
+    if redis_url:
+        index = urlsplit(redis_url).path.lstrip("/") or "0"
+        return f"Redis db {index} (cache, throttles, broker: tasks queued, no worker)"
+    return "no Redis (per-worker cache, Celery eager: tasks inside the requests)"
 
 
 def ensure_database(database_url: str, *, recreate: bool) -> None:
