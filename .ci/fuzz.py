@@ -6,7 +6,8 @@ instructor of the demo (grace) and the demo admin, the admin last (its fuzzing d
 re-roles demo accounts). The database is whatever DATABASE_URL names, migrated and seeded by
 the caller (.ci/fuzz.sh uses a throwaway SQLite file).
 
-    .venv/bin/python .ci/fuzz.py [--max-time SECONDS] [--seed N] [--server-errors-only]
+    .venv/bin/python .ci/fuzz.py [--max-time SECONDS] [--seed N]
+        [--fail-on all|schema|server-errors] [--server-errors-only]
         [--identity anonymous|student|instructor|admin ...] [--phases examples,coverage,...]
         [--path-regex REGEX] [--details]
 
@@ -16,8 +17,13 @@ judges it by its code, for every operation (schemathesis.toml says why).
 
 `--path-regex` restricts the run to the operations whose path matches (a quick re-run of the
 operations being fixed); `--details` prints one failing request and the check's message per
-check and operation. Exit status 1 on any server error (5xx) and, unless
---server-errors-only, on any failed check; the failures are printed per check and operation.
+check and operation. The failures are printed per check and operation, then counted by kind
+(KINDS below). Exit status 1 on any server error (5xx) and:
+  --fail-on all (the default): on any failed check and any schemathesis error;
+  --fail-on schema: on a schema violation too (a response the document does not describe:
+    its status, media type, headers, body or `Allow`), not on a judgement of what the server
+    accepts or refuses, nor on the stateful and authorization checks (printed all the same);
+  --fail-on server-errors (or --server-errors-only): on nothing else.
 """
 
 from __future__ import annotations
@@ -224,6 +230,44 @@ def positive_data_refused_by_documented_rule(ctx: Any, response: Any, case: Any)
     return None
 
 
+# What each check judges, for the summary and `--fail-on schema` (docs/operations.md,
+# "Fuzzing, load and security in CI"). A check not named here counts as "other" and fails
+# only `--fail-on all`.
+KINDS = {
+    # the server broke
+    "not_a_server_error": "server error",
+    "fatal": "server error",
+    # a response the document does not describe (the document is wrong or the server is)
+    "status_code_conformance": "schema violation",
+    "content_type_conformance": "schema violation",
+    "response_headers_conformance": "schema violation",
+    "response_schema_conformance": "schema violation",
+    "allow_header_conformance": "schema violation",
+    # what the server accepts or refuses, against what the document allows
+    "negative_data_rejection": "acceptance",
+    "positive_data_acceptance": "acceptance",
+    "positive_data_refused_by_documented_rule": "acceptance",
+    "missing_required_header": "acceptance",
+    "unsupported_method": "acceptance",
+    # sequences of calls (the stateful phase) and who may call what
+    "use_after_free": "stateful/authorization",
+    "ensure_resource_availability": "stateful/authorization",
+    "ignored_auth": "stateful/authorization",
+    "object_level_authorization": "stateful/authorization",
+    # schemathesis could not test an operation (it names the operation and why)
+    "error": "schemathesis error",
+}
+FAILS_ON = {
+    "all": None,  # everything
+    "schema": frozenset({"server error", "schema violation"}),
+    "server-errors": frozenset({"server error"}),
+}
+
+
+def kind(check: str) -> str:
+    return KINDS.get(check, "other")
+
+
 class Findings:
     """Failed checks of one identity's run: counts, operations and one example each."""
 
@@ -295,7 +339,14 @@ def main() -> int:
     parser.add_argument(
         "--seed", type=int, help="default: a random one, printed (every run explores anew)"
     )
-    parser.add_argument("--server-errors-only", action="store_true")
+    parser.add_argument(
+        "--fail-on",
+        choices=list(FAILS_ON),
+        default="all",
+        help="all: any failed check; schema: server errors and schema violations; "
+        "server-errors: 5xx only",
+    )
+    parser.add_argument("--server-errors-only", action="store_true", help="--fail-on server-errors")
     parser.add_argument(
         "--identity", action="append", choices=list(IDENTITIES), help="default: all four"
     )
@@ -337,9 +388,25 @@ def main() -> int:
         f"server errors: {server_errors}; failed checks: {dict(sorted(total.items()))}",
         flush=True,
     )
+    by_kind: Counter[str] = Counter()
+    for name, count in total.items():
+        by_kind[kind(name)] += count
+    print(
+        "by kind: "
+        + ", ".join(
+            f"{name} {by_kind[name]}"
+            for name in (*dict.fromkeys(KINDS.values()), "other")
+            if name != "other" or by_kind[name]
+        ),
+        flush=True,
+    )
+    fail_on = "server-errors" if args.server_errors_only else args.fail_on
+    failing = FAILS_ON[fail_on]
     if server_errors:
         return 1
-    return 0 if args.server_errors_only or not total else 1
+    if failing is None:
+        return 1 if total else 0
+    return 1 if any(by_kind[name] for name in failing) else 0
 
 
 if __name__ == "__main__":
