@@ -100,12 +100,8 @@ class StudentAnalyticsView(AnalyticsView):
     def get(self, request: Request) -> Response:
         user = current_user(request)
         periods, fmt = _periods(request, selectors.user_zone(user), default=DAY)
-        figures = cache.cached(
-            "student",
-            user_id=user.pk,
-            params=_key(periods),
-            build=lambda: selectors.student_analytics(user=user, periods=periods),
-        )
+        # Not cached: the caller's own activity must show on the next read (lms/analytics/cache.py).
+        figures = selectors.student_analytics(user=user, periods=periods)
         return _answer(s.StudentAnalyticsSerializer(figures).data, fmt, "student-analytics")
 
 
