@@ -437,8 +437,8 @@ def _is_repeated_completion(
     course's lesson, a revoked access)."""
     if (
         row is None
-        or row["this_lesson__id"] is None  # unknown, or of another course
-        or completed_by(row["this_lesson__type"]) != CompletedBy.STUDENT  # 409 on the write path
+        or row["this_lesson_id"] is None  # unknown, or of another course
+        or completed_by(row["this_lesson_type"]) != CompletedBy.STUDENT  # 409 on the write path
         or row["status"] == EnrollmentStatus.REVOKED
         or row["last_lesson_id"] != lesson_id
         or row["last_accessed_at"] is None

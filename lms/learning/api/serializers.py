@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -37,9 +38,17 @@ class PersonRefSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
 
 
+class _SlugField(serializers.SlugField):
+    """A slug in an answer (documented with its pattern, as `SlugField`), renderable by
+    `lms.core.rendering` (which falls back to DRF for field types it does not know)."""
+
+    def fast_representation(self, instance: Any, value: Any, context: Mapping[str, Any]) -> str:
+        return str(value)
+
+
 class CourseSummarySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
-    slug = serializers.SlugField()
+    slug = _SlugField()
     title = serializers.CharField()
     thumbnail = FileUrlField()
     instructor = PersonRefSerializer()

@@ -17,6 +17,7 @@ from lms.accounts.current import current_user
 from lms.accounts.names import display_name_fields, display_name_of_row
 from lms.core.absolute_urls import file_url
 from lms.core.pagination import PageNumberPagination
+from lms.core.rendering import render
 from lms.core.schema import domain_errors
 from lms.learning import certificates, selectors, services
 from lms.learning.api import serializers as s
@@ -85,7 +86,7 @@ class MarkLessonCompleteView(APIView):
         summary = services.mark_lesson_complete(
             user=request.user, enrollment_id=enrollment_id, lesson_id=lesson_id
         )
-        return Response(s.EnrollmentSerializer(summary, context={"request": request}).data)
+        return Response(render(s.EnrollmentSerializer, summary, context={"request": request}))
 
 
 class LessonPositionView(APIView):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -9,10 +10,13 @@ from rest_framework.test import APIClient
 
 from lms.accounts.tests.factories import InstructorFactory, UserFactory
 from lms.catalog import access
-from lms.catalog.models import CourseStatus
+from lms.catalog.models import Course, CourseStatus
 from lms.catalog.tests.factories import LessonFactory
 from lms.conftest import error_codes
+from lms.core.renderers import dumps
+from lms.core.rendering import compiled_plan, render
 from lms.learning import services
+from lms.learning.api import serializers as s
 from lms.learning.models import Enrollment, EnrollmentStatus, LessonProgress
 from lms.learning.tests.conftest import make_course
 
@@ -422,6 +426,31 @@ def test_completion_query_counts(
     with django_assert_max_num_queries(2):
         again = student_client.post(complete_url(enrollment), {"lesson_id": str(second.pk)})
     assert again.json() == response.json()
+
+
+def test_the_completion_answer_is_its_serializers_rendering(student, free_course, rf):
+    # given: a course with a thumbnail (a link built from the request) and a fresh enrollment
+    Course.objects.filter(pk=free_course.course.pk).update(thumbnail="thumbnails/course.png")
+    enrollment = services.enroll(student=student, course=free_course.course, source="free")
+    request = rf.post("/")
+    # when: every first completion up to the course's end, then a resent one (the snapshot)
+    summaries = [
+        services.mark_lesson_complete(
+            user=student, enrollment_id=enrollment.pk, lesson_id=lesson.pk
+        )
+        for lesson in [*free_course.lessons, free_course.lessons[-1]]
+    ]
+    # then: the view's fast rendering is DRF's rendering of the same serializer, byte for byte
+    assert compiled_plan(s.EnrollmentSerializer) is not None
+    for summary in summaries:
+        context = {"request": request}
+        fast = dumps(render(s.EnrollmentSerializer, summary, context=context))
+        assert fast == dumps(s.EnrollmentSerializer(summary, context=context).data)
+    last = json.loads(dumps(render(s.EnrollmentSerializer, summaries[-1], context=context)))
+    assert last["course"]["thumbnail"] == "http://testserver/media/thumbnails/course.png"
+    assert last["status"] == "completed"
+    assert last["progress_percent"] == 100
+    assert last["certificate_status"] == "issuing"
 
 
 def test_an_enrollment_has_one_shape_in_every_answer(student, student_client, free_course):
