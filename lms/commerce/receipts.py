@@ -1,9 +1,15 @@
-"""The PDF receipt of a paid order (reportlab), attached to the receipt email and served at
-`/orders/{id}/receipt/`. Built from the order's snapshots only, so it never changes."""
+"""A paid order's receipt: the PDF (reportlab), attached to the receipt email and served at
+`/orders/{id}/receipt/`, and the receipt email's context. Both are built from the order's
+snapshots only, so they never change. Every amount goes through `lms.core.money`'s one
+rendering for people (`format_money`, what `str(Money)` gives): `49.99 USD`, `1500 JPY`,
+`12.345 KWD`, never a stored column's raw `49.990`."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from reportlab.lib.pagesizes import A4
@@ -12,13 +18,64 @@ from reportlab.pdfgen import canvas
 
 from lms.core.money import format_money
 
-from .models import Order
+from .models import Order, OrderItem
 
 PLATFORM_NAME = "LearnFlow"
 
 
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """What the buyer does next with the items of one kind: a sentence and its link."""
+
+    text: str
+    url: str
+
+
+# Per sellable kind: (one item, several items, the front end's path). A kind not listed
+# here gets the order's own page.
+_NEXT_STEPS: dict[str, tuple[str, str, str]] = {
+    "course": ("Your course is waiting", "Your courses are waiting", "/my-learning"),
+    "booking": (
+        "Your lesson booking is confirmed",
+        "Your lesson bookings are confirmed",
+        "/bookings",
+    ),
+}
+
+
+def next_steps(*, order: Order, items: Iterable[OrderItem]) -> list[NextStep]:
+    """One sentence per kind of item in the order, in the order the kinds first appear."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    steps = []
+    for kind, count in counts.items():
+        if kind in _NEXT_STEPS:
+            one, many, path = _NEXT_STEPS[kind]
+            steps.append(NextStep(one if count == 1 else many, f"{settings.FRONTEND_URL}{path}"))
+        else:
+            steps.append(NextStep("Your order", f"{settings.FRONTEND_URL}/orders/{order.pk}"))
+    return steps
+
+
+def receipt_email_context(*, order: Order) -> dict[str, Any]:
+    """What the receipt email's templates show, every amount already rendered for people."""
+    items = list(order.items.all())
+    return {
+        "order": order,
+        "lines": [
+            {"title": item.title, "paid": format_money(item.amount_paid, item.currency)}
+            for item in items
+        ],
+        "subtotal": format_money(order.subtotal, order.currency),
+        "discount": format_money(order.discount, order.currency) if order.discount else "",
+        "total": format_money(order.total, order.currency),
+        "next_steps": next_steps(order=order, items=items),
+    }
+
+
 def receipt_pdf(*, order: Order) -> bytes:
-    """One A4 page: who paid what for which courses, the discount, the total, the refunds."""
+    """One A4 page: who paid what for which items, the discount, the total, the refunds."""
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
     pdf.setTitle(f"Receipt {order.number}")
@@ -50,7 +107,7 @@ def receipt_pdf(*, order: Order) -> bytes:
         y -= 6 * mm
     y -= 6 * mm
     pdf.setFont("Helvetica-Bold", 10)
-    pdf.drawString(20 * mm, y, "Course")
+    pdf.drawString(20 * mm, y, "Item")
     pdf.drawRightString(150 * mm, y, "Price")
     pdf.drawRightString(190 * mm, y, "Paid")
     pdf.setFont("Helvetica", 10)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -13,18 +11,14 @@ from lms.core.tasks import IDEMPOTENT, RETRIED
 
 from . import services
 from .models import Order
-from .receipts import receipt_pdf
+from .receipts import receipt_email_context, receipt_pdf
 
 
 @shared_task(**RETRIED)
 def send_order_receipt(order_id: str) -> None:
     """The receipt email of a paid order, with its PDF attached."""
     order = Order.objects.select_related("user").prefetch_related("items").get(pk=order_id)
-    context: dict[str, Any] = {
-        "order": order,
-        "items": list(order.items.all()),
-        "frontend_url": settings.FRONTEND_URL,
-    }
+    context = receipt_email_context(order=order)
     subject = render_to_string("emails/receipt.subject.txt", context).strip()
     message = EmailMultiAlternatives(
         subject,
