@@ -9,16 +9,37 @@ columns `figure, period, series, value` where
 - a distribution gives one row per key: `rating_distribution,5,count,2`;
 - a list of objects gives one row per field, the figure named by its position and, where
   there is one, its title or currency: `courses[0] Compilers.completion_rate,,,50.0`.
+
+Every text cell is neutralised against formula injection (`safe_cell`): a cell a
+spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+return) gets a leading `'`, so a course titled `=HYPERLINK(...)` stays text. Numbers, and
+texts that are plain numbers (`-5.00`, an amount), are written as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 HEADER = ("figure", "period", "series", "value")
+
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """`value` for a CSV cell: a text a spreadsheet would run as a formula gets a leading
+    `'`; numbers and plain numeric texts (`-5.00`) are kept. Any CSV the product writes
+    with user-controlled text should pass its cells through this."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        if _PLAIN_NUMBER.fullmatch(value):
+            return value
+        return "'" + value
+    return value
 
 
 def _is_series(value: Mapping[str, Any]) -> bool:
@@ -62,7 +83,8 @@ def rows(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[Any, ...]]
 
 def to_csv(data: Mapping[str, Any]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF (RFC 4180): a field holding a CR or LF is then quoted, never split into two rows.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
-    writer.writerows(rows(data))
+    writer.writerows(tuple(safe_cell(cell) for cell in row) for row in rows(data))
     return out.getvalue()

@@ -31,6 +31,10 @@ GRANULARITIES = (DAY, WEEK, MONTH)
 MAX_PERIODS = 731
 # Without `from`: this many periods back from `to` (inclusive of `to`'s period).
 DEFAULT_PERIODS = {DAY: 30, WEEK: 12, MONTH: 12}
+# The days a range may name (`out_of_range` outside): from EARLIEST to today + LATEST_AHEAD,
+# so every period's edges stay far from the calendar's ends (year 1, year 9999).
+EARLIEST = date(1970, 1, 1)
+LATEST_AHEAD = timedelta(days=366)
 
 
 def zone_of(*names: str | None) -> zoneinfo.ZoneInfo:

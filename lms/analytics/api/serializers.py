@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import zoneinfo
+from datetime import date, datetime
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -12,39 +13,70 @@ from rest_framework import serializers
 from lms.core.money import amount_string
 from lms.core.serializers import AmountField
 
-from ..periods import DAY, GRANULARITIES, MAX_PERIODS, count_between
+from ..periods import (
+    DAY,
+    EARLIEST,
+    GRANULARITIES,
+    LATEST_AHEAD,
+    MAX_PERIODS,
+    Periods,
+    count_between,
+)
 
 FORMATS = ("json", "csv")
 
 
 class PeriodInputSerializer(serializers.Serializer[dict[str, Any]]):
-    """`?from=&to=&granularity=&format=`: local dates in the user's timezone, both included."""
+    """`?from=&to=&granularity=&format=`: local dates in the user's timezone, both included.
+
+    The defaults are filled first (`to`: today in `tz`; `from`: DEFAULT_PERIODS back from
+    `to`), then every range is checked, whichever parameters were given: both dates within
+    EARLIEST..today + LATEST_AHEAD (`out_of_range`), `from` not after `to` (`invalid_range`),
+    at most MAX_PERIODS periods (`range_too_long`). `validated_data` holds both dates."""
 
     # `from` is a Python keyword: the field is declared under its query name below.
     to = serializers.DateField(required=False)
     granularity = serializers.ChoiceField(choices=GRANULARITIES, required=False)
     format = serializers.ChoiceField(choices=FORMATS, required=False, default="json")
 
-    def __init__(self, *args: Any, default_granularity: str = DAY, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        default_granularity: str = DAY,
+        tz: zoneinfo.ZoneInfo | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["from"] = serializers.DateField(required=False)
         self.fields["granularity"].default = default_granularity
+        self.tz = tz or zoneinfo.ZoneInfo("UTC")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start: date | None = attrs.get("from")
-        end: date | None = attrs.get("to")
         granularity = str(attrs.get("granularity") or self.fields["granularity"].default)
         attrs["granularity"] = granularity
-        if start is not None and end is not None:
-            if start > end:
+        today = datetime.now(self.tz).date()
+        latest = today + LATEST_AHEAD
+        for name in ("from", "to"):
+            given: date | None = attrs.get(name)
+            if given is not None and not EARLIEST <= given <= latest:
                 raise serializers.ValidationError(
-                    {"from": "`from` must not be after `to`."}, code="invalid_range"
+                    {name: f"Choose a day from {EARLIEST.isoformat()} to {latest.isoformat()}."},
+                    code="out_of_range",
                 )
-            if count_between(start, end, granularity) > MAX_PERIODS:
-                raise serializers.ValidationError(
-                    {"from": f"At most {MAX_PERIODS} periods; choose a coarser granularity."},
-                    code="range_too_long",
-                )
+        end: date = attrs.get("to") or today
+        start: date | None = attrs.get("from")
+        if start is None:
+            start = Periods.build(tz=self.tz, granularity=granularity, end=end).first
+        if start > end:
+            raise serializers.ValidationError(
+                {"from": "`from` must not be after `to`."}, code="invalid_range"
+            )
+        if count_between(start, end, granularity) > MAX_PERIODS:
+            raise serializers.ValidationError(
+                {"from": f"At most {MAX_PERIODS} periods; choose a coarser granularity."},
+                code="range_too_long",
+            )
+        attrs["from"], attrs["to"] = start, end
         return attrs
 
 

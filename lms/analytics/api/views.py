@@ -24,9 +24,19 @@ from . import serializers as s
 
 PERIOD_PARAMETERS = [
     OpenApiParameter(
-        "from", OpenApiTypes.DATE, description="First local day (user's timezone), included."
+        "from",
+        OpenApiTypes.DATE,
+        description=(
+            "First local day (user's timezone), included. 400 `out_of_range` before "
+            "1970-01-01 or more than 366 days after today, `invalid_range` after `to` "
+            "(today without it), `range_too_long` for more than 731 periods."
+        ),
     ),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, included; today."),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATE,
+        description="Last local day, included; today. 400 `out_of_range` as for `from`.",
+    ),
     OpenApiParameter("granularity", OpenApiTypes.STR, enum=list(GRANULARITIES)),
     OpenApiParameter(
         "format", OpenApiTypes.STR, enum=list(s.FORMATS), description="csv: the same figures."
@@ -38,11 +48,11 @@ CSV_RESPONSE = OpenApiResponse(
 
 
 def _periods(request: Request, tz: Any, *, default: str) -> tuple[Periods, str]:
-    params = s.PeriodInputSerializer(data=request.query_params, default_granularity=default)
+    params = s.PeriodInputSerializer(data=request.query_params, default_granularity=default, tz=tz)
     params.is_valid(raise_exception=True)
     data = params.validated_data
     periods = Periods.build(
-        tz=tz, granularity=data["granularity"], start=data.get("from"), end=data.get("to")
+        tz=tz, granularity=data["granularity"], start=data["from"], end=data["to"]
     )
     return periods, data["format"]
 
