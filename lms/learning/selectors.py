@@ -506,25 +506,28 @@ def _zone_of(names: Collection[str | None]) -> zoneinfo.ZoneInfo:
 
 
 def _dashboard_counts_query(user_id: Any) -> QuerySet[Any]:
+    return _dashboard_counts_base().filter(pk=user_id)
+
+
+@functools.cache
+def _dashboard_counts_base() -> QuerySet[Any]:
+    """Every user's counts and time zones: built once per process (as the completion
+    snapshot's base), filtered by user per request."""
     mine = Enrollment.objects.filter(student_id=OuterRef("pk"))
-    return (
-        User.objects.filter(pk=user_id)
-        .annotate(
-            enrolled=count_of(mine.filter(status__in=ACCESS_STATUSES)),
-            completed=count_of(mine.filter(status="completed")),
-            in_progress=count_of(mine.filter(status="active")),
-            certificate_count=count_of(
-                Certificate.objects.filter(enrollment__student_id=OuterRef("pk"))
-            ),
-        )
-        .values(
-            "student_profile__timezone",
-            "instructor_profile__timezone",
-            "enrolled",
-            "completed",
-            "in_progress",
-            "certificate_count",
-        )
+    return User.objects.annotate(
+        enrolled=count_of(mine.filter(status__in=ACCESS_STATUSES)),
+        completed=count_of(mine.filter(status="completed")),
+        in_progress=count_of(mine.filter(status="active")),
+        certificate_count=count_of(
+            Certificate.objects.filter(enrollment__student_id=OuterRef("pk"))
+        ),
+    ).values(
+        "student_profile__timezone",
+        "instructor_profile__timezone",
+        "enrolled",
+        "completed",
+        "in_progress",
+        "certificate_count",
     )
 
 
@@ -544,9 +547,15 @@ class DashboardStats:
 
 def _study_days(*, user_id: Any, tz: zoneinfo.ZoneInfo) -> QuerySet[Any]:
     """Seconds studied per local day in `tz`, for every day with any activity."""
+    return _study_days_base(tz).filter(user_id=user_id)
+
+
+@functools.lru_cache(maxsize=64)
+def _study_days_base(tz: zoneinfo.ZoneInfo) -> QuerySet[Any]:
+    """Every user's seconds per local day in `tz`, built once per process and zone; the
+    user's filter (a column, not the sum) lands in the WHERE clause."""
     return (
-        ActivityEvent.objects.filter(user_id=user_id)
-        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        ActivityEvent.objects.annotate(day=TruncDate("occurred_at", tzinfo=tz))
         .order_by()
         .values("day")
         .annotate(seconds=Sum("seconds"))
