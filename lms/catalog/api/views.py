@@ -9,7 +9,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -34,7 +34,7 @@ from .. import access, selectors, services
 from .. import cache as response_cache
 from ..errors import CatalogError
 from ..filters import ORDERING_CHOICES
-from ..models import Level, MediaAsset, MediaKind, Tag
+from ..models import CourseStatus, Level, MediaAsset, MediaKind, Tag
 from ..read_models import CourseDetail
 from ..video import media_id_from_token, video_provider
 from . import serializers as s
@@ -56,6 +56,14 @@ COURSE_LIST_PARAMETERS = [
     OpenApiParameter("search", {"type": "string", "maxLength": 200}),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=ORDERING_CHOICES),
     OpenApiParameter("mine", OpenApiTypes.BOOL, description="Your own courses, in every state."),
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        enum=CourseStatus.values,
+        description="Staff (admin, manager): the courses in this state, the longest waiting "
+        "first (`pending` is the review queue). Anyone else gets the public list whatever "
+        "the state named.",
+    ),
 ]
 
 
@@ -729,9 +737,11 @@ _ATTACHMENT_KINDS = {MediaKind.SLIDES, MediaKind.ARCHIVE}
 
 
 # No CSRF check: the signed token is the authorisation, and an unsafe method must get 405 from
-# require_GET, not 403 from the CSRF middleware (found by schemathesis).
+# require_safe, not 403 from the CSRF middleware (found by schemathesis). HEAD answers as GET
+# does, without the body (RangedMediaResponse); the 405 is put in the error shape by
+# lms.core.middleware.ErrorShapeMiddleware.
 @csrf_exempt
-@require_GET
+@require_safe
 def media_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     """Serve a media file to whoever holds a valid, unexpired signed token; nothing else."""
     media_id = media_id_from_token(token)
