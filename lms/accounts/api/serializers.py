@@ -114,11 +114,18 @@ class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]
         ]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The rate is exact in its currency: the one sent, else the profile's own."""
+        """The rate is exact in its currency: the one sent, else the profile's own. A new
+        currency without a new rate checks the stored rate (40.50 cannot become JPY: 400
+        `invalid_amount` on `hourly_rate`, nothing rounded), as a course's price does."""
         user = self.context.get("user")
         stored = getattr(user, "instructor_profile", None) if user is not None else None
         currency = str(attrs.get("currency") or getattr(stored, "currency", DEFAULT_CURRENCY))
-        check_amount_decimals(attrs, amount="hourly_rate", currency=currency)
+        rate = (
+            attrs
+            if "hourly_rate" in attrs
+            else {"hourly_rate": getattr(stored, "hourly_rate", None)}
+        )
+        check_amount_decimals(rate, amount="hourly_rate", currency=currency)
         return attrs
 
     def to_representation(self, instance: InstructorProfile) -> dict[str, Any]:

@@ -430,3 +430,28 @@ def test_avatar_anonymous_401(anon_client):
 
     # then
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("rate", "currency", "status"),
+    [("40.50", "JPY", 400), ("40.00", "JPY", 200), ("40.50", "KWD", 200)],
+)
+def test_a_new_currency_checks_the_stored_rate(
+    instructor_client, instructor, rate, currency, status
+):
+    # The rate is not sent again: the stored one must be exact in the new currency, as a
+    # course's price must (issue 9: nothing rounded; 40.50 is no amount of yen).
+    InstructorProfile.objects.filter(user=instructor).update(
+        hourly_rate=Decimal(rate), currency="USD"
+    )
+
+    response = instructor_client.patch(ME, {"profile": {"currency": currency}}, format="json")
+
+    assert response.status_code == status
+    stored = InstructorProfile.objects.get(user=instructor)
+    if status == 400:
+        assert error_codes(response) == ["invalid_amount"]
+        assert response.json()["errors"][0]["attr"] == "profile.hourly_rate"
+        assert (stored.hourly_rate, stored.currency) == (Decimal(rate), "USD")
+    else:
+        assert (stored.hourly_rate, stored.currency) == (Decimal(rate), currency)
