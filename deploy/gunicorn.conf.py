@@ -59,6 +59,12 @@ access_log_format = (
     '"user_agent": "%(a)s", "forwarded_for": "%({x-forwarded-for}i)s"}'
 )
 proc_name = "lms-web"
+# No control socket (gunicorn >= 25.1 opens one for `gunicornc` by default): its default
+# path is fixed per user ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl), so
+# concurrent gunicorns of one user (tests, smoke runs, the benchmark) take it from each
+# other, and in the image the app user's home is read-only. Nothing here uses gunicornc;
+# signals (HUP, TERM, TTIN/TTOU) manage the arbiter.
+control_socket_disable = True
 
 
 # The garbage collector's full (oldest-generation) pass walks every tracked object, and a

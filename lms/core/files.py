@@ -3,6 +3,7 @@ and media streams that players seek in (HTTP Range)."""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -30,6 +31,20 @@ def private_file_response(file: FieldFile, *, filename_stem: str) -> FileRespons
     return response
 
 
+# One range, RFC 9110 §14.1.2: `bytes=first-last`, `bytes=first-`, `bytes=-suffix`.
+_RANGE = re.compile(
+    r"\s*bytes\s*=\s*(?P<first>\d*)\s*-\s*(?P<last>\d*)\s*", re.ASCII | re.IGNORECASE
+)
+
+
+def _position(digits: str) -> int:
+    """A byte position; one beyond any file (sys.maxsize) when longer than any file can be,
+    so a thousand-digit number neither costs a big-integer parse nor trips Python's limit
+    on the digits `int()` reads."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) < 19 else sys.maxsize
+
+
 class _SizedRangedFileReader(RangedFileReader):
     """django-ranged-response's reader, told the file's size instead of learning it by reading
     the whole file into memory (its own `__init__` does `len(file.read())`: a whole video per
@@ -46,15 +61,31 @@ class _SizedRangedFileReader(RangedFileReader):
         self.f.close()
 
     def parse_range_header(self, header: str, resource_size: int) -> list[tuple[int, int]] | None:
-        """The library's parse; and an open range that starts at or past the end (`bytes=N-`,
-        N >= size), which the library drops as malformed, comes back as the unsatisfiable
-        range it is (416), by asking the library again as if the file had no end."""
-        ranges = super().parse_range_header(header, resource_size)
-        if ranges is None:
-            endless = super().parse_range_header(header, sys.maxsize)
-            if endless is not None and len(endless) == 1 and endless[0][0] >= resource_size:
-                return endless
-        return ranges
+        """The one range of `bytes=first-last`, `bytes=first-` or `bytes=-suffix`, as
+        (start, stop) with stop exclusive; None (ignored: the whole file) for anything else:
+        another unit, several ranges, `last` before `first`, something not digits.
+
+        A start at or past the end is returned as it is, however large, so the response
+        answers it 416 (the library's own parse drops an open range past the end as malformed,
+        and compares its numbers with the file's size in ways that let a huge first byte
+        through as a 200 with the whole file).
+        """
+        match = _RANGE.fullmatch(header)
+        if match is None:
+            return None
+        first, last = match.group("first"), match.group("last")
+        if not first:
+            if not last:
+                return None
+            suffix = _position(last)
+            return [(max(resource_size - suffix, 0), resource_size)]
+        start = _position(first)
+        if not last:
+            return [(start, max(resource_size, start + 1))]
+        stop = _position(last) + 1
+        if stop <= start:
+            return None
+        return [(start, stop)]
 
 
 class RangedMediaResponse(RangedFileResponse):
@@ -65,9 +96,10 @@ class RangedMediaResponse(RangedFileResponse):
     its reader is an iterator and not a file, so `FileResponse` sets no header of its own, is
     set here: `Content-Length` and `Content-Disposition` on every answer, `Accept-Ranges:
     bytes` also on a 200 (a player learns it can seek from the first answer), and a 416 with
-    `Content-Range: bytes */<size>` and no body (the library would send the whole file with
-    it; and it would answer an open range past the end, `bytes=N-`, with the whole file). A
-    malformed or multi-range header is ignored: 200 with the whole file.
+    `Content-Range: bytes */<size>` and no body for a range that starts at or past the end,
+    however large its first byte (the library would send the whole file with it). A HEAD
+    gets a GET's status and headers without the body. A malformed or multi-range header is
+    ignored: 200 with the whole file.
     """
 
     def __init__(
@@ -97,10 +129,13 @@ class RangedMediaResponse(RangedFileResponse):
         if "HTTP_RANGE" in request.META:
             self.add_range_headers(request.META["HTTP_RANGE"])
         if self.status_code == 416:
-            nothing: list[bytes] = []
-            self.streaming_content = nothing
             self["Content-Range"] = f"bytes */{size}"
             self["Content-Length"] = "0"
+        if self.status_code == 416 or request.method == "HEAD":
+            # No body; the file is still closed with the response (FileResponse keeps the
+            # reader's close among its closers). A HEAD keeps the headers a GET would get.
+            nothing: list[bytes] = []
+            self.streaming_content = nothing
 
 
 def ranged_file_response(

@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import is_valid_path
 
 
 def error_response(
@@ -82,25 +83,54 @@ class PrivateCacheMiddleware:
         return response
 
 
-class ApiNotFoundMiddleware:
-    """An unknown address under `/api/` answers 404 in the error shape, with DEBUG on too.
+def _is_api_path(path_info: str) -> bool:
+    return path_info == "/api" or path_info.startswith("/api/")
 
-    Django renders a route that resolves nowhere with `handler404` (`lms.core.views`) only
-    while DEBUG is off; with DEBUG on (`make run`) it renders its HTML technical page. A
-    client of the API must get JSON either way, so a 404 under `/api/` that is not JSON
-    already is replaced by the shape's `not_found`. Sits inside CorsMiddleware, so the
-    answer carries the CORS headers like any other.
+
+class ErrorShapeMiddleware:
+    """The answers Django gives outside any view, in the error shape, whatever DEBUG says.
+
+    - An `/api/` address that only lacks its trailing slash (`POST /api/v1/auth/login`)
+      answers 404 `not_found` naming the slashed address, for every method. Django's
+      CommonMiddleware (APPEND_SLASH) would redirect it with a 301, which a client follows
+      with a GET and without its body, and with DEBUG on it raises a RuntimeError (an HTML
+      500) for a POST, PUT or PATCH. An API client calls the documented address; it is told
+      which, rather than redirected.
+    - An unknown address under `/api/` (and `/api` itself) answers 404 `not_found`: Django
+      renders it with `handler404` (`lms.core.views`) only while DEBUG is off; with DEBUG on
+      (`make run`) it renders its HTML technical page. A view's own JSON 404 is kept.
+    - A wrong method on any route answers 405 `method_not_allowed` with its `Allow` header,
+      as DRF's views do: the plain Django views (health, the media stream) answer Django's
+      empty `HttpResponseNotAllowed`, which this replaces.
+
+    Sits inside CorsMiddleware, so the answers carry the CORS headers like any other, and
+    outside CommonMiddleware, so the slash check runs before Django's redirect.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        path_info = request.path_info
+        api = _is_api_path(path_info)
+        if api and not path_info.endswith("/"):
+            urlconf = getattr(request, "urlconf", None)
+            if not is_valid_path(path_info, urlconf) and is_valid_path(f"{path_info}/", urlconf):
+                return error_response(
+                    404,
+                    "not_found",
+                    f"Not found. API addresses end with a slash: {request.path}/",
+                )
         response = self.get_response(request)
-        if (
-            response.status_code == 404
-            and request.path_info.startswith("/api/")
-            and not response.get("Content-Type", "").startswith("application/json")
-        ):
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code == 404 and api:
             return error_response(404, "not_found", "Not found.")
+        if response.status_code == 405:
+            refused = error_response(
+                405, "method_not_allowed", f'Method "{request.method}" not allowed.'
+            )
+            if "Allow" in response:
+                refused["Allow"] = response["Allow"]
+            return refused
         return response

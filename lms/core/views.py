@@ -6,7 +6,8 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_safe
 
 from lms.core.errors import (
     DATABASE_UNAVAILABLE_DETAIL,
@@ -24,14 +25,18 @@ def _error(status: int, code: str, detail: str, type_: str = "client_error") -> 
     )
 
 
-@require_GET
+# Health checks change nothing: GET and HEAD only, and any other method is the 405 of the
+# error shape (lms.core.middleware.ErrorShapeMiddleware), not the CSRF middleware's 403 page.
+@csrf_exempt
+@require_safe
 @never_cache
 def health_live(request: HttpRequest) -> JsonResponse:
     """The process answers: nothing else is checked."""
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@csrf_exempt
+@require_safe
 @never_cache
 def health_ready(request: HttpRequest) -> JsonResponse:
     """The process can serve: the database and the cache both answer."""

@@ -82,7 +82,20 @@ def test_a_range_past_the_end_overlapping_it_is_cut_to_the_end():
     assert _body(response) == VIDEO[-10:]
 
 
-@pytest.mark.parametrize("header", ["bytes=20000-", "bytes=10252-10300", "bytes=-0"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=20000-",
+        "bytes=10252-10300",
+        "bytes=-0",
+        "bytes=10252-",
+        # a first byte beyond any integer the library compares with sys.maxsize, or beyond
+        # the digits int() reads: still past the end
+        "bytes=99999999999999999999-",
+        "bytes=99999999999999999999-999999999999999999999",
+        "bytes=" + "9" * 5000 + "-",
+    ],
+)
 def test_an_unsatisfiable_range_is_416_without_a_body(header):
     path, _ = _stream_path(VIDEO)
     response = _get(path, header)
@@ -119,3 +132,40 @@ def test_the_file_is_closed_after_the_answer(monkeypatch):
 def test_a_bad_token_is_still_403_with_a_range():
     response = _get("/api/v1/media/stream/not-a-token/", "bytes=0-10")
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("header", ["bytes=0-" + "9" * 5000, "bytes=-" + "9" * 5000])
+def test_a_huge_last_byte_or_suffix_is_the_whole_file_in_a_206(header):
+    path, _ = _stream_path(VIDEO)
+    response = _get(path, header)
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 0-{len(VIDEO) - 1}/{len(VIDEO)}"
+    assert _body(response) == VIDEO
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "length"),
+    [(None, 200, "10252"), ("bytes=100-1123", 206, "1024"), ("bytes=20000-", 416, "0")],
+)
+def test_head_answers_as_get_without_a_body(header, status, length):
+    # given
+    path, _ = _stream_path(VIDEO)
+    extra = {"HTTP_RANGE": header} if header is not None else {}
+
+    # when
+    response = APIClient().head(path, **extra)
+
+    # then a GET's status and headers, and no body
+    assert response.status_code == status
+    assert response["Content-Length"] == length
+    assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Type"] == "video/mp4"
+    assert _body(response) == b""
+
+
+def test_head_closes_the_file(monkeypatch):
+    path, _ = _stream_path(VIDEO)
+    response = APIClient().head(path)
+    reader = response.ranged_file
+    response.close()
+    assert reader.f.closed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import os
 import re
+import runpy
 import subprocess
 import sys
 import threading
@@ -137,3 +138,16 @@ def test_the_image_health_check_passes_on_200_only():
     with http.server.HTTPServer(("127.0.0.1", 0), _Health) as server:
         port = server.server_address[1]
     assert _healthcheck(port) == 1
+
+
+def test_gunicorn_opens_no_control_socket():
+    """gunicorn's control socket sits at one path per user (~/.gunicorn/gunicorn.ctl), which
+    concurrent gunicorns take from each other and the image's read-only home refuses."""
+    from gunicorn.config import Config
+
+    config = Config()
+    for name, value in runpy.run_path(str(DEPLOY / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+
+    assert config.control_socket_disable is True

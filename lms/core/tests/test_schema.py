@@ -149,7 +149,8 @@ def test_an_unsafe_method_on_the_media_stream_is_405_as_documented():
 
     # then the documented 405 with its Allow header, not the CSRF middleware's 403 page
     assert response.status_code == 405
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"
+    assert error_codes(response) == ["method_not_allowed"]
 
 
 @pytest.mark.parametrize(
