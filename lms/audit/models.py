@@ -23,6 +23,14 @@ class AuditLogQuerySet(models.QuerySet["AuditLog"]):
     def delete(self) -> NoReturn:
         raise AppendOnly("Audit lines are append-only.")
 
+    # What Model.save_base and the delete collector's fast path call, below `update` and
+    # `delete`: refused too, so no ORM path changes a line (the base manager included).
+    def _update(self, values: Any) -> NoReturn:
+        raise AppendOnly("Audit lines are append-only.")
+
+    def _raw_delete(self, using: Any) -> NoReturn:
+        raise AppendOnly("Audit lines are append-only.")
+
     def _write(self, **kwargs: Any) -> int:
         return super().update(**kwargs)
 
@@ -77,6 +85,9 @@ class AuditLog(BaseModel):
     objects = AuditLogQuerySet.as_manager()
 
     class Meta:
+        # Django's own paths (related lookups, save_base, refresh_from_db) use the base
+        # manager: the refusing one, not a plain Manager that would update and delete.
+        base_manager_name = "objects"
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["target_type", "target_id", "-created_at"]),

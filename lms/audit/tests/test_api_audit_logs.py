@@ -77,3 +77,40 @@ def test_query_count_is_constant(admin_user, admin_client_api, django_assert_max
         response = admin_client_api.get(URL)
 
     assert len(response.json()["results"]) == 20
+
+
+@pytest.mark.parametrize(
+    ("params", "attr", "code"),
+    [
+        ({"created_after": "0001-01-01T00:00:00+14:00"}, "created_after", "out_of_range"),
+        ({"created_before": "0001-01-01T00:00:00+14:00"}, "created_before", "out_of_range"),
+        ({"created_after": "0001-01-01T00:00:00"}, "created_after", "out_of_range"),
+        ({"created_before": "9999-12-31T23:59:59-14:00"}, "created_before", "out_of_range"),
+        ({"created_after": "9999-12-31T23:59:59.999999"}, "created_after", "out_of_range"),
+        ({"created_before": "1969-12-31T23:59:59Z"}, "created_before", "out_of_range"),
+        ({"created_after": "garbage"}, "created_after", "invalid"),
+        ({"actor": "not-a-uuid"}, "actor", "invalid"),
+        ({"action": "auth.login\x00"}, "action", "null_characters_not_allowed"),
+        ({"target_id": "\x00"}, "target_id", "null_characters_not_allowed"),
+        ({"target_type": "a\x00b"}, "target_type", "null_characters_not_allowed"),
+    ],
+)
+def test_hostile_filters_are_400_naming_the_rule(admin_client_api, params, attr, code):
+    response = admin_client_api.get(URL, params)
+
+    assert response.status_code == 400, response.content[:300]
+    body = response.json()
+    assert body["type"] == "validation_error"
+    assert [(error["attr"], error["code"]) for error in body["errors"]] == [(attr, code)]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"created_after": "1970-01-01T00:00:00Z"},
+        {"created_before": "9998-12-31T23:59:59+14:00"},
+        {"created_after": "2026-12-01T00:00:00+14:00", "created_before": "2026-12-02"},
+    ],
+)
+def test_the_edges_of_the_filters_answer(admin_client_api, params):
+    assert admin_client_api.get(URL, params).status_code == 200

@@ -85,6 +85,33 @@ def test_the_orm_refuses_to_change_or_delete_a_line(student):
         AuditLog.objects.all().delete()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda line: AuditLog._base_manager.filter(pk=line.pk).update(action="user.logout"),
+        lambda line: AuditLog._base_manager.filter(pk=line.pk).delete(),
+        lambda line: AuditLog._default_manager.filter(pk=line.pk).update(action="x"),
+        lambda line: AuditLog._base_manager.filter(pk=line.pk)._update([]),
+        lambda line: AuditLog._base_manager.filter(pk=line.pk)._raw_delete("default"),
+        lambda line: AuditLog._base_manager.filter(pk=line.pk).bulk_update([line], ["action"]),
+        lambda line: line.save_base(force_update=True),
+    ],
+    ids=["base-update", "base-delete", "default-update", "_update", "_raw_delete", "bulk", "base"],
+)
+def test_every_orm_path_refuses_to_change_or_delete_a_line(student, change):
+    [line] = lines(student, 1)
+    chain.seal_pending()
+    line.refresh_from_db()  # through the base manager: reading is fine
+    line.action = "user.logout"
+
+    with pytest.raises(AppendOnly), transaction.atomic():
+        change(line)
+
+    assert AuditLog._base_manager.name == "objects"
+    assert AuditLog.objects.get(pk=line.pk).action == "user.login"
+    assert chain.verify().ok
+
+
 @pytest.mark.tampers_audit_chain
 @pytest.mark.parametrize(
     ("sql", "reason"),
