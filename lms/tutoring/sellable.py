@@ -33,7 +33,14 @@ from lms.notifications.services import notify
 
 from . import locks
 from .errors import TutoringError
-from .models import ACTIVE_STATUSES, BOOKING_EXCLUSION, Booking, BookingStatus, CancelReason
+from .models import (
+    ACTIVE_STATUSES,
+    BOOKING_EXCLUSION,
+    AvailabilitySlot,
+    Booking,
+    BookingStatus,
+    CancelReason,
+)
 from .services.bookings import refund_due
 from .services.earnings import BOOKING_KIND, hold_paid_bookings
 from .services.states import transition_booking
@@ -174,15 +181,33 @@ def _check_payable(booking: Booking) -> None:
 
 
 def _can_revive(booking: Booking) -> bool:
-    """An expired booking whose time is still free (the tutor is locked by the caller)."""
+    """An expired booking whose time is still free and still offered (the tutor is locked by
+    the caller): no active booking over it, and the tutor's availability still covers it
+    (a tutor may withdraw a slot once the booking expired; then the late money is refunded)."""
     if booking.status != S.CANCELLED or booking.cancel_reason != CancelReason.EXPIRED:
         return False
-    return not Booking.objects.filter(
+    taken = Booking.objects.filter(
         tutor_id=booking.tutor_id,
         status__in=ACTIVE_STATUSES,
         start__lt=booking.blocked_end,
         blocked_end__gt=booking.start,
     ).exists()
+    return not taken and _still_offered(booking)
+
+
+def _still_offered(booking: Booking) -> bool:
+    """Whether the tutor's slots (one, or several end to end) cover the lesson's time."""
+    covered_until = booking.start
+    slots = AvailabilitySlot.objects.filter(
+        tutor_id=booking.tutor_id, start__lt=booking.end, end__gt=booking.start
+    ).order_by("start")
+    for start, end in slots.values_list("start", "end"):
+        if start > covered_until:
+            return False  # a gap
+        covered_until = max(covered_until, end)
+        if covered_until >= booking.end:
+            return True
+    return False
 
 
 def _save_revived(booking: Booking) -> bool:

@@ -18,7 +18,7 @@ from lms.core.money import Money
 from lms.notifications.models import Notification
 from lms.payouts.models import LedgerTransaction, PendingEarning, TransactionKind, Wallet
 from lms.tutoring.api.serializers import BookingSerializer
-from lms.tutoring.models import Booking, BookingStatus
+from lms.tutoring.models import AvailabilitySlot, Booking, BookingStatus
 from lms.tutoring.services import expire_pending_bookings, hourly_rate_of, price_of
 
 from .conftest import book, book_ok, hour, paid_booking, pay
@@ -475,6 +475,46 @@ def test_a_late_payment_for_a_taken_time_is_refunded(
     assert (row.status, row.cancel_reason) == ("cancelled", "late_payment")
     assert Refund.objects.get().status == "succeeded"
     assert Order.objects.get(pk=row.order_id).status == "refunded"
+
+
+def test_a_late_payment_for_time_the_tutor_withdrew_is_refunded(
+    student_client, tutor_client, slot, django_capture_on_commit_callbacks
+):
+    # Expired unpaid, then the tutor deletes the (now free) slot, then the money arrives: the
+    # lesson is not revived onto time nobody offers; the money goes back.
+    booking = book_ok(student_client, slot_id=str(slot.pk))
+    checkout = student_client.post("/api/v1/payments/checkout/", {"booking_id": booking["id"]})
+    expire_pending_bookings(now=timezone.now() + timedelta(minutes=16))
+    assert tutor_client.delete(f"/api/v1/availability-slots/{slot.pk}/").status_code == 204
+
+    with django_capture_on_commit_callbacks(execute=True):
+        student_client.post(
+            f"/api/v1/payments/{checkout.json()['payment_id']}/simulate/",
+            {"outcome": "succeeded"},
+        )
+
+    row = Booking.objects.get(pk=booking["id"])
+    assert (row.status, row.cancel_reason) == ("cancelled", "late_payment")
+    assert Refund.objects.get().status == "succeeded"
+    assert Order.objects.get(pk=row.order_id).status == "refunded"
+
+
+def test_a_late_payment_is_honoured_over_two_slots_end_to_end(student_client, tutor, slot):
+    # The slot is split in two at the lesson's middle after the booking expired: still offered.
+    booking = book_ok(
+        student_client, tutor_id=str(tutor.pk), start=slot.start.isoformat(), duration_minutes=60
+    )
+    checkout = student_client.post("/api/v1/payments/checkout/", {"booking_id": booking["id"]})
+    expire_pending_bookings(now=timezone.now() + timedelta(minutes=16))
+    middle = slot.start + timedelta(minutes=30)
+    AvailabilitySlot.objects.filter(pk=slot.pk).update(end=middle)
+    SlotFactory(tutor=tutor, start=middle, end=slot.end)
+
+    student_client.post(
+        f"/api/v1/payments/{checkout.json()['payment_id']}/simulate/", {"outcome": "succeeded"}
+    )
+
+    assert Booking.objects.get(pk=booking["id"]).status == "paid"
 
 
 # --- reschedule ----------------------------------------------------------------------------
