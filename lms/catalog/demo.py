@@ -7,8 +7,9 @@ lines are right. Each demo instructor's media library holds a playable video
 8 kB; made once with PyAV's libx264 from frames drawn by Pillow) and a PDF written here
 with reportlab; video lessons play it, each course's first section has the PDF, and every
 course previews the video. Thumbnails are drawn with Pillow (`seed_thumbnails`, run after
-the other seeders so their courses get one too). The review queue gets a course waiting
-for review, a rejected one and a draft (`QUEUE_COURSES`).
+the other seeders so their courses get one too). Every other status of the course workflow
+has one course (`QUEUE_COURSES`): a draft, one waiting for review, a rejected one, an
+approved one not yet published and an unpublished one.
 """
 
 from __future__ import annotations
@@ -127,6 +128,14 @@ QUEUE_COURSES = [
     (
         "alan@demo.learnflow.local", "data-science", "Cryptography for Everyone",
         "Ciphers, keys and proofs without the jargon", CourseStatus.DRAFT, "",
+    ),
+    (
+        "frida@demo.learnflow.local", "design", "Typography Essentials",
+        "Choose, pair and set type that reads well", CourseStatus.APPROVED, "",
+    ),
+    (
+        "alan@demo.learnflow.local", "data-science", "Statistics Refresher",
+        "Means, variance and confidence intervals in one evening", CourseStatus.UNPUBLISHED, "",
     ),
 ]  # fmt: skip
 
@@ -299,6 +308,22 @@ def publish_seeded_course(course: Course) -> Course:
     return services.publish_course(course=course, by=reviewer)
 
 
+def _move_to(course: Course, status: str, *, owner: User, reviewer: User, note: str) -> None:
+    """From draft to `status` through the workflow's services, the way a real course goes:
+    submitted by its owner, then approved or rejected, published and unpublished by staff."""
+    if status == CourseStatus.DRAFT:
+        return
+    services.submit_course_for_review(course=course, by=owner)
+    if status == CourseStatus.REJECTED:
+        services.reject_course(course=course, by=reviewer, reason=note)
+    elif status != CourseStatus.PENDING:
+        services.approve_course(course=course, by=reviewer)
+        if status in (CourseStatus.PUBLISHED, CourseStatus.UNPUBLISHED):
+            services.publish_course(course=course, by=reviewer)
+        if status == CourseStatus.UNPUBLISHED:
+            services.unpublish_course(course=course, by=reviewer)
+
+
 @transaction.atomic
 def seed_catalog(stdout: Any) -> None:
     """Create the demo categories, the published courses and the review queue's courses
@@ -341,10 +366,7 @@ def seed_catalog(stdout: Any) -> None:
             tags=[],
             outline=[("First steps", ["What you need", "A first exercise"])],
         )
-        if status != CourseStatus.DRAFT:
-            services.submit_course_for_review(course=course, by=owner)
-        if status == CourseStatus.REJECTED:
-            services.reject_course(course=course, by=reviewer, reason=note)
+        _move_to(course, status, owner=owner, reviewer=reviewer, note=note)
         stdout.write(f"Catalog: “{title}” by {owner.email} is {status}.")
 
 

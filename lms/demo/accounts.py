@@ -20,13 +20,15 @@ SAMPLE = "student@demo.learnflow.local"  # the account of the printed sign-in ex
 # email -> what the account shows (kept short: one line each in the terminal).
 NOTES: dict[str, str] = {
     "admin@demo.learnflow.local": "/admin/ and review queues: course, application, withdrawal",
-    "manager@demo.learnflow.local": "staff: course and application reviews",
+    "manager@demo.learnflow.local": "staff: course and application reviews, moderation queue",
     "grace@demo.learnflow.local": "video, PDF, quiz, assignment, wallet, payouts, rejected course",
-    "alan@demo.learnflow.local": "a free course, a paid one and a draft",
-    "frida@demo.learnflow.local": "a course waiting for review",
+    "alan@demo.learnflow.local": "a free course, a paid one, a draft and an unpublished one",
+    "frida@demo.learnflow.local": "a course waiting for review, an approved one to publish",
     "student@demo.learnflow.local": "courses in progress, a certificate, a passed quiz, a grade",
     "lee@demo.learnflow.local": "a failed quiz attempt, an assignment waiting for a grade",
     "nina@demo.learnflow.local": "student whose instructor application waits for review",
+    "omar@demo.learnflow.local": "instructor since his application was approved; no course yet",
+    "pia@demo.learnflow.local": "student whose instructor application was rejected",
 }  # fmt: skip
 
 _ROLE_ORDER: dict[str, int] = {Role.ADMIN: 0, Role.MANAGER: 1, Role.INSTRUCTOR: 2, Role.STUDENT: 3}

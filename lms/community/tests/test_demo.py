@@ -1,4 +1,5 @@
-"""The community demo seeder: reviews, a reply, a Q&A thread with an accepted answer; twice."""
+"""The community demo seeder: reviews, a reply, a Q&A thread with an accepted answer and the
+moderation queue's reports; twice."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ import io
 
 import pytest
 
+from lms.accounts.models import Role
 from lms.accounts.tests.factories import UserFactory
 from lms.catalog.models import Course
 from lms.catalog.tests.factories import LessonFactory, PublishedCourseFactory, SectionFactory
 from lms.community import demo
-from lms.community.models import Discussion, LessonComment, Review, ReviewReply
+from lms.community.models import (
+    Discussion,
+    DiscussionReply,
+    ItemKind,
+    LessonComment,
+    Report,
+    ReportDecision,
+    ReportStatus,
+    Review,
+    ReviewReply,
+    Visibility,
+)
 from lms.learning.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +52,31 @@ def test_the_seeder_skips_without_its_course():
     out = io.StringIO()
     demo.seed(out)
     assert "skipped" in out.getvalue()
+
+
+def test_the_seeder_fills_the_moderation_queue_once(instructor, client_for):
+    # given: the demo course, its two students and a manager
+    course = PublishedCourseFactory(slug=demo.COURSE_SLUG, instructor=instructor)
+    LessonFactory(section=SectionFactory(course=course), course=course)
+    for email in demo.REVIEWS:
+        EnrollmentFactory(student=UserFactory(email=email), course=course)
+    manager = UserFactory(role=Role.MANAGER, is_staff=True)
+
+    # when: seeded twice
+    for _ in range(2):
+        demo.seed(io.StringIO())
+
+    # then: a report in each state, made and decided once
+    assert sorted(Report.objects.values_list("kind", "status", "decision")) == [
+        (ItemKind.REPLY, ReportStatus.RESOLVED, ReportDecision.DISMISSED),
+        (ItemKind.REPLY, ReportStatus.RESOLVED, ReportDecision.HIDDEN),
+        (ItemKind.REVIEW, ReportStatus.OPEN, ""),
+    ]
+    spam = DiscussionReply.objects.get(body=demo.SPAM_REPLY)
+    assert spam.visibility == Visibility.HIDDEN
+    assert Discussion.objects.get().reply_count == 2  # the hidden advert is not counted
+    queue = client_for(manager).get("/api/v1/moderation/reports/")
+    assert queue.status_code == 200
+    assert [row["kind"] for row in queue.json()["results"]] == ["review"]
+    fresh = Course.objects.get(pk=course.pk)
+    assert (fresh.rating, fresh.review_count) == (4.5, 2)  # the reported review still counts

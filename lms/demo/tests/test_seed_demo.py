@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from lms.accounts.models import InstructorApplication
 from lms.assessments.models import Attempt, Submission
 from lms.catalog.models import Course, CourseStatus, Lesson, LessonType, MediaAsset
+from lms.community.models import DiscussionReply, Report, ReportDecision, ReportStatus
 from lms.demo.accounts import DEMO_PASSWORD, demo_accounts
 from lms.payouts.models import Withdrawal
 from lms.payouts.testing import assert_payouts_consistent
@@ -125,39 +126,58 @@ def test_seed_demo_builds_every_screen_and_every_printed_login_works(
     assert fetch(sam, mine["file_url"]).startswith(b"%PDF")
     assert results(lee.get(f"/api/v1/assignments/{assignment.pk}/submissions/"))
 
-    # a wallet with money available and pending, a paid withdrawal and a pending one
+    # a wallet with money available and pending, a withdrawal in every status
     wallet = grace.get("/api/v1/wallet/").json()
     assert float(wallet["available"]) > 0
     assert float(wallet["pending"]) > 0
     statuses = {w["status"] for w in results(grace.get("/api/v1/withdrawals/"))}
-    assert {"paid", "pending"} <= statuses
+    assert statuses == set(Withdrawal.Status.values)
 
     # notifications for a student and an instructor; a certificate
     for client in (sam, grace):
         assert results(client.get("/api/v1/notifications/"))
     assert results(sam.get("/api/v1/certificates/"))
 
-    # one of each in the review queues
-    pending = results(admin.get("/api/v1/withdrawals/?status=pending"))
-    assert [w["status"] for w in pending] == ["pending"]
-    applications = results(admin.get("/api/v1/instructor-applications/?status=pending"))
-    assert [a["status"] for a in applications] == ["pending"]
-    assert Course.objects.filter(status=CourseStatus.PENDING).count() == 1
-    assert Course.objects.filter(status=CourseStatus.REJECTED).count() == 1
-    assert Course.objects.filter(status=CourseStatus.DRAFT).count() == 1
+    # one of each status in the review queues, as staff see them
+    for status in Withdrawal.Status.values:
+        found = results(admin.get(f"/api/v1/withdrawals/?status={status}"))
+        assert [w["status"] for w in found] == [status]
+    for status in InstructorApplication.Status.values:
+        found = results(admin.get(f"/api/v1/instructor-applications/?status={status}"))
+        assert [a["status"] for a in found] == [status]
+    omar = InstructorApplication.objects.get(status="approved").user
+    assert omar.role == "instructor"
+    assert InstructorApplication.objects.get(status="rejected").reason
+    published = CourseStatus.PUBLISHED
+    for status in CourseStatus.values:
+        count = Course.objects.filter(status=status).count()
+        assert count >= 1 if status == published else count == 1, (status, count)
+    queue = results(clients["manager@demo.learnflow.local"].get("/api/v1/moderation/reports/"))
+    assert [item["kind"] for item in queue] == ["review"]
+    assert set(Report.objects.values_list("status", "decision")) == {
+        (ReportStatus.OPEN, ""),
+        (ReportStatus.RESOLVED, ReportDecision.HIDDEN),
+        (ReportStatus.RESOLVED, ReportDecision.DISMISSED),
+    }
     assert_payouts_consistent()
 
     # and seeding again changes nothing
-    counts = [
-        model.objects.count()
-        for model in (Course, Lesson, MediaAsset, Attempt, Submission, Withdrawal)
-    ]
+    models = (
+        Course,
+        Lesson,
+        MediaAsset,
+        Attempt,
+        Submission,
+        Withdrawal,
+        InstructorApplication,
+        Report,
+        DiscussionReply,
+    )
+    counts = [model.objects.count() for model in models]
     seed(django_capture_on_commit_callbacks)
-    assert counts == [
-        model.objects.count()
-        for model in (Course, Lesson, MediaAsset, Attempt, Submission, Withdrawal)
-    ]
-    assert InstructorApplication.objects.count() == 1
+    assert counts == [model.objects.count() for model in models]
+    assert InstructorApplication.objects.count() == 3
+    assert_payouts_consistent()
 
 
 def test_seed_demo_no_accounts_leaves_the_accounts_to_rundemo(

@@ -55,6 +55,9 @@ STUDENTS = [
     ("student@demo.learnflow.local", "Sam", "Student"),
     ("lee@demo.learnflow.local", "Lee", "Learner"),
     ("nina@demo.learnflow.local", "Nina", "Newcomer"),
+    # Instructor applicants (lms/demo/applications.py): Omar's is approved, Pia's rejected.
+    ("omar@demo.learnflow.local", "Omar", "Okoye"),
+    ("pia@demo.learnflow.local", "Pia", "Park"),
 ]
 
 
@@ -162,7 +165,7 @@ from lms.payouts import demo as payouts_demo  # noqa: E402
 
 extra_seeders.append(payouts_demo.seed)
 
-# The staff's application queue: a student who applied to teach.
+# The staff's application queue: an application in each status (the manager decides two).
 from lms.demo import applications as applications_demo  # noqa: E402
 
 extra_seeders.append(applications_demo.seed)
@@ -176,7 +179,8 @@ extra_seeders.append(messaging_demo.seed)
 extra_seeders.append(support_demo.seed)
 
 # Community, after learning's enrollments: reviews with a reply, a Q&A thread with an
-# accepted answer and a lesson comment on the demo students' short course.
+# accepted answer and a lesson comment on the demo students' short course, and reports in
+# the moderation queue (open, hidden, dismissed).
 from lms.community import demo as community_demo  # noqa: E402
 
 extra_seeders.append(community_demo.seed)
