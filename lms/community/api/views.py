@@ -79,6 +79,7 @@ class CourseReviewsView(APIView):
         )
         return _paginated(request, self, reviews, s.ReviewSerializer)
 
+    @domain_errors({403: ["not_enrolled", "own_course"], 409: ["already_reviewed"]})
     @extend_schema(
         request=s.ReviewInputSerializer, responses={201: s.ReviewSerializer, **WRITE_ERRORS}
     )
@@ -122,6 +123,7 @@ class ReviewDetailView(APIView):
 
 
 class ReviewHelpfulView(APIView):
+    @domain_errors({400: ["own_review"]})
     @extend_schema(request=None, responses={200: s.HelpfulSerializer, **COMMON_ERRORS})
     def post(self, request: Request, pk: str) -> Response:
         user = current_user(request)
@@ -140,6 +142,7 @@ class ReviewHelpfulView(APIView):
 
 
 class ReviewReplyView(APIView):
+    @domain_errors({403: ["not_course_instructor"], 409: ["already_replied"]})
     @extend_schema(
         request=s.ReviewReplyInputSerializer,
         responses={201: s.ReviewSerializer, **WRITE_ERRORS},
@@ -193,6 +196,7 @@ class LessonCommentsView(APIView):
 
 
 class CommentDetailView(APIView):
+    @domain_errors({409: ["comment_deleted"]})
     @validates_whole_body  # `body` is required: the new text replaces the old
     @extend_schema(
         request=s.CommentUpdateSerializer, responses={200: s.CommentSerializer, **WRITE_ERRORS}
@@ -276,7 +280,7 @@ class DiscussionRepliesView(APIView):
         replies = selectors.replies_of(discussion=discussion, access=access)
         return _paginated(request, self, replies, s.ReplySerializer)
 
-    @domain_errors({400: ["invalid_parent"]})
+    @domain_errors({400: ["invalid_parent"], 409: ["discussion_locked"]})
     @extend_schema(
         request=s.ReplyInputSerializer, responses={201: s.ReplySerializer, **WRITE_ERRORS}
     )
@@ -298,6 +302,7 @@ class DiscussionRepliesView(APIView):
 
 
 class ReplyUpvoteView(APIView):
+    @domain_errors({400: ["own_item"]})
     @extend_schema(request=None, responses={200: s.ReplySerializer, **COMMON_ERRORS})
     def post(self, request: Request, pk: str) -> Response:
         user = current_user(request)
@@ -316,6 +321,7 @@ class ReplyUpvoteView(APIView):
 
 
 class DiscussionAcceptView(APIView):
+    @domain_errors({400: ["invalid_answer"], 409: ["not_a_question"]})
     @extend_schema(
         request=s.AcceptInputSerializer,
         responses={200: s.DiscussionDetailSerializer, **WRITE_ERRORS},
@@ -345,6 +351,7 @@ class DiscussionFlagView(APIView):
 
     move = ""
 
+    @domain_errors({409: ["invalid_discussion_state"]})
     @extend_schema(request=None, responses={200: s.DiscussionDetailSerializer, **WRITE_ERRORS})
     def post(self, request: Request, pk: str) -> Response:
         user = current_user(request)
@@ -364,6 +371,7 @@ class ReportView(APIView):
 
     kind = ""
 
+    @domain_errors({400: ["own_item"], 409: ["already_reported"]})
     @extend_schema(
         request=s.ReportInputSerializer, responses={201: s.ReportSerializer, **WRITE_ERRORS}
     )
@@ -408,6 +416,8 @@ class ModerationItemView(APIView):
     permission_classes = [IsStaffMember]
     action = ""
 
+    # hide and restore: `invalid_moderation_state`; dismiss: `no_open_reports`
+    @domain_errors({409: ["invalid_moderation_state", "no_open_reports"]})
     @extend_schema(
         request=None,
         responses={
