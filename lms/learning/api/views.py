@@ -177,7 +177,7 @@ class DashboardStatsView(APIView):
     @extend_schema(responses=s.DashboardStatsSerializer)
     def get(self, request: Request) -> Response:
         stats = selectors.dashboard_stats(user=request.user)
-        return Response(s.DashboardStatsSerializer(stats).data)
+        return Response(render(s.DashboardStatsSerializer, stats))
 
 
 class ContinueLearningView(APIView):
