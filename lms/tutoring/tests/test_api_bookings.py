@@ -457,6 +457,19 @@ def test_a_late_payment_of_an_expired_booking_is_honoured_when_still_free(studen
     assert Booking.objects.get().status == "paid"
 
 
+def _succeed(client, checkout) -> None:
+    client.post(
+        f"/api/v1/payments/{checkout.json()['payment_id']}/simulate/", {"outcome": "succeeded"}
+    )
+
+
+def _assert_refunded_as_late(booking_id: str) -> None:
+    row = Booking.objects.get(pk=booking_id)
+    assert (row.status, row.cancel_reason) == ("cancelled", "late_payment")
+    assert Refund.objects.get().status == "succeeded"
+    assert Order.objects.get(pk=row.order_id).status == "refunded"
+
+
 def test_a_late_payment_for_a_taken_time_is_refunded(
     student_client, client_for, other_student, slot, django_capture_on_commit_callbacks
 ):
@@ -466,15 +479,9 @@ def test_a_late_payment_for_a_taken_time_is_refunded(
         book_ok(client_for(other_student), slot_id=str(slot.pk))
 
     with django_capture_on_commit_callbacks(execute=True):
-        student_client.post(
-            f"/api/v1/payments/{checkout.json()['payment_id']}/simulate/",
-            {"outcome": "succeeded"},
-        )
+        _succeed(student_client, checkout)
 
-    row = Booking.objects.get(pk=booking["id"])
-    assert (row.status, row.cancel_reason) == ("cancelled", "late_payment")
-    assert Refund.objects.get().status == "succeeded"
-    assert Order.objects.get(pk=row.order_id).status == "refunded"
+    _assert_refunded_as_late(booking["id"])
 
 
 def test_a_late_payment_for_time_the_tutor_withdrew_is_refunded(
@@ -488,15 +495,9 @@ def test_a_late_payment_for_time_the_tutor_withdrew_is_refunded(
     assert tutor_client.delete(f"/api/v1/availability-slots/{slot.pk}/").status_code == 204
 
     with django_capture_on_commit_callbacks(execute=True):
-        student_client.post(
-            f"/api/v1/payments/{checkout.json()['payment_id']}/simulate/",
-            {"outcome": "succeeded"},
-        )
+        _succeed(student_client, checkout)
 
-    row = Booking.objects.get(pk=booking["id"])
-    assert (row.status, row.cancel_reason) == ("cancelled", "late_payment")
-    assert Refund.objects.get().status == "succeeded"
-    assert Order.objects.get(pk=row.order_id).status == "refunded"
+    _assert_refunded_as_late(booking["id"])
 
 
 def test_a_late_payment_is_honoured_over_two_slots_end_to_end(student_client, tutor, slot):
