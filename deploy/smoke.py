@@ -119,7 +119,9 @@ def seed() -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/lms_smoke")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    # Redis db 6: the worker test (lms/core/tests/test_celery_worker.py) defaults to db 5, so
+    # the two can run at once without taking each other's tasks.
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it first")
     args = parser.parse_args()
     steps = Steps()

@@ -151,3 +151,15 @@ def test_gunicorn_opens_no_control_socket():
             config.set(name, value)
 
     assert config.control_socket_disable is True
+
+
+def test_the_smoke_test_and_the_worker_test_default_to_different_redis_databases():
+    """Run at once on one Redis, a worker of each would take the other's tasks."""
+    default = re.compile(r"redis://[\w.]+:\d+/(\d+)")
+    smoke = (DEPLOY / "smoke.py").read_text().split('"--redis-url"', 1)[1].split("\n", 1)[0]
+    worker = Path(__file__).with_name("test_celery_worker.py").read_text()
+    worker = worker.split('"CELERY_WORKER_TEST_REDIS_URL"', 1)[1].split("\n", 1)[0]
+    smoke_db, worker_db = default.search(smoke), default.search(worker)
+    assert smoke_db is not None
+    assert worker_db is not None
+    assert smoke_db[1] != worker_db[1]
