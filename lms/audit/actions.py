@@ -107,6 +107,10 @@ class AuditAction(StrEnum):
     SUPPORT_TICKET_REOPENED = "support.ticket_reopened"
     SUPPORT_TICKET_RESOLVED = "support.ticket_resolved"
     SUPPORT_TICKET_UPDATED = "support.ticket_updated"
+    # staff_group: the Django admin's auth groups ("Managers"), their name and permissions
+    STAFF_GROUP_CREATED = "staff_group.created"
+    STAFF_GROUP_CHANGED = "staff_group.changed"
+    STAFF_GROUP_DELETED = "staff_group.deleted"
     # tag
     TAG_CREATE = "tag.create"
     TAG_DELETE = "tag.delete"
