@@ -1,0 +1,197 @@
+"""schemathesis in-process with peer identities: object-level authorization (issue 16 item 9).
+
+.ci/fuzz.py fuzzes each identity on its own, so schemathesis's `object_level_authorization`
+check never runs: it needs several identities declared as peers (users that must not see each
+other's objects). Here four demo accounts are peers, given to schemathesis as a Web Fuzzing
+Commons document (`[auth.wfc]` with `peers`, written to a temporary file with one access
+token each):
+
+    sam    student@demo.learnflow.local  enrollments, orders, a certificate, bookings, chats
+    lee    lee@demo.learnflow.local      enrollments, an order, attempts, a support ticket
+    grace  grace@demo.learnflow.local    courses, sales, wallet, withdrawals
+    alan   alan@demo.learnflow.local     courses, a tutor profile, slots
+
+Each run pins one of them as the owner: every request is sent as the owner, and each of its
+successful reads of an object (an id the owner created, or listed when the peer's list leaves
+it out) is replayed as each other peer; a peer that gets the same object, while an anonymous
+request does not and no list of the peer's shows it, fails `object_level_authorization`.
+`ignored_auth` replays authenticated successes without credentials and with wrong ones.
+Phases examples, coverage, fuzzing and stateful (the stateful phase creates objects and reads
+them back); valid data only unless `--negative`.
+
+    .venv/bin/python .ci/fuzz_peers.py [--max-time SECONDS] [--seed N]
+        [--owner sam|lee|grace|alan ...] [--phases examples,...] [--negative]
+        [--path-regex REGEX] [--probes]
+
+The database is whatever DATABASE_URL names, migrated and seeded with `seed_demo` by the
+caller (as .ci/fuzz.sh does). Prints the seed, then per owner: cases, how many times each of
+the two checks ran and failed, the peer probes sent (`--probes` lists them), and each failure
+with the owner's and the peer's request. Exit status 1 on any failure of the two checks or
+on a fatal schemathesis error. The helpers (the in-process transport fix, `Findings`,
+`_example`) are imported from .ci/fuzz.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Sets up Django, patches the in-process transport and registers fuzz.py's own check (which
+# this script leaves off: only CHECKS run).
+import fuzz
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events
+from schemathesis.generation import GenerationMode
+from schemathesis.wfc.escalation import escalating_provider
+
+from config.wsgi import application
+from lms.accounts.models import User
+from lms.accounts.tokens import issue_token_pair
+
+PEERS = {
+    "sam": "student@demo.learnflow.local",
+    "lee": "lee@demo.learnflow.local",
+    "grace": "grace@demo.learnflow.local",
+    "alan": "alan@demo.learnflow.local",
+}
+CHECKS = ("object_level_authorization", "ignored_auth")
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def write_wfc_document(directory: Path) -> Path:
+    """A WFC authentication document: one fixed `Authorization` header per peer."""
+    entries = []
+    for name, email in PEERS.items():
+        token = issue_token_pair(User.objects.get(email=email, is_active=True))["access"]
+        header = {"name": "Authorization", "value": f"Bearer {token}"}
+        entries.append({"name": name, "fixedHeaders": [header]})
+    path = directory / "peers.json"
+    path.write_text(json.dumps({"schemaVersion": "0.2.0", "auth": entries}))
+    return path
+
+
+def make_config(wfc_path: Path, owner: str, *, seed: int, max_time: int) -> SchemathesisConfig:
+    """schemathesis.toml, plus the peers' `[auth.wfc]` section with `owner` pinned."""
+    data = tomllib.loads((fuzz.ROOT / "schemathesis.toml").read_text())
+    auth = data.setdefault("auth", {})
+    auth["wfc"] = {"path": str(wfc_path), "user": owner, "peers": list(PEERS)}
+    auth["auto-signup"] = False
+    # Each run starts afresh (no identity assignments or examples kept from an earlier one).
+    data["cache"] = {"enabled": False}
+    config = SchemathesisConfig.from_dict(data, base_dir=str(fuzz.ROOT))
+    config.update(seed=seed, max_time=max_time, max_failures=None)
+    return config
+
+
+def run(
+    wfc_path: Path,
+    owner: str,
+    *,
+    seed: int,
+    max_time: int,
+    phases: list[str],
+    modes: list[GenerationMode],
+    path_regex: str | None,
+) -> tuple[fuzz.Findings, Counter[str], set[tuple[str, ...]]]:
+    """One run as `owner`: its findings, how many times each check ran, the peer probes."""
+    config = make_config(wfc_path, owner, seed=seed, max_time=max_time)
+    override = config.projects.override
+    override.update(workers=1)
+    override.checks.update(included_check_names=list(CHECKS))
+    override.phases.update(phases=phases)
+    override.generation.update(modes=modes)
+    schema: Any = schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
+    if path_regex:
+        schema = schema.include(path_regex=path_regex)
+    provider = escalating_provider(schema)
+    if provider is None or provider.peers != tuple(PEERS):
+        raise SystemExit("schemathesis registered no peers: [auth.wfc] was not applied")
+    found = fuzz.Findings()
+    ran: Counter[str] = Counter()
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            found.cases += len(recorder.cases)
+            for checks in recorder.checks.values():
+                for check in checks:
+                    ran[check.name] += 1
+                    if check.status == Status.FAILURE:
+                        found.record(check.name, recorder.label, fuzz._example(check, recorder))
+        elif isinstance(event, events.NonFatalError):
+            found.record("error", f"{event.label}: {event.info.message}"[:200])
+        elif isinstance(event, events.FatalError):
+            print(f"fatal: {event.exception!r}", file=sys.stderr)
+            found.record("fatal", repr(event.exception)[:200])
+    # ("read", operation, resource, peer): each peer replay of an owner's read, once per run.
+    probes = {key[1:] for key in provider._probed if key[0] == "read"}
+    return found, ran, probes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-time", type=int, default=60, help="seconds per owner")
+    parser.add_argument("--seed", type=int, help="default: a random one, printed")
+    parser.add_argument("--owner", action="append", choices=list(PEERS), help="default: all")
+    parser.add_argument("--phases", default=",".join(PHASES))
+    parser.add_argument("--negative", action="store_true", help="invalid data too")
+    parser.add_argument("--path-regex", help="only the operations whose path matches")
+    parser.add_argument("--probes", action="store_true", help="list the probed operations")
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    print(f"seed {seed} (the same run again: --seed {seed})", flush=True)
+    modes = [GenerationMode.POSITIVE]
+    if args.negative:
+        modes.append(GenerationMode.NEGATIVE)
+    total: Counter[str] = Counter()
+    with tempfile.TemporaryDirectory() as directory:
+        wfc_path = write_wfc_document(Path(directory))
+        for owner in args.owner or list(PEERS):
+            started = time.monotonic()
+            found, ran, probes = run(
+                wfc_path,
+                owner,
+                seed=seed,
+                max_time=args.max_time,
+                phases=args.phases.split(","),
+                modes=modes,
+                path_regex=args.path_regex,
+            )
+            total.update(found.failures)
+            elapsed = time.monotonic() - started
+            print(f"owner {owner}: {found.cases} cases in {elapsed:.0f} s", flush=True)
+            for name in CHECKS:
+                print(f"  {name}: ran {ran[name]}, failed {found.failures[name]}")
+            by_peer = Counter(probe[2] for probe in probes)
+            print(
+                f"  peer probes: {len(probes)} over {len({probe[0] for probe in probes})} "
+                f"operations ({', '.join(f'{peer} {n}' for peer, n in sorted(by_peer.items()))})"
+            )
+            if args.probes:
+                for label, resource, peer in sorted(probes):
+                    print(f"    probe: {label} {resource} as {peer}")
+            for name in sorted(found.failures):
+                if name not in CHECKS:
+                    print(f"  {name}: {found.failures[name]}")
+                for label in sorted(found.where[name]):
+                    print(f"    {name}: {label}")
+                    if found.examples.get((name, label)):
+                        print(f"        {found.examples[(name, label)]}")
+            sys.stdout.flush()
+    failed = {name: total[name] for name in (*CHECKS, "fatal") if total[name]}
+    print(f"failed: {failed or 'none'}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
