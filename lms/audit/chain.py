@@ -28,9 +28,12 @@ of who did what to which object and when.
 A person's deletion blanks what identifies them (`erase_personal_fields`) and sets
 `erased_at`: the line keeps its `personal_digest`, so the chain still verifies over who
 did what, when. What that costs: the blanked fields themselves are no longer verifiable,
-so a line's personal fields could be changed together with `erased_at` unnoticed. The
-PostgreSQL trigger (migration 0002) refuses every other change to a sealed line, and
-every DELETE; the seal itself is the one change it allows to a line's chain columns, once.
+so a line's personal fields could be changed together with `erased_at` unnoticed by
+`verify`. On PostgreSQL the trigger (migration 0004) only lets an erasure blank them (`ip`
+NULL, `user_agent` and `target_repr` empty, strings of `data` emptied, `erased_at` never
+cleared); it refuses every other change to a sealed line, and every DELETE; the seal
+itself is the one change it allows to a line's chain columns, once. Someone who can
+disable the trigger, or on SQLite, can still rewrite an erased line's personal fields.
 """
 
 from __future__ import annotations

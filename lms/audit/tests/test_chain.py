@@ -310,3 +310,48 @@ def test_a_line_after_a_rolled_back_savepoint_is_still_sealed(
     assert callbacks == [tasks.queue_sealing]
     assert AuditLog.objects.get().pk == kept.pk
     assert chain.verify().checked == 1
+
+
+@on_postgres
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditlog SET erased_at = now(), ip = '203.0.113.77' WHERE position = 2",
+        "UPDATE audit_auditlog SET erased_at = now(), user_agent = 'forged' WHERE position = 2",
+        "UPDATE audit_auditlog SET erased_at = now(), target_repr = 'x' WHERE position = 2",
+        "UPDATE audit_auditlog SET erased_at = now(), data = '{\"n\": 9}' WHERE position = 2",
+        'UPDATE audit_auditlog SET erased_at = now(), data = \'{"forged": ""}\' WHERE position = 2',
+        "UPDATE audit_auditlog SET erased_at = now(), data = '{}' WHERE position = 2",
+    ],
+    ids=["ip", "user_agent", "target_repr", "data-value", "data-keys", "data-dropped"],
+)
+def test_postgresql_refuses_a_rewrite_under_cover_of_an_erasure(student, sql):
+    # given: sealed lines with an IP, an agent, the student's email and data
+    lines(student)
+    chain.seal_pending()
+
+    # then: an UPDATE that sets erased_at may blank those fields, never rewrite them
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+
+
+@on_postgres
+def test_postgresql_lets_an_erasure_blank_and_scrub_but_not_be_undone(student):
+    record(action="user.login_failed", data={"email": student.email, "tries": [1, "x"]})
+    lines(student)
+    chain.seal_pending()
+
+    erase(student, needles=(student.email.lower(),))  # passes the tightened trigger
+
+    assert AuditLog.objects.filter(erased_at__isnull=False).count() == 4
+    assert chain.verify().ok
+    with (
+        pytest.raises(DatabaseError, match="cannot be undone"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditlog SET erased_at = NULL WHERE position = 2")
