@@ -6719,10 +6719,10 @@ export interface operations {
             query?: {
                 /** @description csv: the same figures. */
                 format?: "csv" | "json";
-                /** @description First local day (user's timezone), included. */
+                /** @description First local day (user's timezone), included. 400 `out_of_range` before 1970-01-01 or more than 366 days after today, `invalid_range` after `to` (today without it), `range_too_long` for more than 731 periods. */
                 from?: string;
                 granularity?: "day" | "month" | "week";
-                /** @description Last local day, included; today. */
+                /** @description Last local day, included; today. 400 `out_of_range` as for `from`. */
                 to?: string;
             };
             header?: never;
@@ -6742,7 +6742,7 @@ export interface operations {
                     "text/csv": components["schemas"]["CourseAnalytics"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_range`, `out_of_range`, `range_too_long`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6849,10 +6849,10 @@ export interface operations {
             query?: {
                 /** @description csv: the same figures. */
                 format?: "csv" | "json";
-                /** @description First local day (user's timezone), included. */
+                /** @description First local day (user's timezone), included. 400 `out_of_range` before 1970-01-01 or more than 366 days after today, `invalid_range` after `to` (today without it), `range_too_long` for more than 731 periods. */
                 from?: string;
                 granularity?: "day" | "month" | "week";
-                /** @description Last local day, included; today. */
+                /** @description Last local day, included; today. 400 `out_of_range` as for `from`. */
                 to?: string;
             };
             header?: never;
@@ -6870,7 +6870,7 @@ export interface operations {
                     "text/csv": components["schemas"]["InstructorAnalytics"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_range`, `out_of_range`, `range_too_long`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6977,10 +6977,10 @@ export interface operations {
             query?: {
                 /** @description csv: the same figures. */
                 format?: "csv" | "json";
-                /** @description First local day (user's timezone), included. */
+                /** @description First local day (user's timezone), included. 400 `out_of_range` before 1970-01-01 or more than 366 days after today, `invalid_range` after `to` (today without it), `range_too_long` for more than 731 periods. */
                 from?: string;
                 granularity?: "day" | "month" | "week";
-                /** @description Last local day, included; today. */
+                /** @description Last local day, included; today. 400 `out_of_range` as for `from`. */
                 to?: string;
             };
             header?: never;
@@ -6998,7 +6998,7 @@ export interface operations {
                     "text/csv": components["schemas"]["PlatformAnalytics"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_range`, `out_of_range`, `range_too_long`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7105,10 +7105,10 @@ export interface operations {
             query?: {
                 /** @description csv: the same figures. */
                 format?: "csv" | "json";
-                /** @description First local day (user's timezone), included. */
+                /** @description First local day (user's timezone), included. 400 `out_of_range` before 1970-01-01 or more than 366 days after today, `invalid_range` after `to` (today without it), `range_too_long` for more than 731 periods. */
                 from?: string;
                 granularity?: "day" | "month" | "week";
-                /** @description Last local day, included; today. */
+                /** @description Last local day, included; today. 400 `out_of_range` as for `from`. */
                 to?: string;
             };
             header?: never;
@@ -7126,7 +7126,7 @@ export interface operations {
                     "text/csv": components["schemas"]["StudentAnalytics"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_range`, `out_of_range`, `range_too_long`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14117,12 +14117,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `comment_deleted`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -14194,12 +14196,14 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `own_item`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -14240,12 +14244,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `already_reported`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -15605,6 +15611,8 @@ export interface operations {
                 price_min?: number;
                 rating_min?: number;
                 search?: string;
+                /** @description Staff (admin, manager): the courses in this state, the longest waiting first (`pending` is the review queue). Anyone else gets the public list whatever the state named. */
+                status?: "approved" | "draft" | "pending" | "published" | "rejected" | "unpublished";
                 /** @description Tag slug. */
                 tag?: string;
             };
@@ -17632,12 +17640,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The caller may not do this (`permission_denied` or a domain code). Codes: `not_enrolled`, `own_course`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             404: {
@@ -17664,12 +17674,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `already_reviewed`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -19169,12 +19181,14 @@ export interface operations {
                     "application/json": components["schemas"]["DiscussionDetail"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_answer`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -19215,12 +19229,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `not_a_question`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -19437,12 +19453,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_discussion_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -19556,12 +19574,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_discussion_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -19787,12 +19807,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `discussion_locked`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -19864,12 +19886,14 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `own_item`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -19910,12 +19934,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `already_reported`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -20029,12 +20055,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_discussion_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -20148,12 +20176,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_discussion_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -20267,12 +20297,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_discussion_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -20386,12 +20418,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_discussion_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -23077,12 +23111,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_moderation_state`, `no_open_reports`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -23199,12 +23235,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_moderation_state`, `no_open_reports`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -23321,12 +23359,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `invalid_moderation_state`, `no_open_reports`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -26730,12 +26770,14 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `own_item`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -26776,12 +26818,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `already_reported`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -26849,12 +26893,14 @@ export interface operations {
                     "application/json": components["schemas"]["Reply"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `own_item`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -27382,12 +27428,14 @@ export interface operations {
                     "application/json": components["schemas"]["Helpful"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `own_review`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -27615,12 +27663,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The caller may not do this (`permission_denied` or a domain code). Codes: `not_course_instructor`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             404: {
@@ -27647,12 +27697,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `already_replied`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -27724,12 +27776,14 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `own_item`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description The standard error shape (docs/architecture.md, Errors). */
             401: {
@@ -27770,12 +27824,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The standard error shape (docs/architecture.md, Errors). */
+            /** @description Conflicts with the current state. Codes: `already_reported`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -27846,6 +27902,8 @@ export interface operations {
                 q?: string;
                 rating_min?: number;
                 search?: string;
+                /** @description Staff (admin, manager): the courses in this state, the longest waiting first (`pending` is the review queue). Anyone else gets the public list whatever the state named. */
+                status?: "approved" | "draft" | "pending" | "published" | "rejected" | "unpublished";
                 /** @description Tag slug. */
                 tag?: string;
             };

@@ -16,6 +16,7 @@ from lms.accounts.current import current_user
 from lms.catalog.selectors import course_for_editing
 from lms.core.permissions import IsInstructor, IsStaffMember
 from lms.core.renderers import JSONRenderer
+from lms.core.schema import domain_errors
 
 from .. import cache, selectors
 from ..export import to_csv
@@ -42,6 +43,8 @@ PERIOD_PARAMETERS = [
         "format", OpenApiTypes.STR, enum=list(s.FORMATS), description="csv: the same figures."
     ),
 ]
+# the 400 codes of the period's rules (PERIOD_PARAMETERS' descriptions say which is which)
+PERIOD_ERRORS = {400: ["invalid_range", "out_of_range", "range_too_long"]}
 CSV_RESPONSE = OpenApiResponse(
     response=OpenApiTypes.STR, description="`?format=csv`: figure, period, series, value."
 )
@@ -98,6 +101,7 @@ def _key(periods: Periods) -> tuple[Any, ...]:
 
 
 class StudentAnalyticsView(AnalyticsView):
+    @domain_errors(PERIOD_ERRORS)
     @extend_schema(
         parameters=PERIOD_PARAMETERS,
         responses={200: s.StudentAnalyticsSerializer},
@@ -118,6 +122,7 @@ class StudentAnalyticsView(AnalyticsView):
 class InstructorAnalyticsView(AnalyticsView):
     permission_classes = [IsInstructor]
 
+    @domain_errors(PERIOD_ERRORS)
     @extend_schema(
         parameters=PERIOD_PARAMETERS,
         responses={200: s.InstructorAnalyticsSerializer},
@@ -143,6 +148,7 @@ class InstructorAnalyticsView(AnalyticsView):
 class CourseAnalyticsView(AnalyticsView):
     permission_classes = [IsInstructor]
 
+    @domain_errors(PERIOD_ERRORS)
     @extend_schema(
         parameters=PERIOD_PARAMETERS,
         responses={200: s.CourseAnalyticsSerializer},
@@ -168,6 +174,7 @@ class CourseAnalyticsView(AnalyticsView):
 class PlatformAnalyticsView(AnalyticsView):
     permission_classes = [IsStaffMember]
 
+    @domain_errors(PERIOD_ERRORS)
     @extend_schema(
         parameters=PERIOD_PARAMETERS,
         responses={200: s.PlatformAnalyticsSerializer},
