@@ -1,20 +1,23 @@
 """Reads of tutoring: tutors, free time, slots, bookings, testimonials.
 
-Every read runs a fixed number of queries (asserted in the tests): tutor search four
-(profiles, their slots on `available_on`, the bookings over those, the count), a tutor's
-free time two (slots, bookings), booking lists one plus the count.
+Every read runs a fixed number of queries (asserted in the tests): tutor search two (the
+count and the page of profiles; `available_on` is decided by the database inside both,
+`has_free_window`), a tutor's free time two (slots, bookings), booking lists one plus the
+count.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet, TextField
+from django.db.models import BooleanField, Exists, Expression, F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -32,7 +35,7 @@ from .models import (
     WeeklyAvailability,
 )
 from .read_models import FreeWindow, TutorCard, TutorDetail
-from .timing import day_bounds, free_windows, zone
+from .timing import MIN_MINUTES, day_bounds, free_windows, zone
 
 
 def have_booking(student_id: Any, tutor_id: Any) -> bool:
@@ -73,6 +76,15 @@ def tutor_profiles() -> QuerySet[InstructorProfile]:
     )
 
 
+# What `tutor_card` reads: the search loads only these columns of its three tables.
+CARD_FIELDS = (
+    "user_id", "headline", "skills", "languages", "hourly_rate", "currency", "timezone",
+    "user__id", "user__first_name", "user__last_name", "user__email", "user__avatar",
+    "user__tutoring_settings__id", "user__tutoring_settings__rating_sum",
+    "user__tutoring_settings__rating_count",
+)  # fmt: skip
+
+
 def search_tutors(
     *,
     skill: str | None = None,
@@ -86,7 +98,7 @@ def search_tutors(
     at most `price_max` (in the tutor's own currency), exact mean rating at least
     `rating_min` (sum ≥ count x min, no float), and with at least one free window of 15
     minutes or more on local day `available_on` in `viewer_tz`."""
-    profiles = tutor_profiles()
+    profiles = tutor_profiles().only(*CARD_FIELDS)
     if skill:
         profiles = profiles.alias(skills_text=Cast("skills", TextField())).filter(
             skills_text__icontains=_json_element(skill)
@@ -105,9 +117,121 @@ def search_tutors(
         )
     if available_on is not None:
         start, end = day_bounds(available_on, viewer_tz or ZoneInfo("UTC"))
-        free = tutors_free_between(start=start, end=end, tutor_ids=None)
-        profiles = profiles.filter(user_id__in=free)
+        profiles = profiles.filter(has_free_window(start=start, end=end, tutor=F("user_id")))
     return profiles
+
+
+# `has_free_window`'s SQL. A free stretch begins at the cut slot's start ({ws}: the slot's
+# start or :lo, whichever is later) or at the end of a booking inside the cut slot, whose end
+# is LEAST(s.end, :hi). {plus_ws} and {plus_e} are those points plus 15 minutes; {active_*}
+# an active booking of the slot's tutor; each {*_overlaps*} repeats the overlap test just
+# before it as the exclusion constraint's `&&` on PostgreSQL (its GiST index finds the rows)
+# and is empty on SQLite.
+_FREE_WINDOW_SQL = """EXISTS (
+  SELECT 1 FROM tutoring_availabilityslot s
+  WHERE s.tutor_id = {tutor} AND s.start < :hi AND s."end" > :lo {slot_overlaps}
+    AND {least}(s."end", :hi) >= {plus_ws}
+    AND (
+      NOT EXISTS (
+        SELECT 1 FROM tutoring_booking b
+        WHERE {active_b} AND b.start < {plus_ws} AND b.blocked_end > {ws}
+          {b_overlaps_ws})
+      OR EXISTS (
+        SELECT 1 FROM tutoring_booking e
+        WHERE {active_e} AND e.start < s."end" AND e.blocked_end > s.start {e_overlaps_slot}
+          AND e.blocked_end > {ws} AND {plus_e} <= {least}(s."end", :hi)
+          AND NOT EXISTS (
+            SELECT 1 FROM tutoring_booking b
+            WHERE {active_b} AND b.start < {plus_e} AND b.blocked_end > e.blocked_end
+              {b_overlaps_e})))
+)"""
+
+
+class _HasFreeWindow(Expression):
+    """`has_free_window` as one SQL condition: parameters, no ORM subqueries to build (their
+    construction cost more CPU than the Python windows it replaces)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, tutor: Any, *, lo: datetime, hi: datetime) -> None:
+        super().__init__()
+        self.tutor, self.lo, self.hi = tutor, lo, hi
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.tutor]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.tutor,) = exprs
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        tutor_sql, tutor_params = compiler.compile(self.tutor)
+        statuses = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
+        postgres = connection.vendor == "postgresql"
+        if postgres:
+            greatest, least = "GREATEST", "LEAST"
+
+            def plus(value: str) -> str:
+                return f"({value} + interval '{MIN_MINUTES} minutes')"
+
+            def overlaps(alias: str, start: str, end: str, lo: str, hi: str) -> str:
+                return (
+                    f"AND tstzrange({alias}.{start}, {alias}.{end}, '[)') "
+                    f"&& tstzrange({lo}, {hi}, '[)')"
+                )
+        else:  # SQLite: times are text in Django's format, which its own function adds to
+            greatest, least = "MAX", "MIN"
+
+            def plus(value: str) -> str:
+                return f"django_format_dtdelta('+', {value}, {MIN_MINUTES * 60 * 1_000_000})"
+
+            def overlaps(alias: str, start: str, end: str, lo: str, hi: str) -> str:
+                return ""
+
+        ws = f"{greatest}(s.start, :lo)"
+        sql = _FREE_WINDOW_SQL.format(
+            tutor=tutor_sql,
+            least=least,
+            plus_ws=plus(ws),
+            plus_e=plus("e.blocked_end"),
+            ws=ws,
+            active_b=f"b.tutor_id = s.tutor_id AND b.status IN ({statuses})",
+            active_e=f"e.tutor_id = s.tutor_id AND e.status IN ({statuses})",
+            slot_overlaps=overlaps("s", "start", '"end"', ":lo", ":hi"),
+            b_overlaps_ws=overlaps("b", "start", "blocked_end", ws, plus(ws)),
+            e_overlaps_slot=overlaps("e", "start", "blocked_end", "s.start", 's."end"'),
+            b_overlaps_e=overlaps(
+                "b", "start", "blocked_end", "e.blocked_end", plus("e.blocked_end")
+            ),
+        )
+        values = {
+            ":lo": connection.ops.adapt_datetimefield_value(self.lo),
+            ":hi": connection.ops.adapt_datetimefield_value(self.hi),
+        }
+        params: list[Any] = []
+        for index, piece in enumerate(re.split(r"(:lo|:hi)", sql)):
+            if index % 2:
+                params.append(values[piece])
+        sql = re.sub(r":lo|:hi", "%s", sql)
+        return sql, [*tutor_params, *params]  # the tutor comes first in the text
+
+
+def has_free_window(*, start: datetime, end: datetime, tutor: Any) -> Expression | Exists:
+    """SQL: whether tutor `tutor` (an expression, e.g. F("user_id")) has a free window of 15
+    minutes or more in [start, end) from now on: the same answer as `tutors_free_between`
+    (`free_windows` in Python), decided by the database inside the search's own query.
+
+    A free window is a stretch of a slot (cut to [max(start, now), end)) outside every active
+    booking's [start, blocked_end). Such a stretch begins where the cut slot begins or where
+    a booking ends inside it, so one of 15 minutes or more exists exactly when one of those
+    points p has p + 15 minutes inside the cut slot and no active booking overlaps
+    [p, p + 15 minutes)."""
+    lo = max(start, timezone.now())
+    if end - lo < timedelta(minutes=MIN_MINUTES):  # the day is over (or nearly): nobody
+        return Exists(AvailabilitySlot.objects.none())
+    return _HasFreeWindow(tutor, lo=lo, hi=end)
 
 
 def tutors_free_between(*, start: datetime, end: datetime, tutor_ids: list[Any] | None) -> set[Any]:

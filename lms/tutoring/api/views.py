@@ -22,6 +22,7 @@ from lms.accounts.current import current_user
 from lms.accounts.models import StudentProfile
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsInstructor
+from lms.core.rendering import render
 from lms.core.schema import domain_errors, validates_whole_body
 
 from .. import selectors, services
@@ -116,7 +117,7 @@ class TutorListView(APIView):
         page = paginator.paginate_queryset(profiles, request, view=self)
         cards = [selectors.tutor_card(profile) for profile in page or []]
         return paginator.get_paginated_response(
-            s.TutorCardSerializer(cards, many=True, context={"request": request}).data
+            render(s.TutorCardSerializer, cards, context={"request": request}, many=True)
         )
 
 
@@ -278,7 +279,7 @@ class BookingListView(APIView):
         user = current_user(request)
         # The service's booking has its student, tutor and slot loaded: no second read.
         booking = services.create_booking(student=user, **data.validated_data, request=request)
-        return Response(s.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+        return Response(render(s.BookingSerializer, booking), status=status.HTTP_201_CREATED)
 
 
 class BookingDetailView(APIView):
