@@ -119,14 +119,20 @@ def lesson_counts(*, enrollment: Enrollment) -> Progress:
     subqueries over the course's lessons and *this enrollment's* progress rows: other
     students' rows are never scanned). Read from the primary: it follows the progress writes
     of the same transaction."""
-    primary = Enrollment.objects.using(_primary(Enrollment))
-    rows = list(
-        with_live_progress(primary.filter(pk=enrollment.pk))
+    rows = list(_lesson_counts_base().using(_primary(Enrollment)).filter(pk=enrollment.pk))
+    total, done = rows[0] if rows else (0, 0)
+    return Progress(done=done or 0, total=total or 0)
+
+
+@functools.cache
+def _lesson_counts_base() -> QuerySet[Any]:
+    """Every enrollment's two live counts, built once per process (as the completion
+    snapshot's base); `lesson_counts` filters a clone by enrollment."""
+    return (
+        with_live_progress(Enrollment.objects.all())
         .order_by()
         .values_list("lessons_total", "lessons_done")  # type: ignore[misc]  # annotations
     )
-    total, done = rows[0] if rows else (0, 0)
-    return Progress(done=done or 0, total=total or 0)
 
 
 def progress_of(*, enrollment: Enrollment) -> float:
