@@ -17,7 +17,7 @@ docs/payouts.md has the chart of accounts and the posting rule of every movement
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -380,64 +380,148 @@ def _existing_sales(sales: Sequence[tuple[Sale, Money]]) -> dict[str, LedgerTran
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class SaleReversal:
+    """A refunded sale to reverse in full: what `reverse_sales` takes. `reference` is the
+    sale's (the order item), `refund_reference` what refunded it (the refund)."""
+
+    reference: LedgerReference
+    refund_reference: LedgerReference
+
+    @property
+    def key(self) -> str:
+        return f"sale_reversal:{self.refund_reference}:{self.reference}"
+
+
 @transaction.atomic
 def reverse_sale_earnings(
     *, reference: LedgerReference, refund_reference: LedgerReference
 ) -> LedgerTransaction:
-    """Reverse a refunded sale in full: fee back from revenue, each share back from the
-    instructor's pending of that sale, then available, and a recorded debt for the rest.
+    """Reverse one refunded sale in full (`reverse_sales` of one)."""
+    return reverse_sales([SaleReversal(reference=reference, refund_reference=refund_reference)])[0]
 
-    Idempotent per (`refund_reference`, `reference`); another refund of the same sale is 409.
+
+@transaction.atomic
+def reverse_sales(reversals: Sequence[SaleReversal]) -> list[LedgerTransaction]:
+    """Reverse refunded sales in full (an order's refunded items), in a number of queries that
+    does not grow with them: fee back from revenue, each share back from the instructor's
+    pending lot of that sale, then from available, and a recorded debt for the rest. One
+    balanced reversal per sale, answered in the reversals' order.
+
+    Every wallet the sales credited is locked in one query (the documented order), then
+    their pending lots in one (sorted by id); the reversals already posted are looked up
+    again under those locks, so a concurrent reversal of the same sale (which locks the same
+    wallets) is found, not posted twice. Two sales crediting one wallet are taken from it one
+    after the other, as separate calls would.
+
+    Idempotent per (`refund_reference`, `reference`); a sale never credited is 409
+    `sale_not_credited`, one already reversed by another refund 409 `already_reversed`.
     """
-    sale = LedgerTransaction.objects.filter(
-        idempotency_key=_sale_key(reference), kind=TransactionKind.SALE
-    ).first()
-    if sale is None:
-        raise Conflict(
-            f"No earnings were credited for {reference}.", code=PayoutError.SALE_NOT_CREDITED
+    if not reversals:
+        return []
+    sales = {
+        row.idempotency_key: row
+        for row in LedgerTransaction.objects.filter(
+            idempotency_key__in={_sale_key(r.reference) for r in reversals},
+            kind=TransactionKind.SALE,
         )
-    key = f"sale_reversal:{refund_reference}:{reference}"
-    paid = sale.money
-    currency = paid.currency
+    }
+    for reversal in reversals:
+        if _sale_key(reversal.reference) not in sales:
+            raise Conflict(
+                f"No earnings were credited for {reversal.reference}.",
+                code=PayoutError.SALE_NOT_CREDITED,
+            )
 
-    def replay() -> LedgerTransaction | None:
-        return _existing(key=key, kind=TransactionKind.SALE_REVERSAL, amount=paid)
+    def sale_of(reversal: SaleReversal) -> LedgerTransaction:
+        return sales[_sale_key(reversal.reference)]
 
-    if (done := replay()) is not None:
-        return done
-    sale_legs = list(sale.entries.all())
+    def replays() -> dict[str, LedgerTransaction]:
+        found = {
+            row.idempotency_key: row
+            for row in LedgerTransaction.objects.filter(
+                idempotency_key__in={r.key for r in reversals}
+            )
+        }
+        for reversal in reversals:
+            if reversal.key in found:
+                _check_same_figures(
+                    found[reversal.key],
+                    kind=TransactionKind.SALE_REVERSAL,
+                    amount=sale_of(reversal).money,
+                )
+        return found
+
+    done = replays()
+    todo = [r for r in reversals if r.key not in done]
+    if todo:
+        done.update(_post_reversals(todo, sales=[sale_of(r) for r in todo], replays=replays))
+    return [done[r.key] for r in reversals]
+
+
+def _post_reversals(
+    todo: Sequence[SaleReversal],
+    *,
+    sales: Sequence[LedgerTransaction],
+    replays: Callable[[], dict[str, LedgerTransaction]],
+) -> dict[str, LedgerTransaction]:
+    """The locks, the checks under them and the postings of `reverse_sales`."""
+    sale_ids = [sale.pk for sale in sales]
+    sale_legs: dict[Any, list[LedgerEntry]] = {}
+    for entry in LedgerEntry.objects.filter(transaction_id__in=sale_ids):
+        sale_legs.setdefault(entry.transaction_id, []).append(entry)
     wallets = {
         wallet.pk: wallet
-        for wallet in locks.lock_wallets_by_ids(ids=[leg.wallet_id for leg in sale_legs])
-    }
-    if (done := replay()) is not None:
-        return done
-    if sale.reversals.exists():
-        raise Conflict(
-            f"The earnings of {reference} were already reversed.", code=PayoutError.ALREADY_REVERSED
+        for wallet in locks.lock_wallets_by_ids(
+            ids=[leg.wallet_id for legs in sale_legs.values() for leg in legs]
         )
+    }
+    posted = replays()
+    pairs = [(r, sale) for r, sale in zip(todo, sales, strict=True) if r.key not in posted]
+    if not pairs:
+        return posted
+    reversed_sales = set(
+        LedgerTransaction.objects.filter(
+            reverses_id__in=[sale.pk for _, sale in pairs]
+        ).values_list("reverses_id", flat=True)
+    )
+    for reversal, sale in pairs:
+        if sale.pk in reversed_sales:
+            raise Conflict(
+                f"The earnings of {reversal.reference} were already reversed.",
+                code=PayoutError.ALREADY_REVERSED,
+            )
     lots = {
-        lot.wallet_id: lot
+        (lot.sale_id, lot.wallet_id): lot
         for lot in locks.lock_pending_earnings(
-            ids=PendingEarning.objects.filter(sale=sale).values_list("id", flat=True)
+            ids=PendingEarning.objects.filter(
+                sale_id__in=[sale.pk for _, sale in pairs]
+            ).values_list("id", flat=True)
         )
     }
-    legs = []
-    zero = Money.zero(currency)
-    for leg in sale_legs:
-        if leg.wallet_id is None:
-            # Platform legs (clearing, fee revenue) are reversed exactly.
-            legs.append(Leg(Account(leg.account), -leg.money))
-        else:
+    # What each wallet still has available while the sales are taken from it in turn.
+    available = {pk: wallet.available_money for pk, wallet in wallets.items()}
+    changed_lots: list[PendingEarning] = []
+    new: list[tuple[LedgerTransaction, list[Leg]]] = []
+    for reversal, sale in pairs:
+        paid = sale.money
+        zero = Money.zero(paid.currency)
+        legs: list[Leg] = []
+        for leg in sale_legs.get(sale.pk, []):
+            if leg.wallet_id is None:
+                # Platform legs (clearing, fee revenue) are reversed exactly.
+                legs.append(Leg(Account(leg.account), -leg.money))
+                continue
             wallet = wallets[leg.wallet_id]
             share = leg.money
-            lot = lots.get(wallet.pk)
+            lot = lots.get((sale.pk, wallet.pk))
             from_pending = (
-                min(share, Money(lot.remaining, currency))
+                min(share, Money(lot.remaining, paid.currency))
                 if lot and lot.released_at is None
                 else zero
             )
-            from_available = min(share - from_pending, wallet.available_money)
+            from_available = min(share - from_pending, available[wallet.pk])
+            available[wallet.pk] -= from_available
             into_debt = share - from_pending - from_available
             legs += [
                 Leg(Account.INSTRUCTOR_PENDING, -from_pending, wallet),
@@ -446,25 +530,35 @@ def reverse_sale_earnings(
             ]
             if lot is not None and not from_pending.is_zero:
                 lot.remaining -= from_pending.amount
-                lot.save(update_fields=["remaining", "updated_at"])
+                changed_lots.append(lot)
             if not into_debt.is_zero:
                 logger.warning(
                     "payouts.debt_recorded",
                     extra={
                         "wallet": str(wallet.pk),
                         "amount": str(into_debt.amount),
-                        "currency": currency,
+                        "currency": paid.currency,
                     },
                 )
-    reversal, _ = _post(
-        kind=TransactionKind.SALE_REVERSAL,
-        key=key,
-        reference=refund_reference,
-        amount=paid,
-        legs=legs,
-        reverses=sale,
-    )
-    return reversal
+        row = LedgerTransaction(
+            kind=TransactionKind.SALE_REVERSAL,
+            idempotency_key=reversal.key,
+            reference_type=reversal.refund_reference.type,
+            reference_id=reversal.refund_reference.id,
+            currency=paid.currency,
+            amount=paid.amount,
+            reverses=sale,
+        )
+        new.append((row, _check_legs(legs, paid.currency)))
+    LedgerTransaction.objects.bulk_create([row for row, _ in new])
+    _write_legs(new)
+    if changed_lots:
+        now = timezone.now()
+        for lot in changed_lots:
+            lot.updated_at = now
+        PendingEarning.objects.bulk_update(changed_lots, ["remaining", "updated_at"])
+    posted.update({row.idempotency_key: row for row, _ in new})
+    return posted
 
 
 # --- hold period ---------------------------------------------------------------------------------

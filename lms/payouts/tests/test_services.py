@@ -436,6 +436,41 @@ def test_replayed_refund_reverses_once_and_a_second_refund_is_a_conflict(instruc
     assert_payouts_consistent()
 
 
+def test_refunds_reversed_together_take_from_a_shared_wallet_in_turn(instructor):
+    # given: two sales released (170 available), 150 of it held by a withdrawal
+    first, second, refund = SaleReferenceFactory(), SaleReferenceFactory(), RefundReferenceFactory()
+    earn(instructor, "100.00", reference=first)
+    earn(instructor, "100.00", reference=second)
+    request_withdrawal(instructor, "150.00")
+    # when: both are reversed in one call
+    reversals = services.reverse_sales(
+        [
+            services.SaleReversal(reference=first, refund_reference=refund),
+            services.SaleReversal(reference=second, refund_reference=refund),
+        ]
+    )
+    # then: the first takes the 20 left then owes 65, the second owes all its 85
+    assert (Account.INSTRUCTOR_AVAILABLE, D("-20.00")) in legs_of(reversals[0])
+    assert (Account.INSTRUCTOR_DEBT, D("-65.00")) in legs_of(reversals[0])
+    assert (Account.INSTRUCTOR_DEBT, D("-85.00")) in legs_of(reversals[1])
+    wallet = wallet_of(instructor)
+    assert (wallet.available, wallet.held, wallet.debt) == (0, D("150.00"), D("150.00"))
+    # and: replayed with a third sale, the two are answered as posted and the third is new
+    third = SaleReferenceFactory()
+    earn(instructor, "100.00", matured=False, reference=third)
+    again = services.reverse_sales(
+        [
+            services.SaleReversal(reference=first, refund_reference=refund),
+            services.SaleReversal(reference=third, refund_reference=refund),
+            services.SaleReversal(reference=second, refund_reference=refund),
+        ]
+    )
+    assert (again[0], again[2]) == (reversals[0], reversals[1])
+    assert (Account.INSTRUCTOR_PENDING, D("-85.00")) in legs_of(again[1])
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.SALE_REVERSAL).count() == 3
+    assert_payouts_consistent()
+
+
 def test_refund_of_an_uncredited_sale_is_a_conflict():
     with pytest.raises(Conflict) as error:
         services.reverse_sale_earnings(
