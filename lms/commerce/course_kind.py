@@ -19,7 +19,7 @@ from lms.catalog.models import Course, CourseStatus
 from lms.catalog.permissions import is_course_instructor
 from lms.catalog.selectors import course_ref_filter
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import Money
+from lms.core.money import Money, check_currency
 from lms.core.permissions import ADMIN, has_role
 from lms.learning import selectors as learning_selectors
 from lms.learning import services as learning_services
@@ -60,7 +60,8 @@ def course_for_purchase(course_ref: Any, *, buyer: User | None = None) -> Course
 
 
 def check_buyable(*, user: User, course: Course, co_teaches: bool, enrolled: bool) -> None:
-    """The rules of API.md for putting a course in a cart or an order."""
+    """The rules of API.md for putting a course in a cart or an order (and a currency the
+    platform still sells in)."""
     if course.status != CourseStatus.PUBLISHED:
         raise Invalid(
             f"“{course.title}” is not available.", code=CommerceError.COURSE_NOT_AVAILABLE
@@ -75,6 +76,9 @@ def check_buyable(*, user: User, course: Course, co_teaches: bool, enrolled: boo
         raise Conflict(
             f"You are already enrolled in “{course.title}”.", code=CommerceError.ALREADY_ENROLLED
         )
+    # A currency dropped from SUPPORTED_CURRENCIES since the course was priced: refused here,
+    # before any payment, rather than by the ledger after one (400 unsupported_currency).
+    check_currency(course.currency)
 
 
 def co_instructor_ids(course_ids: Iterable[Any]) -> dict[Any, set[Any]]:

@@ -37,6 +37,7 @@ class CommerceError(StrEnum):
     RECEIPT_UNAVAILABLE = "receipt_unavailable"  # 409: the order was never paid
     BOOKING_CHECKOUT_UNAVAILABLE = "booking_checkout_unavailable"  # 400: tutoring not built yet
     UNKNOWN_SELLABLE_KIND = "unknown_sellable_kind"  # 400: no app sells this kind
+    AMBIGUOUS_CHECKOUT = "ambiguous_checkout"  # 400: order_id and booking_id at once
     # refunds
     ALREADY_REFUNDED = "already_refunded"  # 409
     REFUND_FAILED = "refund_failed"  # 409: the provider declined the refund

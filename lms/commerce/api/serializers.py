@@ -20,6 +20,7 @@ from lms.core.serializers import (
     check_amount_decimals,
 )
 
+from ..errors import CommerceError
 from ..models import (
     Coupon,
     CouponKind,
@@ -308,6 +309,10 @@ class CheckoutInputSerializer(serializers.Serializer[Any]):
     required_together = [("order_id",), ("booking_id",)]  # the document's anyOf
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("order_id") and attrs.get("booking_id"):
+            raise serializers.ValidationError(
+                "Give order_id or booking_id, not both.", code=CommerceError.AMBIGUOUS_CHECKOUT
+            )
         if not attrs.get("order_id") and not attrs.get("booking_id"):
             raise serializers.ValidationError(
                 {"order_id": "This field is required."}, code="required"

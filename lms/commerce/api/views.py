@@ -56,7 +56,7 @@ class CartView(APIView):
 class CartItemsView(APIView):
     @domain_errors(
         {
-            400: ["course_is_free", "course_not_available", "own_course"],
+            400: ["course_is_free", "course_not_available", "own_course", "unsupported_currency"],
             409: ["already_in_cart", "already_enrolled", "currency_mismatch"],
         }
     )
@@ -228,7 +228,7 @@ class OrderListView(APIView):
 
     @domain_errors(
         {
-            400: ["cart_empty"],
+            400: ["cart_empty", "unsupported_currency"],
             409: ["currency_mismatch", "already_enrolled", "course_not_available"],
         }
     )
@@ -304,7 +304,12 @@ class OrderRefundView(APIView):
 class CheckoutView(APIView):
     @domain_errors(
         {
-            400: ["booking_checkout_unavailable", "unknown_sellable_kind"],
+            400: [
+                "ambiguous_checkout",
+                "booking_checkout_unavailable",
+                "unknown_sellable_kind",
+                "unsupported_currency",
+            ],
             409: ["order_not_payable", "coupon_exhausted"],
             502: ["payment_provider_error"],
         }

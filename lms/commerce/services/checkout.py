@@ -11,7 +11,7 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict
-from lms.core.money import Money
+from lms.core.money import Money, check_currency
 from lms.core.requests import AnyRequest
 
 from .. import locks
@@ -63,6 +63,10 @@ def checkout_order(
 def _claim_payment(*, order_id: Any, by: User) -> Payment:
     """The order's payment row, written on the first call under the order's lock."""
     order = locks.lock_order(order_id, owner=by)
+    if order.status == OrderStatus.PENDING:
+        # Placed before its currency left SUPPORTED_CURRENCIES: 400 unsupported_currency
+        # now, not a payment that fulfilment (the ledger) would then refuse.
+        check_currency(order.currency)
     existing = Payment.objects.filter(order=order).first()
     if existing is not None:
         existing.order = order

@@ -14,7 +14,7 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid
-from lms.core.money import Money
+from lms.core.money import Money, check_currency
 from lms.core.requests import AnyRequest
 
 from .. import locks
@@ -138,6 +138,7 @@ def place_item_order(
     if kind not in sellable_kinds:
         raise Invalid(f"{kind!r} cannot be bought here.", code=CommerceError.UNKNOWN_SELLABLE_KIND)
     offer: Offer = sellable_kinds.get(kind).offer(buyer=user, reference_id=reference_id)
+    check_currency(offer.currency)  # one dropped from the setting: 400, before any payment
     pending = (
         Order.objects.select_for_update()
         .filter(

@@ -19,9 +19,12 @@ from django.utils import timezone
 
 from lms.commerce.tests.conftest import (
     STRIPE_BASE,
+    add_to_cart,
+    checkout,
     intent_object,
     place_order,
     post_webhook,
+    simulate,
     stripe_event,
     stub_payment_intent,
 )
@@ -327,3 +330,60 @@ def test_an_unsupported_currency_is_refused_by_the_setting(instructor_client, se
         "/api/v1/courses/", {"title": "Dinars", "price": "1.000", "currency": "KWD"}, format="json"
     )
     assert (response.status_code, error_codes(response)) == (400, ["unsupported_currency"])
+
+
+@pytest.fixture
+def dinar_course(course_factory):
+    return course_factory(price=Decimal("12.340"), currency="KWD")
+
+
+def stop_selling_in_kwd(settings):
+    settings.SUPPORTED_CURRENCIES = [c for c in settings.SUPPORTED_CURRENCIES if c != "KWD"]
+
+
+def test_a_course_in_a_dropped_currency_is_not_put_in_a_cart(
+    student_client, dinar_course, settings
+):
+    # given: the course was priced in KWD, then the platform stopped selling in it
+    stop_selling_in_kwd(settings)
+
+    # when
+    response = student_client.post("/api/v1/cart/items/", {"course_id": str(dinar_course.pk)})
+
+    # then
+    assert (response.status_code, error_codes(response)) == (400, ["unsupported_currency"])
+    assert student_client.get("/api/v1/cart/").json()["items"] == []
+
+
+def test_a_cart_holding_a_course_in_a_dropped_currency_is_not_ordered(
+    student_client, dinar_course, settings
+):
+    # given: in the cart from before the setting changed
+    add_to_cart(student_client, dinar_course)
+    stop_selling_in_kwd(settings)
+
+    # when
+    response = student_client.post("/api/v1/orders/", {}, format="json")
+
+    # then: no order, the cart as it was
+    assert (response.status_code, error_codes(response)) == (400, ["unsupported_currency"])
+    assert student_client.get("/api/v1/orders/").json()["results"] == []
+    assert len(student_client.get("/api/v1/cart/").json()["items"]) == 1
+
+
+def test_an_order_in_a_dropped_currency_is_not_checked_out(student_client, dinar_course, settings):
+    # given: placed before the setting changed
+    order = place_order(student_client, dinar_course)
+    stop_selling_in_kwd(settings)
+
+    # when
+    response = student_client.post("/api/v1/payments/checkout/", {"order_id": order["id"]})
+
+    # then: refused before any payment; the order stays pending, unpaid and payable later
+    assert (response.status_code, error_codes(response)) == (400, ["unsupported_currency"])
+    shown = student_client.get(f"/api/v1/orders/{order['id']}/").json()
+    assert (shown["status"], shown["payment"]) == ("pending", None)
+    settings.SUPPORTED_CURRENCIES = [*settings.SUPPORTED_CURRENCIES, "KWD"]
+    paid = simulate(student_client, checkout(student_client, order["id"])["payment_id"])
+    assert paid.json()["order_status"] == "paid"
+    assert_payouts_consistent()
