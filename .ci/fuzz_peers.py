@@ -26,9 +26,11 @@ them back); valid data only unless `--negative`.
 The database is whatever DATABASE_URL names, migrated and seeded with `seed_demo` by the
 caller (as .ci/fuzz.sh does). Prints the seed, then per owner: cases, how many times each of
 the two checks ran and failed, the peer probes sent (`--probes` lists them), and each failure
-with the owner's and the peer's request. Exit status 1 on any failure of the two checks or
-on a fatal schemathesis error. The helpers (the in-process transport fix, `Findings`,
-`_example`) are imported from .ci/fuzz.py.
+with the owner's and the peer's request. After each owner's run every peer's token is
+tried on /api/v1/auth/me/: one no longer signed in (the owner's run changed its account) is
+printed, and its probes in that run proved nothing. Exit status 1 on any failure of the two
+checks, a fatal schemathesis error or a peer signed out. The helpers (the in-process
+transport fix, `Findings`, `_example`) are imported from .ci/fuzz.py.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 from schemathesis.generation import GenerationMode
 from schemathesis.wfc.escalation import escalating_provider
+from werkzeug.test import Client
 
 from config.wsgi import application
 from lms.accounts.models import User
@@ -79,6 +82,18 @@ def write_wfc_document(directory: Path) -> Path:
     path = directory / "peers.json"
     path.write_text(json.dumps({"schemaVersion": "0.2.0", "auth": entries}))
     return path
+
+
+def signed_out_peers(wfc_path: Path) -> list[str]:
+    """Peers whose header no longer signs them in (the owner's run may change its account)."""
+    client = Client(application)
+    out = []
+    for entry in json.loads(wfc_path.read_text())["auth"]:
+        header = entry["fixedHeaders"][0]
+        response = client.get("/api/v1/auth/me/", headers={header["name"]: header["value"]})
+        if response.status_code != 200:
+            out.append(f"{entry['name']} ({response.status_code})")
+    return out
 
 
 def make_config(wfc_path: Path, owner: str, *, seed: int, max_time: int) -> SchemathesisConfig:
@@ -187,8 +202,14 @@ def main() -> int:
                     print(f"    {name}: {label}")
                     if found.examples.get((name, label)):
                         print(f"        {found.examples[(name, label)]}")
+            signed_out = signed_out_peers(wfc_path)
+            if signed_out:
+                # The peers' probes since then prove nothing; fresh tokens for the next owner.
+                print(f"  signed out during the run: {', '.join(signed_out)}")
+                total["peer_signed_out"] += len(signed_out)
+                wfc_path = write_wfc_document(Path(directory))
             sys.stdout.flush()
-    failed = {name: total[name] for name in (*CHECKS, "fatal") if total[name]}
+    failed = {name: total[name] for name in (*CHECKS, "fatal", "peer_signed_out") if total[name]}
     print(f"failed: {failed or 'none'}", flush=True)
     return 1 if failed else 0
 
