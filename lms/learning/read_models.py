@@ -152,6 +152,23 @@ CERTIFICATE_ISSUED = "issued"
 CERTIFICATE_ISSUING = "issuing"
 
 
+@dataclass(frozen=True, slots=True)
+class LessonPosition:
+    """A lesson's resume point after `PUT .../progress/`, and where its enrollment stands: a
+    completion sent with it may have completed the course, whose certificate the client then
+    shows (`certificate_status`: "issued" with `certificate_id`, or "issuing": poll the
+    enrollment)."""
+
+    lesson_id: uuid.UUID
+    position_seconds: int
+    completed: bool
+    completed_at: datetime | None
+    progress_percent: float
+    enrollment_status: str
+    certificate_id: uuid.UUID | None
+    certificate_status: str | None
+
+
 def certificate_status(
     *, certificate_id: uuid.UUID | None, completed_at: datetime | None, status: str
 ) -> str | None:

@@ -52,6 +52,7 @@ from .models import (
     LessonProgress,
     completed_by,
 )
+from .read_models import LessonPosition, certificate_status
 
 # --- progress ----------------------------------------------------------------------------------
 
@@ -138,6 +139,36 @@ def _lesson_counts_base() -> QuerySet[Any]:
 def progress_of(*, enrollment: Enrollment) -> float:
     """The enrollment's progress over the course's current lessons, in one query."""
     return lesson_counts(enrollment=enrollment).percent
+
+
+def lesson_position(
+    *, enrollment: Enrollment, lesson_id: uuid.UUID, progress: LessonProgress
+) -> LessonPosition:
+    """The answer to a resume point saved (`services.update_lesson_position`): the progress over
+    the current lessons, and the enrollment's status and certificate as they are after it (a
+    completion may have completed the course). Three queries: progress, enrollment, certificate
+    (the last only once the course is completed)."""
+    progress_percent = progress_of(enrollment=enrollment)
+    status, completed_at = (
+        Enrollment.objects.filter(pk=enrollment.pk).values_list("status", "completed_at").get()
+    )
+    certificate_id = (
+        Certificate.objects.filter(enrollment_id=enrollment.pk).values_list("pk", flat=True).first()
+        if completed_at is not None
+        else None
+    )
+    return LessonPosition(
+        lesson_id=lesson_id,
+        position_seconds=progress.position_seconds,
+        completed=progress.completed_at is not None,
+        completed_at=progress.completed_at,
+        progress_percent=progress_percent,
+        enrollment_status=status,
+        certificate_id=certificate_id,
+        certificate_status=certificate_status(
+            certificate_id=certificate_id, completed_at=completed_at, status=status
+        ),
+    )
 
 
 def progress_percents_for(*, user: Any, course_ids: Collection[Any]) -> dict[Any, float]:

@@ -105,11 +105,19 @@ class EnrollmentDetailSerializer(EnrollmentSerializer):
 
 
 class LessonPositionSerializer(serializers.Serializer[Any]):
+    """Renders `read_models.LessonPosition`."""
+
     lesson_id = serializers.UUIDField()
     position_seconds = serializers.IntegerField()
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
     progress_percent = serializers.FloatField()
+    # The enrollment after this save: a completion may have completed the course.
+    enrollment_status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
+    certificate_id = serializers.UUIDField(allow_null=True)
+    # "issued" (certificate_id set), "issuing" (the certificate is being made: poll the
+    # enrollment), None (the course is not completed)
+    certificate_status = serializers.ChoiceField(choices=["issued", "issuing"], allow_null=True)
 
 
 class CertificateSerializer(serializers.ModelSerializer[Certificate]):

@@ -103,14 +103,10 @@ class LessonPositionView(APIView):
             position_seconds=data.validated_data["position_seconds"],
             completed=data.validated_data["completed"],
         )
-        body = {
-            "lesson_id": lesson.pk,
-            "position_seconds": progress.position_seconds,
-            "completed": progress.completed_at is not None,
-            "completed_at": progress.completed_at,
-            "progress_percent": selectors.progress_of(enrollment=enrollment),
-        }
-        return Response(s.LessonPositionSerializer(body).data)
+        position = selectors.lesson_position(
+            enrollment=enrollment, lesson_id=lesson.pk, progress=progress
+        )
+        return Response(s.LessonPositionSerializer(position).data)
 
 
 class CertificateListView(APIView):

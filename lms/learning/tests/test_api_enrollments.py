@@ -235,6 +235,25 @@ def test_completing_the_last_lesson_completes_the_course(
     assert detail["certificate_status"] == "issued"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_report_that_completes_the_course_names_its_certificate(client_for):
+    """The resume point saved with `completed: true` on the last lesson answers as the
+    completion does: the enrollment's status and its certificate (issue 11 §2)."""
+    student = UserFactory()
+    course = make_course(lessons=2)
+    enrollment = services.enroll(student=student, course=course.course, source="free")
+    client = client_for(student)
+    for lesson in course.lessons:
+        response = client.put(
+            position_url(enrollment, lesson), {"position_seconds": 5, "completed": True}
+        )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["progress_percent"], body["enrollment_status"]) == (100, "completed")
+    assert body["certificate_status"] == "issued"
+    assert client.get(f"/api/v1/certificates/{body['certificate_id']}/").status_code == 200
+
+
 def test_an_unfinished_enrollment_has_no_certificate_status(student, student_client, free_course):
     enrollment = services.enroll(student=student, course=free_course.course, source="free")
     lesson = free_course.lessons[0]
@@ -341,6 +360,9 @@ def test_video_position_is_saved_and_capped(student, free_course, time_machine):
         "completed": False,
         "completed_at": None,
         "progress_percent": 0.0,
+        "enrollment_status": "active",
+        "certificate_id": None,
+        "certificate_status": None,
     }
     # seeking far past the end is kept at the lesson's end
     time_machine.move_to("2025-03-01T10:03:00Z", tick=False)
