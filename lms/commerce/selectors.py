@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +41,6 @@ _CART_ITEM_FIELDS = (
     "course__currency",
     "course__instructor_id",
     "course__thumbnail",
-    "created_at",
 )
 
 
@@ -51,12 +50,11 @@ class CartView:
     coupon: Coupon | None
     priced: Priced
     coupon_error: str = ""
-    lines: list[Line] = field(default_factory=list)
 
     @property
     def currency(self) -> str | None:
         """The cart's currency; None while it is empty (its zero totals are in the default)."""
-        return self.priced.currency if self.lines else None
+        return self.priced.currency if self.items else None
 
 
 def cart_lines(*, cart_id: Any) -> list[dict[str, Any]]:
@@ -91,7 +89,7 @@ def cart_view(*, user: Any) -> CartView:
         except DomainError as exc:
             # The cart changed since the coupon was applied: show it without a discount.
             error = str(exc.code)
-    return CartView(items=rows, coupon=coupon, priced=priced, coupon_error=error, lines=lines)
+    return CartView(items=rows, coupon=coupon, priced=priced, coupon_error=error)
 
 
 # --- wishlist ---------------------------------------------------------------------------------
