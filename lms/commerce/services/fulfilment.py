@@ -332,7 +332,7 @@ def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str =
         currency=excess.currency,
         reason="Refunded at the payment provider.",
         external=True,
-        course_ids=[str(item.course_id) for item in open_items],
+        course_ids=[str(item.reference_id) for item in open_items],  # any kind, not courses only
         idempotency_key=f"external-{payment.pk}-{refunded.amount}",
     )
     complete_refund(order=order, payment=payment, refund=refund, provider_ref=None)

@@ -10,7 +10,13 @@ import pytest
 from lms.accounts.tests.factories import InstructorFactory
 from lms.commerce.models import Order, OrderItem
 from lms.commerce.sellables import Offer, sellable_kinds
-from lms.commerce.tests.conftest import simulate
+from lms.commerce.tests.conftest import (
+    intent_object,
+    post_webhook,
+    simulate,
+    stripe_event,
+    stub_payment_intent,
+)
 from lms.conftest import error_codes
 from lms.core.errors import Conflict
 from lms.core.money import Money
@@ -111,3 +117,39 @@ def test_without_a_registered_booking_kind_bookings_cannot_be_paid(student_clien
     with sellable_kinds.swapped({"course": sellable_kinds.get("course")}):
         response = student_client.post(CHECKOUT, {"booking_id": str(uuid.uuid4())})
     assert (response.status_code, error_codes(response)) == (400, ["booking_checkout_unavailable"])
+
+
+def test_a_refund_from_the_provider_dashboard_takes_back_any_kind(
+    student_client, anon_client, booking_kind, stripe_http
+):
+    # given: a booking paid through Stripe
+    booking = uuid.uuid4()
+    stub_payment_intent(stripe_http, pi_id="pi_booking")
+    payment = student_client.post(CHECKOUT, {"booking_id": str(booking)}).json()
+    paid = stripe_event(
+        "evt_paid",
+        "payment_intent.succeeded",
+        intent_object(payment, pi_id="pi_booking", amount=3000, currency="eur"),
+    )
+    assert post_webhook(anon_client, paid).json()["outcome"] != "ignored"
+
+    # when: it is refunded in Stripe's dashboard
+    refunded = stripe_event(
+        "evt_refunded",
+        "charge.refunded",
+        {
+            "id": "ch_booking",
+            "object": "charge",
+            "payment_intent": "pi_booking",
+            "amount": 3000,
+            "amount_refunded": 3000,
+            "currency": "eur",
+        },
+    )
+
+    # then: the booking item is refunded like a course's: revoked, earning reversed
+    assert post_webhook(anon_client, refunded).json()["outcome"] == "refunded_external"
+    assert Order.objects.get().status == "refunded"
+    assert OrderItem.objects.get().refund_id is not None
+    assert booking_kind.revoked == [booking]
+    assert Wallet.objects.get(instructor=booking_kind.tutor, currency="EUR").pending == 0
