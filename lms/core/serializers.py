@@ -24,8 +24,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.core.validators import RegexValidator
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.drainage import get_override
+from drf_spectacular.types import OPENAPI_TYPE_MAPPING, OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import fields, relations, serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -379,9 +381,122 @@ def _trims_free_text_only(run_validation: Any) -> Any:
     return checked
 
 
+# --- numbers, dates and ids are ASCII (issue: full-width digits in a date-time) ------------
+#
+# Django's dateparse patterns use `\d` (any Unicode digit), and Python's `int()`,
+# `Decimal()`, `float()` and `uuid.UUID()` read Arabic-Indic, full-width, Devanagari... digits,
+# so `"2026-12-09T18:00:00Z"` spelled with full-width digits, or an Arabic-Indic three, would be
+# read as the value the ASCII spelling names.
+# The OpenAPI document (RFC 3339 `date-time`, `integer`, the decimal pattern, `uuid`) allows
+# ASCII only. One rule, installed on DRF's `Field.run_validation` and Django's
+# `forms.Field.clean` (django-filter's filters and every form): a field of that kind refuses a
+# string with any non-ASCII character, with its own `invalid` error (the field's message and
+# code), in a JSON body, a form or a query alike.
+#
+# The kind is the field's class (DRF's and Django's date, time, duration, number and UUID
+# fields, and their subclasses) or, for a project field of its own, the type its OpenAPI
+# annotation gives (`extend_schema_field`: a date-time, a date, an integer, a decimal...).
+
+ASCII_ONLY_FIELDS: tuple[type, ...] = (
+    fields.DateTimeField,
+    fields.DateField,
+    fields.TimeField,
+    fields.DurationField,
+    fields.IntegerField,
+    fields.FloatField,
+    fields.DecimalField,
+    fields.UUIDField,
+)
+ASCII_ONLY_FORM_FIELDS: tuple[type, ...] = (
+    forms.DateTimeField,
+    forms.DateField,
+    forms.TimeField,
+    forms.DurationField,
+    forms.IntegerField,  # also DecimalField and FloatField
+    forms.UUIDField,
+)
+# the OpenAPI types and formats of that kind, for fields known by their annotation only
+ASCII_ONLY_SCHEMA_TYPES = frozenset({"integer", "number"})
+ASCII_ONLY_SCHEMA_FORMATS = frozenset(
+    {"date-time", "date", "time", "duration", "decimal", "uuid", "int32", "int64", "float"}
+    | {"double"}
+)
+
+
+@functools.cache
+def ascii_only(cls: Any) -> bool:
+    """Whether a DRF field class reads numbers, dates, times or ids (see above)."""
+    if issubclass(cls, ASCII_ONLY_FIELDS):
+        return True
+    schema = get_override(cls, "field")  # what `extend_schema_field` gave the class
+    if isinstance(schema, OpenApiTypes):
+        schema = OPENAPI_TYPE_MAPPING.get(schema)
+    if not isinstance(schema, Mapping):
+        return False
+    return (
+        schema.get("type") in ASCII_ONLY_SCHEMA_TYPES
+        or schema.get("format") in ASCII_ONLY_SCHEMA_FORMATS
+    )
+
+
+def _invalid_kwargs(field: Any, data: str) -> dict[str, Any]:
+    """What DRF's own `invalid` messages of the field interpolate."""
+    from rest_framework.utils import humanize_datetime
+
+    kwargs: dict[str, Any] = {"input": data, "value": data, "data_type": type(data).__name__}
+    if isinstance(field, fields.DateTimeField):
+        formats = getattr(field, "input_formats", api_settings.DATETIME_INPUT_FORMATS)
+        kwargs["format"] = humanize_datetime.datetime_formats(formats)
+    elif isinstance(field, fields.DateField):
+        formats = getattr(field, "input_formats", api_settings.DATE_INPUT_FORMATS)
+        kwargs["format"] = humanize_datetime.date_formats(formats)
+    elif isinstance(field, fields.TimeField):
+        formats = getattr(field, "input_formats", api_settings.TIME_INPUT_FORMATS)
+        kwargs["format"] = humanize_datetime.time_formats(formats)
+    else:
+        kwargs["format"] = "[DD] [HH:[MM:]]ss[.uuuuuu]"  # DurationField's
+    return kwargs
+
+
+def _ascii_numbers(run_validation: Any) -> Any:
+    @functools.wraps(run_validation)
+    def checked(self: Any, data: Any = fields.empty) -> Any:
+        if isinstance(data, str) and not data.isascii() and ascii_only(self.__class__):
+            if "invalid" in self.error_messages:
+                self.fail("invalid", **_invalid_kwargs(self, data))
+            raise ValidationError("Only ASCII digits are accepted.", code="invalid")
+        return run_validation(self, data)
+
+    checked.strict_json_types = True  # type: ignore[attr-defined]
+    return checked
+
+
+def _ascii_numbers_in_forms(clean: Any) -> Any:
+    @functools.wraps(clean)
+    def checked(self: Any, value: Any) -> Any:
+        field: forms.Field = self
+        if (
+            isinstance(value, str)
+            and not value.isascii()
+            and isinstance(field, ASCII_ONLY_FORM_FIELDS)
+        ):
+            raise forms.ValidationError(field.error_messages["invalid"], code="invalid")
+        return clean(self, value)
+
+    checked.strict_json_types = True  # type: ignore[attr-defined]
+    return checked
+
+
 def install_strict_json_types() -> None:
     """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type, a related
-    field refuse `""` in JSON, and string fields follow the whitespace rule (idempotent)."""
+    field refuse `""` in JSON, string fields follow the whitespace rule, and number, date
+    and id fields (DRF's and Django's forms') refuse non-ASCII input (idempotent)."""
+    current = fields.Field.__dict__["run_validation"]
+    if not getattr(current, "strict_json_types", False):
+        fields.Field.run_validation = _ascii_numbers(current)  # type: ignore[method-assign]
+    current = forms.Field.__dict__["clean"]
+    if not getattr(current, "strict_json_types", False):
+        forms.Field.clean = _ascii_numbers_in_forms(current)  # type: ignore[method-assign]
     current = relations.RelatedField.__dict__["run_validation"]
     if not getattr(current, "strict_json_types", False):
         relations.RelatedField.run_validation = _no_blank_id(current)  # type: ignore[method-assign]
