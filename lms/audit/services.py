@@ -5,6 +5,7 @@ chain after the transaction commits, off the request path (`lms.audit.tasks.queu
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.db import models, transaction
@@ -15,20 +16,33 @@ from lms.core.requests import AnyRequest
 
 
 def client_ip(request: AnyRequest) -> str | None:
-    """The client's address as the throttles see it (trusted proxies only)."""
+    """The client's address as the throttles see it (trusted proxies only). Only an IP
+    address is returned: an X-Forwarded-For entry that is not one (the proxy count set too
+    high lets a client write it) falls back to REMOTE_ADDR, and a REMOTE_ADDR that is not
+    one (a Unix socket) to None, never a value the `inet` column would refuse."""
     if request is None:
         return None
     from rest_framework.settings import api_settings
 
     meta = request.META
-    remote = meta.get("REMOTE_ADDR")
+    remote = _ip_or_none(meta.get("REMOTE_ADDR"))
     proxies = api_settings.NUM_PROXIES
     forwarded = meta.get("HTTP_X_FORWARDED_FOR")
     if forwarded and proxies:
         addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
         if addresses:
-            return addresses[-min(proxies, len(addresses))]
+            return _ip_or_none(addresses[-min(proxies, len(addresses))]) or remote
     return remote
+
+
+def _ip_or_none(value: Any) -> str | None:
+    """`value` as an IP address in its normal form, None if it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def record(

@@ -35,6 +35,29 @@ def test_record_ignores_a_forged_forwarded_for_without_trusted_proxies(student):
     assert entry.ip == "203.0.113.9"
 
 
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "remote", "recorded"),
+    [
+        (1, "198.51.100.1", "10.0.0.2", "198.51.100.1"),  # the client behind one proxy
+        (1, "spoofed, 198.51.100.1", "10.0.0.2", "198.51.100.1"),
+        (2, "not-an-ip, 10.0.0.1", "10.0.0.2", "10.0.0.2"),  # count too high: not an IP
+        (2, "<script>, 10.0.0.1", "10.0.0.2", "10.0.0.2"),
+        (1, "2001:DB8::1", "10.0.0.2", "2001:db8::1"),
+        (0, "198.51.100.1", "not-an-ip", None),  # a Unix socket's REMOTE_ADDR
+    ],
+)
+def test_record_keeps_only_an_ip_address_behind_proxies(
+    student, settings, proxies, forwarded, remote, recorded
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+
+    entry = record(action="auth.login", actor=student, request=request)
+
+    assert entry.ip == recorded
+    assert AuditLog.objects.get(pk=entry.pk).ip == recorded
+
+
 def test_admin_lists_and_filters(admin_user, student, admin_client_api):
     record(action="auth.login", actor=student, target=student)
     record(action="course.published", actor=admin_user)
