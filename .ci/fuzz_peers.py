@@ -15,8 +15,8 @@ Each run pins one of them as the owner: every request is sent as the owner, and 
 successful reads of an object (an id the owner created, or listed when the peer's list leaves
 it out) is replayed as each other peer; a peer that gets the same object, while an anonymous
 request does not and no list of the peer's shows it, fails `object_level_authorization`.
-Course content (lessons, sections, quizzes, questions, assignments) read by a peer enrolled
-in its course is shared by design and not counted (COURSE_OF below).
+Course content (lessons, sections, quizzes, questions, assignments, discussions) read by a
+peer enrolled in its course is shared by design and not counted (COURSE_OF below).
 `ignored_auth` replays authenticated successes without credentials and with wrong ones.
 Phases examples, coverage, fuzzing and stateful (the stateful phase creates objects and reads
 them back); valid data only unless `--negative`.
@@ -66,6 +66,7 @@ from lms.accounts.models import User
 from lms.accounts.tokens import issue_token_pair
 from lms.assessments.models import Assignment, Question, Quiz
 from lms.catalog.models import Lesson, Section
+from lms.community.models import Discussion
 from lms.learning.models import Enrollment, EnrollmentStatus
 
 PEERS = {
@@ -78,13 +79,14 @@ CHECKS = ("object_level_authorization", "ignored_auth")
 
 # --- course content is shared with the course's students by design ---------------------------
 #
-# A lesson (its section, quiz, questions, assignment) an instructor creates in a published
-# course is read by every student enrolled in it; sam and lee are enrolled in grace's and
-# alan's courses (lms/commerce/demo.py, lms/learning/demo.py). schemathesis sees the
-# instructor create it, an anonymous read refused and no list of the student's showing it
-# whole, and so reports the student's read as a leak. A peer's read of course content is
-# therefore no leak when the peer holds an active or completed enrollment in that course
-# (a fact of the database, not the view's own rule); a peer without one still fails.
+# A lesson (its section, quiz, questions, assignment) or a discussion an instructor creates in
+# a published course is read by every student enrolled in it (the course's members); sam and
+# lee are enrolled in grace's and alan's courses (lms/commerce/demo.py, lms/learning/demo.py).
+# schemathesis sees the instructor create it, an anonymous read refused and no list of the
+# student's showing it whole, and so reports the student's read as a leak. A peer's read of
+# course content is therefore no leak when the peer holds an active or completed enrollment
+# in that course (a fact of the database, not the view's own rule); a peer without one still
+# fails.
 # Each such exemption is counted and printed ("shared by design").
 COURSE_OF: dict[str, tuple[Any, str]] = {
     "/api/v1/lessons/{id}/": (Lesson, "course_id"),
@@ -95,6 +97,8 @@ COURSE_OF: dict[str, tuple[Any, str]] = {
     "/api/v1/quizzes/{id}/questions/": (Quiz, "lesson__course_id"),
     "/api/v1/questions/{id}/": (Question, "quiz__lesson__course_id"),
     "/api/v1/assignments/{id}/": (Assignment, "lesson__course_id"),
+    "/api/v1/discussions/{id}/": (Discussion, "course_id"),
+    "/api/v1/discussions/{id}/replies/": (Discussion, "course_id"),
 }
 SHARED: Counter[str] = Counter()
 _leaks = object_authorization._leaks
