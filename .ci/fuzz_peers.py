@@ -76,6 +76,7 @@ PEERS = {
     "alan": "alan@demo.learnflow.local",
 }
 CHECKS = ("object_level_authorization", "ignored_auth")
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 # --- course content is shared with the course's students by design ---------------------------
 #
@@ -132,7 +133,6 @@ def _leaks_unless_enrolled(read: Any, peer: str, peer_response: Any, value: obje
 
 
 object_authorization._leaks = _leaks_unless_enrolled
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
 def write_wfc_document(directory: Path) -> Path:
