@@ -1,19 +1,22 @@
 """Demo tutoring data for `manage.py seed_demo`: two tutors with rates, weekly availability in
-their own timezones and a one-off slot; a paid upcoming lesson and a completed one with a
-testimonial.
+their own timezones and a one-off slot (Alan, the next Saturday at least two days ahead,
+10:00-12:00 London time); a paid upcoming lesson and a completed one (on its own slot) with
+a testimonial.
 
 Bookings are paid through the real flow (commerce's checkout of a booking with the fake
 provider), so the tutor's earning is in the ledger. The completed lesson is a past one: its
 booking row is written directly (a booking cannot be made in the past through the service),
-then paid, completed and rated through the services. Idempotent: a demo student who already
-booked the tutor is skipped.
+then paid, completed and rated through the services. Idempotent: weekly rules and the one-off
+slot are made once (a tutor with a rule, or with a future one-off slot, is left as is), and
+a demo student who already booked the tutor is skipped.
 """
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -55,9 +58,9 @@ def _completed_lesson(tutor: User, student: User) -> Booking:
     end = start + timedelta(hours=1)
     profile = tutor.instructor_profile
     price = services.price_of(tutor=tutor, hourly_rate=services.hourly_rate_of(profile), minutes=60)
-    AvailabilitySlot.objects.get_or_create(tutor=tutor, start=start, end=end)
+    slot, _ = AvailabilitySlot.objects.get_or_create(tutor=tutor, start=start, end=end)
     booking = Booking.objects.create(
-        student=student, tutor=tutor, start=start, end=end, blocked_end=end,
+        student=student, tutor=tutor, slot=slot, start=start, end=end, blocked_end=end,
         duration_minutes=60, tutor_timezone=profile.timezone, hourly_rate=price.hourly_rate.amount,
         price=price.price.amount, platform_fee=price.platform_fee.amount,
         tutor_earning=price.tutor_earning.amount,
@@ -75,6 +78,20 @@ def _completed_lesson(tutor: User, student: User) -> Booking:
         comment="Patient, clear, and the exercises made it click.",
     )
     return booking
+
+
+def _one_off_slot(tutor: User) -> None:
+    """Two hours on the next Saturday at least two days ahead, 10:00 in the tutor's zone
+    (no weekly rule of the demo falls on a Saturday); once: kept while a future one-off slot
+    of the tutor exists."""
+    now = timezone.now()
+    if AvailabilitySlot.objects.filter(tutor=tutor, weekly__isnull=True, start__gt=now).exists():
+        return
+    local_zone = ZoneInfo(tutor.instructor_profile.timezone)
+    day = (now + timedelta(days=2)).astimezone(local_zone).date()
+    day += timedelta(days=(5 - day.weekday()) % 7)
+    start = datetime.combine(day, time(10, 0), tzinfo=local_zone)
+    services.create_slot(tutor=tutor, start=start, end=start + timedelta(hours=2))
 
 
 def seed(stdout: Any) -> None:
@@ -95,6 +112,7 @@ def seed(stdout: Any) -> None:
                     tutor=tutor, weekday=weekday, start_time=at, duration_minutes=minutes
                 )
     alan, frida = tutors
+    _one_off_slot(alan)
     if student is None or other is None or Booking.objects.filter(student=student).exists():
         stdout.write("tutoring demo: tutors ready (bookings already seeded)")
         return
@@ -110,6 +128,7 @@ def seed(stdout: Any) -> None:
         _pay(booking, student)
     _completed_lesson(frida, other)
     stdout.write(
-        "tutoring demo: 2 tutors with weekly availability, 1 paid lesson "
+        "tutoring demo: 2 tutors with weekly availability (Alan also a one-off Saturday "
+        "slot), 1 paid lesson "
         f"({STUDENT} with Alan), 1 completed lesson with a testimonial"
     )

@@ -8,9 +8,12 @@ class TutoringError(StrEnum):
     SLOT_BOOKED = "slot_booked"  # 409: deleting a slot whose time is booked
     SLOT_UNAVAILABLE = "slot_unavailable"  # 409: the time is taken or not open for booking
     INVALID_TIME_RANGE = "invalid_time_range"  # 400: end not after start
+    RANGE_TOO_LONG = "range_too_long"  # 400: a free-time window (from/to) over 62 days
     NAIVE_DATETIME = "naive_datetime"  # 400: a time without its UTC offset
     TIME_IN_PAST = "time_in_past"  # 400
-    INVALID_DURATION = "invalid_duration"  # 400: under 15 minutes or over 8 hours
+    # 400: a slot (start..end) under 15 minutes or over 8 hours; a `duration_minutes` field
+    # outside 15..480 is DRF's `min_value`/`max_value`, as its schema minimum/maximum say
+    INVALID_DURATION = "invalid_duration"
     TOO_SHORT_NOTICE = "too_short_notice"  # 400: inside the tutor's minimum notice
     BEYOND_HORIZON = "beyond_booking_horizon"  # 400: too far ahead (BOOKING_HORIZON_DAYS)
     OWN_BOOKING = "cannot_book_yourself"  # 400

@@ -35,7 +35,7 @@ from .models import (
     WeeklyAvailability,
 )
 from .read_models import FreeWindow, TutorCard, TutorDetail
-from .timing import MIN_MINUTES, day_bounds, free_windows, zone
+from .timing import MIN_MINUTES, day_bounds, free_windows, horizon_days, zone
 
 
 def have_booking(student_id: Any, tutor_id: Any) -> bool:
@@ -121,14 +121,16 @@ def search_tutors(
     return profiles
 
 
-# `has_free_window`'s SQL. A free stretch begins at the cut slot's start ({ws}: the slot's
-# start or :lo, whichever is later) or at the end of a booking inside the cut slot, whose end
-# is LEAST(s.end, :hi). {plus_ws} and {plus_e} are those points plus 15 minutes; {active_*}
-# an active booking of the slot's tutor; each {*_overlaps*} repeats the overlap test just
-# before it as the exclusion constraint's `&&` on PostgreSQL (its GiST index finds the rows)
-# and is empty on SQLite.
+# `has_free_window`'s SQL. A free stretch begins at the cut slot's start ({ws}: the latest of
+# the slot's start, :lo and :now plus the tutor's minimum notice, read from their settings
+# row `ts` when they have one) or at the end of a booking inside the cut slot, whose end is
+# LEAST(s.end, :hi) (:hi is already cut at the booking horizon). {plus_ws} and {plus_e} are
+# those points plus 15 minutes; {active_*} an active booking of the slot's tutor; each
+# {*_overlaps*} repeats the overlap test just before it as the exclusion constraint's `&&` on
+# PostgreSQL (its GiST index finds the rows) and is empty on SQLite.
 _FREE_WINDOW_SQL = """EXISTS (
   SELECT 1 FROM tutoring_availabilityslot s
+  LEFT JOIN tutoring_tutorsettings ts ON ts.tutor_id = s.tutor_id
   WHERE s.tutor_id = {tutor} AND s.start < :hi AND s."end" > :lo {slot_overlaps}
     AND {least}(s."end", :hi) >= {plus_ws}
     AND (
@@ -154,9 +156,9 @@ class _HasFreeWindow(Expression):
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, tutor: Any, *, lo: datetime, hi: datetime) -> None:
+    def __init__(self, tutor: Any, *, lo: datetime, hi: datetime, now: datetime) -> None:
         super().__init__()
-        self.tutor, self.lo, self.hi = tutor, lo, hi
+        self.tutor, self.lo, self.hi, self.now = tutor, lo, hi, now
 
     def get_source_expressions(self) -> list[Any]:
         return [self.tutor]
@@ -170,11 +172,14 @@ class _HasFreeWindow(Expression):
         tutor_sql, tutor_params = compiler.compile(self.tutor)
         statuses = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
         postgres = connection.vendor == "postgresql"
+        notice = "COALESCE(ts.min_notice_minutes, 0)"
         if postgres:
             greatest, least = "GREATEST", "LEAST"
 
             def plus(value: str) -> str:
                 return f"({value} + interval '{MIN_MINUTES} minutes')"
+
+            earliest = f"(:now + {notice} * interval '1 minute')"
 
             def overlaps(alias: str, start: str, end: str, lo: str, hi: str) -> str:
                 return (
@@ -187,10 +192,12 @@ class _HasFreeWindow(Expression):
             def plus(value: str) -> str:
                 return f"django_format_dtdelta('+', {value}, {MIN_MINUTES * 60 * 1_000_000})"
 
+            earliest = f"django_format_dtdelta('+', :now, {notice} * 60000000)"
+
             def overlaps(alias: str, start: str, end: str, lo: str, hi: str) -> str:
                 return ""
 
-        ws = f"{greatest}(s.start, :lo)"
+        ws = f"{greatest}(s.start, :lo, {earliest})"
         sql = _FREE_WINDOW_SQL.format(
             tutor=tutor_sql,
             least=least,
@@ -209,12 +216,13 @@ class _HasFreeWindow(Expression):
         values = {
             ":lo": connection.ops.adapt_datetimefield_value(self.lo),
             ":hi": connection.ops.adapt_datetimefield_value(self.hi),
+            ":now": connection.ops.adapt_datetimefield_value(self.now),
         }
         params: list[Any] = []
-        for index, piece in enumerate(re.split(r"(:lo|:hi)", sql)):
+        for index, piece in enumerate(re.split(r"(:lo|:hi|:now)", sql)):
             if index % 2:
                 params.append(values[piece])
-        sql = re.sub(r":lo|:hi", "%s", sql)
+        sql = re.sub(r":lo|:hi|:now", "%s", sql)
         return sql, [*tutor_params, *params]  # the tutor comes first in the text
 
 
@@ -223,15 +231,22 @@ def has_free_window(*, start: datetime, end: datetime, tutor: Any) -> Expression
     minutes or more in [start, end) from now on: the same answer as `tutors_free_between`
     (`free_windows` in Python), decided by the database inside the search's own query.
 
-    A free window is a stretch of a slot (cut to [max(start, now), end)) outside every active
+    A free window is a stretch of a slot (cut to [max(start, now + the tutor's minimum
+    notice), min(end, now + the booking horizon)): what booking accepts) outside every active
     booking's [start, blocked_end). Such a stretch begins where the cut slot begins or where
     a booking ends inside it, so one of 15 minutes or more exists exactly when one of those
     points p has p + 15 minutes inside the cut slot and no active booking overlaps
     [p, p + 15 minutes)."""
-    lo = max(start, timezone.now())
-    if end - lo < timedelta(minutes=MIN_MINUTES):  # the day is over (or nearly): nobody
+    now = timezone.now()
+    lo, hi = max(start, now), min(end, horizon_end(now))
+    if hi - lo < timedelta(minutes=MIN_MINUTES):  # the day is over, or past the horizon
         return Exists(AvailabilitySlot.objects.none())
-    return _HasFreeWindow(tutor, lo=lo, hi=end)
+    return _HasFreeWindow(tutor, lo=lo, hi=hi, now=now)
+
+
+def horizon_end(now: datetime) -> datetime:
+    """The latest start booking accepts (`now` + BOOKING_HORIZON_DAYS): free time ends there."""
+    return now + timedelta(days=horizon_days())
 
 
 def tutors_free_between(*, start: datetime, end: datetime, tutor_ids: list[Any] | None) -> set[Any]:
@@ -241,7 +256,10 @@ def tutors_free_between(*, start: datetime, end: datetime, tutor_ids: list[Any] 
 
 
 def _windows(*, start: datetime, end: datetime, tutor_ids: list[Any] | None) -> list[Any]:
+    """Free windows in [start, end), each tutor's cut at now + their minimum notice and at
+    the booking horizon: exactly the times booking accepts."""
     now = timezone.now()
+    end = min(end, horizon_end(now))
     slots = AvailabilitySlot.objects.filter(start__lt=end, end__gt=max(start, now))
     taken = Booking.objects.filter(
         status__in=ACTIVE_STATUSES, start__lt=end, blocked_end__gt=max(start, now)
@@ -252,9 +270,9 @@ def _windows(*, start: datetime, end: datetime, tutor_ids: list[Any] | None) -> 
     else:
         slots = slots.filter(tutor__role=INSTRUCTOR, tutor__is_active=True)
     rows = [
-        (slot_id, tutor_id, max(s, start), min(e, end))
-        for slot_id, tutor_id, s, e in slots.order_by("start").values_list(
-            "pk", "tutor_id", "start", "end"
+        (slot_id, tutor_id, max(s, start, now + timedelta(minutes=notice or 0)), min(e, end))
+        for slot_id, tutor_id, s, e, notice in slots.order_by("start").values_list(
+            "pk", "tutor_id", "start", "end", "tutor__tutoring_settings__min_notice_minutes"
         )
     ]
     return free_windows(
@@ -294,11 +312,10 @@ def tutor_profile(tutor_id: Any) -> InstructorProfile:
 def free_time(
     *, profile: InstructorProfile, start: datetime, end: datetime, viewer_tz: ZoneInfo
 ) -> list[FreeWindow]:
-    """The tutor's free windows in [start, end), shown in the viewer's and the tutor's time:
+    """The tutor's free windows in [start, end) that booking accepts (from now + their
+    minimum notice, up to the booking horizon), shown in the viewer's and the tutor's time:
     two queries."""
     tutor_tz = zone(profile.timezone or "UTC")
-    min_notice = getattr(getattr(profile.user, "tutoring_settings", None), "min_notice_minutes", 0)
-    earliest = timezone.now() + timedelta(minutes=min_notice)
     return [
         FreeWindow(
             slot_id=window.slot_id,
@@ -311,7 +328,7 @@ def free_time(
             tutor_start_local=window.start.astimezone(tutor_tz),
             tutor_end_local=window.end.astimezone(tutor_tz),
         )
-        for window in _windows(start=max(start, earliest), end=end, tutor_ids=[profile.user_id])
+        for window in _windows(start=start, end=end, tutor_ids=[profile.user_id])
     ]
 
 

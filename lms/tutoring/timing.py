@@ -12,12 +12,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
+
 from lms.core.errors import Invalid
 
 from .errors import TutoringError
 
 MIN_MINUTES = 15
 MAX_MINUTES = 8 * 60
+
+
+def horizon_days() -> int:
+    """How many days ahead a lesson may start (BOOKING_HORIZON_DAYS, default
+    REFUND_WINDOW_DAYS): booking refuses later starts, and free time is cut there."""
+    return int(getattr(settings, "BOOKING_HORIZON_DAYS", settings.REFUND_WINDOW_DAYS))
 
 
 def zone(name: str) -> ZoneInfo:

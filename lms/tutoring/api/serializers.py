@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 from zoneinfo import available_timezones
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -187,7 +188,8 @@ class TutorSearchSerializer(serializers.Serializer[Any]):
     available_on = QueryDateField(
         required=False,
         help_text="A local date (in `tz`, else the caller's profile timezone, else UTC) with "
-        "at least one free window of 15 minutes or more",
+        "at least one free window of 15 minutes or more that booking accepts (from now plus "
+        "the tutor's minimum notice, up to BOOKING_HORIZON_DAYS ahead)",
     )
     tz = TimezoneField(required=False, help_text="The viewer's IANA timezone")
 
@@ -207,24 +209,34 @@ class TutorSearchSerializer(serializers.Serializer[Any]):
         return Decimal(value)
 
 
+MAX_WINDOW_DAYS = 62
+
+
 class WindowQuerySerializer(serializers.Serializer[Any]):
-    """`from`/`to` of a tutor's free time (default: the next 7 days), at most 62 days."""
+    """`from`/`to` of a tutor's free time, at most MAX_WINDOW_DAYS. The defaults are filled
+    first (`from`: now; `to`: `from` + 7 days), then the window is checked whichever ends were
+    given: `to` not after `from` is `invalid_time_range`, longer than 62 days
+    `range_too_long` (both on `to`); nothing is replaced silently. `validated_data` holds
+    both ends."""
 
     start = AwareDateTimeField(required=False)
     end = AwareDateTimeField(required=False)
     tz = TimezoneField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("start"), attrs.get("end")
-        if start and end:
-            if end <= start:
-                raise serializers.ValidationError(
-                    {"to": "to must be after from."}, code=TutoringError.INVALID_TIME_RANGE
-                )
-            if (end - start).days > 62:
-                raise serializers.ValidationError(
-                    {"to": "Ask for at most 62 days at once."}, code="range_too_long"
-                )
+        start = attrs.get("start") or timezone.now()
+        end = attrs.get("end") or start + timedelta(days=7)
+        if end <= start:
+            raise serializers.ValidationError(
+                {"to": "`to` must be after `from` (default: now)."},
+                code=TutoringError.INVALID_TIME_RANGE,
+            )
+        if end - start > timedelta(days=MAX_WINDOW_DAYS):
+            raise serializers.ValidationError(
+                {"to": f"Ask for at most {MAX_WINDOW_DAYS} days at once."},
+                code=TutoringError.RANGE_TOO_LONG,
+            )
+        attrs["start"], attrs["end"] = start, end
         return attrs
 
 
@@ -353,7 +365,11 @@ class BookingInputSerializer(serializers.Serializer[Any]):
     tutor_id = serializers.UUIDField(required=False)
     start = AwareDateTimeField(required=False)
     duration_minutes = serializers.IntegerField(
-        required=False, min_value=MIN_MINUTES, max_value=MAX_MINUTES
+        required=False,
+        min_value=MIN_MINUTES,
+        max_value=MAX_MINUTES,
+        help_text=f"{MIN_MINUTES} to {MAX_MINUTES} minutes: fewer is 400 `min_value`, more "
+        "400 `max_value` (the field's minimum and maximum)",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -19,7 +17,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
-from lms.accounts.models import StudentProfile
+from lms.accounts.models import InstructorProfile, Role, StudentProfile
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsInstructor
 from lms.core.rendering import render
@@ -55,12 +53,14 @@ def _paginated(
 
 
 def _viewer_zone(request: Request, name: str | None) -> ZoneInfo:
-    """`?tz=`, else the signed-in caller's profile timezone, else UTC."""
+    """`?tz=`, else the signed-in caller's profile timezone (the profile `PATCH /auth/me/`
+    edits for their role: an instructor's, else the student's), else UTC. One query."""
     if name:
         return zone(name)
     user = request.user
     if user is not None and user.is_authenticated and user.pk is not None:
-        found = StudentProfile.objects.filter(user_id=user.pk).values_list("timezone", flat=True)
+        profiles = InstructorProfile if user.role == Role.INSTRUCTOR else StudentProfile
+        found = profiles.objects.filter(user_id=user.pk).values_list("timezone", flat=True)
         for value in found[:1]:
             if value:
                 return zone(value)
@@ -68,8 +68,20 @@ def _viewer_zone(request: Request, name: str | None) -> ZoneInfo:
 
 
 WINDOW_PARAMS = [
-    OpenApiParameter("from", OpenApiTypes.DATETIME, description="with offset; default now"),
-    OpenApiParameter("to", OpenApiTypes.DATETIME, description="with offset; default from + 7 days"),
+    OpenApiParameter(
+        "from",
+        OpenApiTypes.DATETIME,
+        description="With offset; default now. The window [from, to) is checked after the "
+        "defaults are filled, whichever ends were given: `to` not after `from` is 400 "
+        "`invalid_time_range`, more than 62 days is 400 `range_too_long` (both on `to`); "
+        "never replaced silently",
+    ),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATETIME,
+        description="With offset; default `from` + 7 days. Must be after `from` (400 "
+        "`invalid_time_range`) and at most 62 days after it (400 `range_too_long`)",
+    ),
     # the same names the query serializer accepts (s.WindowQuerySerializer), as an enum
     OpenApiParameter(
         "tz", OpenApiTypes.STR, description="the viewer's IANA timezone", enum=s.TIMEZONES
@@ -91,11 +103,8 @@ def _window(request: Request) -> tuple[Any, Any, ZoneInfo]:
         }
     )
     data.is_valid(raise_exception=True)
-    start = data.validated_data.get("start") or timezone.now()
-    end = data.validated_data.get("end") or start + timedelta(days=7)
-    if end <= start or (end - start).days > 62:
-        end = start + timedelta(days=7) if end <= start else start + timedelta(days=62)
-    return start, end, _viewer_zone(request, data.validated_data.get("tz"))
+    window = data.validated_data
+    return window["start"], window["end"], _viewer_zone(request, window.get("tz"))
 
 
 # --- tutors ------------------------------------------------------------------------------------
@@ -336,6 +345,7 @@ class BookingCompleteView(_BookingAction):
 
 
 class BookingCancelView(_BookingAction):
+    @domain_errors({502: ["payment_provider_error"]})
     @extend_schema(
         request=s.CancelInputSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},

@@ -37,7 +37,7 @@ from ..models import (
     CancelReason,
     TutorSettings,
 )
-from ..timing import check_aware, check_range
+from ..timing import check_aware, check_range, horizon_days
 from .availability import tutor_timezone
 from .earnings import hold_earning_until
 from .states import transition_booking
@@ -51,10 +51,6 @@ DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 def auto_complete_hours() -> int:
     return int(getattr(settings, "BOOKING_AUTO_COMPLETE_HOURS", 24))
-
-
-def horizon_days() -> int:
-    return int(getattr(settings, "BOOKING_HORIZON_DAYS", settings.REFUND_WINDOW_DAYS))
 
 
 @dataclass(frozen=True, slots=True)

@@ -718,3 +718,24 @@ def test_the_two_booking_forms_are_documented_with_their_codes():
         ["tutor_id", "start", "duration_minutes"],
     ]
     assert "ambiguous_booking" in str(operation["responses"]["400"])
+
+
+def test_duration_limits_and_the_cancels_provider_failure_are_documented():
+    """A booking's `duration_minutes` states its minimum and maximum (out of them: 400
+    `min_value`/`max_value`, test_bad_times_are_400), and the cancel endpoint lists the 502
+    a payment provider's failure answers."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    schemas = document["components"]["schemas"]
+    operation = document["paths"]["/api/v1/bookings/"]["post"]
+    reference = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schemas[reference.rsplit("/", 1)[-1]]
+    properties = body.get("properties") or body["allOf"][0].get("properties") or {}
+    if not properties:
+        properties = schemas[body["allOf"][0]["$ref"].rsplit("/", 1)[-1]]["properties"]
+    duration = properties["duration_minutes"]
+    assert (duration["minimum"], duration["maximum"]) == (15, 480)
+    assert "min_value" in duration["description"]
+    cancel = document["paths"]["/api/v1/bookings/{booking_id}/cancel/"]["post"]
+    assert "payment_provider_error" in str(cancel["responses"]["502"])

@@ -3,15 +3,18 @@ ratings, constant query counts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.utils import timezone
 
-from lms.accounts.models import InstructorProfile
+from lms.accounts.models import InstructorProfile, StudentProfile
+from lms.conftest import error_codes
 
-from .conftest import book_ok, hour, rate
+from .conftest import book, book_ok, hour, rate
 from .factories import SlotFactory, TutorFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +153,143 @@ def test_unknown_tutor_is_404(anon_client, instructor):
         ).status_code
         == 404
     )
+
+
+def _utc(value):
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _day_window(moment):
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return f"from={_utc(day)}&to={_utc(day + timedelta(days=1))}"
+
+
+def test_time_inside_the_tutors_notice_is_offered_nowhere(anon_client, client_for, student, tutor):
+    # G2: search, detail and availability offer exactly what booking accepts
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        client_for(tutor).patch(
+            "/api/v1/tutor-settings/", {"min_notice_minutes": 120}, format="json"
+        )
+        soon = now + timedelta(minutes=25)
+        SlotFactory(tutor=tutor, start=soon, end=soon + timedelta(minutes=60))
+        today = now.date().isoformat()
+
+        assert ids(anon_client.get(f"/api/v1/tutors/?available_on={today}")) == set()
+        free = anon_client.get(f"/api/v1/tutors/{tutor.pk}/availability/?{_day_window(now)}")
+        detail = anon_client.get(f"/api/v1/tutors/{tutor.pk}/?{_day_window(now)}")
+        assert free.json() == []
+        assert detail.json()["free_slots"] == []
+        refused = book(
+            client_for(student), tutor_id=str(tutor.pk), start=_utc(soon), duration_minutes=30
+        )
+        assert error_codes(refused) == ["too_short_notice"]
+
+        # a slot after the notice is offered from exactly now + 120 minutes
+        later = now + timedelta(minutes=100)
+        SlotFactory(tutor=tutor, start=later, end=later + timedelta(hours=1))
+        assert ids(anon_client.get(f"/api/v1/tutors/?available_on={today}")) == {str(tutor.pk)}
+        free = anon_client.get(f"/api/v1/tutors/{tutor.pk}/availability/?{_day_window(now)}")
+        earliest = now + timedelta(minutes=120)
+        assert [(w["start"], w["end"]) for w in free.json()] == [
+            (_utc(earliest), _utc(later + timedelta(hours=1)))
+        ]
+        book_ok(
+            client_for(student), tutor_id=str(tutor.pk), start=_utc(earliest), duration_minutes=30
+        )
+
+
+def test_time_beyond_the_booking_horizon_is_offered_nowhere(
+    anon_client, client_for, student, tutor, settings
+):
+    settings.BOOKING_HORIZON_DAYS = 3
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        far = now + timedelta(days=5)
+        edge = now + timedelta(days=3) - timedelta(hours=1)  # the last hour before the horizon
+        SlotFactory(tutor=tutor, start=far, end=far + timedelta(hours=2))
+        SlotFactory(tutor=tutor, start=edge, end=edge + timedelta(hours=3))
+
+        far_day = far.date().isoformat()
+        assert ids(anon_client.get(f"/api/v1/tutors/?available_on={far_day}")) == set()
+        free = anon_client.get(f"/api/v1/tutors/{tutor.pk}/availability/?{_day_window(far)}")
+        assert free.json() == []
+        refused = book(
+            client_for(student), tutor_id=str(tutor.pk), start=_utc(far), duration_minutes=30
+        )
+        assert error_codes(refused) == ["beyond_booking_horizon"]
+
+        # the slot across the horizon is cut there
+        window = f"from={_utc(now)}&to={_utc(now + timedelta(days=10))}"
+        detail = anon_client.get(f"/api/v1/tutors/{tutor.pk}/?{window}")
+        assert [(w["start"], w["end"]) for w in detail.json()["free_slots"]] == [
+            (_utc(edge), _utc(now + timedelta(days=3)))
+        ]
+        assert ids(anon_client.get(f"/api/v1/tutors/?available_on={edge.date()}")) == {
+            str(tutor.pk)
+        }
+        book_ok(
+            client_for(student),
+            tutor_id=str(tutor.pk),
+            start=_utc(now + timedelta(days=3) - timedelta(minutes=30)),
+            duration_minutes=30,
+        )
+
+
+def test_a_signed_in_tutor_sees_times_in_their_own_timezone(client_for, slot):
+    # G3: the caller's profile timezone whatever their role
+    viewer = TutorFactory(instructor_profile__timezone="America/Mexico_City")
+    window = _day_window(slot.start)
+
+    free = client_for(viewer).get(f"/api/v1/tutors/{slot.tutor_id}/availability/?{window}")
+
+    assert free.status_code == 200, free.json()
+    assert free.json()[0]["timezone"] == "America/Mexico_City"
+    assert (
+        free.json()[0]["start_local"]
+        == slot.start.astimezone(ZoneInfo("America/Mexico_City")).isoformat()
+    )
+    # ... and `available_on` is their local day: 10:00 UTC is 19:00 in Tokyo, the same day
+    tokyo = TutorFactory(instructor_profile__timezone="Asia/Tokyo")
+    StudentProfile.objects.filter(user=tokyo).delete()
+    late = slot.start.replace(hour=22)
+    other = TutorFactory()
+    SlotFactory(tutor=other, start=late, end=late + timedelta(hours=1))  # 07:00 next day, Tokyo
+    next_day = (slot.start + timedelta(days=1)).date().isoformat()
+    assert ids(client_for(tokyo).get(f"/api/v1/tutors/?available_on={next_day}")) == {str(other.pk)}
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("to=2020-01-01T00:00:00Z", "invalid_time_range"),  # before the default `from` (now)
+        ("to=NOW", "invalid_time_range"),
+        ("to=2999-01-01T00:00:00Z", "range_too_long"),  # more than 62 days after now
+        ("from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", "invalid_time_range"),
+        ("from=2030-01-01T00:00:00Z&to=2030-03-04T00:00:01Z", "range_too_long"),
+    ],
+)
+def test_a_window_is_never_replaced_silently(anon_client, tutor, query, code):
+    # G4: the defaults are filled, then the window is checked whichever ends were given
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        query = query.replace("NOW", _utc(now))
+        for path in (f"/api/v1/tutors/{tutor.pk}/", f"/api/v1/tutors/{tutor.pk}/availability/"):
+            response = anon_client.get(f"{path}?{query}")
+            assert response.status_code == 400, (path, query)
+            assert error_codes(response) == [code]
+            assert response.json()["errors"][0]["attr"] == "to"
+
+
+def test_a_window_of_62_days_or_to_alone_is_answered(anon_client, slot):
+    since = timezone.now()
+    longest = f"from={_utc(since)}&to={_utc(since + timedelta(days=62))}"
+    only_to = f"to={_utc(slot.end)}"
+
+    for query in (longest, only_to):
+        response = anon_client.get(f"/api/v1/tutors/{slot.tutor_id}/availability/?{query}")
+        assert response.status_code == 200, (query, response.json())
+        assert len(response.json()) == 1
 
 
 def test_bad_window_is_400(anon_client, slot):

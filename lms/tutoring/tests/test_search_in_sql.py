@@ -1,6 +1,7 @@
 """`available_on` is decided by the database (`selectors.has_free_window`); the free windows
 of a tutor are computed in Python (`timing.free_windows`). Both must give the same answer for
-every layout of slots and bookings: checked on random layouts, on SQLite and PostgreSQL."""
+every layout of slots and bookings, tutors' minimum notices and booking horizon: checked on
+random layouts, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db.models import F
 from lms.accounts.models import InstructorProfile
 from lms.accounts.tests.factories import UserFactory
 from lms.tutoring import selectors
-from lms.tutoring.models import AvailabilitySlot, Booking, BookingStatus
+from lms.tutoring.models import AvailabilitySlot, Booking, BookingStatus, TutorSettings
 from lms.tutoring.timing import day_bounds
 
 from .factories import TutorFactory
@@ -74,15 +75,30 @@ def _layout(rng: random.Random, tutors: list, student) -> None:
     Booking.objects.bulk_create(bookings)
 
 
+def _notices(rng: random.Random, tutors: list) -> None:
+    """Some tutors without a settings row (no notice), others with 0 to a day and a half."""
+    for tutor in tutors:
+        if rng.random() < 0.75:
+            TutorSettings.objects.update_or_create(
+                tutor=tutor,
+                defaults={"min_notice_minutes": rng.choice([0, 0, 7, 15, 60, 120, 600, 2160])},
+            )
+        else:
+            TutorSettings.objects.filter(tutor=tutor).delete()
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_the_database_answers_as_the_python_windows(seed):
+def test_the_database_answers_as_the_python_windows(seed, settings):
     rng = random.Random(seed)
+    # the horizon falls inside the days asked about (1 or 2 days ahead), or past them
+    settings.BOOKING_HORIZON_DAYS = rng.choice([1, 2, 30])
     student = UserFactory()
     tutors = [TutorFactory() for _ in range(8)]
     _layout(rng, tutors, student)
+    _notices(rng, tutors)
     profiles = InstructorProfile.objects.filter(user__in=tutors)
     with time_machine.travel(NOW, tick=False):
-        for day_offset in (-1, 0, 1, 2):
+        for day_offset in (-1, 0, 1, 2, 3):
             for tz in ("UTC", "Asia/Tokyo", "America/New_York"):
                 day = (NOW + timedelta(days=day_offset)).date()
                 start, end = day_bounds(day, ZoneInfo(tz))
