@@ -487,6 +487,21 @@ def _ascii_numbers_in_forms(clean: Any) -> Any:
     return checked
 
 
+def _ascii_ids(to_internal_value: Any) -> Any:
+    """A primary key (a uuid or an integer) is ASCII: `uuid.UUID()` and `int()` would read
+    other digits as the id the ASCII spelling names. Refused as no such object (the field's
+    `does_not_exist`), for one id and for each of a list's (`many=True` calls this too)."""
+
+    @functools.wraps(to_internal_value)
+    def checked(self: Any, data: Any) -> Any:
+        if isinstance(data, str) and not data.isascii():
+            self.fail("does_not_exist", pk_value=data)
+        return to_internal_value(self, data)
+
+    checked.ascii_ids = True  # type: ignore[attr-defined]
+    return checked
+
+
 def install_strict_json_types() -> None:
     """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type, a related
     field refuse `""` in JSON, string fields follow the whitespace rule, and number, date
@@ -509,3 +524,6 @@ def install_strict_json_types() -> None:
             cls.to_internal_value = _strict(  # type: ignore[attr-defined]
                 current, key, accepts, STRICT_FORM_TYPES.get(cls)
             )
+    current = relations.PrimaryKeyRelatedField.__dict__["to_internal_value"]
+    if not getattr(current, "ascii_ids", False):
+        relations.PrimaryKeyRelatedField.to_internal_value = _ascii_ids(current)  # type: ignore[method-assign]

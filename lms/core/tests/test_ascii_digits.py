@@ -24,7 +24,7 @@ from rest_framework import serializers
 
 from lms.accounts.tests.factories import InstructorFactory
 from lms.audit.api.filters import BoundedIsoDateTimeField
-from lms.catalog.tests.factories import PublishedCourseFactory
+from lms.catalog.tests.factories import CategoryFactory, PublishedCourseFactory
 from lms.conftest import error_codes
 from lms.core.serializers import AmountInputField, ascii_only
 from lms.tutoring.api.serializers import AwareDateTimeField
@@ -123,6 +123,24 @@ def test_a_course_price_with_other_digits_is_invalid(instructor_client: Any, zer
         assert errors(response) == [("price", "invalid_amount")]  # the field's own `invalid`
 
     response = instructor_client.post("/api/v1/courses/", {"title": "Digits", "price": "19.99"})
+    assert response.status_code == 201, response.content
+
+
+@SYSTEMS
+def test_an_id_with_other_digits_names_nothing(instructor_client: Any, zero: int) -> None:
+    category = CategoryFactory()
+    spelled = spell(str(category.pk), zero)
+    assert spelled != str(category.pk)
+
+    response = instructor_client.post(
+        "/api/v1/courses/", {"title": "Digits", "category": spelled}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert errors(response) == [("category", "does_not_exist")]
+    response = instructor_client.post(
+        "/api/v1/courses/", {"title": "Digits", "category": str(category.pk)}, format="json"
+    )
     assert response.status_code == 201, response.content
 
 
