@@ -241,9 +241,10 @@ REVIEW_QUEUE_ORDER = (F("submitted_at").asc(nulls_last=True), "created_at", "id"
 def staff_status_filter(*, user: Any, params: Mapping[str, Any]) -> str | None:
     """The `?status=` of a staff member's request (admin, manager), checked; None for everyone
     else, whose valid `status` is ignored (API.md). 400 `invalid_choice` for a status that is
-    not one of the course's states, from anyone (the document lists them)."""
+    not one of the course's states, from anyone (the document lists them); sent empty, no
+    filter, as every optional query parameter (`allowEmptyValue`, docs/api.md)."""
     wanted = params.get("status")
-    if wanted is None:
+    if wanted is None or wanted == "":
         return None
     wanted = str(wanted).strip().lower()
     if wanted not in CourseStatus.values:

@@ -195,3 +195,23 @@ def test_a_rule_is_listed_on_the_response_that_answers_it(document, operation, s
     method, path = operation.split(" ")
     description = document["paths"][path][method.lower()]["responses"][status]["description"]
     assert f"`{code}`" in description
+
+
+@pytest.mark.parametrize("path", ["/api/v1/courses/", "/api/v1/search/"])
+def test_an_empty_course_status_is_no_filter_as_documented(
+    document, anon_client, manager_client, path
+):
+    # the document: `status` is optional and may be sent empty (strict fuzz, seed 226045643:
+    # `?status=` answered 400 `invalid_choice` to every identity)
+    (status,) = (p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "status")
+    assert status.get("required", False) is False
+    assert status["allowEmptyValue"] is True
+
+    # when sent empty, by anyone and by staff, it is no filter
+    for client in (anon_client, manager_client):
+        assert client.get(f"{path}?status=").status_code == 200
+
+    # and a value that is no state is still refused
+    response = manager_client.get(f"{path}?status=archived")
+    assert response.status_code == 400
+    assert error_codes(response) == ["invalid_choice"]
