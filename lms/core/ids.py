@@ -7,10 +7,16 @@ from typing import Any
 
 
 def as_uuid(value: Any) -> uuid.UUID | None:
-    """`value` as a UUID, or None when it is not one (a lookup by it then finds nothing)."""
+    """`value` as a UUID, or None when it is not one (a lookup by it then finds nothing).
+
+    ASCII only: `uuid.UUID()` reads full-width or Arabic-Indic digits as the id their ASCII
+    spelling names (lms.core.serializers, numbers and ids are ASCII)."""
     if isinstance(value, uuid.UUID):
         return value
+    text = str(value)
+    if not text.isascii():
+        return None
     try:
-        return uuid.UUID(str(value))
+        return uuid.UUID(text)
     except (TypeError, ValueError, AttributeError):
         return None

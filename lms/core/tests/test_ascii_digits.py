@@ -26,6 +26,7 @@ from lms.accounts.tests.factories import InstructorFactory
 from lms.audit.api.filters import BoundedIsoDateTimeField
 from lms.catalog.tests.factories import CategoryFactory, PublishedCourseFactory
 from lms.conftest import error_codes
+from lms.core.ids import as_uuid
 from lms.core.serializers import AmountInputField, ascii_only
 from lms.tutoring.api.serializers import AwareDateTimeField
 from lms.tutoring.tests.factories import SlotFactory, TutorFactory
@@ -142,6 +143,19 @@ def test_an_id_with_other_digits_names_nothing(instructor_client: Any, zero: int
         "/api/v1/courses/", {"title": "Digits", "category": str(category.pk)}, format="json"
     )
     assert response.status_code == 201, response.content
+
+
+@SYSTEMS
+def test_a_course_id_in_a_url_with_other_digits_names_nothing(
+    db: None, anon_client: Any, zero: int
+) -> None:
+    course = PublishedCourseFactory()
+
+    assert anon_client.get(f"/api/v1/courses/{course.pk}/").status_code == 200
+    response = anon_client.get(f"/api/v1/courses/{spell(str(course.pk), zero)}/")
+
+    assert response.status_code == 404, response.content
+    assert as_uuid(spell(str(course.pk), zero)) is None
 
 
 @SYSTEMS
