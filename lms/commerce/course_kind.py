@@ -162,12 +162,14 @@ class CourseKind:
 
     def revoke(self, *, order: Order, items: Sequence[OrderItem], refund: Refund) -> None:
         """Revoke the buyer's purchased enrollments of these courses (others stay): one query
-        finds them, then each is revoked under its own lock."""
-        for enrollment in learning_selectors.purchased_access_enrollments(
+        finds them, one revocation takes them all (constant queries)."""
+        enrollments = learning_selectors.purchased_access_enrollments(
             user=order.user, course_ids=[item.reference_id for item in items]
-        ):
-            learning_services.revoke_enrollment(
-                enrollment=enrollment,
+        )
+        if enrollments:
+            learning_services.revoke_enrollments(
+                student_id=order.user_id,
+                enrollment_ids=[enrollment.pk for enrollment in enrollments],
                 reason=f"Refund of order {order.number}",
                 actor=refund.requested_by,
             )

@@ -1,6 +1,7 @@
 """Row locks of learning, always taken in this order so two flows never deadlock.
 
-1. `Enrollment` (one row, the student's enrollment in a course)
+1. `Enrollment` (one row, the student's enrollment in a course; several rows of one student
+   in primary-key order, in one statement: `lock_enrollments`)
 2. `LessonProgress` rows of that enrollment (created under the enrollment's lock)
 
 Course counters are never locked: they move by F() expressions in the same transaction.
@@ -10,6 +11,7 @@ Callers above learning (commerce's fulfilment) lock their own rows first, then c
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from .models import Enrollment
@@ -51,3 +53,13 @@ def lock_enrollments_of(*, student_id: Any, course_ids: list[Any]) -> dict[Any, 
         student_id=student_id, course_id__in=course_ids
     )
     return {row.course_id: row for row in rows.order_by("course_id")}
+
+
+def lock_enrollments(*, student_id: Any, enrollment_ids: Collection[Any]) -> list[Enrollment]:
+    """The student's enrollments among `enrollment_ids`, locked in primary-key order in one
+    statement (two flows locking overlapping sets never wait on each other crosswise)."""
+    return list(
+        Enrollment.objects.select_for_update()
+        .filter(student_id=student_id, pk__in=list(enrollment_ids))
+        .order_by("pk")
+    )

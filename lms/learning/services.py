@@ -7,7 +7,7 @@ certificate task, emails) run after commit. Lock order is in `locks.py`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeGuard
 
@@ -210,18 +210,21 @@ def _enroll_again(
     return enrollment
 
 
-def _uncount_enrollment(enrollment: Enrollment) -> None:
-    """A revoked enrollment: -1 on its course's enrollment count, and -1 on the instructor's
-    student count unless another enrollment with access keeps the student theirs."""
-    courses = Course.objects.filter(pk=enrollment.course_id)
+def _uncount_enrollments(enrollments: list[Enrollment]) -> None:
+    """Revoked enrollments of one student (one per course): -1 on each course's enrollment
+    count, and -1 on each of their instructors' student count unless another enrollment with
+    access keeps the student theirs. Three queries, however many."""
+    (student_id,) = {enrollment.student_id for enrollment in enrollments}
+    revoked = [enrollment.pk for enrollment in enrollments]
+    courses = Course.objects.filter(pk__in=[enrollment.course_id for enrollment in enrollments])
     courses.filter(enrollment_count__gt=0).update(enrollment_count=F("enrollment_count") - 1)
-    instructor_id = courses.values_list("instructor_id", flat=True)[0]
+    instructor_ids = set(courses.values_list("instructor_id", flat=True))
     others = Enrollment.objects.filter(
-        student_id=enrollment.student_id,
-        course__instructor_id=instructor_id,
+        student_id=student_id,
+        course__instructor_id=OuterRef("user_id"),
         status__in=ACCESS_STATUSES,
-    ).exclude(pk=enrollment.pk)
-    InstructorProfile.objects.filter(user_id=instructor_id, student_count__gt=0).exclude(
+    ).exclude(pk__in=revoked)
+    InstructorProfile.objects.filter(user_id__in=instructor_ids, student_count__gt=0).exclude(
         Exists(others)
     ).update(student_count=F("student_count") - 1)
 
@@ -275,20 +278,44 @@ def revoke_enrollment(
 ) -> Enrollment:
     """Take the course away (a refund, a staff decision); access ends at once. Idempotent."""
     enrollment = locks.lock_enrollment(enrollment.pk)
-    if enrollment.status == EnrollmentStatus.REVOKED:
-        return enrollment
-    enrollment.status = EnrollmentStatus.REVOKED
-    enrollment.revoked_at = timezone.now()
-    enrollment.revoke_reason = reason[:300]
-    enrollment.save(update_fields=["status", "revoked_at", "revoke_reason", "updated_at"])
-    _uncount_enrollment(enrollment)
-    record(
+    _revoke_locked([enrollment], reason=reason, actor=actor)
+    return enrollment
+
+
+@transaction.atomic
+def revoke_enrollments(
+    *, student_id: Any, enrollment_ids: Collection[Any], reason: str, actor: User | None = None
+) -> int:
+    """`revoke_enrollment` for several enrollments of one student at once (a refund of an order
+    of several courses), in a constant number of queries: the rows locked in one statement
+    (lock 1 of lms/learning/locks.py, in primary-key order), one update, the counters, one
+    audit statement. Idempotent; returns how many were revoked now."""
+    enrollments = locks.lock_enrollments(student_id=student_id, enrollment_ids=enrollment_ids)
+    return _revoke_locked(enrollments, reason=reason, actor=actor)
+
+
+def _revoke_locked(enrollments: list[Enrollment], *, reason: str, actor: User | None) -> int:
+    """Revoke the locked `enrollments` of one student that still give access; the counters and
+    the audit lines follow (constant queries)."""
+    now = timezone.now()
+    revoking = [e for e in enrollments if e.status != EnrollmentStatus.REVOKED]
+    if not revoking:
+        return 0
+    for enrollment in revoking:
+        enrollment.status = EnrollmentStatus.REVOKED
+        enrollment.revoked_at = now
+        enrollment.revoke_reason = reason[:300]
+        enrollment.updated_at = now
+    Enrollment.objects.filter(pk__in=[e.pk for e in revoking]).update(
+        status=EnrollmentStatus.REVOKED, revoked_at=now, revoke_reason=reason[:300], updated_at=now
+    )
+    _uncount_enrollments(revoking)
+    record_many(
         action=AuditAction.LEARNING_ENROLLMENT_REVOKED,
         actor=actor,
-        target=enrollment,
-        data={"course_id": str(enrollment.course_id), "reason": enrollment.revoke_reason},
+        targets=[(e, {"course_id": str(e.course_id), "reason": e.revoke_reason}) for e in revoking],
     )
-    return enrollment
+    return len(revoking)
 
 
 # --- progress ----------------------------------------------------------------------------------

@@ -172,3 +172,37 @@ def test_redemption_count_follows_paid_orders(student_client, course_factory):
     coupon.refresh_from_db()
     assert coupon.redemption_count == 1  # a refund keeps the redemption (no buy-refund loop)
     assert Course.objects.count() == 1
+
+
+def test_revoking_several_at_once_counts_as_revoking_each(student):
+    # Two courses of one instructor and one of another revoked together, a third course of the
+    # first instructor kept: the first keeps the student, the second loses them, each course -1.
+    first, second = InstructorProfileFactory(), InstructorProfileFactory()
+    courses = [
+        PublishedCourseFactory(instructor=owner.user, price=Decimal("0"), is_free=True)
+        for owner in (first, first, second, first)
+    ]
+    enrollments = [
+        learning_services.enroll(student=student, course=course, source="free")
+        for course in courses
+    ]
+    assert (_profile(first.user).student_count, _profile(second.user).student_count) == (1, 1)
+
+    revoked = learning_services.revoke_enrollments(
+        student_id=student.pk,
+        enrollment_ids=[enrollment.pk for enrollment in enrollments[:3]],
+        reason="refund",
+    )
+    again = learning_services.revoke_enrollments(
+        student_id=student.pk, enrollment_ids=[enrollments[0].pk], reason="again"
+    )
+
+    assert (revoked, again) == (3, 0)
+    assert (_profile(first.user).student_count, _profile(second.user).student_count) == (1, 0)
+    counts = [
+        c.enrollment_count
+        for c in type(courses[0])
+        .objects.filter(pk__in=[c.pk for c in courses])
+        .order_by("created_at")
+    ]
+    assert sorted(counts) == [0, 0, 0, 1]
