@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..pricing import coupon_exhausted_for
 from ..providers import PaymentEvent
+from ..receipts import next_steps
 from ..sellables import by_kind, splits_of
 from .refunds import complete_refund, execute_refund
 from .states import FULFILLED, lock_order_and_payment, transition_order
@@ -192,7 +193,8 @@ def _fulfil(*, order: Order, payment: Payment, coupon: Coupon | None, source: st
         user=order.user,
         category=Category.COMMERCE,
         title="Payment received",
-        body=f"Order {order.number} is paid: {order.total_money}. Your courses are ready.",
+        body=f"Order {order.number} is paid: {order.total_money}. "
+        + " ".join(f"{step.text}." for step in next_steps(order=order, items=items)),
         data={"order_id": str(order.pk), "status": order.status},
         email=False,
     )

@@ -11,6 +11,7 @@ from django.core import mail
 
 from lms.commerce.models import Coupon, CouponKind, CouponScope
 from lms.commerce.tests.conftest import add_to_cart, checkout, simulate
+from lms.notifications.models import Notification
 from lms.tutoring.tests.conftest import hour
 from lms.tutoring.tests.factories import SlotFactory, TutorFactory
 
@@ -101,3 +102,6 @@ def test_a_lesson_booking_receipt_speaks_of_the_booking(
     assert "/bookings" in text
     assert "course" not in text.lower()
     assert "Your lesson booking is confirmed</a>" in html
+    # the in-app notification of the payment says the same
+    paid = Notification.objects.get(title="Payment received")
+    assert paid.body.endswith("Your lesson booking is confirmed.")
