@@ -25,5 +25,9 @@ case "${FUZZ_STRICT:-1}" in
 esac
 seed=()
 [ -z "${FUZZ_SEED:-}" ] || seed=(--seed "$FUZZ_SEED")
+# object-level authorization between four demo accounts (peers) first: fuzz.py's admin run
+# deactivates and re-roles demo accounts (docs/operations.md, "Object-level authorization")
+.venv/bin/python .ci/fuzz_peers.py --max-time "${FUZZ_PEERS_MAX_TIME:-60}" "${seed[@]}" 2> "$work/peers.log" \
+  || { tail -40 "$work/peers.log" >&2; exit 1; }
 .venv/bin/python .ci/fuzz.py --details --max-time "${FUZZ_MAX_TIME:-60}" "${strict[@]}" "${seed[@]}" 2> "${FUZZ_STDERR:-$work/stderr.log}" \
   || { tail -40 "${FUZZ_STDERR:-$work/stderr.log}" >&2; exit 1; }
