@@ -251,14 +251,17 @@ class StringListField(serializers.ListField):
 
 
 class RatingField(serializers.DecimalField):
-    """A mean rating, 0.00 to 5.00 (`lms.core.rendering` renders it through DRF's own
-    conversion)."""
+    """A mean rating, 0.00 to 5.00, as a JSON number (API.md: ratings are numbers, only money
+    is a decimal string), rounded to 2 decimals from the exact mean."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_digits=3, decimal_places=2, **kwargs)
+        super().__init__(max_digits=3, decimal_places=2, coerce_to_string=False, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return float(super().to_representation(value))
 
     def fast_representation(self, instance: Any, value: Any, context: Any) -> Any:
-        return self.to_representation(value)
+        return None if value is None else self.to_representation(value)
 
 
 # Rendered with `lms.core.rendering.render` (every field has a fast path).

@@ -645,7 +645,7 @@ def test_settings_change_keeps_the_rating(client_for, tutor):
 
     assert response.json() == {"buffer_minutes": 0, "min_notice_minutes": 60}
     detail = client.get(f"/api/v1/tutors/{tutor.pk}/").json()
-    assert detail["tutor"]["rating"] == "4.00"
+    assert detail["tutor"]["rating"] == 4.0
     assert detail["min_notice_minutes"] == 60
 
 
