@@ -629,12 +629,21 @@ def add_links(result: dict[str, Any], generator: Any, request: Any, public: Any)
     schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
     item_paths_by_ref: dict[str, set[str]] = {}
     for path, operations in paths.items():
-        if _item_prefix(path) is None:
-            continue
-        for method in ("get", "put", "patch"):
-            ref = _success_ref(operations.get(method, {}))
-            if ref:
-                item_paths_by_ref.setdefault(ref, set()).add(path)
+        if _item_prefix(path) is not None:
+            for method in ("get", "put", "patch"):
+                ref = _success_ref(operations.get(method, {}))
+                if ref:
+                    item_paths_by_ref.setdefault(ref, set()).add(path)
+        # An action on an item answering the item (`POST /replies/{id}/upvote/` -> Reply,
+        # `POST /enrollments/{enrollment_id}/mark-lesson-complete/` -> Enrollment) names the
+        # item path of that schema too, when nothing reads the item there under its own name
+        # (an enrollment is read as EnrollmentDetail; a reply is never read alone).
+        owner = _action_owner(path)
+        if owner is not None and not ("post" in operations and _creates(operations["post"])):
+            for method in ("post", "put", "patch", "delete"):
+                ref = _success_ref(operations.get(method, {}))
+                if ref:
+                    item_paths_by_ref.setdefault(ref, set()).add(owner)
 
     for path, operations in paths.items():
         create = operations.get("post")
@@ -682,6 +691,19 @@ def add_links(result: dict[str, Any], generator: Any, request: Any, public: Any)
         if links:
             create["responses"]["201"]["links"] = links
     return result
+
+
+def _action_owner(path: str) -> str | None:
+    """`/a/{x}/act/` -> `/a/{x}/`: the item an action path belongs to (one fixed segment after
+    the item's parameter); None for anything else."""
+    parts = path.rstrip("/").split("/")
+    if len(parts) >= 3 and not parts[-1].startswith("{") and parts[-2].startswith("{"):
+        return "/".join(parts[:-1]) + "/"
+    return None
+
+
+def _creates(operation: Mapping[str, Any]) -> bool:
+    return "201" in operation.get("responses", {})
 
 
 def _path_parameters(path: str) -> list[str]:

@@ -249,7 +249,7 @@ class CategoryListView(CatalogView):
             self, request, queryset, lambda page: s.CategoryOutputSerializer(page, many=True).data
         )
 
-    @domain_errors({409: ["slug_taken"]})
+    @domain_errors({400: ["does_not_exist"], 409: ["slug_taken"]})
     @extend_schema(request=s.CategoryInputSerializer, responses={201: s.CategoryOutputSerializer})
     def post(self, request: Request) -> Response:
         data = s.CategoryInputSerializer(data=request.data)
@@ -268,7 +268,7 @@ class CategoryDetailView(CatalogView):
     def get(self, request: Request, category: str) -> Response:
         return Response(s.CategoryOutputSerializer(selectors.category_by_ref(ref=category)).data)
 
-    @domain_errors({400: ["category_cycle"], 409: ["slug_taken"]})
+    @domain_errors({400: ["category_cycle", "does_not_exist"], 409: ["slug_taken"]})
     @extend_schema(request=s.CategoryUpdateInputSerializer, responses=s.CategoryOutputSerializer)
     def patch(self, request: Request, category: str) -> Response:
         found = selectors.category_by_ref(ref=category)
@@ -346,7 +346,9 @@ class CourseListView(CachedAnonymousRead):
             is None,
         )
 
-    @domain_errors({400: ["invalid_price", "invalid_currency", "invalid_prerequisite"]})
+    @domain_errors(
+        {400: ["invalid_price", "invalid_currency", "invalid_prerequisite", "does_not_exist"]}
+    )
     @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
     def post(self, request: Request) -> Response:
         data = s.CourseInputSerializer(data=request.data)
@@ -401,7 +403,15 @@ class CourseDetailView(CachedAnonymousRead):
         )
 
     @domain_errors(
-        {400: ["invalid_price", "invalid_currency", "invalid_prerequisite", "prerequisite_cycle"]}
+        {
+            400: [
+                "invalid_price",
+                "invalid_currency",
+                "invalid_prerequisite",
+                "prerequisite_cycle",
+                "does_not_exist",
+            ]
+        }
     )
     @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
     def patch(self, request: Request, course: str) -> Response:
@@ -587,6 +597,7 @@ class LessonListView(CatalogView):
             ).data
         )
 
+    @domain_errors({400: ["does_not_exist"]})
     @extend_schema(request=s.LessonInputSerializer, responses={201: s.LessonOutputSerializer})
     def post(self, request: Request, pk: str) -> Response:
         section = selectors.section_for_editing(user=request.user, section_id=pk)

@@ -276,8 +276,17 @@ class OrderReceiptView(APIView):
 class OrderRefundView(APIView):
     @domain_errors(
         {
-            403: ["refund_window_closed", "too_much_progress"],
-            409: ["already_refunded", "invalid_order_state", "refund_in_progress", "refund_failed"],
+            # 400: items named that are not in the order; the booking codes come from the
+            # booking kind's refund rule (lms/tutoring/sellable.py)
+            400: ["invalid_order_state"],
+            403: ["refund_window_closed", "too_much_progress", "booking_refund_not_allowed"],
+            409: [
+                "already_refunded",
+                "invalid_order_state",
+                "refund_in_progress",
+                "refund_failed",
+                "invalid_booking_state",
+            ],
         }
     )
     @extend_schema(request=s.RefundInputSerializer, responses=s.RefundSerializer)

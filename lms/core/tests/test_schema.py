@@ -107,6 +107,30 @@ def test_a_resource_created_under_its_parent_links_to_its_own_path(document):
     assert {"v1_sections_partial_update", "v1_sections_destroy"} <= targets
 
 
+@pytest.mark.parametrize(
+    ("create", "expected"),
+    [
+        # an enrollment is read as EnrollmentDetail, but its actions answer Enrollment
+        (
+            "/api/v1/courses/{course}/enroll/",
+            {"v1_enrollments_retrieve", "v1_enrollments_mark_lesson_complete_create"},
+        ),
+        # a reply is never read alone: its actions name its path
+        (
+            "/api/v1/discussions/{id}/replies/",
+            {"v1_replies_upvote_create", "v1_replies_upvote_destroy", "v1_replies_report_create"},
+        ),
+    ],
+)
+def test_a_create_links_to_the_actions_on_what_it_created(document, create, expected):
+    links = document["paths"][create]["post"]["responses"]["201"]["links"]
+
+    targets = {link["operationId"]: link["parameters"] for link in links.values()}
+    assert expected <= set(targets)
+    for operation_id in expected:
+        assert list(targets[operation_id].values()) == ["$response.body#/id"]
+
+
 def test_the_media_stream_is_documented(document):
     # when
     stream = document["paths"]["/api/v1/media/stream/{token}/"]["get"]

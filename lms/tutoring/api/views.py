@@ -133,6 +133,7 @@ class TutorListView(APIView):
 class TutorDetailView(APIView):
     permission_classes = [AllowAny]
 
+    @domain_errors({400: ["invalid_time_range", "range_too_long"]})
     @extend_schema(
         parameters=WINDOW_PARAMS, responses={200: s.TutorDetailSerializer, **_errors(400, 404)}
     )
@@ -149,6 +150,7 @@ class TutorAvailabilityView(APIView):
     permission_classes = [AllowAny]
     pagination_class = None  # the document says so too (lms.core.schema)
 
+    @domain_errors({400: ["invalid_time_range", "range_too_long"]})
     @extend_schema(
         parameters=WINDOW_PARAMS,
         responses={200: s.FreeWindowSerializer(many=True), **_errors(400, 404)},
@@ -172,6 +174,7 @@ class SlotListView(APIView):
             request, self, selectors.slots_of(tutor=current_user(request)), s.SlotSerializer
         )
 
+    @domain_errors({400: ["invalid_time_range", "time_out_of_range"]})
     @extend_schema(
         request=s.SlotInputSerializer,
         responses={201: s.SlotSerializer, **_errors(400, 401, 403, 409)},
@@ -201,6 +204,7 @@ class WeeklyListView(APIView):
             request, self, selectors.weekly_of(tutor=current_user(request)), s.WeeklySerializer
         )
 
+    @domain_errors({400: ["invalid_time_range"]})
     @extend_schema(
         request=s.WeeklyInputSerializer,
         responses={201: s.WeeklyCreatedSerializer, **_errors(400, 401, 403)},
@@ -323,6 +327,7 @@ class _BookingAction(APIView):
 
 
 class BookingConfirmView(_BookingAction):
+    @domain_errors({409: ["invalid_booking_state"]})
     @extend_schema(
         request=None, responses={200: s.BookingSerializer, **_errors(401, 403, 404, 409)}
     )
@@ -334,6 +339,7 @@ class BookingConfirmView(_BookingAction):
 
 
 class BookingCompleteView(_BookingAction):
+    @domain_errors({409: ["invalid_booking_state"]})
     @extend_schema(
         request=None, responses={200: s.BookingSerializer, **_errors(401, 403, 404, 409)}
     )
@@ -345,7 +351,7 @@ class BookingCompleteView(_BookingAction):
 
 
 class BookingCancelView(_BookingAction):
-    @domain_errors({502: ["payment_provider_error"]})
+    @domain_errors({409: ["invalid_booking_state"], 502: ["payment_provider_error"]})
     @extend_schema(
         request=s.CancelInputSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
@@ -362,6 +368,7 @@ class BookingCancelView(_BookingAction):
 
 
 class BookingRescheduleView(_BookingAction):
+    @domain_errors({409: ["invalid_booking_state"]})
     @extend_schema(
         request=s.RescheduleInputSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
