@@ -6380,8 +6380,8 @@ export interface components {
             readonly hourly_rate: string;
             currency: string;
             timezone: string;
-            /** Format: decimal */
-            rating: string | null;
+            /** Format: double */
+            rating: number | null;
             testimonial_count: number;
         };
         TutorDetail: {
@@ -10624,12 +10624,14 @@ export interface operations {
                     "application/json": components["schemas"]["Slot"];
                 };
             };
-            /** @description Bad input (error shape) */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `time_out_of_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description Not signed in */
             401: {
@@ -10968,12 +10970,14 @@ export interface operations {
                     "application/json": components["schemas"]["WeeklyCreated"];
                 };
             };
-            /** @description Bad input (error shape) */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description Not signed in */
             401: {
@@ -11719,12 +11723,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `invalid_booking_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -11849,12 +11855,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `invalid_booking_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -11970,12 +11978,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `invalid_booking_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -12200,12 +12210,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `invalid_booking_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -13068,7 +13080,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryOutput"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13422,7 +13434,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryOutput"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `category_cycle`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `category_cycle`, `does_not_exist`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15749,7 +15761,7 @@ export interface operations {
                     "application/json": components["schemas"]["CourseDetail"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_currency`, `invalid_prerequisite`, `invalid_price`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`, `invalid_currency`, `invalid_prerequisite`, `invalid_price`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16094,7 +16106,7 @@ export interface operations {
                     "application/json": components["schemas"]["CourseDetail"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_currency`, `invalid_prerequisite`, `invalid_price`, `prerequisite_cycle`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`, `invalid_currency`, `invalid_prerequisite`, `invalid_price`, `prerequisite_cycle`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -24973,7 +24985,7 @@ export interface operations {
                     "application/json": components["schemas"]["Refund"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_order_state`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -24991,7 +25003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description The caller may not do this (`permission_denied` or a domain code). Codes: `refund_window_closed`, `too_much_progress`. */
+            /** @description The caller may not do this (`permission_denied` or a domain code). Codes: `booking_refund_not_allowed`, `refund_window_closed`, `too_much_progress`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -25027,7 +25039,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: `already_refunded`, `invalid_order_state`, `refund_failed`, `refund_in_progress`. */
+            /** @description Conflicts with the current state. Codes: `already_refunded`, `invalid_booking_state`, `invalid_order_state`, `refund_failed`, `refund_in_progress`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -28387,7 +28399,7 @@ export interface operations {
                     "application/json": components["schemas"]["LessonOutput"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -31247,12 +31259,14 @@ export interface operations {
                     "application/json": components["schemas"]["TutorDetail"];
                 };
             };
-            /** @description Bad input (error shape) */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `range_too_long`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description No valid access token (`not_authenticated`, `authentication_failed`, `token_not_valid`), or wrong credentials where the operation checks them. */
             401: {
@@ -31352,12 +31366,14 @@ export interface operations {
                     "application/json": components["schemas"]["FreeWindow"][];
                 };
             };
-            /** @description Bad input (error shape) */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `range_too_long`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description No valid access token (`not_authenticated`, `authentication_failed`, `token_not_valid`), or wrong credentials where the operation checks them. */
             401: {
