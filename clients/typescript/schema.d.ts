@@ -10624,7 +10624,7 @@ export interface operations {
                     "application/json": components["schemas"]["Slot"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `time_out_of_range`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_duration`, `invalid_time_range`, `time_out_of_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10970,7 +10970,7 @@ export interface operations {
                     "application/json": components["schemas"]["WeeklyCreated"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `time_out_of_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12164,12 +12164,14 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description Bad input (error shape) */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `time_out_of_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description Not signed in */
             401: {
@@ -15761,7 +15763,7 @@ export interface operations {
                     "application/json": components["schemas"]["CourseDetail"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`, `invalid_currency`, `invalid_prerequisite`, `invalid_price`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`, `invalid_amount`, `invalid_currency`, `invalid_prerequisite`, `invalid_price`, `slug_taken`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16106,7 +16108,7 @@ export interface operations {
                     "application/json": components["schemas"]["CourseDetail"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`, `invalid_currency`, `invalid_prerequisite`, `invalid_price`, `prerequisite_cycle`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`, `invalid_amount`, `invalid_currency`, `invalid_prerequisite`, `invalid_price`, `prerequisite_cycle`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -22158,7 +22160,7 @@ export interface operations {
                     "application/json": components["schemas"]["LessonOutput"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `does_not_exist`. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -347,7 +347,16 @@ class CourseListView(CachedAnonymousRead):
         )
 
     @domain_errors(
-        {400: ["invalid_price", "invalid_currency", "invalid_prerequisite", "does_not_exist"]}
+        {
+            400: [
+                "invalid_price",
+                "invalid_amount",
+                "invalid_currency",
+                "invalid_prerequisite",
+                "does_not_exist",
+                "slug_taken",
+            ]
+        }
     )
     @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
     def post(self, request: Request) -> Response:
@@ -406,6 +415,7 @@ class CourseDetailView(CachedAnonymousRead):
         {
             400: [
                 "invalid_price",
+                "invalid_amount",
                 "invalid_currency",
                 "invalid_prerequisite",
                 "prerequisite_cycle",
@@ -644,6 +654,7 @@ class LessonDetailView(CatalogView):
     def get(self, request: Request, pk: str) -> Response:
         return Response(_lesson_data(request, _readable_lesson(request, pk)))
 
+    @domain_errors({400: ["does_not_exist"]})
     @extend_schema(request=s.LessonUpdateInputSerializer, responses=s.LessonOutputSerializer)
     def patch(self, request: Request, pk: str) -> Response:
         lesson = selectors.lesson_for_editing(user=request.user, lesson_id=pk)

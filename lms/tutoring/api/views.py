@@ -174,7 +174,7 @@ class SlotListView(APIView):
             request, self, selectors.slots_of(tutor=current_user(request)), s.SlotSerializer
         )
 
-    @domain_errors({400: ["invalid_time_range", "time_out_of_range"]})
+    @domain_errors({400: ["invalid_time_range", "time_out_of_range", "invalid_duration"]})
     @extend_schema(
         request=s.SlotInputSerializer,
         responses={201: s.SlotSerializer, **_errors(400, 401, 403, 409)},
@@ -204,7 +204,7 @@ class WeeklyListView(APIView):
             request, self, selectors.weekly_of(tutor=current_user(request)), s.WeeklySerializer
         )
 
-    @domain_errors({400: ["invalid_time_range"]})
+    @domain_errors({400: ["invalid_time_range", "time_out_of_range"]})
     @extend_schema(
         request=s.WeeklyInputSerializer,
         responses={201: s.WeeklyCreatedSerializer, **_errors(400, 401, 403)},
@@ -368,7 +368,7 @@ class BookingCancelView(_BookingAction):
 
 
 class BookingRescheduleView(_BookingAction):
-    @domain_errors({409: ["invalid_booking_state"]})
+    @domain_errors({400: ["time_out_of_range"], 409: ["invalid_booking_state"]})
     @extend_schema(
         request=s.RescheduleInputSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
