@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -506,18 +506,16 @@ def install_strict_json_types() -> None:
     """Make each class of STRICT_JSON_TYPES refuse a JSON value of another type, a related
     field refuse `""` in JSON, string fields follow the whitespace rule, and number, date
     and id fields (DRF's and Django's forms') refuse non-ASCII input (idempotent)."""
-    current = fields.Field.__dict__["run_validation"]
-    if not getattr(current, "strict_json_types", False):
-        fields.Field.run_validation = _ascii_numbers(current)  # type: ignore[method-assign]
-    current = forms.Field.__dict__["clean"]
-    if not getattr(current, "strict_json_types", False):
-        forms.Field.clean = _ascii_numbers_in_forms(current)  # type: ignore[method-assign]
-    current = relations.RelatedField.__dict__["run_validation"]
-    if not getattr(current, "strict_json_types", False):
-        relations.RelatedField.run_validation = _no_blank_id(current)  # type: ignore[method-assign]
-    current = fields.CharField.__dict__["run_validation"]
-    if not getattr(current, "strict_json_types", False):
-        fields.CharField.run_validation = _trims_free_text_only(current)  # type: ignore[method-assign]
+    wrapped: list[tuple[type, str, Callable[[Any], Any]]] = [
+        (fields.Field, "run_validation", _ascii_numbers),
+        (forms.Field, "clean", _ascii_numbers_in_forms),
+        (relations.RelatedField, "run_validation", _no_blank_id),
+        (fields.CharField, "run_validation", _trims_free_text_only),
+    ]
+    for owner, name, wrap in wrapped:
+        current = owner.__dict__[name]
+        if not getattr(current, "strict_json_types", False):
+            setattr(owner, name, wrap(current))
     for cls, (key, accepts) in STRICT_JSON_TYPES.items():
         current = cls.__dict__["to_internal_value"]
         if not getattr(current, "strict_json_types", False):
