@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
 
-from lms.accounts import services, two_factor, universities
+from lms.accounts import services, staff_groups, two_factor, universities
 from lms.accounts.current import current_user
 from lms.accounts.models import (
     InstructorApplication,
@@ -29,8 +29,6 @@ from lms.accounts.throttles import (
     login_email,
     login_refused_for,
 )
-from lms.audit.actions import AuditAction
-from lms.audit.services import record
 from lms.core.admin import ServiceAdmin, ViewOnlyAdmin, apply_to_each
 from lms.core.errors import Invalid, ServiceUnavailable
 from lms.core.permissions import ADMIN, has_role
@@ -281,80 +279,41 @@ class OnboardingQuestionAdmin(admin.ModelAdmin[OnboardingQuestion]):
     inlines = (OnboardingChoiceInline,)
 
 
-def _permission_names(group: Group) -> set[str]:
-    """The group's permissions as `app_label.codename` (one query)."""
-    return {
-        f"{app_label}.{codename}"
-        for app_label, codename in group.permissions.values_list(
-            "content_type__app_label", "codename"
-        )
-    }
-
-
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
 class GroupAdmin(DjangoGroupAdmin):
-    """Django's group admin, audited: creating a group, renaming it, granting or removing a
-    permission (the "Managers" group's grants decide what managers reach in the admin) and
-    deleting it each write an audit line with the staff member, the group and what changed
-    (permissions as `app_label.codename`). `lms.accounts.staff_groups` resets the Managers
-    group to its code-defined grants after every `migrate`."""
+    """Django's group admin, audited (`staff_groups.record_group_saved` and
+    `record_group_deleted`): creating a group, renaming it, granting or removing a permission
+    and deleting it each write an audit line with the staff member, the group and what
+    changed. `lms.accounts.staff_groups` resets the Managers group to its code-defined grants
+    after every `migrate`."""
 
     def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
         # Before the form's many-to-many data is saved (`save_related`): the old state.
         before = Group.objects.filter(pk=obj.pk).first() if change else None
         obj._audit_before = (  # type: ignore[attr-defined]
-            (before.name, _permission_names(before)) if before is not None else None
+            staff_groups.group_state(before) if before is not None else None
         )
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        group: Group = form.instance
-        before = getattr(group, "_audit_before", None)
-        after = _permission_names(group)
-        if before is None:
-            record(
-                action=AuditAction.STAFF_GROUP_CREATED,
-                actor=current_user(request),
-                target=group,
-                request=request,
-                data={"name": group.name, "permissions": sorted(after)},
-            )
-            return
-        old_name, old_permissions = before
-        data: dict[str, Any] = {}
-        if old_name != group.name:
-            data["name"] = {"from": old_name, "to": group.name}
-        if added := sorted(after - old_permissions):
-            data["added"] = added
-        if removed := sorted(old_permissions - after):
-            data["removed"] = removed
-        if data:
-            record(
-                action=AuditAction.STAFF_GROUP_CHANGED,
-                actor=current_user(request),
-                target=group,
-                request=request,
-                data=data,
-            )
+        staff_groups.record_group_saved(
+            actor=current_user(request),
+            group=form.instance,
+            before=getattr(form.instance, "_audit_before", None),
+            request=request,
+        )
 
     def delete_model(self, request: HttpRequest, obj: Group) -> None:
-        self._record_deletion(request, obj)
+        staff_groups.record_group_deleted(actor=current_user(request), group=obj, request=request)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
         for group in queryset:
-            self._record_deletion(request, group)
+            staff_groups.record_group_deleted(
+                actor=current_user(request), group=group, request=request
+            )
         super().delete_queryset(request, queryset)
-
-    def _record_deletion(self, request: HttpRequest, group: Group) -> None:
-        record(
-            action=AuditAction.STAFF_GROUP_DELETED,
-            actor=current_user(request),
-            target=group,
-            request=request,
-            data={"name": group.name, "permissions": sorted(_permission_names(group))},
-        )

@@ -17,6 +17,8 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
+from lms.audit.actions import AuditAction
+from lms.audit.services import record
 from lms.core.permissions import MANAGER_GROUP
 
 # (app label, model name) -> actions: the review queues (courses, instructor applications),
@@ -56,3 +58,51 @@ def on_post_migrate(sender: Any, **kwargs: Any) -> None:
     """post_migrate (sent per app): once, for accounts, on the database migrated."""
     if getattr(sender, "label", None) == "accounts" and kwargs.get("using", "default") == "default":
         ensure_manager_group()
+
+
+# --- changes made to groups in the Django admin, audited ---------------------------------------
+
+GroupState = tuple[str, frozenset[str]]  # (name, permissions as `app_label.codename`)
+
+
+def group_state(group: Group) -> GroupState:
+    """The group's name and permissions (one query): what a change is measured against."""
+    permissions = group.permissions.values_list("content_type__app_label", "codename")
+    return group.name, frozenset(f"{app_label}.{codename}" for app_label, codename in permissions)
+
+
+def record_group_saved(
+    *, actor: Any, group: Group, before: GroupState | None, request: Any = None
+) -> None:
+    """Audit a group created (`before` None) or changed: its new name, the permissions granted
+    and removed (the "Managers" group's grants decide what managers reach in the admin). A
+    save that changed nothing writes no line."""
+    name, permissions = group_state(group)
+    if before is None:
+        action = AuditAction.STAFF_GROUP_CREATED
+        data: dict[str, Any] = {"name": name, "permissions": sorted(permissions)}
+    else:
+        old_name, old_permissions = before
+        action = AuditAction.STAFF_GROUP_CHANGED
+        data = {}
+        if old_name != name:
+            data["name"] = {"from": old_name, "to": name}
+        if added := sorted(permissions - old_permissions):
+            data["added"] = added
+        if removed := sorted(old_permissions - permissions):
+            data["removed"] = removed
+        if not data:
+            return
+    record(action=action, actor=actor, target=group, request=request, data=data)
+
+
+def record_group_deleted(*, actor: Any, group: Group, request: Any = None) -> None:
+    """Audit a group about to be deleted, with the permissions it held."""
+    name, permissions = group_state(group)
+    record(
+        action=AuditAction.STAFF_GROUP_DELETED,
+        actor=actor,
+        target=group,
+        request=request,
+        data={"name": name, "permissions": sorted(permissions)},
+    )
