@@ -39,6 +39,16 @@ from ..read_models import CourseDetail
 from ..video import media_id_from_token, video_provider
 from . import serializers as s
 
+# The 400 codes of a course's input, created or changed (a category or prerequisite id that
+# names nothing is DRF's `does_not_exist`).
+COURSE_INPUT_ERRORS = (
+    "invalid_price",
+    "invalid_amount",
+    "invalid_currency",
+    "invalid_prerequisite",
+    "does_not_exist",
+)
+
 COURSE_LIST_PARAMETERS = [
     OpenApiParameter(
         "category",
@@ -346,18 +356,7 @@ class CourseListView(CachedAnonymousRead):
             is None,
         )
 
-    @domain_errors(
-        {
-            400: [
-                "invalid_price",
-                "invalid_amount",
-                "invalid_currency",
-                "invalid_prerequisite",
-                "does_not_exist",
-                "slug_taken",
-            ]
-        }
-    )
+    @domain_errors({400: [*COURSE_INPUT_ERRORS, "slug_taken"]})
     @extend_schema(request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer})
     def post(self, request: Request) -> Response:
         data = s.CourseInputSerializer(data=request.data)
@@ -411,18 +410,7 @@ class CourseDetailView(CachedAnonymousRead):
             lambda detail: s.CourseDetailSerializer(detail, context={"request": request}).data,
         )
 
-    @domain_errors(
-        {
-            400: [
-                "invalid_price",
-                "invalid_amount",
-                "invalid_currency",
-                "invalid_prerequisite",
-                "prerequisite_cycle",
-                "does_not_exist",
-            ]
-        }
-    )
+    @domain_errors({400: [*COURSE_INPUT_ERRORS, "prerequisite_cycle"]})
     @extend_schema(request=s.CourseUpdateInputSerializer, responses=s.CourseDetailSerializer)
     def patch(self, request: Request, course: str) -> Response:
         found = selectors.course_for_editing(user=request.user, ref=course)
