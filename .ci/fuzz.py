@@ -316,6 +316,12 @@ def run(
     schema: Any = schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
     if path_regex:
         schema = schema.include(path_regex=path_regex)
+    return execute(schema)
+
+
+def execute(schema: Any, ran: Counter[str] | None = None) -> Findings:
+    """Run schemathesis's engine over `schema`: the cases, each failed check with one request,
+    the engine's own errors; `ran` (if given) counts every check that ran, by name."""
     found = Findings()
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
@@ -323,6 +329,8 @@ def run(
             found.cases += len(recorder.cases)
             for checks in recorder.checks.values():
                 for check in checks:
+                    if ran is not None:
+                        ran[check.name] += 1
                     if check.status == Status.FAILURE:
                         found.record(check.name, recorder.label, _example(check, recorder))
         elif isinstance(event, events.NonFatalError):

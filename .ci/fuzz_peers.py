@@ -55,7 +55,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzz
 import schemathesis
 from schemathesis.config import SchemathesisConfig
-from schemathesis.engine import Status, events
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi import object_authorization
 from schemathesis.wfc.escalation import escalating_provider
@@ -195,22 +194,8 @@ def run(
     provider = escalating_provider(schema)
     if provider is None or provider.peers != tuple(PEERS):
         raise SystemExit("schemathesis registered no peers: [auth.wfc] was not applied")
-    found = fuzz.Findings()
     ran: Counter[str] = Counter()
-    for event in schemathesis.engine.from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            recorder = event.recorder
-            found.cases += len(recorder.cases)
-            for checks in recorder.checks.values():
-                for check in checks:
-                    ran[check.name] += 1
-                    if check.status == Status.FAILURE:
-                        found.record(check.name, recorder.label, fuzz._example(check, recorder))
-        elif isinstance(event, events.NonFatalError):
-            found.record("error", f"{event.label}: {event.info.message}"[:200])
-        elif isinstance(event, events.FatalError):
-            print(f"fatal: {event.exception!r}", file=sys.stderr)
-            found.record("fatal", repr(event.exception)[:200])
+    found = fuzz.execute(schema, ran)
     # ("read", operation, resource, peer): each peer replay of an owner's read, once per run.
     probes = {key[1:] for key in provider._probed if key[0] == "read"}
     return found, ran, probes
