@@ -28,7 +28,8 @@ HEADER = ("figure", "period", "series", "value")
 
 # What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+# ASCII digits: `\d` would also read a sign and full-width digits as a number, left bare
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def safe_cell(value: Any) -> Any:

@@ -39,7 +39,8 @@ class VerifyEmailInputSerializer(serializers.Serializer[dict[str, Any]]):
     required_together = [("token",), ("email", "code")]  # the document's anyOf (lms.core.schema)
     token = serializers.CharField(required=False, max_length=200)
     email = serializers.EmailField(required=False, max_length=254)
-    code = serializers.RegexField(r"^\d{6}$", required=False)
+    # ASCII digits only: `\d` in Python's `re` also matches full-width and other Unicode digits
+    code = serializers.RegexField(r"^[0-9]{6}$", required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("token") and not (attrs.get("email") and attrs.get("code")):
