@@ -1,6 +1,7 @@
 import uuid
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from lms.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
@@ -35,3 +36,31 @@ class CurrencyField(models.CharField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 3)
         super().__init__(*args, **kwargs)
+
+
+class UnsentTask(BaseModel):
+    """A Celery task that could not be published after its write committed (the outbox).
+
+    `config/celery.py` writes one row (one INSERT) when the broker refuses a task scheduled
+    with `delay_on_commit`, or while the process waits out its broker cool-down; beat's
+    `lms.core.tasks.resend_unsent_tasks` publishes the rows again, oldest first, and deletes
+    each one sent. `created_at` is when the task was queued.
+
+    Only what Celery needs to send it again: the registered task's name and its arguments,
+    which are ids (JSON: strings and numbers, never bodies, addresses or secrets;
+    lms/core/tasks.py). `attempts` counts failed resends, `last_error` is the class name of
+    the last failure (never its message, which may quote a broker URL).
+    """
+
+    task = models.CharField(max_length=200)
+    # UUIDs (the usual id) are stored as their text; a task looks its row up by either.
+    args = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.task} queued {self.created_at:%Y-%m-%d %H:%M:%S}"

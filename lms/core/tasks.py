@@ -42,3 +42,55 @@ def sweep_orphan_files() -> int:
     from lms.core.orphans import sweep_orphan_files as sweep
 
     return len(sweep().removed)
+
+
+# Rows one run of resend_unsent_tasks takes (and locks); the next minute takes the rest.
+RESEND_BATCH = 500
+
+
+@shared_task(**IDEMPOTENT)
+def resend_unsent_tasks(batch: int = RESEND_BATCH) -> dict[str, int]:
+    """Beat, every minute: publish the outbox's tasks again (lms.core.models.UnsentTask).
+
+    Oldest first, at most `batch` rows, each deleted once the broker took it; the run stops
+    at the first broker failure (the row's `attempts` goes up by one and `last_error` names
+    the error's class) and the next run starts over. Rows are taken with
+    `select_for_update(skip_locked=True)` in one transaction: two runs at once (a late beat
+    tick, a redelivered run) take disjoint rows, so no row is sent by both (on SQLite, which
+    has no row locks, the whole database is locked by the first write instead). A task whose
+    name is no longer registered stays with `last_error="NotRegistered"` for an operator.
+
+    Cost: a task may run twice when the broker took it but the DELETE did not commit (the
+    process died, the database went away); tasks tolerate a second run (this module's
+    docstring). Returns {"sent": n, "left": rows still waiting, "failed": 0 or 1}.
+    """
+    from celery.exceptions import NotRegistered
+    from django.db import transaction
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from config.celery import app, broker_cooldown
+    from lms.core.models import UnsentTask
+
+    broker_cooldown.reset()  # this run came through the broker: try it whatever happened before
+    sent = failed = 0
+    with transaction.atomic():
+        rows = UnsentTask.objects.select_for_update(skip_locked=True).order_by("created_at", "id")
+        for row in rows[:batch]:
+            try:
+                task = app.tasks[row.task]
+            except (KeyError, NotRegistered):
+                UnsentTask.objects.filter(pk=row.pk).update(
+                    attempts=row.attempts + 1, last_error="NotRegistered"
+                )
+                continue
+            try:
+                task.apply_async(args=row.args, kwargs=row.kwargs)
+            except BrokerUnavailable as error:
+                UnsentTask.objects.filter(pk=row.pk).update(
+                    attempts=row.attempts + 1, last_error=type(error).__name__
+                )
+                failed = 1
+                break
+            row.delete()
+            sent += 1
+    return {"sent": sent, "left": UnsentTask.objects.count(), "failed": failed}

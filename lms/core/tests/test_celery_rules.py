@@ -63,6 +63,11 @@ TASKS: dict[str, dict[str, Any]] = {
         "retries": "transient",
         "idempotent": False,
     },
+    "lms.core.tasks.resend_unsent_tasks": {
+        "queue": "default",
+        "retries": None,
+        "idempotent": True,
+    },
     "lms.core.tasks.sweep_orphan_files": {
         "queue": "default",
         "retries": "transient",
