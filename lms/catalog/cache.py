@@ -20,16 +20,29 @@ earlier version used. Only answers without per-user fields are kept (see `key_fo
 
 The cache is Django's default cache: local memory, which is per process and so right only
 for one process (development, tests), or Redis when REDIS_URL is set (every deployment).
+
+In front of it each process keeps a near-cache (`NearCache`): the entries it last read or
+wrote, bounded by count and by bytes (settings CATALOG_NEAR_CACHE_ENTRIES, default 2,000,
+and CATALOG_NEAR_CACHE_BYTES, default 32 MB; 0 turns it off), least recently used first
+out. A hit there costs no GET of the body; the version is still read from the shared cache
+on every request, and an entry is only found under the key, hence the version, it was
+built for, so a write in any process is seen on the next read in every process. An entry
+leaves the near-cache when the shared one would drop it: each is stored with the wall-clock
+time it expires (`put` time + TIMEOUT), so counters lag no longer than without it (plus
+the clock difference between hosts).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -70,12 +83,13 @@ def key_for(request: Any, kind: str) -> str:
 
 
 def get(key: str) -> bytes | None:
-    body = cache.get(key)
+    """The body kept under `key` (`key_for`), or None."""
+    body = _get(key)
     return body if isinstance(body, bytes) else None
 
 
 def put(key: str, body: bytes) -> None:
-    cache.set(key, body, TIMEOUT)
+    _put(key, body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +104,103 @@ class CoursePage:
 
 
 def get_course_page(key: str) -> CoursePage | None:
-    page = cache.get(key)
+    page = _get(key)
     return page if isinstance(page, CoursePage) else None
 
 
 def put_course_page(key: str, page: CoursePage) -> None:
-    cache.set(key, page, TIMEOUT)
+    _put(key, page)
+
+
+# --- the per-process near-cache -------------------------------------------------------------
+
+Entry = bytes | CoursePage
+_PAGE_OVERHEAD = 200  # bytes: the CoursePage, its id and set, roughly (only the bound uses it)
+
+
+class NearCache:
+    """A thread-safe LRU of entries with their wall-clock expiry (`time.time()` seconds),
+    bounded by `max_entries` and `max_bytes` (the sizes its callers give) read from settings
+    at each `put`: the least recently used go first, an entry larger than the whole bound
+    is not kept, an expired one is dropped when found."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[float, Entry, int]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: str, now: float) -> Entry | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            expires_at, value, size = found
+            if expires_at <= now:
+                del self._entries[key]
+                self._bytes -= size
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: Entry, size: int, expires_at: float) -> None:
+        max_entries = getattr(settings, "CATALOG_NEAR_CACHE_ENTRIES", 2000)
+        max_bytes = getattr(settings, "CATALOG_NEAR_CACHE_BYTES", 32 * 1024 * 1024)
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[2]
+            if size > max_bytes or max_entries <= 0:
+                return
+            while self._entries and (
+                len(self._entries) >= max_entries or self._bytes + size > max_bytes
+            ):
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+            self._entries[key] = (expires_at, value, size)
+            self._bytes += size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """The sum of the kept entries' sizes, in bytes."""
+        return self._bytes
+
+
+near_cache = NearCache()
+
+
+def _get(key: str) -> Entry | None:
+    """The entry under `key`: from this process's near-cache, else from the shared cache
+    (then kept near until the moment the shared cache drops it)."""
+    now = time.time()
+    value = near_cache.get(key, now)
+    if value is not None:
+        return value
+    stored = cache.get(key)
+    if not (isinstance(stored, tuple) and len(stored) == 2):
+        return None  # missing (or kept by an earlier release without its expiry)
+    expires_at, value = stored
+    if not isinstance(value, bytes | CoursePage) or expires_at <= now:
+        return None
+    near_cache.put(key, value, _size(value), expires_at)
+    return value
+
+
+def _put(key: str, value: Entry) -> None:
+    expires_at = time.time() + TIMEOUT
+    cache.set(key, (expires_at, value), TIMEOUT)
+    near_cache.put(key, value, _size(value), expires_at)
+
+
+def _size(value: Entry) -> int:
+    """Bytes an entry holds, roughly (the body, plus a fixed allowance for a CoursePage)."""
+    if isinstance(value, bytes):
+        return len(value)
+    return len(value.body) + _PAGE_OVERHEAD + 16 * len(value.author_ids)
