@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -33,3 +36,96 @@ class RedactTaskArguments(logging.Filter):
         if isinstance(data, Mapping) and any(key in data for key in _TASK_ARGUMENTS):
             record.data = _without_arguments(data)
         return True
+
+
+# A kind of record: its logger, its message (the format string, before its arguments) and the
+# class name of its exception ("" without one).
+Kind = tuple[str, str, str]
+
+SUMMARY_MESSAGE = "log_repeats_suppressed"
+_SUMMARY_MARK = "log_repeat_summary"
+_SWEEP_EVERY_SECONDS = 1.0
+
+
+def kind_of(record: logging.LogRecord) -> Kind:
+    exception = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+    return (record.name, str(record.msg)[:200], exception)
+
+
+@dataclass
+class _Window:
+    started: float
+    level: int
+    suppressed: int = 0
+
+
+class SuppressRepeats(logging.Filter):
+    """Let the first record of a kind through, then count its repeats for `window` seconds.
+
+    A kind is `kind_of(record)`: logger, message format and exception class. The first record
+    passes whole (its traceback too); the same kind within `window` seconds of it is dropped
+    and counted. When the window is over, one summary line (`log_repeats_suppressed`, logger
+    `config.log_filters`, the kind's level, with extras `repeated_logger`, `repeated_message`,
+    `repeated_exception`, `suppressed` and `window_seconds`) reports the count: before the
+    next record of that kind, which then passes and opens a new window, or at the first record
+    of any kind after the window ended (checked at most once a second). A kind with nothing
+    suppressed gets no summary. Nothing of a record's arguments, extras or exception message
+    is repeated in the summary, only the format string and class names.
+
+    Why: with Redis down, every request logs the same cache and broker failures with a
+    traceback (measured: 176 tracebacks for 21 requests, docs/operations.md "Logging").
+    Per process, thread-safe; `clock` (monotonic seconds) is for tests.
+    """
+
+    def __init__(
+        self, name: str = "", window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(name)
+        self.window = float(window)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._windows: dict[Kind, _Window] = {}
+        self._swept_at = float("-inf")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _SUMMARY_MARK, False):
+            return True
+        kind = kind_of(record)
+        now = self._clock()
+        ended: list[tuple[Kind, _Window]] = []
+        with self._lock:
+            if now - self._swept_at >= _SWEEP_EVERY_SECONDS:
+                self._swept_at = now
+                for other, state in list(self._windows.items()):
+                    if other != kind and now - state.started >= self.window:
+                        del self._windows[other]
+                        ended.append((other, state))
+            state = self._windows.get(kind)
+            passes = state is None or now - state.started >= self.window
+            if state is not None and passes:
+                ended.append((kind, state))
+            if passes:
+                self._windows[kind] = _Window(started=now, level=record.levelno)
+            else:
+                assert state is not None
+                state.suppressed += 1
+        for ended_kind, ended_state in ended:
+            self._summarize(ended_kind, ended_state)
+        return passes
+
+    def _summarize(self, kind: Kind, state: _Window) -> None:
+        if not state.suppressed:
+            return
+        repeated_logger, repeated_message, repeated_exception = kind
+        logging.getLogger(__name__).log(
+            state.level,
+            SUMMARY_MESSAGE,
+            extra={
+                _SUMMARY_MARK: True,
+                "repeated_logger": repeated_logger,
+                "repeated_message": repeated_message,
+                "repeated_exception": repeated_exception,
+                "suppressed": state.suppressed,
+                "window_seconds": self.window,
+            },
+        )

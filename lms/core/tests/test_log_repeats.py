@@ -1,0 +1,191 @@
+"""The log filter against floods (config/log_filters.SuppressRepeats): with Redis down every
+request logged the same cache and broker failures with their traceback; now the first of a
+kind passes, its repeats for 60 s are counted and summed up in one line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from config.log_filters import SUMMARY_MESSAGE, SuppressRepeats
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def shown(clock: Clock) -> Iterator[list[logging.LogRecord]]:
+    """Records a handler with the filter emits, from two loggers and the filter's own."""
+    handler = Collect()
+    handler.addFilter(SuppressRepeats(window=60.0, clock=clock))
+    loggers = [logging.getLogger(name) for name in ("flood.cache", "flood.broker")]
+    summary_logger = logging.getLogger("config.log_filters")
+    for logger in [*loggers, summary_logger]:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    yield handler.records
+    for logger in [*loggers, summary_logger]:
+        logger.removeHandler(handler)
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+
+
+def fail(logger: str, message: str = "Exception ignored", error: type[Exception] = OSError):
+    try:
+        raise error("connection refused")
+    except error:
+        logging.getLogger(logger).exception(message)
+
+
+def summaries(records: list[logging.LogRecord]) -> list[dict[str, Any]]:
+    keys = ("repeated_logger", "repeated_message", "repeated_exception", "suppressed")
+    return [{key: getattr(r, key) for key in keys} for r in records if r.msg == SUMMARY_MESSAGE]
+
+
+def test_the_first_of_a_kind_passes_with_its_traceback_and_repeats_are_counted(shown, clock):
+    for _ in range(20):
+        fail("flood.cache")
+        clock.now += 1
+
+    assert len(shown) == 1
+    assert shown[0].exc_info is not None  # the first keeps its traceback
+
+    clock.now = 1000.0 + 61  # the window is over: the next one of the kind
+    fail("flood.cache")
+
+    assert summaries(shown) == [
+        {
+            "repeated_logger": "flood.cache",
+            "repeated_message": "Exception ignored",
+            "repeated_exception": "OSError",
+            "suppressed": 19,
+        }
+    ]
+    assert shown[1].levelno == logging.ERROR  # the summary at the kind's level
+    assert shown[2].exc_info is not None  # and that next one passes whole, a new window
+
+
+def test_kinds_are_logger_message_and_exception_class(shown, clock):
+    fail("flood.cache")
+    fail("flood.broker")  # another logger
+    fail("flood.cache", message="task_not_queued")  # another message
+    fail("flood.cache", error=ValueError)  # another exception class
+    logging.getLogger("flood.cache").warning("Exception ignored")  # no exception
+    fail("flood.cache")  # a repeat
+
+    assert len(shown) == 5
+
+
+def test_a_window_that_ends_is_summed_up_at_the_next_record_of_any_kind(shown, clock):
+    fail("flood.cache")
+    fail("flood.cache")
+    fail("flood.cache")
+    clock.now += 75
+    logging.getLogger("flood.broker").warning("something else")
+
+    assert [r.msg for r in shown] == ["Exception ignored", SUMMARY_MESSAGE, "something else"]
+    assert summaries(shown)[0]["suppressed"] == 2
+
+    fail("flood.cache")  # the kind was forgotten with its window: it passes again
+    assert shown[-1].msg == "Exception ignored"
+
+
+def test_no_summary_when_nothing_was_suppressed(shown, clock):
+    fail("flood.cache")
+    clock.now += 61
+    fail("flood.cache")
+
+    assert [r.msg for r in shown] == ["Exception ignored", "Exception ignored"]
+
+
+def test_the_summary_repeats_no_argument_nor_exception_message(shown, clock):
+    for _ in range(2):
+        logging.getLogger("flood.cache").error("token %s refused", "secret-token-value")
+    clock.now += 61
+    logging.getLogger("flood.cache").error("token %s refused", "secret-token-value")
+
+    [summary] = [r for r in shown if r.msg == SUMMARY_MESSAGE]
+    assert "secret-token-value" not in summary.getMessage() + str(vars(summary))
+    assert summary.repeated_message == "token %s refused"  # type: ignore[attr-defined]
+
+
+def test_the_console_handler_of_the_settings_has_it():
+    handler = settings.LOGGING["handlers"]["console"]
+    assert handler["filters"] == ["redact_task_arguments", "suppress_repeats"]
+    assert settings.LOGGING["filters"]["suppress_repeats"] == {
+        "()": "config.log_filters.SuppressRepeats",
+        "window": 60.0,
+    }
+
+
+def test_a_flood_through_the_real_configuration_prints_one_line_and_a_summary(tmp_path: Path):
+    # settings.LOGGING applied by dictConfig in a fresh process (production: JSON lines)
+    code = (
+        "import logging, django; django.setup()\n"
+        "[console] = logging.getLogger().handlers\n"
+        "[repeats] = [f for f in console.filters if type(f).__name__ == 'SuppressRepeats']\n"
+        "now = [0.0]\n"
+        "repeats._clock = lambda: now[0]\n"
+        "log = logging.getLogger('django_redis.cache')\n"
+        "for n in range(31):\n"
+        "    now[0] = 0.0 if n == 0 else 1.0 if n < 30 else 100.0\n"
+        "    try:\n"
+        "        raise ConnectionError('refused')\n"
+        "    except ConnectionError:\n"
+        "        log.exception('Exception ignored')\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "log-test-only-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "ALLOW_FAKE_PAYMENTS": "true",
+        "LOG_LEVEL": "INFO",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert [line["message"] for line in lines] == [
+        "Exception ignored",
+        SUMMARY_MESSAGE,
+        "Exception ignored",
+    ]
+    assert "Traceback" in lines[0]["exc_info"]
+    assert lines[1]["suppressed"] == 29
+    assert lines[1]["repeated_exception"] == "ConnectionError"
