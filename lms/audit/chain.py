@@ -8,12 +8,8 @@ transaction commits, `services` queues the `seal_audit_chain` task (with a broke
 seals; without one, eager mode in tests and development, it seals right at commit), and
 beat runs the same task every minute as a safety net. `seal_pending`, under the head row's
 lock (`locks.lock_chain_head`, the only lock it takes), gives each committed unsealed line,
-oldest first, the next `position`, the previous line's hash as `prev_hash`, and
-
-    hash = sha256(canonical JSON of position, prev_hash, id, created_at, actor_id,
-                  impersonator_id, action, target_type, target_id, personal_digest)
-    personal_digest = sha256(canonical JSON of ip, user_agent, target_repr, data)
-
+oldest first, the next `position`, the previous line's hash as `prev_hash`, and its own
+`hash` (its formula and what it covers: below, by seal version),
 so the chain's order is sealing order, and changing, removing or reordering any sealed line
 breaks the link after it. Sealing is idempotent: a second sealer (the task run twice, beat
 and a queued task at once) waits for the head, then finds the lines sealed and seals only
@@ -25,20 +21,70 @@ What that costs: an unsealed line is not protected by any hash until it is seale
 a minute with beat running); the database trigger still refuses its DELETE and any change
 of who did what to which object and when.
 
-A person's deletion blanks what identifies them (`erase_personal_fields`) and sets
-`erased_at`: the line keeps its `personal_digest`, so the chain still verifies over who
-did what, when. What that costs: the blanked fields themselves are no longer verifiable,
-so a line's personal fields could be changed together with `erased_at` unnoticed by
-`verify`. On PostgreSQL the trigger (migration 0004) only lets an erasure blank them (`ip`
-NULL, `user_agent` and `target_repr` empty, strings of `data` emptied, `erased_at` never
-cleared); it refuses every other change to a sealed line, and every DELETE; the seal
-itself is the one change it allows to a line's chain columns, once. Someone who can
-disable the trigger, or on SQLite, can still rewrite an erased line's personal fields.
+A person's deletion (`erase_personal_fields`) blanks what identifies them and sets
+`erased_at`. How a sealed line's personal fields (`ip`, `user_agent`, `target_repr`,
+`data`) are then verified depends on the line's `seal_version`:
+
+Version 2 (every line sealed since migration 0005). Sealing stores, in `field_digests`,
+keyed digests of the personal fields, and the line's hash covers them:
+
+    field_digests = {"ip": d(ip), "user_agent": d(user_agent), "target_repr": d(target_repr),
+                     "data": [d(skeleton(data)), d(string 0 of data), d(string 1), ...]}
+    d(value) = HMAC-SHA256(key, canonical JSON of [line id, field, (string index,) value]),
+               its first 16 bytes in hex
+    hash = HMAC-SHA256(key, canonical JSON of position, prev_hash, id, created_at, actor_id,
+                       impersonator_id, action, target_type, target_id, seal_version,
+                       key_id, field_digests)
+
+`skeleton(data)` is `data` with every string emptied (keys, shape, numbers, booleans and
+nulls kept); the strings are numbered depth first, object keys sorted. `verify` accepts a
+personal field only if it matches the digest of its sealed value, or the line is erased
+and the field is in an erasure's form: `ip` NULL, `user_agent` and `target_repr` empty
+(fixed forms, so no digest is needed to recognise them), and `data` with the sealed
+skeleton and each string either its sealed value or emptied. `lms.audit.personal_data
+.erase` empties only the strings naming the person, and may run once per person a line
+mentions, so an erased `data` is any such partial emptying; a digest per string accepts
+exactly those and nothing else. A line rewritten otherwise (an IP, agent, text or value
+that was never sealed, with or without `erased_at`) fails, the reason naming the field and
+never its value. Why keyed: an IP or an email is guessable, so a plain digest of an erased
+value could be brute-forced back; without the key it cannot, and the line id in every
+digest keeps two erased lines about the same value from being linked. Why the hash is
+keyed too: with a plain sha256 someone who can write the table could rewrite a line's
+facts and recompute every hash after it and the head; without the key they cannot.
+What version 2 cannot tell: an erasure nobody asked for. Blanking a field and setting
+`erased_at` looks like a person's deletion; it loses a value but cannot forge one.
+
+The key: `settings.AUDIT_DIGEST_KEY` (empty: `SECRET_KEY`), a separate secret from
+Django's, passed through HMAC-SHA256 with a fixed label before use. Each line records
+`key_id`, a fingerprint of its key (HMAC of a fixed label under it, 8 bytes in hex; it
+reveals nothing of the key). Rotation: set the new `AUDIT_DIGEST_KEY` and move the old
+one (or, if it was never set, the old `SECRET_KEY`) to `AUDIT_DIGEST_OLD_KEYS`; new lines
+are sealed with the new key, old ones verify with theirs, nothing is re-sealed. A line
+whose key is not configured fails ("key ... is not configured"): a lost key makes the
+lines sealed with it unverifiable, so keep old keys as long as the log.
+
+Version 1 (lines sealed before migration 0005; never re-sealed):
+
+    hash = sha256(canonical JSON of position, prev_hash, id, created_at, actor_id,
+                  impersonator_id, action, target_type, target_id, personal_digest)
+    personal_digest = sha256(canonical JSON of ip, user_agent, target_repr, data)
+
+What version 1 still cannot catch, stated: an erased line keeps its `personal_digest` and
+its blanked fields are not checked, so a raw UPDATE that sets `erased_at` while rewriting
+them (instead of blanking) goes unnoticed by `verify`; on PostgreSQL the trigger
+(migration 0004) refuses it, but not for whoever can disable the trigger, nor on SQLite.
+And its hashes are plain sha256: whoever can write the table can rewrite a version-1
+line and recompute the hashes after it, up to the first version-2 line (whose keyed hash
+covers its `prev_hash`, so the version-1 prefix before a version-2 line is anchored), or
+to the head if none follows. Downgrades: a version-1 line after a version-2 line is a
+break, and `verify` reports how many version-1 lines there are (`legacy`): that number
+never grows, so a version-2 tail rewritten as version 1 shows as a larger count.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +92,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -56,15 +103,109 @@ logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 SEAL_BATCH = 1000
+LEGACY_SEAL = 1  # sha256, one personal_digest: erased lines' personal fields unchecked
+SEAL_VERSION = 2  # HMAC, a digest per personal field (and per string of data)
+SCALAR_FIELDS = {"ip": "ip", "user_agent": "user agent", "target_repr": "target text"}
+_KEY_LABEL = b"lms.audit.chain field digests"
+_KEY_ID_LABEL = b"lms.audit.chain key id"
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+
+
+@dataclass(frozen=True, slots=True)
+class DigestKey:
+    """A sealing key: `id` (16 hex characters, recorded on the line) and the HMAC key."""
+
+    id: str
+    secret: bytes
+
+    def __repr__(self) -> str:  # never the key itself
+        return f"DigestKey(id={self.id!r})"
+
+
+def derive_key(secret: str) -> DigestKey:
+    """The HMAC key derived from a configured secret, and its fingerprint as its id."""
+    key = hmac.digest(secret.encode(), _KEY_LABEL, "sha256")
+    return DigestKey(id=hmac.digest(key, _KEY_ID_LABEL, "sha256")[:8].hex(), secret=key)
+
+
+def sealing_key() -> DigestKey:
+    """The key new lines are sealed with: `AUDIT_DIGEST_KEY`, or `SECRET_KEY` when empty."""
+    return derive_key(getattr(settings, "AUDIT_DIGEST_KEY", "") or settings.SECRET_KEY)
+
+
+def verifying_keys() -> dict[str, DigestKey]:
+    """Every configured key by id: the sealing key and `AUDIT_DIGEST_OLD_KEYS` (rotated out)."""
+    old = [derive_key(secret) for secret in getattr(settings, "AUDIT_DIGEST_OLD_KEYS", ()) or ()]
+    return {key.id: key for key in (*old, sealing_key())}
 
 
 def _digest(payload: dict[str, Any]) -> str:
-    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z, default=str)
+    body = orjson.dumps(payload, option=_SORTED, default=str)
     return hashlib.sha256(body).hexdigest()
 
 
+def _mac(key: DigestKey, payload: Any) -> str:
+    """A field digest: HMAC-SHA256 of `payload`'s canonical JSON, 16 bytes in hex."""
+    body = orjson.dumps(payload, option=_SORTED, default=str)
+    return hmac.digest(key.secret, body, "sha256")[:16].hex()
+
+
+def skeleton(value: Any) -> Any:
+    """JSON `value` with every string emptied: what erasing all of it would leave."""
+    if isinstance(value, str):
+        return ""
+    if isinstance(value, list):
+        return [skeleton(item) for item in value]
+    if isinstance(value, dict):
+        return {key: skeleton(item) for key, item in value.items()}
+    return value
+
+
+def strings(value: Any) -> Iterator[str]:
+    """The strings of JSON `value`, depth first, object keys in sorted order."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+    elif isinstance(value, dict):
+        for key in sorted(value):
+            yield from strings(value[key])
+
+
+def _scalar(line: AuditLog, field: str) -> str | None:
+    return (line.ip or None) if field == "ip" else getattr(line, field)
+
+
+def field_digests(line: AuditLog, key: DigestKey) -> dict[str, Any]:
+    """Version 2's keyed digests of `line`'s personal fields (module docstring)."""
+    pk = str(line.pk)
+    digests: dict[str, Any] = {
+        field: _mac(key, [pk, field, _scalar(line, field)]) for field in SCALAR_FIELDS
+    }
+    digests["data"] = [_mac(key, [pk, "data", skeleton(line.data)])] + [
+        _mac(key, [pk, "data", index, text]) for index, text in enumerate(strings(line.data))
+    ]
+    return digests
+
+
+def _facts(line: AuditLog, position: int, prev_hash: str) -> dict[str, Any]:
+    created_at = line.created_at.astimezone(UTC)
+    return {
+        "position": position,
+        "prev_hash": prev_hash,
+        "id": str(line.pk),
+        "created_at": created_at.isoformat(timespec="microseconds"),
+        "actor_id": str(line.actor_id) if line.actor_id else None,
+        "impersonator_id": str(line.impersonator_id) if line.impersonator_id else None,
+        "action": line.action,
+        "target_type": line.target_type,
+        "target_id": line.target_id,
+    }
+
+
 def personal_digest(line: AuditLog) -> str:
-    """The hash of what identifies a person in `line` (erasable without breaking the chain)."""
+    """Version 1: the sha256 of what identifies a person in `line`."""
     return _digest(
         {
             "ip": line.ip or None,
@@ -76,28 +217,45 @@ def personal_digest(line: AuditLog) -> str:
 
 
 def line_hash(line: AuditLog, *, position: int, prev_hash: str, personal: str) -> str:
-    """The hash that seals `line` at `position` after the line whose hash is `prev_hash`."""
-    created_at = line.created_at.astimezone(UTC)
-    return _digest(
-        {
-            "position": position,
-            "prev_hash": prev_hash,
-            "id": str(line.pk),
-            "created_at": created_at.isoformat(timespec="microseconds"),
-            "actor_id": str(line.actor_id) if line.actor_id else None,
-            "impersonator_id": str(line.impersonator_id) if line.impersonator_id else None,
-            "action": line.action,
-            "target_type": line.target_type,
-            "target_id": line.target_id,
-            "personal_digest": personal,
-        }
-    )
+    """Version 1: the sha256 that sealed `line` at `position` after `prev_hash`."""
+    return _digest({**_facts(line, position, prev_hash), "personal_digest": personal})
+
+
+def keyed_line_hash(
+    line: AuditLog, *, position: int, prev_hash: str, key: DigestKey, digests: dict[str, Any]
+) -> str:
+    """Version 2: the HMAC-SHA256 (64 hex) sealing `line`, its field digests and key id."""
+    payload = {
+        **_facts(line, position, prev_hash),
+        "seal_version": SEAL_VERSION,
+        "key_id": key.id,
+        "field_digests": digests,
+    }
+    body = orjson.dumps(payload, option=_SORTED, default=str)
+    return hmac.new(key.secret, body, "sha256").hexdigest()
+
+
+def seal_fields(line: AuditLog, *, position: int, prev_hash: str, key: DigestKey) -> dict[str, Any]:
+    """The columns that seal `line` at `position` (version 2): one UPDATE writes them."""
+    digests = field_digests(line, key)
+    return {
+        "position": position,
+        "prev_hash": prev_hash,
+        "seal_version": SEAL_VERSION,
+        "key_id": key.id,
+        "field_digests": digests,
+        "hash": keyed_line_hash(
+            line, position=position, prev_hash=prev_hash, key=key, digests=digests
+        ),
+    }
 
 
 def seal_pending(*, limit: int = SEAL_BATCH) -> int:
     """Seal up to `limit` committed, unsealed lines, oldest first, in one transaction under
-    the chain head's lock; the number sealed (0 when another sealer took them first).
-    Queries: the head locked, the lines read, one UPDATE per line, the head's UPDATE."""
+    the chain head's lock, with the current seal version and key; the number sealed (0 when
+    another sealer took them first). Queries: the head locked, the lines read, one UPDATE
+    per line, the head's UPDATE."""
+    key = sealing_key()
     with transaction.atomic():
         head = locks.lock_chain_head()
         lines = list(
@@ -106,12 +264,9 @@ def seal_pending(*, limit: int = SEAL_BATCH) -> int:
         position, prev_hash = head.position, head.hash or GENESIS
         for line in lines:
             position += 1
-            personal = personal_digest(line)
-            sealed = line_hash(line, position=position, prev_hash=prev_hash, personal=personal)
-            AuditLog.objects.filter(pk=line.pk)._write(
-                position=position, prev_hash=prev_hash, personal_digest=personal, hash=sealed
-            )
-            prev_hash = sealed
+            columns = seal_fields(line, position=position, prev_hash=prev_hash, key=key)
+            AuditLog.objects.filter(pk=line.pk)._write(**columns)
+            prev_hash = columns["hash"]
         if lines:
             AuditChainHead.objects.filter(id=1).update(position=position, hash=prev_hash)
     return len(lines)
@@ -138,7 +293,9 @@ def seal_after_commit() -> None:
 
 def erase_personal_fields(lines: Any, **blanks: Any) -> int:
     """Blank person-identifying fields (`ip`, `user_agent`, `target_repr`, `data`) of the
-    lines of queryset `lines`, marking them erased; the only change a line may take."""
+    lines of queryset `lines`, marking them erased; the only change a line may take.
+    `verify` accepts on an erased version-2 line only an erasure's forms: `ip` None,
+    `user_agent` and `target_repr` "", `data` with some of its strings emptied."""
     allowed = {"ip", "user_agent", "target_repr", "data"}
     if not blanks or not set(blanks) <= allowed:
         raise ValueError(f"Only {sorted(allowed)} can be erased.")
@@ -147,8 +304,9 @@ def erase_personal_fields(lines: Any, **blanks: Any) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
-    """What `verify` found: lines checked, lines not sealed yet (outside the chain, never a
-    break) with the oldest one's `created_at`, and the first broken link."""
+    """What `verify` found: lines checked (`legacy` of them sealed with version 1), lines not
+    sealed yet (outside the chain, never a break) with the oldest one's `created_at`, and
+    the first broken link."""
 
     checked: int
     unsealed: int
@@ -156,6 +314,7 @@ class ChainReport:
     broken_at: int | None = None  # the position of the first line that does not verify
     line_id: str | None = None
     reason: str = ""
+    legacy: int = 0
 
     @property
     def ok(self) -> bool:
@@ -169,11 +328,13 @@ def verify(*, chunk: int = 2000) -> ChainReport:
     break: the lines that verify must reach at least the first head (fewer: the tail was
     cut) and at most the second (more: lines sealed outside the chain), and agree with
     a head's hash where they end at its position. Unsealed lines are counted, not checked.
+    A reason names what changed (a field, the facts, the key), never a value or a key.
     """
+    keys = verifying_keys()
     first_head = _head()
-    expected_position, prev_hash, checked = 1, GENESIS, 0
+    expected_position, prev_hash, checked, legacy = 1, GENESIS, 0, 0
     for line in _sealed_in_order(chunk):
-        problem = _problem(line, expected_position, prev_hash)
+        problem = _problem(line, expected_position, prev_hash, keys, after_v2=checked > legacy)
         if problem:
             return ChainReport(
                 checked=checked,
@@ -181,8 +342,10 @@ def verify(*, chunk: int = 2000) -> ChainReport:
                 broken_at=expected_position,
                 line_id=str(line.pk),
                 reason=problem,
+                legacy=legacy,
             )
         checked += 1
+        legacy += line.seal_version == LEGACY_SEAL
         expected_position += 1
         prev_hash = line.hash
     last_head = _head()
@@ -198,8 +361,9 @@ def verify(*, chunk: int = 2000) -> ChainReport:
             **_unsealed(),
             broken_at=checked + 1 if first_head[0] > checked else max(checked, 1),
             reason=f"the chain head says {last_head[0]} lines; {checked} verify",
+            legacy=legacy,
         )
-    return ChainReport(checked=checked, **_unsealed())
+    return ChainReport(checked=checked, **_unsealed(), legacy=legacy)
 
 
 def _head() -> tuple[int, str]:
@@ -208,16 +372,60 @@ def _head() -> tuple[int, str]:
     return (head.position, head.hash or GENESIS) if head is not None else (0, GENESIS)
 
 
-def _problem(line: AuditLog, position: int, prev_hash: str) -> str:
+def _problem(
+    line: AuditLog, position: int, prev_hash: str, keys: dict[str, DigestKey], *, after_v2: bool
+) -> str:
     if line.position != position:
         return f"line {position} is missing (found position {line.position})"
     if line.prev_hash != prev_hash:
         return "prev_hash is not the previous line's hash"
+    if line.seal_version == LEGACY_SEAL:
+        if after_v2:
+            return f"sealed with version {LEGACY_SEAL} after a version {SEAL_VERSION} line"
+        return _legacy_problem(line, position, prev_hash)
+    if line.seal_version != SEAL_VERSION:
+        return f"unknown seal version {line.seal_version}"
+    key = keys.get(line.key_id)
+    if key is None:
+        return (
+            f"sealed with audit key {line.key_id or '-'}, which is not configured "
+            "(AUDIT_DIGEST_KEY, AUDIT_DIGEST_OLD_KEYS)"
+        )
+    digests = line.field_digests
+    sealed = keyed_line_hash(line, position=position, prev_hash=prev_hash, key=key, digests=digests)
+    if not hmac.compare_digest(sealed, line.hash):
+        return "actor, action, target, time or the personal fields' digests changed"
+    return _personal_problem(line, digests, key)
+
+
+def _legacy_problem(line: AuditLog, position: int, prev_hash: str) -> str:
     personal = line.personal_digest
     if line.erased_at is None and personal_digest(line) != personal:
         return "ip, user agent, target text or data changed"
     if line_hash(line, position=position, prev_hash=prev_hash, personal=personal) != line.hash:
         return "actor, action, target or time changed"
+    return ""
+
+
+def _personal_problem(line: AuditLog, digests: dict[str, Any], key: DigestKey) -> str:
+    """Each personal field is its sealed value or, on an erased line, an erasure's blank."""
+    pk, erased = str(line.pk), line.erased_at is not None
+    for field, label in SCALAR_FIELDS.items():
+        value = _scalar(line, field)
+        if _mac(key, [pk, field, value]) == digests[field]:
+            continue
+        if erased and value == (None if field == "ip" else ""):
+            continue
+        return f"{label} ({field}) changed: neither its sealed value nor an erasure's blank"
+    sealed_skeleton, *sealed_strings = digests["data"]
+    if _mac(key, [pk, "data", skeleton(line.data)]) != sealed_skeleton:
+        return "data changed: its keys, shape or a value other than text"
+    texts = list(strings(line.data))
+    if len(texts) != len(sealed_strings):
+        return "data changed: its keys, shape or a value other than text"
+    for index, (text, sealed) in enumerate(zip(texts, sealed_strings, strict=True)):
+        if _mac(key, [pk, "data", index, text]) != sealed and not (erased and text == ""):
+            return f"data changed: text value {index} is neither its sealed value nor erased"
     return ""
 
 

@@ -44,9 +44,10 @@ class AuditLog(BaseModel):
     that touches what the hash covers (migration 0002); the ORM refuses both
     (`AuditLogQuerySet`, `save`, `delete`).
 
-    What identifies a person (`ip`, `user_agent`, `target_repr`, `data`) is hashed through
-    `personal_digest`, so a person's deletion (`erased_at`) can blank those fields while the
-    chain still verifies over everything else.
+    What identifies a person (`ip`, `user_agent`, `target_repr`, `data`) is sealed through
+    keyed digests per field (`field_digests`, seal version 2; `personal_digest` for lines
+    sealed with version 1), so a person's deletion (`erased_at`) can blank those fields while
+    the chain still verifies, and a field rewritten instead of blanked does not.
     """
 
     actor = models.ForeignKey(
@@ -78,7 +79,11 @@ class AuditLog(BaseModel):
     # The chain (lms.audit.chain): null/empty until the line is sealed.
     position = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
-    personal_digest = models.CharField(max_length=64, blank=True)
+    personal_digest = models.CharField(max_length=64, blank=True)  # seal version 1 only
+    # 1: sha256 and `personal_digest`; 2: HMAC with `key_id`'s key and `field_digests`.
+    seal_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
+    field_digests = models.JSONField(default=dict, blank=True)
     hash = models.CharField(max_length=64, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
 

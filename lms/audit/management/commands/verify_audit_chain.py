@@ -1,9 +1,11 @@
 """`manage.py verify_audit_chain`: recompute the audit log's hash chain (lms.audit.chain).
 
 Exit status 0 when every sealed line verifies, 1 at the first broken link, which it names
-(position, line id, what changed). Lines not sealed yet are outside the chain: counted, with
-the oldest one's time (long past its commit: sealing is not running), never a break.
-`--seal` first seals the lines committed since the last seal (what beat does every minute).
+(position, line id, what changed: a field's name, never its value). Lines not sealed yet
+are outside the chain: counted, with the oldest one's time (long past its commit: sealing
+is not running), never a break. Lines sealed with version 1 (before seal version 2,
+lms.audit.chain) are counted too: that count never grows. `--seal` first seals the lines
+committed since the last seal (what beat does every minute).
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ class Command(BaseCommand):
                 f"Broken at position {report.broken_at} (line {report.line_id or '-'}): "
                 f"{report.reason}. {report.checked} line(s) before it verify."
             )
+        legacy = f" ({report.legacy} sealed with version 1)" if report.legacy else ""
         waiting = f"{report.unsealed} waiting to be sealed"
         if report.oldest_unsealed_at is not None:
             waiting += f" (the oldest written {report.oldest_unsealed_at.isoformat()})"
-        self.stdout.write(f"Audit chain intact: {report.checked} sealed line(s) verify; {waiting}.")
+        self.stdout.write(
+            f"Audit chain intact: {report.checked} sealed line(s) verify{legacy}; {waiting}."
+        )
