@@ -38,6 +38,20 @@ ERRORS = {
 }
 
 
+# The 400 codes shared by operations, listed once (each operation's `@domain_errors` spreads
+# them). `lms/tutoring/tests/test_documented_codes.py` answers every one through the API and
+# finds it listed on the operation that answered it.
+E = TutoringError
+# any `AwareDateTimeField` input (s.AwareDateTimeField): no UTC offset; before 1970 or from 3000
+TIME_INPUT_ERRORS = (E.NAIVE_DATETIME, E.TIME_OUT_OF_RANGE)
+# a free-time window `from`/`to` (s.WindowQuerySerializer)
+WINDOW_ERRORS = (*TIME_INPUT_ERRORS, E.INVALID_TIME_RANGE, E.RANGE_TOO_LONG)
+# a stretch of time checked by `timing.check_range`
+RANGE_ERRORS = (E.INVALID_TIME_RANGE, E.INVALID_DURATION, E.TIME_IN_PAST)
+# a lesson's start checked against the tutor's notice and the booking horizon
+NOTICE_ERRORS = (E.TOO_SHORT_NOTICE, E.BEYOND_HORIZON)
+
+
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
 
@@ -71,8 +85,9 @@ WINDOW_PARAMS = [
     OpenApiParameter(
         "from",
         OpenApiTypes.DATETIME,
-        description="With offset; default now. The window [from, to) is checked after the "
-        "defaults are filled, whichever ends were given: `to` not after `from` is 400 "
+        description="With offset (without one: 400 `naive_datetime`), from 1970 to 2999 "
+        "(else 400 `time_out_of_range`); default now. The window [from, to) is checked after "
+        "the defaults are filled, whichever ends were given: `to` not after `from` is 400 "
         "`invalid_time_range`, more than 62 days is 400 `range_too_long` (both on `to`); "
         "never replaced silently",
     ),
@@ -133,7 +148,7 @@ class TutorListView(APIView):
 class TutorDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @domain_errors({400: ["invalid_time_range", "range_too_long"]})
+    @domain_errors({400: WINDOW_ERRORS})
     @extend_schema(
         parameters=WINDOW_PARAMS, responses={200: s.TutorDetailSerializer, **_errors(400, 404)}
     )
@@ -150,7 +165,7 @@ class TutorAvailabilityView(APIView):
     permission_classes = [AllowAny]
     pagination_class = None  # the document says so too (lms.core.schema)
 
-    @domain_errors({400: ["invalid_time_range", "range_too_long"]})
+    @domain_errors({400: WINDOW_ERRORS})
     @extend_schema(
         parameters=WINDOW_PARAMS,
         responses={200: s.FreeWindowSerializer(many=True), **_errors(400, 404)},
@@ -174,7 +189,7 @@ class SlotListView(APIView):
             request, self, selectors.slots_of(tutor=current_user(request)), s.SlotSerializer
         )
 
-    @domain_errors({400: ["invalid_time_range", "time_out_of_range", "invalid_duration"]})
+    @domain_errors({400: [*TIME_INPUT_ERRORS, *RANGE_ERRORS], 409: [E.SLOT_OVERLAP]})
     @extend_schema(
         request=s.SlotInputSerializer,
         responses={201: s.SlotSerializer, **_errors(400, 401, 403, 409)},
@@ -189,6 +204,7 @@ class SlotListView(APIView):
 class SlotDetailView(APIView):
     permission_classes = [IsInstructor]
 
+    @domain_errors({409: [E.SLOT_BOOKED]})
     @extend_schema(responses={204: None, **_errors(401, 403, 404, 409)})
     def delete(self, request: Request, slot_id: UUID) -> Response:
         services.delete_slot(tutor=current_user(request), slot_id=slot_id)
@@ -204,7 +220,7 @@ class WeeklyListView(APIView):
             request, self, selectors.weekly_of(tutor=current_user(request)), s.WeeklySerializer
         )
 
-    @domain_errors({400: ["invalid_time_range", "time_out_of_range"]})
+    @domain_errors({400: [E.INVALID_TIME_RANGE, E.TIME_OUT_OF_RANGE]})
     @extend_schema(
         request=s.WeeklyInputSerializer,
         responses={201: s.WeeklyCreatedSerializer, **_errors(400, 401, 403)},
@@ -270,14 +286,13 @@ class BookingListView(APIView):
     @domain_errors(
         {
             400: [
-                TutoringError.AMBIGUOUS_BOOKING,
-                TutoringError.OWN_BOOKING,
-                TutoringError.TUTOR_NOT_BOOKABLE,
-                TutoringError.PRICE_TOO_LOW,
-                TutoringError.TOO_SHORT_NOTICE,
-                TutoringError.BEYOND_HORIZON,
-                TutoringError.NAIVE_DATETIME,
-                TutoringError.TIME_OUT_OF_RANGE,
+                E.AMBIGUOUS_BOOKING,
+                E.OWN_BOOKING,
+                E.TUTOR_NOT_BOOKABLE,
+                E.PRICE_TOO_LOW,
+                E.TIME_IN_PAST,
+                *NOTICE_ERRORS,
+                *TIME_INPUT_ERRORS,
             ],
             409: [TutoringError.SLOT_UNAVAILABLE],
         }
@@ -303,6 +318,7 @@ class BookingDetailView(APIView):
         )
         return Response(s.BookingSerializer(booking).data)
 
+    @domain_errors({409: [E.INVALID_BOOKING_STATE]})
     @extend_schema(
         request=s.BookingUpdateSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
@@ -368,7 +384,13 @@ class BookingCancelView(_BookingAction):
 
 
 class BookingRescheduleView(_BookingAction):
-    @domain_errors({400: ["time_out_of_range"], 409: ["invalid_booking_state"]})
+    @domain_errors(
+        {
+            400: [*TIME_INPUT_ERRORS, E.TIME_IN_PAST, *NOTICE_ERRORS],
+            403: [E.RESCHEDULE_CLOSED],
+            409: [E.INVALID_BOOKING_STATE, E.SLOT_UNAVAILABLE],
+        }
+    )
     @extend_schema(
         request=s.RescheduleInputSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
@@ -418,6 +440,9 @@ class TestimonialListView(APIView):
             request, self, selectors.tutor_testimonials(tutor_id=tutor_id), s.TestimonialSerializer
         )
 
+    @domain_errors(
+        {400: ["tutor_mismatch"], 403: [E.TESTIMONIAL_NOT_ALLOWED], 409: [E.ALREADY_REVIEWED]}
+    )
     @extend_schema(
         request=s.TestimonialInputSerializer,
         responses={201: s.TestimonialSerializer, **_errors(400, 401, 403, 409)},
