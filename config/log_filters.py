@@ -96,19 +96,19 @@ class SuppressRepeats(logging.Filter):
         with self._lock:
             if now - self._swept_at >= _SWEEP_EVERY_SECONDS:
                 self._swept_at = now
-                for other, state in list(self._windows.items()):
-                    if other != kind and now - state.started >= self.window:
+                for other, other_state in list(self._windows.items()):
+                    if other != kind and now - other_state.started >= self.window:
                         del self._windows[other]
-                        ended.append((other, state))
+                        ended.append((other, other_state))
             state = self._windows.get(kind)
-            passes = state is None or now - state.started >= self.window
-            if state is not None and passes:
-                ended.append((kind, state))
-            if passes:
-                self._windows[kind] = _Window(started=now, level=record.levelno)
-            else:
-                assert state is not None
+            if state is not None and now - state.started < self.window:
                 state.suppressed += 1
+                passes = False
+            else:
+                if state is not None:
+                    ended.append((kind, state))
+                self._windows[kind] = _Window(started=now, level=record.levelno)
+                passes = True
         for ended_kind, ended_state in ended:
             self._summarize(ended_kind, ended_state)
         return passes
