@@ -30,11 +30,14 @@ keyed digests of the personal fields, and the line's hash covers them:
 
     field_digests = {"ip": d(ip), "user_agent": d(user_agent), "target_repr": d(target_repr),
                      "data": [d(skeleton(data)), d(string 0 of data), d(string 1), ...]}
-    d(value) = HMAC-SHA256(key, canonical JSON of [line id, field, (string index,) value]),
-               its first 16 bytes in hex
-    hash = HMAC-SHA256(key, canonical JSON of position, prev_hash, id, created_at, actor_id,
+    d(value) = BLAKE2b-128(key, canonical JSON of [line id, field, (string index,) value])
+    hash = BLAKE2b-256(key, canonical JSON of position, prev_hash, id, created_at, actor_id,
                        impersonator_id, action, target_type, target_id, seal_version,
                        key_id, field_digests)
+
+BLAKE2b in its keyed mode (RFC 7693) is a MAC by design, and costs about half what
+HMAC-SHA256 does here (a line takes eight digests: some 45 microseconds of hashing a line
+against 90, next to its UPDATE's 300-2000).
 
 `skeleton(data)` is `data` with every string emptied (keys, shape, numbers, booleans and
 nulls kept); the strings are numbered depth first, object keys sorted. `verify` accepts a
@@ -104,7 +107,7 @@ logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
 SEAL_BATCH = 1000
 LEGACY_SEAL = 1  # sha256, one personal_digest: erased lines' personal fields unchecked
-SEAL_VERSION = 2  # HMAC, a digest per personal field (and per string of data)
+SEAL_VERSION = 2  # keyed BLAKE2b, a digest per personal field (and per string of data)
 SCALAR_FIELDS = {"ip": "ip", "user_agent": "user agent", "target_repr": "target text"}
 _KEY_LABEL = b"lms.audit.chain field digests"
 _KEY_ID_LABEL = b"lms.audit.chain key id"
@@ -113,7 +116,7 @@ _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
 
 @dataclass(frozen=True, slots=True)
 class DigestKey:
-    """A sealing key: `id` (16 hex characters, recorded on the line) and the HMAC key."""
+    """A sealing key: `id` (16 hex characters, recorded on the line) and the 32-byte key."""
 
     id: str
     secret: bytes
@@ -123,7 +126,8 @@ class DigestKey:
 
 
 def derive_key(secret: str) -> DigestKey:
-    """The HMAC key derived from a configured secret, and its fingerprint as its id."""
+    """The key derived from a configured secret (HMAC-SHA256 of a fixed label under it), and
+    its fingerprint as its id."""
     key = hmac.digest(secret.encode(), _KEY_LABEL, "sha256")
     return DigestKey(id=hmac.digest(key, _KEY_ID_LABEL, "sha256")[:8].hex(), secret=key)
 
@@ -145,9 +149,9 @@ def _digest(payload: dict[str, Any]) -> str:
 
 
 def _mac(key: DigestKey, payload: Any) -> str:
-    """A field digest: HMAC-SHA256 of `payload`'s canonical JSON, 16 bytes in hex."""
+    """A field digest: keyed BLAKE2b of `payload`'s canonical JSON, 16 bytes in hex."""
     body = orjson.dumps(payload, option=_SORTED, default=str)
-    return hmac.digest(key.secret, body, "sha256")[:16].hex()
+    return hashlib.blake2b(body, key=key.secret, digest_size=16).hexdigest()
 
 
 def skeleton(value: Any) -> Any:
@@ -224,7 +228,7 @@ def line_hash(line: AuditLog, *, position: int, prev_hash: str, personal: str) -
 def keyed_line_hash(
     line: AuditLog, *, position: int, prev_hash: str, key: DigestKey, digests: dict[str, Any]
 ) -> str:
-    """Version 2: the HMAC-SHA256 (64 hex) sealing `line`, its field digests and key id."""
+    """Version 2: the keyed BLAKE2b-256 (64 hex) sealing `line`, its digests and key id."""
     payload = {
         **_facts(line, position, prev_hash),
         "seal_version": SEAL_VERSION,
@@ -232,7 +236,7 @@ def keyed_line_hash(
         "field_digests": digests,
     }
     body = orjson.dumps(payload, option=_SORTED, default=str)
-    return hmac.new(key.secret, body, "sha256").hexdigest()
+    return hashlib.blake2b(body, key=key.secret, digest_size=32).hexdigest()
 
 
 def seal_fields(line: AuditLog, *, position: int, prev_hash: str, key: DigestKey) -> dict[str, Any]:
