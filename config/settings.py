@@ -33,6 +33,10 @@ _DEVELOPMENT_SECRET_KEY = "development-only-insecure-key-never-use-in-production
 SECRET_KEY = env.str("SECRET_KEY", default=_DEVELOPMENT_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+# The audit chain's sealing key (lms.audit.chain): a separate secret; empty: SECRET_KEY. Old
+# keys (or the old SECRET_KEY) stay in AUDIT_DIGEST_OLD_KEYS so the lines they sealed verify.
+AUDIT_DIGEST_KEY = env.str("AUDIT_DIGEST_KEY", default="")
+AUDIT_DIGEST_OLD_KEYS = env.list("AUDIT_DIGEST_OLD_KEYS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=["http://localhost:3000"])
@@ -198,15 +202,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged task after this long: longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Sending a task after a commit: a broker that is briefly away gets about 2 s (a request
-# waits that long at most), then the task is logged as not queued (config/celery.py).
-CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+# Sending a task after a commit: one retry 0.1 s later (measured with Redis's port closed:
+# 0.1-0.2 s per failed publish, against 0.9-1.0 s with the former 3 retries), then the task
+# goes to the outbox (lms.core.models.UnsentTask, config/celery.py) and this process sends
+# nothing to the broker for CELERY_OUTBOX_COOLDOWN_SECONDS (tasks go to the outbox at once).
+# Beat's core-resend-unsent-tasks publishes the outbox again every minute.
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 3,
-    "interval_start": 0,
-    "interval_step": 0.3,
-    "interval_max": 0.6,
+    "max_retries": 1,
+    "interval_start": 0.1,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
 }
+CELERY_OUTBOX_COOLDOWN_SECONDS = env.float("CELERY_OUTBOX_COOLDOWN_SECONDS", default=10.0)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("emails"), Queue("pdfs")]
 CELERY_TASK_ROUTES = {
@@ -264,6 +272,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "commerce-reconcile-pending-payments": {
         "task": "lms.commerce.tasks.reconcile_pending_payments",
         "schedule": 900.0,
+    },
+    # Tasks that the broker refused after their commit (the outbox, config/celery.py).
+    "core-resend-unsent-tasks": {
+        "task": "lms.core.tasks.resend_unsent_tasks",
+        "schedule": 60.0,
     },
     "core-sweep-orphan-files": {
         "task": "lms.core.tasks.sweep_orphan_files",
@@ -337,9 +350,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "lms.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Sliding-window counters: one Redis round trip per request, fail open (lms/core/throttling.py)
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "lms.core.throttling.AnonRateThrottle",
+        "lms.core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": THROTTLE_ANON,
@@ -571,12 +585,18 @@ LOGGING = {
     },
     # Celery logs a task's arguments; tasks take ids only and these loggers blank them anyway
     # (config/log_filters.py). The worker logs through this configuration (config/celery.py).
-    "filters": {"redact_task_arguments": {"()": "config.log_filters.RedactTaskArguments"}},
+    # A dependency that is down (Redis: every cache call, every publish) repeats one record
+    # per request: the first of a kind passes with its traceback, repeats within 60 s are
+    # counted and summed up in one `log_repeats_suppressed` line (config/log_filters.py).
+    "filters": {
+        "redact_task_arguments": {"()": "config.log_filters.RedactTaskArguments"},
+        "suppress_repeats": {"()": "config.log_filters.SuppressRepeats", "window": 60.0},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["redact_task_arguments"],
+            "filters": ["redact_task_arguments", "suppress_repeats"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
