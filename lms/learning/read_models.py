@@ -55,8 +55,7 @@ class EnrollmentSummary:
     """An enrollment as its student sees it, with live progress over the current lessons."""
 
     id: uuid.UUID
-    course_id: uuid.UUID
-    course: CourseRef
+    course: CourseRef  # the course's id is `course.id` (API.md: `id, course, ...`)
     status: str
     source: str
     progress_percent: float
@@ -82,7 +81,6 @@ class EnrollmentSummary:
         certificate = getattr(enrollment, "certificate", None)
         return cls(
             id=enrollment.pk,
-            course_id=course.pk,
             course=course_ref(course),
             status=enrollment.status,
             source=enrollment.source,
@@ -119,7 +117,6 @@ class EnrollmentSummary:
         )
         return cls(
             id=row["id"],
-            course_id=row["course_id"],
             course=CourseRef(
                 id=row["course_id"],
                 slug=row["course__slug"],

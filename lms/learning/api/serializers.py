@@ -99,7 +99,7 @@ class EnrollmentDetailSerializer(EnrollmentSerializer):
     @extend_schema_field(LessonProgressSerializer(many=True))
     def get_lessons(self, enrollment: EnrollmentSummary) -> list[dict[str, Any]]:
         rows = selectors.lesson_progress_of(
-            enrollment_id=enrollment.id, course_id=enrollment.course_id
+            enrollment_id=enrollment.id, course_id=enrollment.course.id
         )
         return list(LessonProgressSerializer(rows, many=True).data)
 

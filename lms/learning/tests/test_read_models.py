@@ -1,0 +1,83 @@
+"""Learning's read models (lms/learning/read_models.py, `selectors.DashboardStats`) render
+through their one serializer each, every field accounted for, as the document describes them
+(lms.core.tests.read_models; commerce's and payouts' tests are the model). The completion's
+fast rendering against DRF's is held byte for byte in test_api_enrollments.py
+(`test_the_completion_answer_is_its_serializers_rendering`); the dashboard's here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from lms.core.tests.read_models import (
+    assert_documented_as_rendered,
+    assert_fast_rendering_is_the_serializers,
+    assert_renders_exactly,
+)
+from lms.learning import read_models as rm
+from lms.learning import selectors, services
+from lms.learning.api import serializers as s
+
+pytestmark = pytest.mark.django_db
+
+# read model -> its one serializer (a field not rendered is named in `assert_renders_exactly`)
+PAIRS = [
+    (rm.EnrollmentSummary, s.EnrollmentSerializer),
+    (rm.CourseRef, s.CourseSummarySerializer),
+    (rm.PersonRef, s.PersonRefSerializer),
+    (rm.LessonRef, s.LessonSummarySerializer),
+    (rm.LessonPosition, s.LessonPositionSerializer),
+    (selectors.DashboardStats, s.DashboardStatsSerializer),
+]
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("model", "serializer"), PAIRS, ids=[m.__name__ for m, _ in PAIRS])
+def test_every_field_of_the_read_model_is_rendered(model, serializer):
+    assert_renders_exactly(model, serializer)
+
+
+def test_the_enrollment_answers_are_the_documented_shape(document, student_client, free_course):
+    # given: an enrollment with a lesson done (a last lesson, a course with its instructor)
+    enrolled = student_client.post(f"/api/v1/courses/{free_course.course.slug}/enroll/")
+    lesson = free_course.lessons[0]
+    url = f"/api/v1/enrollments/{enrolled.json()['id']}"
+    completed = student_client.post(f"{url}/mark-lesson-complete/", {"lesson_id": str(lesson.pk)})
+    position = student_client.put(
+        f"{url}/lessons/{lesson.pk}/progress/", {"position_seconds": 30}, format="json"
+    )
+    listed = student_client.get("/api/v1/enrollments/").json()["results"]
+
+    # then: every answer has exactly the documented keys, nested ones too
+    for body in (enrolled.json(), completed.json(), listed[0]):
+        assert_documented_as_rendered(document, s.EnrollmentSerializer, body)
+        assert_documented_as_rendered(document, s.CourseSummarySerializer, body["course"])
+        instructor = body["course"]["instructor"]
+        assert_documented_as_rendered(document, s.PersonRefSerializer, instructor)
+    last_lesson = completed.json()["last_lesson"]
+    assert_documented_as_rendered(document, s.LessonSummarySerializer, last_lesson)
+    assert_documented_as_rendered(document, s.LessonPositionSerializer, position.json())
+    assert completed.json()["course"]["id"] == str(free_course.course.pk)
+
+
+def test_the_dashboard_renders_its_stats_as_the_serializer_does(
+    document, student, student_client, free_course
+):
+    # given
+    services.enroll(student=student, course=free_course.course, source="free")
+
+    # when
+    answered = student_client.get("/api/v1/dashboard/stats/").json()
+
+    # then: the fast rendering is DRF's, byte for byte, and the documented shape
+    stats = selectors.dashboard_stats(user=student)
+    assert_fast_rendering_is_the_serializers(s.DashboardStatsSerializer, stats)
+    assert answered == s.DashboardStatsSerializer(stats).data
+    assert_documented_as_rendered(document, s.DashboardStatsSerializer, answered)
+    assert answered["enrolled_count"] == 1
