@@ -48,7 +48,9 @@ def scrub(value: Any, needles: tuple[str, ...]) -> Any:
 def erase(user: Any, *, needles: tuple[str, ...]) -> None:
     """`needles`: lower-case texts identifying the person (email, full name). The lines are
     append-only: these fields are the only ones a line may lose, and the hash chain still
-    verifies without them (lms.audit.chain.erase_personal_fields)."""
+    verifies without them (lms.audit.chain.erase_personal_fields). Only blanks: `verify`
+    accepts on an erased line `ip` None, empty texts, and `data` with strings emptied
+    (`scrub`), never another value; a line may be erased again for another person."""
     erase_personal_fields(AuditLog.objects.filter(actor=user), ip=None, user_agent="")
     erase_personal_fields(AuditLog.objects.filter(target_id=str(user.pk)), target_repr="")
     mentions = Q()
