@@ -93,3 +93,24 @@ def assert_fast_rendering_is_the_serializers(
     context = dict(context or {})
     fast = dumps(render(serializer_class, instance, context=context))
     assert fast == dumps(serializer_class(instance, context=context).data)
+
+
+def assert_documented_throughout(
+    document: Mapping[str, Any], serializer_class: type, rendered: Mapping[str, Any]
+) -> int:
+    """`assert_documented_as_rendered` for the answer and every nested object in it (each
+    against its own serializer's component). Returns how many objects were checked."""
+    from rest_framework import serializers
+
+    assert_documented_as_rendered(document, serializer_class, rendered)
+    checked = 1
+    for name, field in serializer_class().fields.items():
+        value = rendered[name]
+        if value is None:
+            continue
+        if isinstance(field, serializers.ListSerializer):
+            for item in value:
+                checked += assert_documented_throughout(document, type(field.child), item)
+        elif isinstance(field, serializers.Serializer):
+            checked += assert_documented_throughout(document, type(field), value)
+    return checked
