@@ -397,8 +397,10 @@ class Refund(BaseModel):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The items this refund covers while it is pending (OrderItem.refund is set on success).
-    course_ids = models.JSONField(default=list)
+    # The `OrderItem.reference_id`s (of any kind: course ids, booking ids) this refund covers
+    # while it is pending (OrderItem.refund is set on success). The column keeps its first
+    # name, `course_ids` (from when commerce sold courses only), as does the API's field.
+    reference_ids = models.JSONField(default=list, db_column="course_ids")
     status = models.CharField(
         max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING, db_index=True
     )

@@ -280,7 +280,9 @@ class RefundInputSerializer(serializers.Serializer[Any]):
         child=serializers.UUIDField(),
         required=False,
         max_length=200,
-        help_text="Refund only these courses of the order; all that are left by default.",
+        help_text="Refund only these items of the order, by their reference (a course's or a "
+        "booking's id; the name is from when only courses were sold); all that are left by "
+        "default.",
     )
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -290,7 +292,8 @@ class RefundSerializer(serializers.Serializer[Any]):
     status = serializers.CharField()
     amount = AmountField()
     currency = serializers.CharField()
-    course_ids = serializers.ListField(child=serializers.CharField())
+    # the refunded items' references, course or booking ids (the API's name: see the input)
+    course_ids = serializers.ListField(child=serializers.CharField(), source="reference_ids")
     reason = serializers.CharField()
     order = OrderSerializer()
 

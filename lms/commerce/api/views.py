@@ -295,11 +295,12 @@ class OrderRefundView(APIView):
         order = selectors.order_for_user(user=user, order_id=order_id)
         data = s.RefundInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        course_ids = [str(value) for value in data.validated_data.get("course_ids") or []]
+        # the API's `course_ids` (its name since commerce sold courses only): any item's reference
+        references = [str(value) for value in data.validated_data.get("course_ids") or []]
         refund = services.request_refund(
             order_id=order.pk,
             by=user,
-            course_ids=course_ids or None,
+            reference_ids=references or None,
             reason=data.validated_data["reason"],
             request=request,
         )

@@ -144,7 +144,7 @@ def _refuse_for_exhausted_coupon(*, order: Order, payment: Payment, source: str)
         amount=total.amount,
         currency=total.currency,
         reason="The coupon was used up before this payment arrived.",
-        course_ids=[str(i) for i in order.items.values_list("reference_id", flat=True)],
+        reference_ids=[str(i) for i in order.items.values_list("reference_id", flat=True)],
         idempotency_key=f"refund-{refund_id}",
     )
     notify(
@@ -334,7 +334,7 @@ def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str =
         currency=excess.currency,
         reason="Refunded at the payment provider.",
         external=True,
-        course_ids=[str(item.reference_id) for item in open_items],  # any kind, not courses only
+        reference_ids=[str(item.reference_id) for item in open_items],
         idempotency_key=f"external-{payment.pk}-{refunded.amount}",
     )
     complete_refund(order=order, payment=payment, refund=refund, provider_ref=None)

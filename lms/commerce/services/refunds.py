@@ -45,20 +45,27 @@ def request_refund(
     *,
     order_id: Any,
     by: User,
-    course_ids: Sequence[str] | None = None,
+    reference_ids: Sequence[str] | None = None,
     reason: str = "",
     request: AnyRequest = None,
 ) -> Refund:
-    """Refund some or all courses of a paid order through its provider, then take them back."""
+    """Refund some or all items of a paid order through its provider, then take them back
+    (each kind revokes its own: a course's enrollment, a booking). `reference_ids`: the
+    items' `reference_id`s (course or booking ids); None: every item not yet refunded."""
     refund = _claim_refund(
-        order_id=order_id, by=by, course_ids=course_ids, reason=reason, request=request
+        order_id=order_id, by=by, reference_ids=reference_ids, reason=reason, request=request
     )
     return execute_refund(refund_id=refund.pk)
 
 
 @transaction.atomic
 def _claim_refund(
-    *, order_id: Any, by: User, course_ids: Sequence[str] | None, reason: str, request: AnyRequest
+    *,
+    order_id: Any,
+    by: User,
+    reference_ids: Sequence[str] | None,
+    reason: str,
+    request: AnyRequest,
 ) -> Refund:
     order = locks.lock_order(order_id)
     if order.status == OrderStatus.REFUNDED:
@@ -69,8 +76,8 @@ def _claim_refund(
         )
     payment = locks.lock_payment(Payment.objects.values_list("pk", flat=True).get(order=order))
     items = list(order.items.all())
-    if course_ids:
-        wanted = {str(i) for i in course_ids}
+    if reference_ids:
+        wanted = {str(i) for i in reference_ids}
         chosen = [item for item in items if str(item.reference_id) in wanted]
         if len(chosen) != len(wanted):
             raise Invalid(
@@ -84,7 +91,7 @@ def _claim_refund(
     else:
         chosen = [item for item in items if item.refund_id is None]
     pending = Refund.objects.select_for_update().filter(order=order, status=RefundStatus.PENDING)
-    claimed = {course for refund in pending for course in refund.course_ids}
+    claimed = {reference for refund in pending for reference in refund.reference_ids}
     if any(str(item.reference_id) in claimed for item in chosen):
         raise Conflict(
             "A refund of these courses is already under way.", code=CommerceError.REFUND_IN_PROGRESS
@@ -108,7 +115,7 @@ def _claim_refund(
         currency=amount.currency,
         reason=reason[:500],
         requested_by=by,
-        course_ids=[str(item.reference_id) for item in chosen],
+        reference_ids=[str(item.reference_id) for item in chosen],
         # Derived from our row: a retried call (Celery, reconciliation) reuses it.
         idempotency_key=f"refund-{refund_id}",
     )
@@ -121,7 +128,7 @@ def _claim_refund(
             "order": order.number,
             "amount": str(refund.amount),
             "currency": refund.currency,
-            "courses": refund.course_ids,
+            "courses": refund.reference_ids,  # the key of every audit line so far
         },
     )
     return refund
@@ -179,7 +186,7 @@ def complete_refund(
     refund.attempts += 1
     refund.save()
     if order.status in FULFILLED:
-        items = list(order.items.filter(reference_id__in=refund.course_ids, refund__isnull=True))
+        items = list(order.items.filter(reference_id__in=refund.reference_ids, refund__isnull=True))
         for kind, group in by_kind(items).items():
             kind.revoke(order=order, items=group, refund=refund)
         # Every refunded item's earnings reversed, and the items marked, in a number of

@@ -550,7 +550,7 @@ def cancel_booking(
     request_refund(
         order_id=order_id,
         by=by,
-        course_ids=[str(booking.pk)],
+        reference_ids=[str(booking.pk)],
         reason=(reason or "Lesson cancelled")[:500],
         request=request,
     )
