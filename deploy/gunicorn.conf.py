@@ -58,6 +58,9 @@ access_log_format = (
     '"query": "%(q)s", "status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, '
     '"user_agent": "%(a)s", "forwarded_for": "%({x-forwarded-for}i)s"}'
 )
+# Parameter values other than pages, orderings and plain filters are logged as `~`: a query
+# can carry a token (the export's download link, a WebSocket's ?token=) (config/access_log.py).
+logger_class = "config.access_log.RedactingLogger"
 proc_name = "lms-web"
 # No control socket (gunicorn >= 25.1 opens one for `gunicornc` by default): its default
 # path is fixed per user ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl), so

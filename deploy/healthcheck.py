@@ -2,7 +2,8 @@
 
 Sent as the proxy would send it (Host: localhost, X-Forwarded-Proto: https), so the HTTPS
 redirect and ALLOWED_HOSTS answer as for a real request. Standard library only: it runs in
-the image's own interpreter, every 15 s, and must start fast.
+the image's own interpreter, every 15 s, and must start fast. It asks liveness by default:
+readiness (/health/ready/) fails while Redis is down, when the API still serves.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import urllib.request
 
 def main() -> int:
     port = os.environ.get("HEALTHCHECK_PORT", "8000")
-    path = os.environ.get("HEALTHCHECK_PATH", "/health/ready/")
+    path = os.environ.get("HEALTHCHECK_PATH", "/health/live/")
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
         headers={"Host": "localhost", "X-Forwarded-Proto": "https"},

@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 
@@ -163,3 +164,84 @@ def test_the_smoke_test_and_the_worker_test_default_to_different_redis_databases
     assert smoke_db is not None
     assert worker_db is not None
     assert smoke_db[1] != worker_db[1]
+
+
+def test_the_image_asks_liveness_so_a_redis_outage_leaves_web_healthy(client, settings):
+    # given: the image's default check, and the two health endpoints with Redis unreachable
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    settings.SECURE_SSL_REDIRECT = False
+
+    # then: the container asks /health/live/ (200 whatever Redis does), never /health/ready/
+    assert "HEALTHCHECK_PATH=/health/live/" in dockerfile
+    assert '"HEALTHCHECK_PATH", "/health/live/"' in (DEPLOY / "healthcheck.py").read_text()
+    assert client.get("/health/live/").status_code == 200
+
+
+# --- access logs: no credential from a URL -----------------------------------------------------
+
+
+def _access_line(query: str) -> str:
+    """One access-log line as gunicorn writes it with deploy/gunicorn.conf.py's settings."""
+    import datetime
+    import runpy
+    import types
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import SafeAtoms
+
+    from config.access_log import RedactingLogger
+
+    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    config = Config()
+    config.set("access_log_format", conf["access_log_format"])
+    assert conf["logger_class"] == "config.access_log.RedactingLogger"
+    logger = RedactingLogger(config)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/api/v1/auth/me/export/download/?{query}",
+        "PATH_INFO": "/api/v1/auth/me/export/download/",
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = types.SimpleNamespace(status="200 OK", sent=10, headers=[])
+    request = types.SimpleNamespace(headers=[("AUTHORIZATION", "Bearer secret-access-jwt")])
+    atoms = logger.atoms(response, request, environ, datetime.timedelta(milliseconds=3))
+    shown = conf["access_log_format"] % SafeAtoms(atoms)  # gunicorn's: "-" for a missing atom
+    return f"{shown} {atoms['r']} {atoms.get('{authorization}i', '')}"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "token=SECRET-EXPORT-TOKEN-123",
+        "page=2&token=SECRET-EXPORT-TOKEN-123",
+        "code=SECRET-EXPORT-TOKEN-123&status=paid",
+        "SECRET-EXPORT-TOKEN-123",
+        "q=SECRET-EXPORT-TOKEN-123&token=SECRET-EXPORT-TOKEN-123",
+    ],
+)
+def test_the_access_log_hides_every_value_that_may_be_a_credential(query):
+    line = _access_line(query)
+
+    assert "SECRET-EXPORT-TOKEN-123" not in line
+    assert "secret-access-jwt" not in line
+    assert "/api/v1/auth/me/export/download/" in line
+
+
+def test_the_access_log_keeps_paging_and_plain_filters():
+    line = _access_line("page=2&ordering=-created_at&status=paid&token=abc")
+
+    assert "page=2&ordering=-created_at&status=paid&token=~" in line
+
+
+def test_nginx_logs_paths_without_their_query():
+    nginx = (DEPLOY / "nginx.conf").read_text()
+
+    log_format = nginx.split("log_format lms_no_query", 1)[1].split(";", 1)[0]
+    assert "$uri" in log_format
+    assert "$request " not in log_format
+    assert '$request"' not in log_format
+    assert "$args" not in log_format
+    assert "$request_uri" not in log_format
+    assert "access_log /var/log/nginx/access.log lms_no_query;" in nginx
