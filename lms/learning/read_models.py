@@ -145,6 +145,59 @@ class EnrollmentSummary:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class NextLesson:
+    """The first lesson not completed yet of an enrollment, and where it was left off."""
+
+    id: uuid.UUID
+    title: str
+    type: str
+    duration_seconds: int
+    section_title: str
+    position_seconds: int  # 0 when never started
+
+
+@dataclass(frozen=True, slots=True)
+class ContinueItem:
+    """An active enrollment on `/dashboard/continue-learning/` (ContinueLearningSerializer)."""
+
+    enrollment_id: uuid.UUID
+    course: CourseRef
+    progress_percent: float
+    last_accessed_at: datetime | None
+    next_lesson: NextLesson | None
+
+    @classmethod
+    def of(
+        cls,
+        enrollment: Enrollment,
+        lessons: Mapping[Any, Mapping[str, Any]],
+        positions: Mapping[tuple[Any, Any], int],
+    ) -> ContinueItem:
+        """From an enrollment of `selectors.continue_learning` with the page's
+        `selectors.next_lessons` rows and `selectors.resume_positions`: no query."""
+        from .selectors import live_percent
+
+        row = lessons.get(getattr(enrollment, "next_lesson_id", None))
+        next_lesson = None
+        if row is not None:
+            next_lesson = NextLesson(
+                id=row["id"],
+                title=row["title"],
+                type=row["type"],
+                duration_seconds=row["duration_seconds"],
+                section_title=row["section__title"],
+                position_seconds=positions.get((enrollment.pk, row["id"]), 0),
+            )
+        return cls(
+            enrollment_id=enrollment.pk,
+            course=course_ref(enrollment.course),
+            progress_percent=live_percent(enrollment),
+            last_accessed_at=enrollment.last_accessed_at,
+            next_lesson=next_lesson,
+        )
+
+
 CERTIFICATE_ISSUED = "issued"
 CERTIFICATE_ISSUING = "issuing"
 

@@ -21,7 +21,7 @@ from lms.core.rendering import render
 from lms.core.schema import domain_errors
 from lms.learning import certificates, selectors, services
 from lms.learning.api import serializers as s
-from lms.learning.read_models import EnrollmentSummary, course_ref
+from lms.learning.read_models import ContinueItem, EnrollmentSummary
 from lms.learning.throttles import CertificateVerifyThrottle
 
 
@@ -182,28 +182,7 @@ class ContinueLearningView(APIView):
         paginator, page = _paginated(request, self, selectors.continue_learning(user=request.user))
         lessons = selectors.next_lessons(enrollments=page)
         positions = selectors.resume_positions(enrollments=page)
-        items = []
-        for enrollment in page:
-            lesson = lessons.get(getattr(enrollment, "next_lesson_id", None))
-            next_lesson = None
-            if lesson is not None:
-                next_lesson = {
-                    "id": lesson["id"],
-                    "title": lesson["title"],
-                    "type": lesson["type"],
-                    "duration_seconds": lesson["duration_seconds"],
-                    "section_title": lesson["section__title"],
-                    "position_seconds": positions.get((enrollment.pk, lesson["id"]), 0),
-                }
-            items.append(
-                {
-                    "enrollment_id": enrollment.pk,
-                    "course": course_ref(enrollment.course),
-                    "progress_percent": selectors.live_percent(enrollment),
-                    "last_accessed_at": enrollment.last_accessed_at,
-                    "next_lesson": next_lesson,
-                }
-            )
+        items = [ContinueItem.of(enrollment, lessons, positions) for enrollment in page]
         data = s.ContinueLearningSerializer(items, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 

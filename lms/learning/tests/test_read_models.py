@@ -13,12 +13,14 @@ from drf_spectacular.generators import SchemaGenerator
 
 from lms.core.tests.read_models import (
     assert_documented_as_rendered,
+    assert_documented_throughout,
     assert_fast_rendering_is_the_serializers,
     assert_renders_exactly,
 )
 from lms.learning import read_models as rm
 from lms.learning import selectors, services
 from lms.learning.api import serializers as s
+from lms.learning.tests.conftest import make_course
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,8 @@ PAIRS = [
     (rm.PersonRef, s.PersonRefSerializer),
     (rm.LessonRef, s.LessonSummarySerializer),
     (rm.LessonPosition, s.LessonPositionSerializer),
+    (rm.NextLesson, s.NextLessonSerializer),
+    (rm.ContinueItem, s.ContinueLearningSerializer),
     (selectors.DashboardStats, s.DashboardStatsSerializer),
 ]
 
@@ -81,3 +85,30 @@ def test_the_dashboard_renders_its_stats_as_the_serializer_does(
     assert answered == s.DashboardStatsSerializer(stats).data
     assert_documented_as_rendered(document, s.DashboardStatsSerializer, answered)
     assert answered["enrolled_count"] == 1
+
+
+def test_continue_learning_is_its_read_models_rendering(document, student, student_client):
+    # given: two active enrollments, one with its next lesson half watched
+    started, fresh = make_course(lessons=3), make_course(lessons=2)
+    enrollment = services.enroll(student=student, course=started.course, source="free")
+    services.enroll(student=student, course=fresh.course, source="free")
+    url = f"/api/v1/enrollments/{enrollment.pk}"
+    student_client.post(f"{url}/mark-lesson-complete/", {"lesson_id": str(started.lessons[0].pk)})
+    student_client.put(
+        f"{url}/lessons/{started.lessons[1].pk}/progress/", {"position_seconds": 42}, format="json"
+    )
+
+    # when
+    answered = student_client.get("/api/v1/dashboard/continue-learning/").json()["results"]
+
+    # then: the serializer's rendering of the read models, documented throughout
+    page = list(selectors.continue_learning(user=student))
+    lessons = selectors.next_lessons(enrollments=page)
+    positions = selectors.resume_positions(enrollments=page)
+    items = [rm.ContinueItem.of(enrollment, lessons, positions) for enrollment in page]
+    assert answered == s.ContinueLearningSerializer(items, many=True).data
+    for body in answered:
+        assert_documented_throughout(document, s.ContinueLearningSerializer, body)
+    resumed = next(item for item in answered if item["course"]["id"] == str(started.course.pk))
+    assert resumed["next_lesson"]["id"] == str(started.lessons[1].pk)
+    assert resumed["next_lesson"]["position_seconds"] == 42
