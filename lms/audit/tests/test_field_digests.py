@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from lms.accounts.tests.factories import PASSWORD, UserFactory
 from lms.audit import chain, locks
@@ -323,3 +324,18 @@ def test_postgresql_refuses_a_change_of_the_seal_columns(student, change):
         connection.cursor() as cursor,
     ):
         cursor.execute(f"UPDATE audit_auditlog SET {change}")
+
+
+def test_sealing_takes_one_update_a_line(student):
+    # given: the head exists (its first creation is a one-off)
+    lines(student, 1)
+    chain.seal_pending()
+    lines(student, 3)
+
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        assert chain.seal_pending() == 3
+
+    # then: the head locked, the lines read, one UPDATE a line, the head's UPDATE
+    sql = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert [statement.split()[0] for statement in sql] == ["SELECT", "SELECT"] + ["UPDATE"] * 4
