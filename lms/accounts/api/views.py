@@ -10,7 +10,6 @@ from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from lms.accounts import (
@@ -35,6 +34,7 @@ from lms.core.pagination import PageNumberPagination
 from lms.core.parsers import FormParser, MultiPartParser
 from lms.core.permissions import IsAdmin, IsStaffMember
 from lms.core.schema import domain_errors
+from lms.core.throttling import UserRateThrottle
 
 
 def _accepted() -> Response:
