@@ -28,7 +28,10 @@ class AuditLogSerializer(serializers.ModelSerializer[AuditLog]):
         allow_null=True, help_text="Its place in the hash chain; null until sealed."
     )
     hash = serializers.CharField(
-        help_text="SHA-256 sealing it to the line before; empty until sealed."
+        help_text=(
+            "The hash sealing it to the line before (SHA-256 for seal version 1, keyed "
+            "BLAKE2b-256 from version 2); 64 hex digits, empty until sealed."
+        )
     )
 
     def get_actor(self, obj: AuditLog) -> dict[str, str] | None:
