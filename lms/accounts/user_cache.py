@@ -8,8 +8,10 @@ the queryset update of `tokens.revoke_all_tokens`. Per-user data never sits unde
 shared key.
 
 Invalidation bumps the user's generation (a second key), once at once and once more when
-the writing transaction commits; a cached row carries the generation it was read under
-and counts only while that is still the current one. Both keys come back in one round
+the writing transaction commits (lms.core.invalidation, which also keeps a bump that Redis
+did not receive and sends it once Redis answers, before this process reads again); a
+cached row carries the generation it was read under and counts only while that is still
+the current one. Both keys come back in one round
 trip. A request that read the row just before (or during) a write therefore cannot put
 the old row back: it stores it under a generation that the write has already retired.
 
@@ -23,18 +25,18 @@ loads on first access (one query, in the few flows that check a password).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache as once
 from typing import Any, TypeVar
 
 import django
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Field
+from django.db.models import Field, QuerySet
 from rest_framework_simplejwt.settings import api_settings
 
 from lms.accounts.models import User
+from lms.core import invalidation
 from lms.core.db_routing import primary
 
 # A cached row lives at most this long: a bound on any write that bypassed invalidation.
@@ -106,21 +108,22 @@ def cached_for_user(user: User, name: str, build: Callable[[], T]) -> T:
     return data
 
 
-def _retire_generation(generation_key: str) -> None:
-    if cache.add(generation_key, 1, GENERATION_SECONDS):
-        return
-    try:
-        cache.incr(generation_key)
-    except ValueError:  # it expired between the two calls
-        cache.add(generation_key, 1, GENERATION_SECONDS)
-
-
 def flush_cached_user(user: User) -> None:
     """Make what is cached for `user` stale; called by every write of the user's row or
-    profile."""
-    _, generation_key = _keys(_lookup_value(getattr(user, api_settings.USER_ID_FIELD)))
-    _retire_generation(generation_key)
-    transaction.on_commit(lambda: _retire_generation(generation_key))
+    profile. A Redis that cannot be reached does not lose it (lms.core.invalidation)."""
+    flush_cached_users([user])
+
+
+def flush_cached_users(users: Iterable[User] | QuerySet[User]) -> None:
+    """`flush_cached_user` of each of `users` in one batch (a university's members; a
+    queryset is read for its ids only): one generation raise per user, now and when the
+    transaction commits, stopping at the first failure (the rest are owed at once)."""
+    if isinstance(users, QuerySet):
+        values = list(users.values_list(api_settings.USER_ID_FIELD, flat=True))
+    else:
+        values = [getattr(user, api_settings.USER_ID_FIELD) for user in users]
+    keys = [_keys(_lookup_value(value))[1] for value in values]
+    invalidation.retire(keys, timeout=GENERATION_SECONDS)
 
 
 class _CachedUsers:

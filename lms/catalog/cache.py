@@ -44,7 +44,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+
+from lms.core import invalidation
 
 VERSION_KEY = "catalog:response-version"
 TIMEOUT = 60
@@ -60,18 +61,18 @@ def version() -> int:
 
 
 def _bump_now() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or it was evicted): start above every earlier one
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    """Raise the version now (lms.core.invalidation: kept and sent later if Redis is away)."""
+    invalidation.retire([VERSION_KEY], timeout=None)
 
 
 def bump() -> None:
     """Make every cached answer old once the current transaction commits (now without one).
 
-    Call it from each service that changes something the public reads show.
+    Call it from each service that changes something the public reads show. A raise that
+    Redis does not receive is kept by the process and sent once Redis answers, before the
+    process reads again, and queued as a task (lms.core.invalidation).
     """
-    transaction.on_commit(_bump_now)
+    invalidation.retire([VERSION_KEY], timeout=None, at_once=False)
 
 
 def key_for(request: Any, kind: str) -> str:

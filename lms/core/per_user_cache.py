@@ -7,7 +7,8 @@ what `build()` reads calls `invalidate(name=..., user_id=...)` in its transactio
 retires the key's generation at once and again when the transaction commits: a read that
 raced the write stores its answer under a generation that is already old, so the next read
 after the write always misses (the rule of lms.accounts.user_cache, which keeps the user
-row itself). Per-user data is never kept under a key another user could read.
+row itself; lms.core.invalidation keeps a raise that Redis did not receive). Per-user data
+is never kept under a key another user could read.
 
 Used by: the unread-notification count (`notifications:unread`, lms.notifications).
 """
@@ -18,8 +19,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import transaction
 
+from lms.core import invalidation
 from lms.core.db_routing import primary
 
 SECONDS = 60
@@ -49,18 +50,9 @@ def cached(*, name: str, user_id: Any, build: Callable[[], T], timeout: int = SE
     return value
 
 
-def _retire(generation_key: str) -> None:
-    if cache.add(generation_key, 1, GENERATION_SECONDS):
-        return
-    try:
-        cache.incr(generation_key)
-    except ValueError:  # expired between the two calls
-        cache.add(generation_key, 1, GENERATION_SECONDS)
-
-
 def invalidate(*, name: str, user_id: Any) -> None:
     """What is kept for this user under `name` is stale: now, and when the transaction
-    commits (now if there is none)."""
+    commits (now if there is none); with Redis unreachable the raise is kept and sent
+    once it answers (lms.core.invalidation)."""
     _, generation_key = _keys(name, user_id)
-    _retire(generation_key)
-    transaction.on_commit(lambda: _retire(generation_key))
+    invalidation.retire([generation_key], timeout=GENERATION_SECONDS)

@@ -94,3 +94,21 @@ def resend_unsent_tasks(batch: int = RESEND_BATCH) -> dict[str, int]:
             row.delete()
             sent += 1
     return {"sent": sent, "left": UnsentTask.objects.count(), "failed": failed}
+
+
+@shared_task(**RETRIED, **IDEMPOTENT)
+def replay_cache_invalidations(pairs: list[list[Any]]) -> int:
+    """Raise the cache counters `[[key, timeout seconds or None], ...]` whose raise failed in
+    some process (lms.core.invalidation): queued after the write's commit, kept in the outbox
+    while the broker (the same Redis) is down. A cache failure here raises (ConnectionError,
+    an OSError: retried). A second run raises them again: entries built in between are
+    retired too, which costs a miss. Returns how many were raised."""
+    from lms.core.invalidation import replay
+
+    try:
+        replay(pairs)
+    except Exception as error:  # django-redis's ConnectionInterrupted is no OSError
+        if isinstance(error, OSError):
+            raise
+        raise ConnectionError(f"cache unavailable: {type(error).__name__}") from error
+    return len(pairs)

@@ -63,6 +63,11 @@ TASKS: dict[str, dict[str, Any]] = {
         "retries": "transient",
         "idempotent": False,
     },
+    "lms.core.tasks.replay_cache_invalidations": {
+        "queue": "default",
+        "retries": "transient",
+        "idempotent": True,
+    },
     "lms.core.tasks.resend_unsent_tasks": {
         "queue": "default",
         "retries": None,
