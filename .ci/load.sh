@@ -8,14 +8,16 @@
 # ledger posting must sum to zero and every wallet must equal its entries
 # (lms/payouts/testing.py). About 1.5 min on an existing database, +1 min to migrate a new one.
 #   LOAD_DATABASE_URL (postgres://postgres@127.0.0.1:5432/ci_load), LOAD_SECONDS (60),
-#   LOAD_WARMUP (5), LOAD_USERS (8)
+#   LOAD_WARMUP (5), LOAD_USERS (8), LOAD_REDIS_URL (empty: no Redis; CI gives database 7, so
+#   the cache and the throttles run in Redis as in production; tasks still run in the requests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db="${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ci_load}"
 
 status=0
 .venv/bin/python -m bench.journeys --database-url "$db" --seconds "${LOAD_SECONDS:-60}" \
-  --warmup "${LOAD_WARMUP:-5}" --users "${LOAD_USERS:-8}" || status=$?
+  --warmup "${LOAD_WARMUP:-5}" --users "${LOAD_USERS:-8}" --redis-url "${LOAD_REDIS_URL:-}" \
+  || status=$?
 
 # The ledger is checked whatever the load's outcome: a failed journey must not hide a posting
 # that does not balance.
