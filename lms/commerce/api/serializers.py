@@ -10,8 +10,6 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lms.core.absolute_urls import file_url
-from lms.core.money import amount_string
 from lms.core.serializers import (
     AmountField,
     AmountInputField,
@@ -25,7 +23,6 @@ from ..models import (
     Coupon,
     CouponKind,
     CouponScope,
-    Order,
     OrderItem,
     OrderStatus,
     Payment,
@@ -33,13 +30,6 @@ from ..models import (
 )
 
 # --- cart -------------------------------------------------------------------------------------
-
-
-class CourseBriefSerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    slug = serializers.CharField()
-    title = serializers.CharField()
-    thumbnail = serializers.CharField(allow_null=True)
 
 
 PERCENT = Decimal("0.01")  # percents have two decimals
@@ -92,22 +82,24 @@ class WishlistInputSerializer(serializers.Serializer[Any]):
     course_id = serializers.CharField(max_length=220)
 
 
-class WishlistItemSerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    course = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
+class WishlistCourseSerializer(serializers.Serializer[Any]):
+    """The course of a wishlist row (the `Course` selected with it): its current price."""
 
-    def get_course(self, item: Any) -> dict[str, Any]:
-        course = item.course
-        return {
-            "id": str(course.pk),
-            "slug": course.slug,
-            "title": course.title,
-            "price": amount_string(course.price, course.currency),
-            "currency": course.currency,
-            "is_free": course.is_free,
-            "thumbnail": file_url(course.thumbnail, self.context.get("request")),
-        }
+    id = serializers.UUIDField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    price = AmountField()
+    currency = serializers.CharField()
+    is_free = serializers.BooleanField()
+    thumbnail = FileUrlField()
+
+
+class WishlistItemSerializer(serializers.Serializer[Any]):
+    """A `WishlistItem` of `selectors.wishlist_of` (its course joined: no query per row)."""
+
+    id = serializers.UUIDField()
+    course = WishlistCourseSerializer()
+    created_at = serializers.DateTimeField()
 
 
 # --- coupons ----------------------------------------------------------------------------------
@@ -204,6 +196,18 @@ class BillingAddressSerializer(serializers.Serializer[Any]):
         return value.upper()
 
 
+class OrderBillingAddressSerializer(serializers.Serializer[Any]):
+    """The address an order was placed with (`BillingAddressSerializer`'s validated data:
+    all six keys), or `{}` when none was given: each key is left out when absent."""
+
+    name = serializers.CharField(required=False)
+    line1 = serializers.CharField(required=False)
+    line2 = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    postal_code = serializers.CharField(required=False)
+    country = serializers.CharField(required=False, help_text="ISO 3166-1 alpha-2")
+
+
 class OrderInputSerializer(serializers.Serializer[Any]):
     """Only the billing address is read: a price, total or status in the body is ignored."""
 
@@ -211,8 +215,17 @@ class OrderInputSerializer(serializers.Serializer[Any]):
 
 
 class OrderItemCourseSerializer(serializers.Serializer[Any]):
+    """The course of a course item: its id and the title snapshotted at ordering (the
+    item's own columns, no query); null for an item of another kind."""
+
     id = serializers.UUIDField(source="course_id")
     title = serializers.CharField()
+
+    # Declared with source="*" on the item: None (rendered null by DRF) when the item sells
+    # another kind. lms.core.rendering reads by source and would not call this; the item's
+    # serializer is rendered by DRF (its `refunded` is a method field).
+    def get_attribute(self, instance: OrderItem) -> OrderItem | None:
+        return instance if instance.course_id is not None else None
 
 
 class OrderItemSerializer(serializers.Serializer[Any]):
@@ -222,7 +235,7 @@ class OrderItemSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     reference = serializers.UUIDField(source="reference_id")
-    course = serializers.SerializerMethodField()
+    course = OrderItemCourseSerializer(source="*", allow_null=True)
     title = serializers.CharField()
     price = AmountField()
     discount = AmountField()
@@ -233,14 +246,10 @@ class OrderItemSerializer(serializers.Serializer[Any]):
     def get_refunded(self, item: OrderItem) -> bool:
         return item.refund_id is not None
 
-    @extend_schema_field(OrderItemCourseSerializer(allow_null=True))
-    def get_course(self, item: OrderItem) -> dict[str, Any] | None:
-        if item.course_id is None:
-            return None
-        return {"id": str(item.course_id), "title": item.title}  # OrderItemCourseSerializer
-
 
 class PaymentBriefSerializer(serializers.Serializer[Any]):
+    """An order's payment (selected with the order: `selectors`' `select_related("payment")`)."""
+
     id = serializers.UUIDField()
     provider = serializers.CharField()
     status = serializers.CharField()
@@ -258,21 +267,14 @@ class OrderSerializer(serializers.Serializer[Any]):
     total = AmountField()
     currency = serializers.CharField()
     coupon_code = serializers.CharField(allow_blank=True)
-    billing_address = serializers.JSONField()
-    payment = serializers.SerializerMethodField()
+    billing_address = OrderBillingAddressSerializer()
+    # null while the order has no payment (DRF reads the missing one-to-one as None)
+    payment = PaymentBriefSerializer(allow_null=True)
     refunded_amount = AmountField()
     failure_code = serializers.CharField(allow_blank=True)
     paid_at = serializers.DateTimeField(allow_null=True)
     refunded_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
-
-    @extend_schema_field(PaymentBriefSerializer(allow_null=True))
-    def get_payment(self, order: Order) -> dict[str, Any] | None:
-        payment = getattr(order, "payment", None)
-        if payment is None:
-            return None
-        # PaymentBriefSerializer's shape, without a serializer per order on the list's hot path
-        return {"id": str(payment.pk), "provider": payment.provider, "status": payment.status}
 
 
 class RefundInputSerializer(serializers.Serializer[Any]):

@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lms.core.absolute_urls import absolute_url, file_url
+from lms.core.absolute_urls import absolute_url
 from lms.core.serializers import AmountField, FileUrlField
 from lms.learning import selectors
 from lms.learning.models import Certificate, CompletedBy, Enrollment, EnrollmentStatus
@@ -120,8 +120,20 @@ class LessonPositionSerializer(serializers.Serializer[Any]):
     certificate_status = serializers.ChoiceField(choices=["issued", "issuing"], allow_null=True)
 
 
+class CertificateCourseSerializer(serializers.Serializer[Any]):
+    """A course by its id, slug and title (the `Course` selected with what names it)."""
+
+    id = serializers.UUIDField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
 class CertificateSerializer(serializers.ModelSerializer[Certificate]):
-    course = serializers.SerializerMethodField()
+    """A `Certificate` of `selectors.certificates_of` (its course joined); the names are the
+    ones printed at issue."""
+
+    course = CertificateCourseSerializer()
+    instructor_names = serializers.ListField(child=serializers.CharField(), read_only=True)
     pdf_url = serializers.SerializerMethodField()
     verify_url = serializers.SerializerMethodField()
 
@@ -138,10 +150,6 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
             "pdf_url",
             "verify_url",
         ]
-
-    def get_course(self, certificate: Certificate) -> dict[str, Any]:
-        course = certificate.course
-        return {"id": course.pk, "slug": course.slug, "title": course.title}
 
     def get_pdf_url(self, certificate: Certificate) -> str:
         from django.urls import reverse
@@ -205,16 +213,29 @@ class RecommendedCourseSerializer(serializers.Serializer[Any]):
     review_count = serializers.IntegerField()
     enrollment_count = serializers.IntegerField()
     lesson_count = serializers.IntegerField()
-    instructor = serializers.DictField()
+    instructor = PersonRefSerializer()
     score = serializers.IntegerField()
 
 
+class StudentRefSerializer(serializers.Serializer[Any]):
+    """A student as the course's instructor sees them (the `User` selected with the
+    enrollment); `name` is `User.full_name` (lms.accounts.names)."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="full_name")
+    email = serializers.EmailField()
+    avatar = FileUrlField()
+
+
 class CourseStudentSerializer(serializers.ModelSerializer[Enrollment]):
-    student = serializers.SerializerMethodField()
+    """An `Enrollment` of `selectors.course_students`: its student joined, the live progress
+    and the last activity annotated."""
+
+    student = StudentRefSerializer()
     progress_percent = serializers.SerializerMethodField()
     lessons_completed = serializers.SerializerMethodField()
     lessons_total = serializers.SerializerMethodField()
-    last_activity_at = serializers.SerializerMethodField()
+    last_activity_at = serializers.DateTimeField(read_only=True, allow_null=True, default=None)
     last_lesson = LessonSummarySerializer(allow_null=True)
 
     class Meta:
@@ -234,15 +255,6 @@ class CourseStudentSerializer(serializers.ModelSerializer[Enrollment]):
             "last_lesson",
         ]
 
-    def get_student(self, enrollment: Enrollment) -> dict[str, Any]:
-        student = enrollment.student
-        return {
-            "id": student.pk,
-            "name": student.full_name,
-            "email": student.email,
-            "avatar": file_url(student.avatar, self.context.get("request")),
-        }
-
     def get_progress_percent(self, enrollment: Enrollment) -> float:
         return selectors.live_percent(enrollment)
 
@@ -251,6 +263,3 @@ class CourseStudentSerializer(serializers.ModelSerializer[Enrollment]):
 
     def get_lessons_total(self, enrollment: Enrollment) -> int | None:
         return getattr(enrollment, "lessons_total", None)
-
-    def get_last_activity_at(self, enrollment: Enrollment) -> Any:
-        return getattr(enrollment, "last_activity_at", None)
