@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from rest_framework.exceptions import ValidationError
 
 from lms.core.errors import DomainError
+from lms.core.models import UnsentTask
 
 _M = TypeVar("_M", bound=Model)
 
@@ -103,3 +104,15 @@ class ServiceAdmin(admin.ModelAdmin[_M]):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+@admin.register(UnsentTask)
+class UnsentTaskAdmin(ViewOnlyAdmin):
+    """The task outbox, read-only: tasks waiting for the broker, oldest first. Beat's
+    `resend_unsent_tasks` sends them and deletes each one sent; a row that stays (`attempts`
+    growing, `last_error` set) is what an operator looks at (docs/operations.md)."""
+
+    list_display = ("created_at", "task", "attempts", "last_error")
+    list_filter = ("task", "last_error")
+    ordering = ("created_at", "id")
+    date_hierarchy = "created_at"
