@@ -13,12 +13,6 @@ class AssessmentsConfig(AppConfig):
         from . import services
 
         hooks.lesson_saved_handlers.register("assessments", services.ensure_lesson_assessment)
-        hooks.lesson_link_lookups.register(
-            "assessments",
-            hooks.LessonLinks(
-                fields=("quiz_id", "assignment_id"), lookup=services.lesson_assessment_links
-            ),
-        )
 
         from lms.accounts import personal_data as accounts_personal_data
 

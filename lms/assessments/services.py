@@ -72,7 +72,8 @@ def _dropping_file_on_commit(file_name: str, storage: Any) -> None:
 
 
 def ensure_lesson_assessment(lesson: Lesson) -> None:
-    """Give a quiz lesson its quiz and an assignment lesson its assignment (same id as the lesson).
+    """Give a quiz lesson its quiz and an assignment lesson its assignment, with the lesson's
+    id (catalog's lesson output names them by it: `quiz_id`, `assignment_id`).
 
     Registered with `catalog.hooks` and called by catalog after a lesson is created or its
     type changes; idempotent. A lesson that changes to another type keeps its quiz (and its
@@ -82,19 +83,6 @@ def ensure_lesson_assessment(lesson: Lesson) -> None:
         Quiz.objects.get_or_create(lesson=lesson, defaults={"id": lesson.pk})
     elif lesson.type == LessonType.ASSIGNMENT:
         Assignment.objects.get_or_create(lesson=lesson, defaults={"id": lesson.pk})
-
-
-def lesson_assessment_links(
-    lessons: list[tuple[Any, str]],
-) -> dict[Any, dict[str, Any]]:
-    """`quiz_id` / `assignment_id` of each (lesson id, type): the lesson's own id, no query."""
-    return {
-        lesson_id: {
-            "quiz_id": lesson_id if kind == LessonType.QUIZ else None,
-            "assignment_id": lesson_id if kind == LessonType.ASSIGNMENT else None,
-        }
-        for lesson_id, kind in lessons
-    }
 
 
 # --- quiz authoring ----------------------------------------------------------------------------

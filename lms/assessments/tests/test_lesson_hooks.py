@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from lms.assessments.models import Assignment, Quiz
-from lms.catalog import hooks
 from lms.catalog.tests.factories import SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,11 +74,3 @@ def test_changing_a_lesson_to_a_quiz_creates_the_quiz_once(course, instructor, c
     assert changed.json()["quiz_id"] == lesson["id"]
     assert back.json()["quiz_id"] == lesson["id"]
     assert Quiz.objects.filter(lesson_id=lesson["id"]).count() == 1
-
-
-def test_links_without_registration_add_no_fields():
-    with hooks.lesson_link_lookups.swapped():
-        assert hooks.link_fields() == ()
-        assert hooks.lesson_links([("6a0d7ad8-5d8f-4b5c-9d8c-1c1b7a1b2c3d", "quiz")]) == {
-            uuid.UUID("6a0d7ad8-5d8f-4b5c-9d8c-1c1b7a1b2c3d"): {}
-        }
