@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404
 
 from lms.accounts.errors import AccountError
 from lms.accounts.models import Affiliation, University, User
-from lms.accounts.user_cache import flush_cached_user
+from lms.accounts.user_cache import flush_cached_user, flush_cached_users
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Invalid
@@ -177,7 +177,10 @@ def remove_affiliation(*, user: User, request: AnyRequest = None) -> None:
 
 
 def save_university(*, university: University) -> University:
-    """The admin's save: domains normalised, each once; caches of course lists dropped."""
+    """The admin's save: domains normalised, each once; caches of course lists dropped, and
+    so is the cached `/auth/me/` of every affiliated user (its `university` and
+    `university_verified` read the name and domains): one generation raise per member,
+    now and at the commit (lms.accounts.user_cache.flush_cached_users)."""
     domains = []
     for raw in university.domains or []:
         domain = normalise_domain(str(raw))
@@ -186,6 +189,7 @@ def save_university(*, university: University) -> University:
     university.domains = domains
     with transaction.atomic():
         university.save()
+        flush_cached_users(User.objects.filter(affiliation__university=university))
         _changed()
     return university
 

@@ -34,6 +34,7 @@ from typing import Any
 from django_redis.client import DefaultClient
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from lms.core import invalidation
 
@@ -76,8 +77,12 @@ def reset_breakers() -> None:
             breaker.reset()
 
 
-def _refused() -> ConnectionInterrupted:
-    error = ConnectionInterrupted(connection=None)
+class BreakerOpen(ConnectionInterrupted):
+    """A call refused without trying the server (it does not extend the cool-down)."""
+
+
+def _refused() -> BreakerOpen:
+    error = BreakerOpen(connection=None)
     error.__cause__ = RedisConnectionError("the cache failed moments ago: not tried")
     return error
 
@@ -95,19 +100,57 @@ class BreakerClient(DefaultClient):
             invalidation.pay(self)  # a failure propagates: the call is not made
 
     def get_client(self, write: bool = True, tried: list[int] | None = None) -> Any:
-        if not getattr(_local, "depth", 0):  # a caller outside this client (a pipeline)
-            self._guarded_before()
-        return super().get_client(write=write, tried=tried)
+        if getattr(_local, "depth", 0):  # a call of this client's own
+            return super().get_client(write=write, tried=tried)
+        # a caller outside this client (the throttles' pipeline, the health PING)
+        self._guarded_before()
+        return _Tripping(super().get_client(write=write, tried=tried), self.breaker)
 
     def _guarded_before(self) -> None:
         _local.depth = 1
         try:
             self._before()
-        except ConnectionInterrupted:
+        except BreakerOpen:
+            raise
+        except ConnectionInterrupted:  # paying the debt failed
             self.breaker.trip()
             raise
         finally:
             _local.depth = 0
+
+
+class _Tripping:
+    """A Redis client (or pipeline) handed to a caller outside this client: a connection
+    failure or timeout of any of its commands opens the breaker, as the client's own do."""
+
+    def __init__(self, target: Any, breaker: Breaker) -> None:
+        self._target = target
+        self._breaker = breaker
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = attribute(*args, **kwargs)
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                self._breaker.trip()
+                raise
+            if result is self._target:  # a pipeline's chaining
+                return self
+            if name == "pipeline":
+                return _Tripping(result, self._breaker)
+            return result
+
+        return call
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._target.__exit__(*exc)
 
 
 def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -119,6 +162,8 @@ def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
         try:
             self._before()
             return method(self, *args, **kwargs)
+        except BreakerOpen:
+            raise
         except ConnectionInterrupted:
             self.breaker.trip()
             raise

@@ -28,7 +28,7 @@ def cache_answers(alias: str = "default") -> bool:
         return True  # the local-memory cache of development and tests cannot be down
     from django_redis import get_redis_connection
 
-    from lms.core.cache_client import BreakerClient
+    from lms.core.cache_client import BreakerClient, BreakerOpen
 
     client = getattr(backend, "client", None)
     breaker = client.breaker if isinstance(client, BreakerClient) else None
@@ -36,8 +36,8 @@ def cache_answers(alias: str = "default") -> bool:
         return False
     try:
         return bool(get_redis_connection(alias).ping())
-    except Exception:  # any connection or protocol error: treated as down
-        if breaker is not None:
+    except Exception as error:  # any connection or protocol error: treated as down
+        if breaker is not None and not isinstance(error, BreakerOpen):
             breaker.trip()
         logger.warning("cache %s does not answer: a fail-closed limit refuses", alias)
         return False
