@@ -9,7 +9,11 @@ One rule for amounts a payment provider cannot charge: each line's amount paid i
 down to the decimals the provider takes in that currency (`payable_exponent`; Stripe charges
 12.340 KWD, not 12.345, and whole ariary), and what that takes off is part of the line's
 discount. The buyer never pays more than the listed price, and every line (so every partial
-refund) stays an amount the provider can move.
+refund) stays an amount the provider can move. Rounding never makes a line free: a line
+that still owes something after its coupon owes at least one payable unit (0.005 KWD left
+after a coupon is charged 0.01 KWD, never 0), or its whole price if that is less (a price
+set before the provider's rule; checkout then refuses it, `check_chargeable_total`). Only a
+zero price or a coupon that covers the whole line makes it free (`owes_nothing`).
 """
 
 from __future__ import annotations
@@ -120,12 +124,29 @@ def price_lines(
         discount = Money(discounts.get(line.reference_id, Decimal("0")), currency)
         if payable_exponent is not None:
             paid = (line.price - discount).amount
-            payable = paid.quantize(Decimal(1).scaleb(-payable_exponent), ROUND_DOWN)
+            step = Decimal(1).scaleb(-payable_exponent)
+            payable = paid.quantize(step, ROUND_DOWN)
+            if paid > 0 and payable == 0:  # still owed: never free by rounding
+                payable = min(step, line.price.amount)
             discount += Money(paid - payable, currency)
         priced.append(PricedLine(line, discount))
     subtotal = sum((line.price for line in lines), zero)
     discount_total = sum((item.discount for item in priced), zero)
     return Priced(currency, priced, subtotal, discount_total)
+
+
+def owes_nothing(lines: Sequence[Line], rules: CouponRules | None, currency: str) -> bool:
+    """Whether `lines` cost nothing before any provider rounding: every price zero, or a
+    coupon that covers all that is owed (a 100 % coupon). Checkout's test for the free path:
+    an order whose total is zero for any other reason is not given away."""
+    if all(line.price.is_zero for line in lines):
+        return True
+    if rules is None:
+        return False
+    try:
+        return price_lines(lines, rules, currency).total.is_zero
+    except Invalid:  # the coupon covers nothing (any more)
+        return False
 
 
 def _coupon_discounts(

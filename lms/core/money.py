@@ -50,6 +50,9 @@ class MoneyError(StrEnum):
 
     INVALID_AMOUNT = "invalid_amount"
     UNSUPPORTED_CURRENCY = "unsupported_currency"
+    # A checkout whose total the payment provider cannot charge (below its minimum charge,
+    # or below one of its units): 400, before the provider is asked (`check_chargeable_total`).
+    BELOW_MINIMUM_CHARGE = "below_minimum_charge"
 
 
 @cache
@@ -118,12 +121,30 @@ def check_currency(code: Any) -> str:
     return code
 
 
-def parse_amount(value: Any, currency: str, *, allow_zero: bool = True) -> Money:
+def parse_currency(value: Any) -> str:
+    """A currency code as people send it, in a body, a query or a filter: ASCII letters in any
+    case (`usd` is USD) of a currency the platform sells in; 400 `unsupported_currency`
+    otherwise. ASCII is checked before upper-casing, since `"\u0131ls".upper()` (a Turkish dotless
+    i) is `"ILS"`. The one reading of currency input (`CurrencyInputField` and
+    `currency_query_param` in lms.core.serializers call it)."""
+    if not isinstance(value, str) or not value.isascii():
+        raise Invalid(
+            f"{str(value)[:8]!r} is not a currency this platform sells in.",
+            code=MoneyError.UNSUPPORTED_CURRENCY,
+        )
+    return check_currency(value.upper())
+
+
+def parse_amount(
+    value: Any, currency: str, *, allow_zero: bool = True, chargeable: bool = False
+) -> Money:
     """An exact `Money` from input, or 400 `invalid_amount`.
 
     Refuses what is not a finite number, negatives (and zero unless `allow_zero`), amounts of
     `MAX_AMOUNT` or more, and more decimals than the currency has; never rounds. The currency
-    must be supported (400 `unsupported_currency`).
+    must be supported (400 `unsupported_currency`). `chargeable` (a price: a course's, an
+    hourly rate) also refuses a non-zero amount below the configured payment provider's
+    smallest unit (`check_price_chargeable`).
     """
     check_currency(currency)
     try:
@@ -142,7 +163,80 @@ def parse_amount(value: Any, currency: str, *, allow_zero: bool = True) -> Money
             f"{currency} amounts have at most {exponent} decimals.",
             code=MoneyError.INVALID_AMOUNT,
         )
-    return Money(amount, currency)
+    money = Money(amount, currency)
+    if chargeable:
+        check_price_chargeable(money)
+    return money
+
+
+# --- what a payment provider can charge --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeLimits:
+    """What a payment provider can charge in one currency, in amounts of that currency.
+
+    `step`: its smallest unit; every charge is rounded down to a multiple of it at pricing
+    (Stripe: 0.01 USD, 1 JPY, 1 MGA although ISO gives MGA two decimals, 0.01 KWD since its
+    three-decimal amounts end in 0). `minimum`: the smallest total one payment may have
+    (Stripe: 0.50 USD, 50 JPY; `step` where the provider documents none), never below `step`.
+    """
+
+    step: Decimal
+    minimum: Decimal
+
+
+def charge_limits(currency: str, provider: str | None = None) -> ChargeLimits:
+    """`ChargeLimits` of `currency` at `provider` (a payment's own, else PAYMENT_PROVIDER),
+    from that provider's edge: Stripe's tables (`lms.core.stripe_client.stripe_charge_limits`);
+    the fake provider (and any other) charges any amount of ISO's minor unit. ValueError for
+    a code that is no ISO 4217 currency."""
+    name = provider or str(settings.PAYMENT_PROVIDER)
+    if name == "stripe":
+        from lms.core.stripe_client import stripe_charge_limits  # the edge imports this module
+
+        return stripe_charge_limits(currency)
+    unit = minor_unit(currency)
+    return ChargeLimits(step=unit, minimum=unit)
+
+
+def check_price_chargeable(price: Money, *, provider: str | None = None) -> Money:
+    """A price is free (zero) or at least one unit the payment provider charges in its
+    currency: 400 `invalid_amount` otherwise (0.005 KWD, 0.50 MGA with Stripe), at the edge
+    where the price is set, so that no paid line can round to nothing at pricing. Stripe's
+    minimum charge is not asked here: a cart adds prices up, it is checked at checkout
+    (`check_chargeable_total`). The one rule; every price input goes through
+    `parse_amount(..., chargeable=True)`."""
+    step = charge_limits(price.currency, provider).step
+    if price.is_positive and price.amount < step:
+        raise Invalid(
+            f"A price in {price.currency} is 0 (free) or at least "
+            f"{format_money(step, price.currency)}, the smallest amount the payment "
+            "provider charges in it.",
+            code=MoneyError.INVALID_AMOUNT,
+        )
+    return price
+
+
+def check_chargeable_total(total: Money, *, provider: str | None = None) -> Money:
+    """What one payment asks of the provider: at least its minimum charge in the currency and a
+    multiple of its step; 400 `below_minimum_charge` otherwise (checkout, before any provider
+    call; a zero total is never charged: `total` must be positive)."""
+    limits = charge_limits(total.currency, provider)
+    if total.amount < limits.minimum:
+        raise Invalid(
+            f"The payment provider charges at least "
+            f"{format_money(limits.minimum, total.currency)} in one payment; this total is "
+            f"{total}.",
+            code=MoneyError.BELOW_MINIMUM_CHARGE,
+        )
+    if total.amount % limits.step:
+        raise Invalid(
+            f"The payment provider charges {total.currency} in multiples of "
+            f"{format_money(limits.step, total.currency)}; this total is {total}.",
+            code=MoneyError.BELOW_MINIMUM_CHARGE,
+        )
+    return total
 
 
 def amount_string(amount: Decimal, currency: str) -> str:

@@ -42,8 +42,8 @@ from lms.core.money import (
     Money,
     MoneyError,
     amount_string,
-    is_supported_currency,
     parse_amount,
+    parse_currency,
 )
 
 AMOUNT_SCHEMA = {
@@ -110,21 +110,31 @@ class FileUrlField(serializers.Field[Any, Any, Any, Any]):
 
 
 class CurrencyInputField(serializers.CharField):
-    """A currency the platform sells in (settings.SUPPORTED_CURRENCIES); `usd` is read `USD`."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 3)
-        kwargs.setdefault("min_length", 3)
-        super().__init__(**kwargs)
+    """A currency the platform sells in (settings.SUPPORTED_CURRENCIES), read by
+    `lms.core.money.parse_currency`: `usd` is `USD`; `XXX`, `US`, a dotless-i `ILS` are 400
+    `unsupported_currency` (no length rule of its own: `USDX` is no currency either)."""
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data).upper()
-        if value and not is_supported_currency(value):
-            raise ValidationError(
-                f"{value!r} is not a currency this platform sells in.",
-                code=MoneyError.UNSUPPORTED_CURRENCY,
-            )
-        return value
+        value = super().to_internal_value(data)
+        if not value:
+            return value
+        try:
+            return parse_currency(value)
+        except Invalid as exc:
+            raise ValidationError(str(exc.detail), code=exc.code) from None
+
+
+def currency_query_param(params: Mapping[str, Any], name: str = "currency") -> str | None:
+    """`?currency=` read exactly as a body's currency (`CurrencyInputField`): absent or empty
+    is no filter (None); `usd` is `USD`; anything else is 400 `unsupported_currency` on the
+    parameter. Every currency query parameter and filter reads it here."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return str(CurrencyInputField(allow_blank=True).run_validation(raw)) or None
+    except ValidationError as exc:
+        raise ValidationError({name: exc.detail}) from None
 
 
 # An amount as clients send it: a decimal string (API.md: money is never a JSON number), at
@@ -132,6 +142,8 @@ class CurrencyInputField(serializers.CharField):
 # same pattern (lms.core.schema).
 AMOUNT_INPUT_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,3})?$"
 _AMOUNT_INPUT = re.compile(AMOUNT_INPUT_PATTERN)
+# An ASCII decimal string of any size, to say why one is refused (too large, too many decimals).
+_DECIMAL_STRING = re.compile(r"(?P<whole>[0-9]+)(\.(?P<decimals>[0-9]+))?", re.ASCII)
 
 
 class AmountInputField(serializers.DecimalField):
@@ -147,7 +159,19 @@ class AmountInputField(serializers.DecimalField):
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or not _AMOUNT_INPUT.fullmatch(data):
-            self.fail("invalid")
+            shape = _DECIMAL_STRING.fullmatch(data) if isinstance(data, str) else None
+            if shape is not None and int(shape["whole"]) >= MAX_AMOUNT:
+                raise ValidationError(
+                    f"The amount is too large: it must be below {MAX_AMOUNT}.",
+                    code=MoneyError.INVALID_AMOUNT,
+                )
+            if shape is not None and len(shape["decimals"] or "") > MONEY_DECIMAL_PLACES:
+                raise ValidationError(
+                    f"An amount has at most {MONEY_DECIMAL_PLACES} decimals, and no more than "
+                    "its currency has (2 for USD, 0 for JPY, 3 for KWD).",
+                    code=MoneyError.INVALID_AMOUNT,
+                )
+            self.fail("invalid")  # "A valid number is required."
         return super().to_internal_value(data)
 
     def fail(self, key: str, **kwargs: Any) -> None:  # type: ignore[override]
@@ -173,15 +197,22 @@ def _as_invalid_amount(exc: ValidationError) -> ValidationError:
 
 
 def check_amount_decimals(
-    attrs: dict[str, Any], *, amount: str, currency: str, allow_zero: bool = True
+    attrs: dict[str, Any],
+    *,
+    amount: str,
+    currency: str,
+    allow_zero: bool = True,
+    chargeable: bool = False,
 ) -> None:
     """Refuse `attrs[amount]` with more decimals than `currency` has (400 `invalid_amount`
-    on that field); nothing is rounded."""
+    on that field); nothing is rounded. `chargeable` (a price, an hourly rate): a non-zero
+    amount below the payment provider's smallest unit is refused too
+    (`lms.core.money.check_price_chargeable`)."""
     value = attrs.get(amount)
     if value is None or not currency:
         return
     try:
-        parse_amount(value, currency, allow_zero=allow_zero)
+        parse_amount(value, currency, allow_zero=allow_zero, chargeable=chargeable)
     except Invalid as exc:
         raise ValidationError({amount: [ErrorDetail(str(exc.detail), code=exc.code)]}) from None
 

@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 import stripe
 from django.conf import settings
 
-from lms.core.money import Money, minor_unit_exponent
+from lms.core.money import ChargeLimits, Money, minor_unit_exponent
 
 REQUEST_TIMEOUT_SECONDS = 20
 
@@ -80,6 +80,32 @@ def stripe_payable_exponent(currency: str) -> int:
     if code in STRIPE_THREE_DECIMAL:
         return 2
     return min(stripe_exponent(code), minor_unit_exponent(code))
+
+
+# Stripe's minimum charge amounts (docs.stripe.com/currencies, "Minimum and maximum charge
+# amounts"), in amounts of the currency. Stripe applies them in the account's settlement
+# currency and gives every other currency as "0.50 USD or the equivalent", which moves with
+# the exchange rate: those are not modelled here (one unit is their floor), and Stripe's own
+# `amount_too_small` refusal of such a charge is the backstop.
+STRIPE_MINIMUM_CHARGE = {
+    code: Decimal(amount)
+    for code, amount in {
+        "USD": "0.50", "AED": "2.00", "AUD": "0.50", "BGN": "1.00", "BRL": "0.50",
+        "CAD": "0.50", "CHF": "0.50", "CZK": "15.00", "DKK": "2.50", "EUR": "0.50",
+        "GBP": "0.30", "HKD": "4.00", "HUF": "175.00", "INR": "0.50", "JPY": "50",
+        "MXN": "10", "MYR": "2", "NOK": "3.00", "NZD": "0.50", "PLN": "2.00",
+        "RON": "2.00", "SEK": "3.00", "SGD": "0.50", "THB": "10",
+    }.items()
+}  # fmt: skip
+
+
+def stripe_charge_limits(currency: str) -> ChargeLimits:
+    """Stripe's `ChargeLimits` of `currency`: the step is one unit of
+    `stripe_payable_exponent` (0.01 USD, 1 MGA, 1 ISK, 0.01 KWD), the minimum the documented
+    one (`STRIPE_MINIMUM_CHARGE`: 0.50 USD, 50 JPY), else one step."""
+    code = currency.upper()
+    step = Decimal(1).scaleb(-stripe_payable_exponent(code))
+    return ChargeLimits(step=step, minimum=max(step, STRIPE_MINIMUM_CHARGE.get(code, step)))
 
 
 def to_stripe_amount(money: Money) -> int:

@@ -126,7 +126,7 @@ class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]
             if "hourly_rate" in attrs
             else {"hourly_rate": getattr(stored, "hourly_rate", None)}
         )
-        check_amount_decimals(rate, amount="hourly_rate", currency=currency)
+        check_amount_decimals(rate, amount="hourly_rate", currency=currency, chargeable=True)
         return attrs
 
     def to_representation(self, instance: InstructorProfile) -> dict[str, Any]:

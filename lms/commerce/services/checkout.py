@@ -11,17 +11,18 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict
-from lms.core.money import Money, check_currency
+from lms.core.money import Money, check_chargeable_total, check_currency
 from lms.core.requests import AnyRequest
 
 from .. import locks
 from ..errors import CommerceError, ProviderUnavailable
 from ..models import (
+    Order,
     OrderItem,
     OrderStatus,
     Payment,
 )
-from ..pricing import coupon_exhausted_for
+from ..pricing import CouponRules, Line, coupon_exhausted_for, owes_nothing
 from ..providers import CreatedPayment, ProviderError, get_provider
 from ..sellables import by_kind
 from .fulfilment import apply_success_locked
@@ -70,6 +71,9 @@ def _claim_payment(*, order_id: Any, by: User) -> Payment:
     existing = Payment.objects.filter(order=order).first()
     if existing is not None:
         existing.order = order
+        if not existing.provider_ref and existing.provider != FREE_PROVIDER:
+            # claimed before and never created at the provider: asked again only if chargeable
+            check_chargeable_total(existing.money, provider=existing.provider)
         return existing
     if order.status != OrderStatus.PENDING:
         raise Conflict(
@@ -81,17 +85,22 @@ def _claim_payment(*, order_id: Any, by: User) -> Payment:
         )
     # What was withdrawn since the order was placed (an unpublished course, docs/catalog.md)
     # is sold to nobody new: each kind says.
-    for kind, group in by_kind(OrderItem.objects.filter(order=order)).items():
+    items = list(OrderItem.objects.filter(order=order))
+    for kind, group in by_kind(items).items():
         kind.check_still_for_sale(order=order, items=group)
+    free = _is_free(order, items)
+    provider = FREE_PROVIDER if free else get_provider().name
+    if not free:
+        check_chargeable_total(order.total_money, provider=provider)
     payment = Payment(
         order=order,
         amount=order.total,
         currency=order.currency,
         idempotency_key=f"order-{order.pk}",
-        provider=FREE_PROVIDER if order.total == 0 else get_provider().name,
+        provider=provider,
     )
     payment.save()
-    if order.total == 0:
+    if free:
         apply_success_locked(
             order=order,
             payment=payment,
@@ -101,6 +110,22 @@ def _claim_payment(*, order_id: Any, by: User) -> Payment:
             source="checkout",
         )
     return payment
+
+
+def _is_free(order: Order, items: list[OrderItem]) -> bool:
+    """Paid without a provider: a zero total that nothing but zero prices or the order's
+    coupon made zero (`pricing.owes_nothing`). A paid item whose amount rounded to nothing
+    (an order placed before pricing's rule) is not given away: its zero total goes to
+    `check_chargeable_total` (400 `below_minimum_charge`)."""
+    if order.total != 0:
+        return False
+    lines = [
+        Line(item.reference_id, item.instructor_id, Money(item.price, item.currency))
+        for item in items
+    ]
+    coupon = order.coupon
+    rules = CouponRules.of(coupon) if coupon is not None else None
+    return owes_nothing(lines, rules, order.currency)
 
 
 @transaction.atomic
