@@ -16,10 +16,10 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
-from lms.core.money import MoneyError, is_supported_currency
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import ADMIN, IsAdmin, IsInstructor, has_role
 from lms.core.schema import currency_parameter, domain_errors
+from lms.core.serializers import currency_query_param
 from lms.payouts import selectors, services
 from lms.payouts.api import serializers as s
 from lms.payouts.filters import WithdrawalFilter
@@ -60,12 +60,7 @@ class WalletTransactionsView(APIView):
         responses=s.LedgerLineSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        currency = request.query_params.get("currency") or None
-        if currency is not None and not is_supported_currency(currency):
-            raise ValidationError(
-                {"currency": ["Not a currency this platform sells in."]},
-                code=MoneyError.UNSUPPORTED_CURRENCY,
-            )
+        currency = currency_query_param(request.query_params)
         lines = selectors.ledger_lines_for(user=current_user(request), currency=currency)
         return _paginated(request, self, lines, s.LedgerLineSerializer)
 
@@ -86,12 +81,15 @@ class WithdrawalListView(APIView):
     )
     def get(self, request: Request) -> Response:
         user = current_user(request)
+        currency = currency_query_param(request.query_params)
         filtered = WithdrawalFilter(
             request.query_params, queryset=selectors.withdrawals_visible_to(user)
         )
         if not filtered.is_valid():
             raise ValidationError(filtered.errors)
         queryset = filtered.qs
+        if currency is not None:
+            queryset = queryset.filter(currency=currency)
         if filtered.form.cleaned_data.get("status"):
             # one status is a queue (the admin's `?status=pending`): oldest first
             queryset = queryset.order_by(*selectors.QUEUE_ORDER)
