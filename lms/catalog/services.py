@@ -30,10 +30,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import Role, User
+from lms.accounts.names import display_name_sql
 from lms.accounts.services import notify_staff
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
@@ -109,7 +110,8 @@ def refresh_search_vectors(
 ) -> int:
     """Recompute the stored, weighted tsvector in one UPDATE (PostgreSQL; a no-op elsewhere).
 
-    Weights: title A; subtitle and tag names B; the instructor's name C; description D.
+    Weights: title A; subtitle and tag names B; the instructor's name C (as shown:
+    `display_name_sql`); description D.
     """
     if connection.vendor != "postgresql":
         return 0
@@ -125,8 +127,10 @@ def refresh_search_vectors(
         .annotate(names=StringAgg("tag__name", delimiter=" "))
         .values("names")  # type: ignore[misc]
     )
+    # The name every response shows (lms.accounts.names: the e-mail's local part for a
+    # nameless instructor), so that searching for the shown name finds the course.
     instructor_name = User.objects.filter(pk=OuterRef("instructor_id")).values(
-        name=Concat("first_name", Value(" "), "last_name", output_field=TextField())
+        name=display_name_sql()
     )
     text = TextField()
     vector = (
@@ -256,7 +260,9 @@ _EDITABLE_FIELDS = (
 
 def _apply_course_fields(course: Course, data: dict[str, Any]) -> None:
     """Set the editable fields; a new price or currency must be exact in a supported
-    currency (400 `unsupported_currency` / `invalid_amount` on its field, never rounded)."""
+    currency (400 `unsupported_currency` / `invalid_amount` on its field, never rounded), and
+    a paid price at least one unit the payment provider charges (0.005 KWD with Stripe: 400
+    `invalid_amount`, lms.core.money.check_price_chargeable)."""
     for name in _EDITABLE_FIELDS:
         if name in data:
             setattr(course, name, data[name])
@@ -268,7 +274,7 @@ def _apply_course_fields(course: Course, data: dict[str, Any]) -> None:
         except Invalid as exc:
             raise _field_error("currency", str(exc.detail), exc.code) from None
         try:
-            course.price = parse_amount(course.price, course.currency).amount
+            course.price = parse_amount(course.price, course.currency, chargeable=True).amount
         except Invalid as exc:
             raise _field_error("price", str(exc.detail), exc.code) from None
 
