@@ -357,8 +357,9 @@ def _completion_snapshot_query(
     )
 
 
-# The lesson's fields a completion needs (the write, and its answer's `last_lesson`).
-_SNAPSHOT_LESSON_FIELDS = ("id", "course_id", "title", "type", "duration_seconds")
+# The snapshot's columns of the lesson: whether it is one of the enrollment's course (its
+# id) and whether a student completes it (its type), for the repeated-completion check.
+_SNAPSHOT_LESSON_FIELDS = ("id", "type")
 
 
 def _snapshot_key(name: str) -> str:
@@ -373,17 +374,19 @@ _SNAPSHOT_COLUMNS = {
     "lesson_completed_at": F("this_progress__completed_at"),
 }
 
+# The lesson's fields a completion needs (the write, and its answer's `last_lesson`).
+_COMPLETION_LESSON_FIELDS = ("course", "title", "type", "duration_seconds")
+
 
 def lesson_from_snapshot(row: dict[str, Any] | None) -> Lesson | None:
-    """The lesson of a `completion_snapshot` row as a model instance holding the fields a
-    completion needs (the rest deferred), when it belongs to the enrollment's course."""
+    """The lesson of a `completion_snapshot` row when it belongs to the enrollment's course,
+    holding the fields a completion needs (the rest deferred); None otherwise (the caller
+    then reads it by id: 404, or 400 for another course's). One query, on the write path
+    only: a repeated completion is answered from the snapshot alone."""
     if row is None or row[_snapshot_key("id")] is None:
         return None
-    # from_db takes a subset of the fields in the model's own order
-    names = [
-        f.attname for f in Lesson._meta.concrete_fields if f.attname in _SNAPSHOT_LESSON_FIELDS
-    ]
-    return Lesson.from_db(None, names, [row[_snapshot_key(name)] for name in names])
+    lessons = Lesson.objects.filter(pk=row[_snapshot_key("id")])
+    return lessons.only(*_COMPLETION_LESSON_FIELDS).first()
 
 
 def completion_snapshot(

@@ -438,9 +438,10 @@ def test_completion_query_counts(
     enrollment = services.enroll(student=student, course=free_course.course, source="free")
     first, second = free_course.lessons[:2]
     student_client.post(complete_url(enrollment), {"lesson_id": str(first.pk)})
-    # a first completion: the user (unless cached), the snapshot, then in one transaction
-    # (2 savepoint statements here) the enrollment locked, its progress row read and inserted,
-    # an activity line, the lesson counts and the enrollment saved; nothing read back
+    # a first completion: the user (unless cached), the snapshot, the lesson's few fields,
+    # then in one transaction (2 savepoint statements here) the enrollment locked, its
+    # progress row read and inserted, an activity line, the lesson counts and the enrollment
+    # saved; nothing read back
     with django_assert_max_num_queries(10):
         response = student_client.post(complete_url(enrollment), {"lesson_id": str(second.pk)})
     assert response.json()["progress_percent"] == 50
