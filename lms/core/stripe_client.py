@@ -59,6 +59,16 @@ STRIPE_ZERO_DECIMAL = frozenset(
 STRIPE_THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
 
 
+# Stripe's error code for a charge below its minimum (its API reference, "Error codes").
+AMOUNT_TOO_SMALL = "amount_too_small"
+
+
+class BelowMinimumCharge(ValueError):
+    """Stripe refused a payment as below its minimum charge (`AMOUNT_TOO_SMALL`): a currency
+    whose minimum `STRIPE_MINIMUM_CHARGE` cannot give. Checkout answers it 400
+    `below_minimum_charge`, as it does the minimums it knows before asking."""
+
+
 class UnchargeableAmount(ValueError):
     """An amount finer than Stripe can charge in its currency (see `stripe_payable_exponent`)."""
 

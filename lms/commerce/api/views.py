@@ -316,6 +316,7 @@ class CheckoutView(APIView):
         {
             400: [
                 "ambiguous_checkout",
+                "below_minimum_charge",
                 "booking_checkout_unavailable",
                 "unknown_sellable_kind",
                 "unsupported_currency",

@@ -19,6 +19,8 @@ from django.conf import settings
 
 from lms.core.money import Money
 from lms.core.stripe_client import (
+    AMOUNT_TOO_SMALL,
+    BelowMinimumCharge,
     UnchargeableAmount,
     from_stripe_amount,
     stripe_client,
@@ -180,6 +182,8 @@ class StripeProvider:
                 options={"idempotency_key": f"{payment.idempotency_key}-intent"},
             )
         except stripe_sdk.StripeError as exc:
+            if exc.code == AMOUNT_TOO_SMALL:  # a minimum the table does not know: 400
+                raise BelowMinimumCharge(str(exc.user_message or exc)[:500]) from exc
             raise ProviderError(str(exc.user_message or exc)[:500]) from exc
         return CreatedPayment(ref=intent.id, client_secret=_field(intent, "client_secret"))
 

@@ -10,9 +10,10 @@ from django.db import transaction
 from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
-from lms.core.errors import Conflict
-from lms.core.money import Money, check_chargeable_total, check_currency
+from lms.core.errors import Conflict, Invalid
+from lms.core.money import Money, MoneyError, check_chargeable_total, check_currency
 from lms.core.requests import AnyRequest
+from lms.core.stripe_client import BelowMinimumCharge
 
 from .. import locks
 from ..errors import CommerceError, ProviderUnavailable
@@ -42,7 +43,11 @@ def checkout_order(
     derived from that row, so a retry, or two checkouts at once, get the same provider object;
     the first answer is stored under the payment's lock. A provider failure answers 502 and
     leaves the claim for the next checkout; the order stays pending. Only the buyer pays an
-    order: anybody else's is 404. A free order is fulfilled at once, without a provider.
+    order: anybody else's is 404. A free order (zero prices, or a coupon that covers it all)
+    is fulfilled at once, without a provider. A total the provider cannot charge (below its
+    minimum charge or one of its units, `lms.core.money.check_chargeable_total`) is 400
+    `below_minimum_charge` before the provider is asked, and when Stripe refuses one as
+    `amount_too_small` (a minimum no table gives); the order stays pending.
     """
     payment = _claim_payment(order_id=order_id, by=by)
     if payment.provider_ref or payment.provider == FREE_PROVIDER:
@@ -50,6 +55,13 @@ def checkout_order(
     provider = get_provider(payment.provider)
     try:
         created = provider.create_payment(payment=payment, order=payment.order, hosted=hosted)
+    except BelowMinimumCharge as exc:
+        # Stripe's own minimum, where no table gives it: the order stays pending, unpaid.
+        Payment.objects.filter(pk=payment.pk).update(last_error=str(exc)[:500])
+        raise Invalid(
+            f"The payment provider refused {payment.money} as below its minimum charge.",
+            code=MoneyError.BELOW_MINIMUM_CHARGE,
+        ) from exc
     except ProviderError as exc:
         Payment.objects.filter(pk=payment.pk).update(last_error=str(exc)[:500])
         logger.warning(

@@ -17,7 +17,12 @@ import pytest
 import responses
 
 from lms.commerce.models import Order, OrderItem
-from lms.commerce.tests.conftest import add_to_cart, place_order, stub_payment_intent
+from lms.commerce.tests.conftest import (
+    STRIPE_BASE,
+    add_to_cart,
+    place_order,
+    stub_payment_intent,
+)
 from lms.commerce.tests.test_api_coupons import make_coupon
 from lms.commerce.tests.test_currencies import (
     SUPPORTED,
@@ -277,3 +282,34 @@ def test_with_stripe_a_total_at_the_minimum_charge_is_sent(
     # then: a cart adds up, so each course alone may be below the minimum
     assert response.status_code == 200, response.json()
     assert form(intent)["amount"] == str(stripe_units(minimum, currency))
+
+
+@pytest.mark.parametrize("currency", sorted(set(SUPPORTED) - set(STRIPE_MINIMUMS)))
+def test_stripes_own_amount_too_small_is_400_not_502(
+    course_factory, student_client, stripe_settings, currency
+):
+    # given: a small total in a currency whose minimum Stripe gives only as "0.50 USD or
+    # equivalent", which Stripe then refuses
+    course = course_factory(price=stripe_step(currency), currency=currency)
+    order = place_order(student_client, course)
+
+    # when
+    with responses.RequestsMock() as stripe_http:
+        stripe_http.add(
+            responses.POST,
+            f"{STRIPE_BASE}/v1/payment_intents",
+            json={
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "amount_too_small",
+                    "message": "Amount must convert to at least 50 cents.",
+                }
+            },
+            status=400,
+        )
+        response = student_client.post(CHECKOUT, {"order_id": order["id"]})
+
+    # then: the buyer is told why; the order stays pending, nothing is granted
+    assert response.status_code == 400, response.json()
+    assert error_codes(response) == ["below_minimum_charge"]
+    assert Order.objects.get(pk=order["id"]).status == "pending"
