@@ -180,7 +180,7 @@ def test_the_image_asks_liveness_so_a_redis_outage_leaves_web_healthy(client, se
 # --- access logs: no credential from a URL -----------------------------------------------------
 
 
-def _access_line(query: str) -> str:
+def _access_line(query: str, path: str = "/api/v1/auth/me/export/download/") -> str:
     """One access-log line as gunicorn writes it with deploy/gunicorn.conf.py's settings."""
     import datetime
     import runpy
@@ -198,8 +198,8 @@ def _access_line(query: str) -> str:
     logger = RedactingLogger(config)
     environ = {
         "REQUEST_METHOD": "GET",
-        "RAW_URI": f"/api/v1/auth/me/export/download/?{query}",
-        "PATH_INFO": "/api/v1/auth/me/export/download/",
+        "RAW_URI": f"{path}?{query}",
+        "PATH_INFO": path,
         "QUERY_STRING": query,
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
@@ -219,6 +219,7 @@ def _access_line(query: str) -> str:
         "code=SECRET-EXPORT-TOKEN-123&status=paid",
         "SECRET-EXPORT-TOKEN-123",
         "q=SECRET-EXPORT-TOKEN-123&token=SECRET-EXPORT-TOKEN-123",
+        "page=1;token=SECRET-EXPORT-TOKEN-123",
     ],
 )
 def test_the_access_log_hides_every_value_that_may_be_a_credential(query):
@@ -227,6 +228,21 @@ def test_the_access_log_hides_every_value_that_may_be_a_credential(query):
     assert "SECRET-EXPORT-TOKEN-123" not in line
     assert "secret-access-jwt" not in line
     assert "/api/v1/auth/me/export/download/" in line
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/api/v1/media/stream/SECRET-EXPORT-TOKEN-123/", "/api/v1/media/stream/~/"),
+        ("/api/v1/certificates/verify/SECRET-EXPORT-TOKEN-123/", "/api/v1/certificates/verify/~/"),
+        ("/api/v1/other/eyJhIjoxfQ:SECRET-EXPORT-TOKEN-123/", "/api/v1/other/~/"),
+    ],
+)
+def test_the_access_log_hides_a_credential_in_the_path(path, logged):
+    line = _access_line("", path=path)
+
+    assert "SECRET-EXPORT-TOKEN-123" not in line
+    assert logged in line
 
 
 def test_the_access_log_keeps_paging_and_plain_filters():
@@ -239,7 +255,11 @@ def test_nginx_logs_paths_without_their_query():
     nginx = (DEPLOY / "nginx.conf").read_text()
 
     log_format = nginx.split("log_format lms_no_query", 1)[1].split(";", 1)[0]
-    assert "$uri" in log_format
+    assert "$lms_logged_uri" in log_format
+    assert "$uri" not in log_format
+    logged_uri = nginx.split("map $uri $lms_logged_uri", 1)[1].split("\n}", 1)[0]
+    assert "/media/stream/)[^/]+" in logged_uri
+    assert "/certificates/verify/)[^/]+" in logged_uri
     assert "$request " not in log_format
     assert '$request"' not in log_format
     assert "$args" not in log_format
