@@ -93,7 +93,7 @@ class Debt:
         with self._lock:
             self._sequence += 1
             self._keys[key] = (timeout, self._sequence)
-            if self._payer is None or not self._payer.is_alive():
+            if self._payer is None or not self._payer.is_alive():  # (a forked child)
                 self._payer = threading.Thread(
                     target=_pay_in_background, name="cache-invalidation-debt", daemon=True
                 )
@@ -118,6 +118,15 @@ class Debt:
                     del self._keys[key]
             if not self._keys:
                 self._queued.clear()
+
+    def payer_may_stop(self) -> bool:
+        """True (and the payer thread forgotten) when nothing is owed: decided under the
+        lock, so a key owed at the same moment starts a new payer."""
+        with self._lock:
+            if self._keys:
+                return False
+            self._payer = None
+            return True
 
     def keys(self) -> set[str]:
         with self._lock:
@@ -180,9 +189,9 @@ def pay(store: CounterStore) -> None:
 def _pay_in_background() -> None:
     """The payer thread: until the debt is paid, try once every cool-down (a read of the
     cache by this process pays it sooner, lms.core.cache_client)."""
-    while debt:
+    while True:
         time.sleep(cooldown_seconds())
-        if not debt:
+        if debt.payer_may_stop():
             return
         try:
             pay(_raw_store())
@@ -231,7 +240,7 @@ def retire(keys: Iterable[str], *, timeout: int | None, at_once: bool = True) ->
     racing the write stores its answer under a value already retired. `timeout`: the
     counters' life in seconds (None: no expiry). Never raises for the cache: what cannot
     be raised is owed (module docstring)."""
-    wanted = dict.fromkeys(keys, timeout)
+    wanted: dict[str, int | None] = dict.fromkeys(keys, timeout)
     if not wanted:
         return
     if at_once:
