@@ -254,14 +254,102 @@ def seal_fields(line: AuditLog, *, position: int, prev_hash: str, key: DigestKey
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The chain head as read: (`position`, `hash`) of the last sealed line (0 and GENESIS
+    before the first), `legacy_until`, and its seal (`key_id`, `mac`); `exists` False when
+    the row is absent (a database flushed, or never sealed)."""
+
+    position: int = 0
+    hash: str = GENESIS
+    legacy_until: int = 0
+    key_id: str = ""
+    mac: str = ""
+    exists: bool = False
+
+    @property
+    def ends(self) -> tuple[int, str]:
+        return (self.position, self.hash)
+
+
+class HeadDoesNotVerify(Exception):
+    """The chain head's MAC does not verify: sealing on top of it would vouch for a head
+    someone else wrote (a cut tail, a moved legacy boundary), so the sealer refuses."""
+
+
+def head_mac(key: DigestKey, *, position: int, hash: str, legacy_until: int) -> str:
+    """The head's keyed BLAKE2b-256 (64 hex) over its position, hash (GENESIS for none),
+    `legacy_until` and key id; a fixed "kind" keeps it apart from any line's hash."""
+    payload = {
+        "kind": "audit chain head",
+        "position": position,
+        "hash": hash or GENESIS,
+        "legacy_until": legacy_until,
+        "key_id": key.id,
+    }
+    body = orjson.dumps(payload, option=_SORTED)
+    return hashlib.blake2b(body, key=key.secret, digest_size=32).hexdigest()
+
+
+def head_seal(*, position: int, hash: str, legacy_until: int, key: DigestKey) -> dict[str, Any]:
+    """The head's seal columns (`key_id`, `mac`) for these values: what sealing, and
+    migration 0006 for the head it finds, write with them."""
+    mac = head_mac(key, position=position, hash=hash, legacy_until=legacy_until)
+    return {"key_id": key.id, "mac": mac}
+
+
+def _head_problem(head: Head, keys: dict[str, DigestKey]) -> str:
+    """Why `head` does not verify ("" when it does); names the key's id, never the key.
+
+    The empty head (position 0, no hash, `legacy_until` 0) needs no MAC: it vouches for
+    no line, and any sealed line is then more than it says (a break, `verify`), so a key
+    changed before the first seal, or a flushed database, does not stop sealing."""
+    if (head.position, head.hash, head.legacy_until) == (0, GENESIS, 0):
+        return ""
+    if not head.mac:
+        return "the chain head carries no MAC (written without the audit key)"
+    key = keys.get(head.key_id)
+    if key is None:
+        return (
+            f"the chain head is sealed with audit key {head.key_id or '-'}, which is not "
+            "configured (AUDIT_DIGEST_KEY, AUDIT_DIGEST_OLD_KEYS)"
+        )
+    sealed = head_mac(key, position=head.position, hash=head.hash, legacy_until=head.legacy_until)
+    if not hmac.compare_digest(sealed, head.mac):
+        return "the chain head's position, hash or legacy boundary changed (its MAC fails)"
+    return ""
+
+
+def _as_head(row: AuditChainHead | None) -> Head:
+    if row is None:
+        return Head()
+    return Head(
+        position=row.position,
+        hash=row.hash or GENESIS,
+        legacy_until=row.legacy_until,
+        key_id=row.key_id,
+        mac=row.mac,
+        exists=True,
+    )
+
+
 def seal_pending(*, limit: int = SEAL_BATCH) -> int:
     """Seal up to `limit` committed, unsealed lines, oldest first, in one transaction under
     the chain head's lock, with the current seal version and key; the number sealed (0 when
     another sealer took them first). Queries: the head locked, the lines read, one UPDATE
-    per line, the head's UPDATE."""
+    per line, the head's UPDATE (with its new MAC, under the sealing key).
+
+    The head's MAC is checked first: on a head that does not verify (`HeadDoesNotVerify`)
+    nothing is sealed, as a new MAC would vouch for what someone else wrote there. A head
+    created here (none yet: a new or flushed database) starts sealed at position 0."""
     key = sealing_key()
     with transaction.atomic():
-        head = locks.lock_chain_head()
+        head = locks.lock_chain_head(
+            initial=lambda: head_seal(position=0, hash=GENESIS, legacy_until=0, key=key)
+        )
+        problem = _head_problem(_as_head(head), verifying_keys())
+        if problem:
+            raise HeadDoesNotVerify(problem)
         lines = list(
             AuditLog.objects.filter(position__isnull=True).order_by("created_at", "id")[:limit]
         )
@@ -272,7 +360,12 @@ def seal_pending(*, limit: int = SEAL_BATCH) -> int:
             AuditLog.objects.filter(pk=line.pk)._write(**columns)
             prev_hash = columns["hash"]
         if lines:
-            AuditChainHead.objects.filter(id=1).update(position=position, hash=prev_hash)
+            legacy_until = head.legacy_until
+            AuditChainHead.objects.filter(id=1).update(
+                position=position,
+                hash=prev_hash,
+                **head_seal(position=position, hash=prev_hash, legacy_until=legacy_until, key=key),
+            )
     return len(lines)
 
 
@@ -293,6 +386,8 @@ def seal_after_commit() -> None:
         seal_all()
     except DatabaseError:
         logger.warning("Sealing the audit chain failed; the periodic task will retry.")
+    except HeadDoesNotVerify:
+        logger.error("audit_chain_head_does_not_verify: sealing stopped; run verify_audit_chain")
 
 
 def erase_personal_fields(lines: Any, **blanks: Any) -> int:
@@ -309,8 +404,9 @@ def erase_personal_fields(lines: Any, **blanks: Any) -> int:
 @dataclass(frozen=True, slots=True)
 class ChainReport:
     """What `verify` found: lines checked (`legacy` of them sealed with version 1), lines not
-    sealed yet (outside the chain, never a break) with the oldest one's `created_at`, and
-    the first broken link."""
+    sealed yet (outside the chain, never a break) with the oldest one's `created_at`, the
+    first broken link, and the head read after the walk (`head_position`, `head_hash`: what
+    an operator keeps elsewhere to catch a replayed head, `contains`)."""
 
     checked: int
     unsealed: int
@@ -319,6 +415,8 @@ class ChainReport:
     line_id: str | None = None
     reason: str = ""
     legacy: int = 0
+    head_position: int = 0
+    head_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -331,14 +429,25 @@ def verify(*, chunk: int = 2000) -> ChainReport:
     The head is read before and after the walk, so sealing going on meanwhile is not a
     break: the lines that verify must reach at least the first head (fewer: the tail was
     cut) and at most the second (more: lines sealed outside the chain), and agree with
-    a head's hash where they end at its position. Unsealed lines are counted, not checked.
-    A reason names what changed (a field, the facts, the key), never a value or a key.
+    a head's hash where they end at its position. Each head read must carry a MAC that
+    verifies under a configured key (`head_seal`), so its position, hash and
+    `legacy_until` are the sealer's: a version-1 line above `legacy_until` is a break (a
+    downgrade), as is one after a version-2 line. A missing head row is a chain of none.
+    Unsealed lines are counted, not checked. A reason names what changed (a field, the
+    facts, the key, the head), never a value or a key.
     """
     keys = verifying_keys()
     first_head = _head()
     expected_position, prev_hash, checked, legacy = 1, GENESIS, 0, 0
     for line in _sealed_in_order(chunk):
-        problem = _problem(line, expected_position, prev_hash, keys, after_v2=checked > legacy)
+        problem = _problem(
+            line,
+            expected_position,
+            prev_hash,
+            keys,
+            after_v2=checked > legacy,
+            legacy_until=first_head.legacy_until,
+        )
         if problem:
             return ChainReport(
                 checked=checked,
@@ -347,37 +456,66 @@ def verify(*, chunk: int = 2000) -> ChainReport:
                 line_id=str(line.pk),
                 reason=problem,
                 legacy=legacy,
+                head_position=first_head.position,
+                head_hash=first_head.hash,
             )
         checked += 1
         legacy += line.seal_version == LEGACY_SEAL
         expected_position += 1
         prev_hash = line.hash
     last_head = _head()
+    found = {"head_position": last_head.position, "head_hash": last_head.hash}
+    for head in (first_head, last_head):
+        problem = _head_problem(head, keys) if head.exists else ""
+        if problem:
+            return ChainReport(
+                checked=checked,
+                **_unsealed(),
+                broken_at=checked + 1,
+                reason=problem,
+                legacy=legacy,
+                **found,
+            )
     ends = (checked, prev_hash)
     if (
-        checked < first_head[0]
-        or checked > last_head[0]
-        or (checked == first_head[0] and ends != first_head)
-        or (checked == last_head[0] and ends != last_head)
+        checked < first_head.position
+        or checked > last_head.position
+        or (checked == first_head.position and ends != first_head.ends)
+        or (checked == last_head.position and ends != last_head.ends)
     ):
         return ChainReport(
             checked=checked,
             **_unsealed(),
-            broken_at=checked + 1 if first_head[0] > checked else max(checked, 1),
-            reason=f"the chain head says {last_head[0]} lines; {checked} verify",
+            broken_at=checked + 1 if first_head.position > checked else max(checked, 1),
+            reason=f"the chain head says {last_head.position} lines; {checked} verify",
             legacy=legacy,
+            **found,
         )
-    return ChainReport(checked=checked, **_unsealed(), legacy=legacy)
+    return ChainReport(checked=checked, **_unsealed(), legacy=legacy, **found)
 
 
-def _head() -> tuple[int, str]:
-    """The chain head's (position, hash): (0, GENESIS) before the first seal."""
-    head = AuditChainHead.objects.filter(id=1).first()
-    return (head.position, head.hash or GENESIS) if head is not None else (0, GENESIS)
+def contains(position: int, hash: str) -> bool:
+    """Whether the line at `position` is there with `hash`: a head's (position, hash) kept
+    elsewhere earlier, checked against a chain that `verify` found intact, proves the chain
+    was not cut back below it nor replaced (what the head's MAC cannot tell, module
+    docstring)."""
+    found = AuditLog.objects.filter(position=position).values_list("hash", flat=True).first()
+    return found is not None and hmac.compare_digest(found, hash)
+
+
+def _head() -> Head:
+    """The chain head as read now (no lock); an absent row: a chain of none, no seal."""
+    return _as_head(AuditChainHead.objects.filter(id=1).first())
 
 
 def _problem(
-    line: AuditLog, position: int, prev_hash: str, keys: dict[str, DigestKey], *, after_v2: bool
+    line: AuditLog,
+    position: int,
+    prev_hash: str,
+    keys: dict[str, DigestKey],
+    *,
+    after_v2: bool,
+    legacy_until: int,
 ) -> str:
     if line.position != position:
         return f"line {position} is missing (found position {line.position})"
@@ -386,6 +524,11 @@ def _problem(
     if line.seal_version == LEGACY_SEAL:
         if after_v2:
             return f"sealed with version {LEGACY_SEAL} after a version {SEAL_VERSION} line"
+        if position > legacy_until:
+            return (
+                f"sealed with version {LEGACY_SEAL} above the last version-1 position the "
+                f"chain head vouches for ({legacy_until})"
+            )
         return _legacy_problem(line, position, prev_hash)
     if line.seal_version != SEAL_VERSION:
         return f"unknown seal version {line.seal_version}"

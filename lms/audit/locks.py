@@ -14,13 +14,19 @@ one at a time, which makes the chain's order the order in which lines are sealed
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from lms.audit.models import AuditChainHead
 
 
-def lock_chain_head() -> AuditChainHead:
-    """The chain head, locked until the caller's transaction ends (created at first use)."""
+def lock_chain_head(initial: Callable[[], dict[str, Any]] | None = None) -> AuditChainHead:
+    """The chain head, locked until the caller's transaction ends (created at first use,
+    with the columns `initial()` gives: the sealer's MAC of an empty chain)."""
     head = AuditChainHead.objects.select_for_update().filter(id=1).first()
     if head is None:
-        AuditChainHead.objects.get_or_create(id=1)  # a concurrent first sealer may win
+        columns = initial() if initial is not None else {}
+        # a concurrent first sealer may win
+        AuditChainHead.objects.get_or_create(id=1, defaults=columns)
         head = AuditChainHead.objects.select_for_update().get(id=1)
     return head

@@ -124,11 +124,20 @@ class AuditLog(BaseModel):
 
 class AuditChainHead(models.Model):
     """The chain's last sealed line (one row, id 1): its position and hash. Sealing locks
-    this row, so lines are chained one sealer at a time, in commit order."""
+    this row, so lines are chained one sealer at a time, in commit order.
+
+    `legacy_until` is the last position sealed with seal version 1 (0: none; fixed by
+    migration 0006, never changed after). `mac` is a keyed BLAKE2b-256 (key `key_id`) over
+    position, hash and `legacy_until` (`lms.audit.chain.head_seal`), rewritten with them
+    by every seal: who can write the table but has not the key cannot move the head back
+    (cut the tail) nor the legacy boundary up (re-seal lines as version 1)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     position = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
+    legacy_until = models.PositiveBigIntegerField(default=0)
+    key_id = models.CharField(max_length=16, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_one_head")]

@@ -223,10 +223,13 @@ def test_unsealed_lines_are_counted_outside_the_chain_not_reported_broken(studen
 
 @pytest.mark.tampers_audit_chain
 def test_a_line_sealed_past_the_head_breaks_the_chain(student):
-    # given: a chain of two whose head is moved back by someone with database access
+    # given: a chain of two whose head is moved back to its earlier state, MAC included
+    # (a snapshot of the head replayed by someone with database access)
     lines(student, 2)
     chain.seal_pending()
-    AuditChainHead.objects.filter(id=1).update(position=1)
+    first = AuditLog.objects.get(position=1)
+    seal = chain.head_seal(position=1, hash=first.hash, legacy_until=0, key=chain.sealing_key())
+    AuditChainHead.objects.filter(id=1).update(position=1, hash=first.hash, **seal)
 
     # then: the second line is outside what the head vouches for
     report = chain.verify()

@@ -68,7 +68,8 @@ def command_output():
 
 def seal_the_old_way():
     """Seal the unsealed lines as before seal version 2 (sha256, `personal_digest`), with the
-    `seal_version` 1 that migration 0005 gives the lines sealed so."""
+    `seal_version` 1 that migration 0005 gives the lines sealed so, and the head's
+    `legacy_until` and MAC that migration 0006 gives such a chain."""
     with transaction.atomic():
         head = locks.lock_chain_head()
         position, prev_hash = head.position, head.hash or chain.GENESIS
@@ -86,7 +87,12 @@ def seal_the_old_way():
                 seal_version=chain.LEGACY_SEAL,
             )
             prev_hash = sealed
-        AuditChainHead.objects.filter(id=1).update(position=position, hash=prev_hash)
+        seal = chain.head_seal(
+            position=position, hash=prev_hash, legacy_until=position, key=chain.sealing_key()
+        )
+        AuditChainHead.objects.filter(id=1).update(
+            position=position, hash=prev_hash, legacy_until=position, **seal
+        )
 
 
 def test_a_sealed_line_carries_keyed_digests_and_no_personal_value(student):
