@@ -15,6 +15,7 @@ from celery import shared_task
 from django.core.cache import cache
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from config.celery import broker_cooldown
 from lms.core.tasks import IDEMPOTENT, RETRIED
 
 from . import chain
@@ -42,9 +43,13 @@ def seal_audit_chain() -> int:
 def queue_sealing() -> None:
     """After a commit that wrote audit lines: queue `seal_audit_chain` (unless one is queued
     and not started), or, without a broker, seal now (`chain.seal_after_commit`). Never
-    raises: the writer has committed, and beat seals whatever is left."""
+    raises: the writer has committed, and beat seals whatever is left. During this process's
+    broker cool-down (config/celery.py) the broker is not tried (beat is the fallback)."""
     if seal_audit_chain.app.conf.task_always_eager:
         chain.seal_after_commit()
+        return
+    if broker_cooldown.skipping():  # the broker failed moments ago: beat seals instead
+        logger.warning("audit_seal_not_queued")
         return
     # add() is False while a task is queued; None when the cache is down (queue anyway).
     if cache.add(SEAL_QUEUED_KEY, 1, timeout=SEAL_QUEUED_SECONDS) is False:

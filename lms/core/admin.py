@@ -106,13 +106,45 @@ class ServiceAdmin(admin.ModelAdmin[_M]):
         return actions
 
 
+def _max_attempts() -> int:
+    from django.conf import settings
+
+    from lms.core.tasks import DEFAULT_MAX_ATTEMPTS
+
+    return int(getattr(settings, "CELERY_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+class UnsentTaskStateFilter(admin.SimpleListFilter):
+    """Waiting (the resend still tries it) or given up (CELERY_OUTBOX_MAX_ATTEMPTS failed
+    resends of its own: left for an operator)."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("waiting", "waiting"), ("given_up", "given up")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "waiting":
+            return queryset.filter(attempts__lt=_max_attempts())
+        if self.value() == "given_up":
+            return queryset.filter(attempts__gte=_max_attempts())
+        return queryset
+
+
 @admin.register(UnsentTask)
 class UnsentTaskAdmin(ViewOnlyAdmin):
     """The task outbox, read-only: tasks waiting for the broker, oldest first. Beat's
     `resend_unsent_tasks` sends them and deletes each one sent; a row that stays (`attempts`
-    growing, `last_error` set) is what an operator looks at (docs/operations.md)."""
+    growing, `last_error` set) is what an operator looks at, and a row "given up" (its own
+    failures reached CELERY_OUTBOX_MAX_ATTEMPTS) is never tried again: fix its task or
+    arguments in a shell (attempts back to 0) or delete it (docs/operations.md)."""
 
-    list_display = ("created_at", "task", "attempts", "last_error")
-    list_filter = ("task", "last_error")
+    list_display = ("created_at", "task", "attempts", "last_error", "given_up")
+    list_filter = (UnsentTaskStateFilter, "task", "last_error")
     ordering = ("created_at", "id")
     date_hierarchy = "created_at"
+
+    @admin.display(boolean=True, description="given up")
+    def given_up(self, obj: UnsentTask) -> bool:
+        return obj.attempts >= _max_attempts()

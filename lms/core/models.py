@@ -48,8 +48,12 @@ class UnsentTask(BaseModel):
 
     Only what Celery needs to send it again: the registered task's name and its arguments,
     which are ids (JSON: strings and numbers, never bodies, addresses or secrets;
-    lms/core/tasks.py). `attempts` counts failed resends, `last_error` is the class name of
-    the last failure (never its message, which may quote a broker URL).
+    lms/core/tasks.py). `attempts` counts resends that failed for the row's own reason (its
+    arguments no longer fit the task, a value the serializer refuses, a task no longer
+    registered), not broker outages; at CELERY_OUTBOX_MAX_ATTEMPTS (20) the row is given up:
+    left for an operator, never tried again. `last_error` is the class name of the last
+    failure, a broker's included (never its message, which may quote a broker URL). The
+    table holds at most about CELERY_OUTBOX_MAX_ROWS rows (config/celery.py `OutboxCap`).
     """
 
     task = models.CharField(max_length=200)

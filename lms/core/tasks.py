@@ -11,10 +11,14 @@ queues (docs/operations.md, "Celery").
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
 
 # Failures that a later attempt may not meet: the network (SMTP, Redis, S3, a provider's
 # API: socket errors and smtplib's are OSError) and the database connection or a lock
@@ -46,54 +50,96 @@ def sweep_orphan_files() -> int:
 
 # Rows one run of resend_unsent_tasks takes (and locks); the next minute takes the rest.
 RESEND_BATCH = 500
+# Default of CELERY_OUTBOX_MAX_ATTEMPTS: failed resends (the row's own failures, not broker
+# outages) after which a row is left for an operator and no longer tried.
+DEFAULT_MAX_ATTEMPTS = 20
 
 
 @shared_task(**IDEMPOTENT)
 def resend_unsent_tasks(batch: int = RESEND_BATCH) -> dict[str, int]:
     """Beat, every minute: publish the outbox's tasks again (lms.core.models.UnsentTask).
 
-    Oldest first, at most `batch` rows, each deleted once the broker took it; the run stops
-    at the first broker failure (the row's `attempts` goes up by one and `last_error` names
-    the error's class) and the next run starts over. Rows are taken with
-    `select_for_update(skip_locked=True)` in one transaction: two runs at once (a late beat
-    tick, a redelivered run) take disjoint rows, so no row is sent by both (on SQLite, which
-    has no row locks, the whole database is locked by the first write instead). A task whose
-    name is no longer registered stays with `last_error="NotRegistered"` for an operator.
+    Oldest first, at most `batch` rows among those with `attempts` below
+    CELERY_OUTBOX_MAX_ATTEMPTS (20), each deleted once the broker took it. Each row is
+    published on its own (a savepoint each), so one row that fails never undoes the others:
+    - the broker fails (a kombu OperationalError): the run stops, that row's `last_error`
+      names the class, `attempts` unchanged (an outage is no fault of the row: a long one
+      must not retire the oldest rows), and the next run starts over;
+    - anything else (the arguments no longer fit the task after a deploy: TypeError; a value
+      the serializer refuses: EncodeError; a task no longer registered: "NotRegistered"):
+      `attempts` + 1, `last_error` the class name, logged as `unsent_task_refused` (WARNING:
+      row id, task, class), and the run goes on with the next row. At the limit the row is
+      logged `unsent_task_given_up` (ERROR) and stays for an operator (the admin's "Unsent
+      tasks", filter "given up"), never tried again.
+    Rows are taken with `select_for_update(skip_locked=True)` in one transaction: two runs at
+    once (a late beat tick, a redelivered run) take disjoint rows, so no row is sent by both
+    (on SQLite, which has no row locks, the whole database is locked by the first write).
 
     Cost: a task may run twice when the broker took it but the DELETE did not commit (the
     process died, the database went away); tasks tolerate a second run (this module's
-    docstring). Returns {"sent": n, "left": rows still waiting, "failed": 0 or 1}.
+    docstring). Returns {"sent": n, "refused": rows that failed on their own this run,
+    "left": rows still to be tried, "given_up": rows at the limit, "failed": 1 if the run
+    stopped at a broker failure else 0}.
     """
     from celery.exceptions import NotRegistered
+    from django.conf import settings
     from django.db import transaction
     from kombu.exceptions import OperationalError as BrokerUnavailable
 
     from config.celery import app, broker_cooldown
     from lms.core.models import UnsentTask
 
+    limit = int(getattr(settings, "CELERY_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     broker_cooldown.reset()  # this run came through the broker: try it whatever happened before
-    sent = failed = 0
+    sent = refused = failed = 0
     with transaction.atomic():
-        rows = UnsentTask.objects.select_for_update(skip_locked=True).order_by("created_at", "id")
+        rows = (
+            UnsentTask.objects.select_for_update(skip_locked=True)
+            .filter(attempts__lt=limit)
+            .order_by("created_at", "id")
+        )
         for row in rows[:batch]:
             try:
-                task = app.tasks[row.task]
-            except (KeyError, NotRegistered):
-                UnsentTask.objects.filter(pk=row.pk).update(
-                    attempts=row.attempts + 1, last_error="NotRegistered"
-                )
-                continue
-            try:
-                task.apply_async(args=row.args, kwargs=row.kwargs)
+                with transaction.atomic():  # a savepoint: an eager task's queries undone alone
+                    try:
+                        task = app.tasks[row.task]
+                    except KeyError as error:
+                        raise NotRegistered(row.task) from error
+                    task.apply_async(args=row.args, kwargs=row.kwargs)
             except BrokerUnavailable as error:
-                UnsentTask.objects.filter(pk=row.pk).update(
-                    attempts=row.attempts + 1, last_error=type(error).__name__
-                )
+                UnsentTask.objects.filter(pk=row.pk).update(last_error=type(error).__name__)
                 failed = 1
                 break
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as error:  # the row's own failure: counted, the run goes on
+                _refused(row, error, limit)
+                refused += 1
+                continue
             row.delete()
             sent += 1
-    return {"sent": sent, "left": UnsentTask.objects.count(), "failed": failed}
+    waiting = UnsentTask.objects.filter(attempts__lt=limit).count()
+    given_up = UnsentTask.objects.filter(attempts__gte=limit).count()
+    return {
+        "sent": sent,
+        "refused": refused,
+        "left": waiting,
+        "given_up": given_up,
+        "failed": failed,
+    }
+
+
+def _refused(row: Any, error: Exception, limit: int) -> None:
+    """Count a resend of `row` (an UnsentTask) that failed for its own reason."""
+    from lms.core.models import UnsentTask
+
+    attempts, error_name = row.attempts + 1, type(error).__name__
+    UnsentTask.objects.filter(pk=row.pk).update(attempts=attempts, last_error=error_name)
+    facts = {"unsent_task": str(row.pk), "task": row.task, "error": error_name}
+    if attempts >= limit:
+        logger.error("unsent_task_given_up", extra={**facts, "attempts": attempts})
+    else:
+        logger.warning("unsent_task_refused", extra={**facts, "attempts": attempts})
 
 
 @shared_task(**RETRIED, **IDEMPOTENT)

@@ -5,6 +5,7 @@ from celery import shared_task
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from config.celery import send_or_keep
 from lms.core.email import send_templated_email
 from lms.core.tasks import IDEMPOTENT, RETRIED
 from lms.notifications import services
@@ -62,8 +63,11 @@ def send_notification_digests() -> int:
     for user_id in services.users_with_pending_emails():
         digest = services.take_digest(user_id=user_id)
         if digest.notification_ids:
-            # take_digest committed its claim already: send now
-            send_digest_email.delay(str(user_id), [str(pk) for pk in digest.notification_ids])
+            # take_digest committed its claim already: send now; a broker that refuses it
+            # (or a cool-down) leaves the digest in the outbox (config/celery.py), not lost
+            send_or_keep(
+                send_digest_email, str(user_id), [str(pk) for pk in digest.notification_ids]
+            )
             queued += 1
     return queued
 

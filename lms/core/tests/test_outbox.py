@@ -59,6 +59,12 @@ def keep(*thing_ids: str, task: str = remember.name) -> list[UnsentTask]:
     return [UnsentTask.objects.create(task=task, args=[thing]) for thing in thing_ids]
 
 
+def outcome(
+    *, sent: int = 0, refused: int = 0, left: int = 0, given_up: int = 0, failed: int = 0
+) -> dict[str, int]:
+    return {"sent": sent, "refused": refused, "left": left, "given_up": given_up, "failed": failed}
+
+
 @pytest.fixture
 def redis_queue() -> Iterator[Any]:
     redis = pytest.importorskip("redis")
@@ -75,7 +81,7 @@ def test_kept_tasks_are_published_oldest_first_and_deleted(db, broker_at, redis_
     keep("first", "second")
     broker_at(REDIS_URL)  # the broker is back: a real Redis, no worker
 
-    assert resend_unsent_tasks() == {"sent": 2, "left": 0, "failed": 0}
+    assert resend_unsent_tasks() == outcome(sent=2)
 
     assert not UnsentTask.objects.exists()
     messages = redis_queue.lrange(QUEUE, 0, -1)  # kombu pushes to the left: newest first
@@ -94,23 +100,97 @@ def test_the_run_stops_at_the_first_broker_failure(db, broker_at):
     first, second = keep("first", "second")
     broker_at(f"redis://127.0.0.1:{_closed_port()}/0")
 
-    assert resend_unsent_tasks() == {"sent": 0, "left": 2, "failed": 1}
+    assert resend_unsent_tasks() == outcome(left=2, failed=1)
 
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.attempts, first.last_error) == (1, "OperationalError")
-    assert second.attempts == 0  # not tried: the broker had just failed
+    # an outage is no fault of the row: not counted (a long one must not retire it)
+    assert (first.attempts, first.last_error) == (0, "OperationalError")
+    assert (second.attempts, second.last_error) == (0, "")  # not tried: the broker had failed
 
 
 def test_eager_runs_the_tasks_inline_and_an_unknown_task_waits_for_an_operator(db):
     [gone] = keep("x", task="lms.nowhere.tasks.renamed_task")
     keep("inline")
 
-    assert resend_unsent_tasks() == {"sent": 1, "left": 1, "failed": 0}
+    assert resend_unsent_tasks() == outcome(sent=1, refused=1, left=1)
 
     assert ran == ["inline"]
     gone.refresh_from_db()
     assert (gone.attempts, gone.last_error) == (1, "NotRegistered")
+
+
+def test_a_poison_row_is_counted_and_never_makes_the_others_go_twice(db, broker_at, redis_queue):
+    # a deploy changed the task's signature: that row's publish raises TypeError
+    keep("first")
+    poison = keep_row(["a", "b"])
+    keep("third")
+    broker_at(REDIS_URL)
+
+    runs = [resend_unsent_tasks() for _ in range(3)]
+
+    assert runs[0] == outcome(sent=2, refused=1, left=1)
+    assert runs[1:] == [outcome(refused=1, left=1)] * 2
+    messages = redis_queue.lrange(QUEUE, 0, -1)
+    assert [message_args(raw) for raw in reversed(messages)] == [["first"], ["third"]]  # once
+    poison.refresh_from_db()
+    assert (poison.attempts, poison.last_error) == (3, "TypeError")
+
+
+def keep_row(args: list[Any]) -> UnsentTask:
+    return UnsentTask.objects.create(task=remember.name, args=args)
+
+
+def test_a_row_failing_on_its_own_is_given_up_at_the_limit(db, settings, caplog):
+    settings.CELERY_OUTBOX_MAX_ATTEMPTS = 2
+    poison = keep_row([])  # missing its argument
+    keep("fine")
+
+    assert resend_unsent_tasks() == outcome(sent=1, refused=1, left=1)
+    assert resend_unsent_tasks() == outcome(refused=1, given_up=1)
+    assert resend_unsent_tasks() == outcome(given_up=1)  # no longer tried
+
+    poison.refresh_from_db()
+    assert (poison.attempts, poison.last_error) == (2, "TypeError")
+    [given_up] = [r for r in caplog.records if r.msg == "unsent_task_given_up"]
+    assert given_up.levelname == "ERROR"
+    assert (given_up.unsent_task, given_up.task) == (str(poison.pk), remember.name)  # type: ignore[attr-defined]
+
+
+def test_a_failing_task_run_inline_leaves_no_write_and_the_run_goes_on(db, monkeypatch):
+    # eager mode runs the task inside the resend: its writes roll back to its savepoint alone
+    def write_then_fail(thing_id: str) -> None:
+        UnsentTask.objects.create(task="written.by.the.task", args=[thing_id])
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(remember, "run", write_then_fail)
+    keep("x")
+
+    assert resend_unsent_tasks() == outcome(refused=1, left=1)
+    assert list(UnsentTask.objects.values_list("task", "last_error")) == [
+        (remember.name, "RuntimeError")
+    ]
+
+
+@shared_task(bind=True, queue=QUEUE, max_retries=5)
+def flaky(self: Any, thing_id: str) -> None:
+    raise self.retry(countdown=60)
+
+
+def test_a_worker_retry_during_the_cool_down_is_published_not_dropped(broker_at, redis_queue):
+    from celery.exceptions import Retry
+
+    broker_at(REDIS_URL)  # the broker answers again
+    broker_cooldown.failed(10)  # another publish of this worker process failed moments ago
+    flaky.push_request(id="t1", retries=0, is_eager=False, called_directly=False, args=["x"])
+    try:
+        with pytest.raises(Retry):  # published; Reject(requeue=False) would drop it
+            flaky.run("x")
+    finally:
+        flaky.pop_request()
+
+    [message] = redis_queue.lrange(QUEUE, 0, -1)
+    assert message_args(message) == ["x"]
 
 
 def test_beat_resends_every_minute():
@@ -144,7 +224,7 @@ def test_a_row_another_run_holds_is_skipped_not_sent_twice():
     holder.start()
     assert locked.wait(10)
     try:
-        assert resend_unsent_tasks() == {"sent": 1, "left": 1, "failed": 0}
+        assert resend_unsent_tasks() == outcome(sent=1, left=1)
     finally:
         release.set()
         holder.join(10)
@@ -182,8 +262,8 @@ def test_two_runs_at_once_send_each_row_once(monkeypatch):
         go_on.set()
         runner.join(10)
 
-    assert second == {"sent": 0, "left": 6, "failed": 0}
-    assert results == [{"sent": 6, "left": 0, "failed": 0}]
+    assert second == outcome(left=6)
+    assert results == [outcome(sent=6)]
     assert sorted(ran) == [f"row-{n}" for n in range(6)]
 
 
@@ -206,10 +286,10 @@ def test_a_purchase_made_while_the_broker_is_down_gets_its_receipt_once_resent(
 
     broker_at(app.conf.broker_url, eager=True)  # the broker is back (tasks run inline here)
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = resend_unsent_tasks()
+        resent = resend_unsent_tasks()
 
-    assert outcome["sent"] >= 1
-    assert outcome["left"] == outcome["failed"] == 0
+    assert resent["sent"] >= 1
+    assert resent["left"] == resent["failed"] == resent["refused"] == 0
     [receipt] = [m for m in mail.outbox if "receipt" in m.subject.lower()]
     assert receipt.to == [student.email]
     assert receipt.attachments[0][0] == f"receipt-{order['number']}.pdf"
