@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from lms.accounts.models import University
+from lms.accounts.names import display_name_sql
 from lms.accounts.universities import verified_members_q
 from lms.core.filters import BooleanFilter
 
@@ -66,12 +67,12 @@ def search_courses(queryset: QuerySet[Course], term: str, *, rank: bool) -> Quer
             queryset = queryset.annotate(rank=SearchRank(F("search_vector"), query))
         return queryset
     tagged = Tag.objects.filter(name__icontains=term).values("courses")
-    return queryset.filter(
+    # the instructor by the name responses show (lms.accounts.names), as the vector has it
+    return queryset.alias(instructor_shown=display_name_sql("instructor__")).filter(
         Q(title__icontains=term)
         | Q(subtitle__icontains=term)
         | Q(description__icontains=term)
-        | Q(instructor__first_name__icontains=term)
-        | Q(instructor__last_name__icontains=term)
+        | Q(instructor_shown__icontains=term)
         | Q(pk__in=tagged)
     )
 
