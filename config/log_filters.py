@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -38,18 +39,39 @@ class RedactTaskArguments(logging.Filter):
         return True
 
 
-# A kind of record: its logger, its message (the format string, before its arguments) and the
-# class name of its exception ("" without one).
-Kind = tuple[str, str, str]
+# A kind of record: its logger, its message (the format string, before its arguments), the
+# class name of its exception ("" without one), and a fingerprint of what tells one incident
+# from another: the record's arguments, its extras' values and its exception's message.
+Kind = tuple[str, str, str, str]
 
 SUMMARY_MESSAGE = "log_repeats_suppressed"
 _SUMMARY_MARK = "log_repeat_summary"
 _SWEEP_EVERY_SECONDS = 1.0
+# Default of SuppressRepeats(max_kinds=): kinds tracked at once; a record of a new kind
+# beyond it passes unfiltered (and untracked), so a flood of distinct records costs no memory.
+DEFAULT_MAX_KINDS = 10_000
+
+# What every LogRecord has (and what handlers and formatters add): the rest are extras.
+_STANDARD_ATTRIBUTES = frozenset(
+    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))
+) | {"message", "asctime", "taskName", _SUMMARY_MARK}
+
+
+def _fingerprint(record: logging.LogRecord) -> str:
+    """A digest of the record's arguments, its extras (name and value) and its exception's
+    message: two lost tasks, two disputes or two 500s on different paths differ here, the
+    same dependency failure repeated does not. 16 bytes kept, never the values."""
+    extras = sorted(
+        (key, repr(value)) for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES
+    )
+    error = record.exc_info[1] if record.exc_info else None
+    text = repr((repr(record.args), extras, str(error) if error is not None else ""))
+    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).hexdigest()
 
 
 def kind_of(record: logging.LogRecord) -> Kind:
     exception = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
-    return (record.name, str(record.msg)[:200], exception)
+    return (record.name, str(record.msg)[:200], exception, _fingerprint(record))
 
 
 @dataclass
@@ -62,15 +84,24 @@ class _Window:
 class SuppressRepeats(logging.Filter):
     """Let the first record of a kind through, then count its repeats for `window` seconds.
 
-    A kind is `kind_of(record)`: logger, message format and exception class. The first record
-    passes whole (its traceback too); the same kind within `window` seconds of it is dropped
-    and counted. When the window is over, one summary line (`log_repeats_suppressed`, logger
-    `config.log_filters`, the kind's level, with extras `repeated_logger`, `repeated_message`,
-    `repeated_exception`, `suppressed` and `window_seconds`) reports the count: before the
-    next record of that kind, which then passes and opens a new window, or at the first record
-    of any kind after the window ended (checked at most once a second). A kind with nothing
-    suppressed gets no summary. Nothing of a record's arguments, extras or exception message
-    is repeated in the summary, only the format string and class names.
+    A kind is `kind_of(record)`: logger, message format, exception class, and a fingerprint
+    of the record's arguments, extras' values and exception message. So only the very same
+    incident repeated is folded (django-redis's "Exception ignored" for every cache call
+    during an outage, one task name's `task_kept_unsent`), while records that name different
+    things (two `task_not_queued` of two tasks, two disputes, a 500 on another path) are
+    different kinds and all pass: a record at ERROR or above carrying its own ids is never
+    folded into another's. The first record passes whole (its traceback too); the same kind
+    within `window` seconds of it is dropped and counted. When the window is over, one
+    summary line (`log_repeats_suppressed`, logger `config.log_filters`, the kind's level,
+    with extras `repeated_logger`, `repeated_message`, `repeated_exception`, `suppressed` and
+    `window_seconds`) reports the count: before the next record of that kind, which then
+    passes and opens a new window, or at the first record of any kind after the window ended
+    (checked at most once a second). A kind with nothing suppressed gets no summary. Nothing
+    of a record's arguments, extras or exception message is repeated in the summary (the
+    fingerprint is a digest), only the format string and class names.
+
+    Memory: at most `max_kinds` kinds (10,000, a few MB) are tracked; while that many are
+    in their window, a record of a new kind passes unfiltered and is not tracked.
 
     Why: with Redis down, every request logs the same cache and broker failures with a
     traceback (measured: 176 tracebacks for 21 requests, docs/operations.md "Logging").
@@ -78,12 +109,19 @@ class SuppressRepeats(logging.Filter):
     """
 
     def __init__(
-        self, name: str = "", window: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        name: str = "",
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_kinds: int = DEFAULT_MAX_KINDS,
     ) -> None:
         super().__init__(name)
         self.window = float(window)
+        self.max_kinds = int(max_kinds)
         self._clock = clock
         self._lock = threading.Lock()
+        # Oldest window first (a kind whose window reopens moves to the end): the sweep stops
+        # at the first window still open.
         self._windows: dict[Kind, _Window] = {}
         self._swept_at = float("-inf")
 
@@ -96,27 +134,35 @@ class SuppressRepeats(logging.Filter):
         with self._lock:
             if now - self._swept_at >= _SWEEP_EVERY_SECONDS:
                 self._swept_at = now
-                for other, other_state in list(self._windows.items()):
-                    if other != kind and now - other_state.started >= self.window:
-                        del self._windows[other]
-                        ended.append((other, other_state))
+                self._sweep(now, keep=kind, ended=ended)
             state = self._windows.get(kind)
             if state is not None and now - state.started < self.window:
                 state.suppressed += 1
                 passes = False
             else:
                 if state is not None:
+                    del self._windows[kind]
                     ended.append((kind, state))
-                self._windows[kind] = _Window(started=now, level=record.levelno)
+                if len(self._windows) < self.max_kinds:
+                    self._windows[kind] = _Window(started=now, level=record.levelno)
                 passes = True
         for ended_kind, ended_state in ended:
             self._summarize(ended_kind, ended_state)
         return passes
 
+    def _sweep(self, now: float, *, keep: Kind, ended: list[tuple[Kind, _Window]]) -> None:
+        """Forget the windows that are over (oldest first), `keep`'s aside (the caller's)."""
+        for other, other_state in list(self._windows.items()):
+            if now - other_state.started < self.window:
+                break
+            if other != keep:
+                del self._windows[other]
+                ended.append((other, other_state))
+
     def _summarize(self, kind: Kind, state: _Window) -> None:
         if not state.suppressed:
             return
-        repeated_logger, repeated_message, repeated_exception = kind
+        repeated_logger, repeated_message, repeated_exception, _fingerprint = kind
         logging.getLogger(__name__).log(
             state.level,
             SUMMARY_MESSAGE,

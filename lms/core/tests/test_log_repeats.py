@@ -105,6 +105,63 @@ def test_kinds_are_logger_message_and_exception_class(shown, clock):
     assert len(shown) == 5
 
 
+def record(
+    message: str, *args: Any, level: int = logging.ERROR, **extras: Any
+) -> logging.LogRecord:
+    made = logging.LogRecord("config.celery", level, __file__, 1, message, args or None, None)
+    for key, value in extras.items():
+        setattr(made, key, value)
+    return made
+
+
+def test_records_naming_different_things_are_different_kinds(clock):
+    repeats = SuppressRepeats(window=60.0, clock=clock)
+    passed = [
+        repeats.filter(made)
+        for made in (
+            # two lost tasks: the only trace of each (config/celery.py)
+            record("task_not_queued", task="send_order_receipt", task_args=["order-A"]),
+            record("task_not_queued", task="send_password_reset", task_args=["user-B"]),
+            # two disputes
+            record("commerce.dispute_opened", order="X"),
+            record("commerce.dispute_opened", order="Y"),
+            # a 500 on another path (django.request's arguments)
+            record("Internal Server Error: %s", "/api/v1/orders/"),
+            record("Internal Server Error: %s", "/api/v1/courses/"),
+        )
+    ]
+    assert passed == [True] * 6
+
+    # the very same incident again is folded
+    assert not repeats.filter(record("commerce.dispute_opened", order="X"))
+    assert not repeats.filter(record("Internal Server Error: %s", "/api/v1/orders/"))
+
+
+def test_the_same_exception_with_another_message_is_another_kind(shown, clock):
+    fail("flood.cache", error=ValueError)
+    try:
+        raise ValueError("another incident")
+    except ValueError:
+        logging.getLogger("flood.cache").exception("Exception ignored")
+    fail("flood.cache", error=ValueError)  # the first one again: folded
+
+    assert len(shown) == 2
+
+
+def test_beyond_the_kinds_it_tracks_records_pass_unfiltered(clock):
+    repeats = SuppressRepeats(window=60.0, clock=clock, max_kinds=3)
+    for n in range(3):
+        assert repeats.filter(record("task_not_queued", task_args=[f"t{n}"]))
+    assert not repeats.filter(record("task_not_queued", task_args=["t0"]))  # tracked: folded
+    for _ in range(2):  # a fourth kind: not tracked, so never folded
+        assert repeats.filter(record("task_not_queued", task_args=["t3"]))
+    assert len(repeats._windows) == 3
+
+    clock.now += 61  # the windows end: room again
+    assert repeats.filter(record("task_not_queued", task_args=["t4"]))
+    assert len(repeats._windows) == 1
+
+
 def test_a_window_that_ends_is_summed_up_at_the_next_record_of_any_kind(shown, clock):
     fail("flood.cache")
     fail("flood.cache")
