@@ -18,6 +18,7 @@ from lms.accounts.models import (
 )
 from lms.core.absolute_urls import absolute_url, file_url
 from lms.core.money import DEFAULT_CURRENCY, amount_string
+from lms.core.schema import ClientErrorSerializer
 from lms.core.serializers import AmountInputField, CurrencyInputField, check_amount_decimals
 from lms.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, ValidatedFileField
 
@@ -275,8 +276,12 @@ class PublicInstructorSerializer(serializers.Serializer[User]):
     avatar = serializers.SerializerMethodField()
     headline = serializers.CharField(source="instructor_profile.headline")
     bio = serializers.CharField(source="instructor_profile.bio")
-    skills = serializers.ListField(source="instructor_profile.skills")
-    languages = serializers.ListField(source="instructor_profile.languages")
+    skills = serializers.ListField(
+        child=serializers.CharField(), source="instructor_profile.skills"
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(), source="instructor_profile.languages"
+    )
     rating = serializers.FloatField(source="instructor_profile.rating")
     review_count = serializers.IntegerField(source="instructor_profile.review_count")
     student_count = serializers.IntegerField(source="instructor_profile.student_count")
@@ -347,7 +352,7 @@ class MfaEnrollmentRequiredSerializer(serializers.Serializer[dict[str, Any]]):
 
     type = serializers.CharField()
     # documents the body only (never validates), so shadowing Serializer.errors is harmless
-    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+    errors = ClientErrorSerializer(many=True)  # type: ignore[assignment]
     setup_token = serializers.CharField(required=False)
 
 

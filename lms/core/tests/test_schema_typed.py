@@ -23,13 +23,9 @@ ALLOWED_UNTYPED = {
     "AuditLog.data": "the action's own detail: its keys depend on the audit action",
     "Notification.data": "the event's payload for the client: its keys depend on the event",
     "Withdrawal.details": "the payout method's details: keys per method (docs/payouts.md)",
-    # Known shapes in lms/accounts/api/serializers.py, not typed yet: the profile is the
-    # instructor's or the student's by role (a oneOf), an error item is the ClientError
-    # component, skills and languages are lists of strings.
+    # A known shape not typed yet (lms/accounts/api/serializers.py): the instructor's or the
+    # student's profile by role, a oneOf of output shapes the accounts app does not have yet.
     "User.profile": "known shape, not typed yet (InstructorProfile or StudentProfile)",
-    "MfaEnrollmentRequired.errors[]": "known shape, not typed yet (ClientError)",
-    "PublicInstructor.skills[]": "known shape, not typed yet (a string)",
-    "PublicInstructor.languages[]": "known shape, not typed yet (a string)",
 }
 
 
