@@ -150,6 +150,9 @@ _cache_prefix = "lms"
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Parallel test workers share one Redis: keep their keys (throttle counters) apart.
     _cache_prefix = f"lms-test-{os.environ['PYTEST_XDIST_WORKER']}"
+# After a failed cache call this process skips Redis this long (lms.core.cache_client); it
+# also bounds how soon a process sends the invalidations Redis missed (lms.core.invalidation).
+CACHE_BREAKER_COOLDOWN_SECONDS = env.float("CACHE_BREAKER_COOLDOWN_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -160,7 +163,12 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": _cache_prefix,
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # django-redis's client with a per-process circuit breaker: after a failed
+                # call Redis is skipped for CACHE_BREAKER_COOLDOWN_SECONDS (a blackholed
+                # Redis costs one timeout per cool-down, not several per request), and a
+                # cache invalidation Redis did not receive is kept and sent once it answers
+                # (lms.core.invalidation).
+                "CLIENT_CLASS": "lms.core.cache_client.BreakerClient",
                 # Redis down or unreachable: every cache call answers as a miss (reads are
                 # built from the database, writes of the cache are dropped) instead of a 500,
                 # logged as a warning; /health/ready/ still reports the cache as failing.
