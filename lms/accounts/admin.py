@@ -252,7 +252,8 @@ class InstructorApplicationAdmin(admin.ModelAdmin[InstructorApplication]):
 @admin.register(University)
 class UniversityAdmin(admin.ModelAdmin[University]):
     """Domains are saved normalised (lower-case, each once) through `save_university`, which
-    also drops the catalog's cached `?university=` lists."""
+    also drops the catalog's cached `?university=` lists and the members' cached `/auth/me/`;
+    a delete (one or the bulk action) goes through `delete_university`, which drops them too."""
 
     list_display = ("name", "country", "domains")
     list_filter = ("country",)
@@ -260,6 +261,13 @@ class UniversityAdmin(admin.ModelAdmin[University]):
 
     def save_model(self, request: HttpRequest, obj: University, form: Any, change: bool) -> None:
         universities.save_university(university=obj)
+
+    def delete_model(self, request: HttpRequest, obj: University) -> None:
+        universities.delete_university(university=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[University]) -> None:
+        for university in queryset:
+            universities.delete_university(university=university)
 
 
 class OnboardingChoiceInline(admin.TabularInline[OnboardingChoice, OnboardingQuestion]):

@@ -194,6 +194,19 @@ def save_university(*, university: University) -> University:
     return university
 
 
+def delete_university(*, university: University) -> None:
+    """The admin's delete: the university and its members' affiliations go (the foreign key
+    cascades); the cached `/auth/me/` of every former member is dropped, as `save_university`
+    does, and so are the catalog's cached `?university=` lists."""
+    with transaction.atomic():
+        member_ids = list(
+            User.objects.filter(affiliation__university=university).values_list("pk", flat=True)
+        )
+        university.delete()
+        flush_cached_users(User.objects.filter(pk__in=member_ids))
+        _changed()
+
+
 def email_verification_changed(user: User) -> None:
     """Called by accounts when a user's email became verified: their affiliation may now be."""
     if Affiliation.objects.filter(user=user).exists():

@@ -72,3 +72,29 @@ def test_save_university_raises_one_generation_per_member(mit, monkeypatch):
     # one batch for the members (the catalog's version is raised too: `?university=` lists)
     [keys] = [batch for batch in retired if batch[0].startswith("accounts:")]
     assert sorted(keys) == sorted(f"accounts:user-generation:{user.pk}" for user in members)
+
+
+@pytest.mark.parametrize("how", ["delete view", "bulk action"])
+def test_a_university_deleted_in_the_admin_leaves_its_members_me(
+    admin_user, client_for, mit, django_capture_on_commit_callbacks, how
+):
+    member = _member(mit, "ada@mit.edu")
+    member_client = client_for(member)
+    assert member_client.get(ME).json()["university"]["name"] == "MIT"  # cached now
+
+    admin = Client()
+    admin.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "delete view":
+            response = admin.post(f"/admin/accounts/university/{mit.pk}/delete/", {"post": "yes"})
+        else:
+            response = admin.post(
+                "/admin/accounts/university/",
+                {"action": "delete_selected", "_selected_action": [str(mit.pk)], "post": "yes"},
+            )
+    assert response.status_code == 302
+
+    after = member_client.get(ME).json()
+    assert after["university"] is None
+    assert after["university_verified"] is False
+    assert not University.objects.filter(pk=mit.pk).exists()
