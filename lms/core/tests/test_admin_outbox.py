@@ -34,3 +34,23 @@ def test_the_outbox_cannot_be_added_to_changed_or_deleted_in_the_admin(admin_cli
     )
     assert deleted.status_code == 403
     assert UnsentTask.objects.filter(pk=row.pk).exists()
+
+
+def test_rows_given_up_are_shown_apart(admin_client, settings):
+    settings.CELERY_OUTBOX_MAX_ATTEMPTS = 20
+    UnsentTask.objects.create(task="lms.tasks.still_waiting", args=[], attempts=3)
+    UnsentTask.objects.create(
+        task="lms.tasks.given_up", args=[], attempts=20, last_error="TypeError"
+    )
+    page = reverse("admin:core_unsenttask_changelist")
+
+    given_up = admin_client.get(page, {"state": "given_up"})
+    waiting = admin_client.get(page, {"state": "waiting"})
+
+    assert shown(given_up) == ["lms.tasks.given_up"]
+    assert shown(waiting) == ["lms.tasks.still_waiting"]
+    assert b"given up" in admin_client.get(page).content  # the column
+
+
+def shown(page) -> list[str]:
+    return [row.task for row in page.context["cl"].result_list]
