@@ -79,9 +79,40 @@ them (instead of blanking) goes unnoticed by `verify`; on PostgreSQL the trigger
 And its hashes are plain sha256: whoever can write the table can rewrite a version-1
 line and recompute the hashes after it, up to the first version-2 line (whose keyed hash
 covers its `prev_hash`, so the version-1 prefix before a version-2 line is anchored), or
-to the head if none follows. Downgrades: a version-1 line after a version-2 line is a
-break, and `verify` reports how many version-1 lines there are (`legacy`): that number
-never grows, so a version-2 tail rewritten as version 1 shows as a larger count.
+to the head if none follows; migration 0006 fixed how far that prefix goes (below).
+Downgrades: a version-1 line above the head's `legacy_until` or after a version-2 line is
+a break; `verify` still reports how many version-1 lines there are (`legacy`).
+
+The head (`AuditChainHead`: position and hash of the last sealed line) is sealed too:
+
+    mac = BLAKE2b-256(key, canonical JSON of kind "audit chain head", position, hash,
+                      legacy_until, key_id)
+
+`legacy_until` is the last position sealed with version 1 (0 on a new database), fixed by
+migration 0006, which sealed the head it found with the configured key; sealing never
+changes it. Every seal rewrites the MAC (same key machinery as the lines: the current
+sealing key, `key_id` recorded, old keys verify) in the head's one UPDATE, so sealing
+still takes the same queries. `verify` requires each head it reads to carry a MAC that
+verifies under a configured key (else a break naming the head), and so trusts its
+`legacy_until`: re-sealing the whole chain as version 1 (unkeyed, so anyone who can write
+the table could) breaks at the first line above it; moving the boundary up breaks the
+head's MAC. Cutting the tail and moving the head back to the new last line breaks the
+head's MAC too; cutting without moving the head leaves fewer lines than it says (a
+break). The sealer checks the head's MAC before extending it (`HeadDoesNotVerify`:
+nothing sealed, an error logged), so a tampered head is never vouched for by a new MAC.
+The empty head (position 0, legacy_until 0) needs no MAC: it vouches for no line, and any
+sealed line is then more than it says. On PostgreSQL a trigger (migration 0007) also
+refuses deleting the head, moving it back or changing `legacy_until`, for whoever cannot
+disable triggers.
+
+What the chain itself cannot catch, stated: a head is a snapshot, and an old one is as
+valid as the current one. Whoever keeps a copy of the head's row (MAC included) can later
+delete the lines above it and put the copy back, and `verify` passes on the shorter chain
+(deleting every line and the head row likewise leaves an empty chain that verifies). What
+catches it is a head kept outside the database: `verify_audit_chain` prints the head's
+`POSITION:HASH`; an operator or a cron keeps it elsewhere (a shipped log, a ticket), and
+`--expect-at-least POSITION:HASH` fails when the chain no longer holds that line with that
+hash (`contains`). A cut made since the last head kept elsewhere goes unseen until then.
 """
 
 from __future__ import annotations
