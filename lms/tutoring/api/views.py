@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
 from lms.accounts.models import InstructorProfile, Role, StudentProfile
+from lms.core.money import MoneyError
 from lms.core.pagination import PageNumberPagination
 from lms.core.permissions import IsInstructor
 from lms.core.rendering import render
@@ -290,6 +291,7 @@ class BookingListView(APIView):
                 E.OWN_BOOKING,
                 E.TUTOR_NOT_BOOKABLE,
                 E.PRICE_TOO_LOW,
+                MoneyError.BELOW_MINIMUM_CHARGE,
                 E.TIME_IN_PAST,
                 *NOTICE_ERRORS,
                 *TIME_INPUT_ERRORS,

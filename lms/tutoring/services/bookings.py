@@ -19,7 +19,7 @@ from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.commerce.providers import get_provider
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import Money, format_money
+from lms.core.money import Money, MoneyError, charge_limits, format_money
 from lms.core.permissions import ADMIN, INSTRUCTOR, has_role
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
@@ -218,7 +218,9 @@ def create_booking(
 
     400: bad times (timing.check_range), booking yourself `cannot_book_yourself`, a tutor
     without an hourly rate `tutor_not_bookable`, a price that rounds to nothing in the
-    tutor's currency `price_too_low`, inside the tutor's notice `too_short_notice`,
+    tutor's currency `price_too_low`, below the payment provider's minimum charge (Stripe:
+    0.50 USD and the like; a booking is paid alone) `below_minimum_charge`, inside the
+    tutor's notice `too_short_notice`,
     past BOOKING_HORIZON_DAYS `beyond_booking_horizon`; 404: no such slot or tutor; 409
     `slot_unavailable`: outside the tutor's slots or overlapping an active booking (with the
     tutor's buffer), also when two requests race for it (PostgreSQL's exclusion constraint;
@@ -251,6 +253,13 @@ def create_booking(
             f"At this tutor's rate, {minutes} minutes cost less than the smallest amount "
             f"payable in {price.currency}.",
             code=TutoringError.PRICE_TOO_LOW,
+        )
+    minimum = charge_limits(price.currency).minimum
+    if price.price.amount < minimum:  # a booking is paid alone: one payment, one minimum
+        raise Invalid(
+            f"This lesson costs {price.price}; the payment provider charges at least "
+            f"{format_money(minimum, price.currency)} in one payment.",
+            code=MoneyError.BELOW_MINIMUM_CHARGE,
         )
     blocked_end = end + timedelta(minutes=tutor_settings.buffer_minutes)
     _clear_the_way(tutor.pk, start, blocked_end, now=now)
