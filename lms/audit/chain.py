@@ -495,7 +495,7 @@ def verify(*, chunk: int = 2000) -> ChainReport:
         expected_position += 1
         prev_hash = line.hash
     last_head = _head()
-    found = {"head_position": last_head.position, "head_hash": last_head.hash}
+    found: dict[str, Any] = {"head_position": last_head.position, "head_hash": last_head.hash}
     for head in (first_head, last_head):
         problem = _head_problem(head, keys) if head.exists else ""
         if problem:
