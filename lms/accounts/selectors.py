@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from lms.accounts.models import InstructorApplication, Role, User
+from lms.accounts.names import display_name_sql
 from lms.core.permissions import is_staff_member
 
 
@@ -23,11 +24,9 @@ def public_instructors(*, search: str | None = None) -> QuerySet[User]:
         .select_related("instructor_profile")
         .order_by("-instructor_profile__student_count", "created_at")
     )
-    if search:
-        queryset = queryset.filter(
-            Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-            | Q(instructor_profile__headline__icontains=search)
+    if search:  # the name as shown (names.display_name_sql), so "Ada Lovelace" finds her
+        queryset = queryset.alias(shown_name=display_name_sql()).filter(
+            Q(shown_name__icontains=search) | Q(instructor_profile__headline__icontains=search)
         )
     return queryset
 
@@ -40,11 +39,9 @@ def users_for_staff(
         queryset = queryset.filter(role=role)
     if is_active is not None:
         queryset = queryset.filter(is_active=is_active)
-    if search:
-        queryset = queryset.filter(
-            Q(email__icontains=search)
-            | Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
+    if search:  # the address, or the name as shown (names.display_name_sql)
+        queryset = queryset.alias(shown_name=display_name_sql()).filter(
+            Q(email__icontains=search) | Q(shown_name__icontains=search)
         )
     return queryset
 
