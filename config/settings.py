@@ -212,8 +212,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Sending a task after a commit: one retry 0.1 s later (measured with Redis's port closed:
 # 0.1-0.2 s per failed publish, against 0.9-1.0 s with the former 3 retries), then the task
-# goes to the outbox (lms.core.models.UnsentTask, config/celery.py) and this process sends
-# nothing to the broker for CELERY_OUTBOX_COOLDOWN_SECONDS (tasks go to the outbox at once).
+# goes to the outbox (lms.core.models.UnsentTask, config/celery.py) and for
+# CELERY_OUTBOX_COOLDOWN_SECONDS this process's delay_on_commit tasks go to the outbox at
+# once (a worker's retry and a direct .delay() still try the broker).
 # Beat's core-resend-unsent-tasks publishes the outbox again every minute.
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -223,6 +224,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_OUTBOX_COOLDOWN_SECONDS = env.float("CELERY_OUTBOX_COOLDOWN_SECONDS", default=10.0)
+# The outbox's bounds: beyond this many rows a task is logged `task_not_queued` and dropped
+# (config/celery.py OutboxCap); a row whose resend failed this many times for its own reason
+# (not an outage) is given up, left for an operator (lms.core.tasks.resend_unsent_tasks).
+CELERY_OUTBOX_MAX_ROWS = env.int("CELERY_OUTBOX_MAX_ROWS", default=100_000)
+CELERY_OUTBOX_MAX_ATTEMPTS = env.int("CELERY_OUTBOX_MAX_ATTEMPTS", default=20)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("emails"), Queue("pdfs")]
 CELERY_TASK_ROUTES = {
