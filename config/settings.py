@@ -193,6 +193,16 @@ else:
         }
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The limits on guessing (lms.accounts.throttles) keep their counters through this alias: the
+# same server, prefix and keys as "default", but a failed call raises (answered 503) instead
+# of reading as a miss, so no failed login goes uncounted while Redis half-answers (PING works,
+# a SET is refused: a read timeout, maxmemory with noeviction). Local memory: the same store.
+CACHES["limits"] = {
+    **CACHES["default"],
+    "OPTIONS": {**CACHES["default"].get("OPTIONS", {}), "IGNORE_EXCEPTIONS": False},
+}
+if not REDIS_URL:
+    CACHES["limits"].pop("OPTIONS")
 
 # The in-memory transport names a host, or kombu warns that it falls back to localhost.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

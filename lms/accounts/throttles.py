@@ -9,7 +9,11 @@ API login and the Django admin login share these counters.
 Every limit on guessing fails closed: while the cache (Redis) does not answer, a counter can
 be neither read nor written, so an endpoint that checks a password or a code answers 503
 `service_unavailable` rather than check it uncounted (`require_cache`; docs/operations.md,
-"Redis down"). The read throttles (`anon`, `user`) fail open.
+"Redis down"). A Redis that answers but refuses writes (maxmemory with noeviction, a replica
+promoted read-only) is caught before the password is checked, and any error while a counter
+is read or written is answered 503 too: the counters live in the `limits` cache alias, whose
+errors raise (`failing_closed`). The read throttles (`anon`, `user`) fail
+open.
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from lms.accounts.models import UserManager
-from lms.core.cache_health import cache_answers
+from lms.core.cache_health import counters_writable, failing_closed, limits_cache
 from lms.core.errors import ServiceUnavailable
 
 
 def require_cache() -> None:
-    """Raise 503 `service_unavailable` unless the cache that keeps the limits answers (one
-    PING, at most 0.5 s + 1 s in production: lms/core/cache_health.py)."""
-    if not cache_answers():
+    """Raise 503 `service_unavailable` unless the limits' counters can be written now, before
+    any password or code is checked: one SET through the `limits` alias, at most 0.5 s + 1 s
+    in production, none while the circuit breaker is open (lms/core/cache_health.py
+    `counters_writable`). A PING alone is not enough: a Redis out of memory answers it and
+    refuses the write that would count a wrong password."""
+    if not counters_writable():
         raise ServiceUnavailable()
 
 
@@ -40,10 +47,12 @@ class AuthIPThrottle(SimpleRateThrottle):
 
     scope = "auth"
     fails_closed = True  # the OpenAPI document declares 503 where it applies (lms.core.schema)
+    cache = limits_cache
 
     def allow_request(self, request: Request, view: Any) -> bool:
         require_cache()
-        return super().allow_request(request, view)
+        with failing_closed():
+            return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         # get_ident honours NUM_PROXIES: a forged X-Forwarded-For is not a new client.
@@ -52,6 +61,11 @@ class AuthIPThrottle(SimpleRateThrottle):
 
 class AuthAccountThrottle(SimpleRateThrottle):
     scope = "auth_account"
+    cache = limits_cache
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        with failing_closed():
+            return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         data = request.data if isinstance(request.data, dict) else {}
@@ -75,6 +89,7 @@ class LoginFailureLimit(SimpleRateThrottle):
 
     num_requests: int  # set from `rate` by SimpleRateThrottle.__init__
     duration: int
+    cache = limits_cache
 
     def __init__(self, ident: str) -> None:
         super().__init__()
@@ -85,7 +100,8 @@ class LoginFailureLimit(SimpleRateThrottle):
         the cache does not answer (a miss would read as no failure at all: every caller,
         login, admin login, two-factor codes and account deletion, fails closed here)."""
         require_cache()
-        return self._load() >= self.num_requests
+        with failing_closed():
+            return self._load() >= self.num_requests
 
     def _load(self) -> int:
         self.history = self.cache.get(self.key, [])
@@ -95,12 +111,16 @@ class LoginFailureLimit(SimpleRateThrottle):
         return len(self.history)
 
     def count_failure(self) -> None:
-        self._load()
-        self.history.insert(0, self.now)
-        self.cache.set(self.key, self.history, self.duration)
+        """One more failure; 503 when it cannot be written (never an uncounted guess)."""
+        with failing_closed():
+            self._load()
+            self.history.insert(0, self.now)
+            self.cache.set(self.key, self.history, self.duration)
 
     def forget(self) -> None:
-        self.cache.delete(self.key)
+        """503 when the cache refuses, as for a failure: the two answers look alike."""
+        with failing_closed():
+            self.cache.delete(self.key)
 
 
 class AccountAndIPLoginFailures(LoginFailureLimit):

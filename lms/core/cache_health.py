@@ -14,10 +14,50 @@ Redis costs a fail-closed request nothing but the first timeout; a failed PING o
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
 
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
+from django.utils.connection import ConnectionProxy
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+from lms.core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
+
+# The cache of the limits that fail closed (settings CACHES["limits"]: the default cache's
+# store, with errors raised rather than read as misses); a proxy, as Django's `cache` is.
+limits_cache = cast(BaseCache, ConnectionProxy(caches, "limits"))
+# What a call through `limits_cache` raises when Redis fails: django-redis re-raises the
+# client's own error (a connection or timeout error, a refusal such as OOM), the breaker its
+# BreakerOpen, a socket its OSError.
+CACHE_ERRORS: tuple[type[BaseException], ...] = (ConnectionInterrupted, RedisError, OSError)
+
+
+def breaker_open(alias: str = "default") -> bool:
+    """True while the circuit breaker of `alias` (lms.core.cache_client) is open: a call failed
+    within the last CACHE_BREAKER_COOLDOWN_SECONDS; no round trip."""
+    from lms.core.cache_client import BreakerClient
+
+    client = getattr(caches[alias], "client", None)
+    return isinstance(client, BreakerClient) and client.breaker.is_open()
+
+
+def counters_writable() -> bool:
+    """True when the limits' counters can be written now: the breaker is closed and one SET
+    of a short-lived key through the `limits` alias succeeds (one round trip; local memory:
+    always). A Redis that answers a PING but refuses writes (maxmemory with noeviction, a
+    read-only replica after a failover) is caught here, before any password is checked."""
+    if breaker_open("limits"):
+        return False
+    try:
+        limits_cache.set("limits:writable", 1, 5)
+    except CACHE_ERRORS as error:
+        logger.warning("a fail-closed limit cannot write its counters: %s", type(error).__name__)
+        return False
+    return True
 
 
 def cache_answers(alias: str = "default") -> bool:
@@ -41,3 +81,15 @@ def cache_answers(alias: str = "default") -> bool:
             breaker.trip()
         logger.warning("cache %s does not answer: a fail-closed limit refuses", alias)
         return False
+
+
+@contextmanager
+def failing_closed() -> Iterator[None]:
+    """Any cache error inside (`CACHE_ERRORS`: Redis's own, the breaker's BreakerOpen) is
+    answered 503 `service_unavailable`: a limit that could not read or write its
+    counter must not let the request through uncounted."""
+    try:
+        yield
+    except CACHE_ERRORS as error:
+        logger.warning("a fail-closed limit could not reach its counter: %s", type(error).__name__)
+        raise ServiceUnavailable() from error
