@@ -14,7 +14,7 @@ from lms.payouts.tests.factories import VALID_DETAILS, earn, request_withdrawal
 
 pytestmark = pytest.mark.django_db
 
-DOTLESS_ILS = "\u0131ls"  # "ıls".upper() == "ILS"
+DOTLESS_ILS = "\u0131ls"  # a Turkish dotless i: its .upper() is "ILS"
 QUERY_ENDPOINTS = ["/api/v1/wallet/transactions/", "/api/v1/withdrawals/"]
 
 
@@ -67,9 +67,14 @@ def test_a_currency_in_a_body_follows_the_same_rule(instructor, instructor_clien
     # when
     response = instructor_client.post(
         "/api/v1/withdrawals/",
-        {"amount": "10.00", "currency": given, "method": "paypal", "details": VALID_DETAILS["paypal"]},
+        {
+            "amount": "10.00",
+            "currency": given,
+            "method": "paypal",
+            "details": VALID_DETAILS["paypal"],
+        },
         format="json",
-    )  # fmt: skip
+    )
 
     # then
     assert response.status_code == status, response.json()
