@@ -512,7 +512,8 @@ elif STORAGE_BACKEND == "local":
             },
         },
         "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            # Keeps MEDIA_ROOT itself traversable for nginx (lms/core/local_storage.py).
+            "BACKEND": "lms.core.local_storage.PrivateFileSystemStorage",
             "OPTIONS": {
                 "location": str(PRIVATE_MEDIA_ROOT),
                 "base_url": None,

@@ -347,7 +347,7 @@ def test_503_is_documented_with_the_codes_of_what_can_be_down(document, method, 
 
 def test_a_login_while_redis_is_down_answers_the_documented_503(document, anon_client, monkeypatch):
     # given a cache that does not answer
-    monkeypatch.setattr("lms.accounts.throttles.cache_answers", lambda: False)
+    monkeypatch.setattr("lms.accounts.throttles.counters_writable", lambda: False)
 
     # when
     response = anon_client.post(
