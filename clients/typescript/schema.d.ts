@@ -3003,7 +3003,7 @@ export interface components {
             readonly created_at: string;
             /** @description Its place in the hash chain; null until sealed. */
             position: number | null;
-            /** @description SHA-256 sealing it to the line before; empty until sealed. */
+            /** @description The hash sealing it to the line before (SHA-256 for seal version 1, keyed BLAKE2b-256 from version 2); 64 hex digits, empty until sealed. */
             hash: string;
         };
         /** @description An author: id, display name (lms.accounts.names), avatar URL. */
@@ -3223,20 +3223,29 @@ export interface components {
             name: string;
             slug: string;
         };
+        /**
+         * @description A `Certificate` of `selectors.certificates_of` (its course joined); the names are the
+         *     ones printed at issue.
+         */
         Certificate: {
             /** Format: uuid */
             readonly id: string;
             code: string;
-            readonly course: {
-                [key: string]: unknown;
-            };
+            course: components["schemas"]["CertificateCourse"];
             course_title: string;
             student_name: string;
-            instructor_names?: unknown;
+            readonly instructor_names: string[];
             /** Format: date-time */
             issued_at?: string;
             readonly pdf_url: string;
             readonly verify_url: string;
+        };
+        /** @description A course by its id, slug and title (the `Course` selected with what names it). */
+        CertificateCourse: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            title: string;
         };
         CertificateLine: {
             /** Format: uuid */
@@ -3440,7 +3449,7 @@ export interface components {
              */
             value: string;
             /** @description An ISO 4217 code the platform sells in (settings.SUPPORTED_CURRENCIES); read case-insensitively. Others: 400 `unsupported_currency`. */
-            currency?: ("USD" | "EUR" | "GBP" | "CAD" | "AUD" | "NZD" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "ISK" | "JPY" | "KRW" | "CLP" | "VND" | "UGX" | "MGA" | "INR" | "BRL" | "MXN" | "SGD" | "HKD" | "ZAR" | "AED" | "SAR" | "ILS" | "TRY" | "KWD" | "BHD" | "JOD" | "OMR" | "TND") | string;
+            currency?: components["schemas"]["CurrencyEnum"];
             /** @default courses */
             scope: components["schemas"]["ScopeEnum"];
             courses?: string[];
@@ -3606,12 +3615,14 @@ export interface components {
         CourseRejectInputRequest: {
             reason: string;
         };
+        /**
+         * @description An `Enrollment` of `selectors.course_students`: its student joined, the live progress
+         *     and the last activity annotated.
+         */
         CourseStudent: {
             /** Format: uuid */
             readonly id: string;
-            readonly student: {
-                [key: string]: unknown;
-            };
+            student: components["schemas"]["StudentRef"];
             status?: components["schemas"]["EnrollmentStatusEnum"];
             source: components["schemas"]["SourceEnum"];
             /** Format: double */
@@ -3624,7 +3635,8 @@ export interface components {
             completed_at?: string | null;
             /** Format: date-time */
             last_accessed_at?: string | null;
-            readonly last_activity_at: unknown;
+            /** Format: date-time */
+            readonly last_activity_at: string | null;
             last_lesson: components["schemas"]["LessonSummary"] | null;
         };
         CourseSummary: {
@@ -4173,9 +4185,7 @@ export interface components {
          */
         MfaEnrollmentRequired: {
             type: string;
-            errors: {
-                [key: string]: unknown;
-            }[];
+            errors: components["schemas"]["ClientError"][];
             setup_token?: string;
         };
         /**
@@ -4305,8 +4315,8 @@ export interface components {
             readonly total: string;
             currency: string;
             coupon_code: string;
-            billing_address: unknown;
-            readonly payment: components["schemas"]["PaymentBrief"] | null;
+            billing_address: components["schemas"]["OrderBillingAddress"];
+            payment: components["schemas"]["PaymentBrief"] | null;
             /**
              * Format: decimal
              * @description A decimal string with exactly the currency's ISO 4217 minor unit.
@@ -4320,6 +4330,19 @@ export interface components {
             refunded_at: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * @description The address an order was placed with (`BillingAddressSerializer`'s validated data:
+         *     all six keys), or `{}` when none was given: each key is left out when absent.
+         */
+        OrderBillingAddress: {
+            name?: string;
+            line1?: string;
+            line2?: string;
+            city?: string;
+            postal_code?: string;
+            /** @description ISO 3166-1 alpha-2 */
+            country?: string;
         };
         /** @description Only the billing address is read: a price, total or status in the body is ignored. */
         OrderInputRequest: {
@@ -4335,7 +4358,7 @@ export interface components {
             kind: string;
             /** Format: uuid */
             reference: string;
-            readonly course: components["schemas"]["OrderItemCourse"] | null;
+            course: components["schemas"]["OrderItemCourse"] | null;
             title: string;
             /**
              * Format: decimal
@@ -4358,6 +4381,10 @@ export interface components {
             currency: string;
             readonly refunded: boolean;
         };
+        /**
+         * @description The course of a course item: its id and the title snapshotted at ordering (the
+         *     item's own columns, no query); null for an item of another kind.
+         */
         OrderItemCourse: {
             /** Format: uuid */
             id: string;
@@ -5082,6 +5109,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description An order's payment (selected with the order: `selectors`' `select_related("payment")`). */
         PaymentBrief: {
             /** Format: uuid */
             id: string;
@@ -5154,8 +5182,8 @@ export interface components {
             readonly avatar: string | null;
             headline: string;
             bio: string;
-            skills: unknown[];
-            languages: unknown[];
+            skills: string[];
+            languages: string[];
             /** Format: double */
             rating: number;
             review_count: number;
@@ -5265,9 +5293,7 @@ export interface components {
             review_count: number;
             enrollment_count: number;
             lesson_count: number;
-            instructor: {
-                [key: string]: unknown;
-            };
+            instructor: components["schemas"]["PersonRef"];
             score: number;
         };
         /**
@@ -5298,7 +5324,7 @@ export interface components {
             order: components["schemas"]["Order"];
         };
         RefundInputRequest: {
-            /** @description Refund only these courses of the order; all that are left by default. */
+            /** @description Refund only these items of the order, by their reference (a course's or a booking's id; the name is from when only courses were sold); all that are left by default. */
             course_ids?: string[];
             /** @default  */
             reason: string;
@@ -5590,6 +5616,19 @@ export interface components {
             passed: boolean | null;
             student: components["schemas"]["SubmissionPerson"];
             quiz_title: string;
+        };
+        /**
+         * @description A student as the course's instructor sees them (the `User` selected with the
+         *     enrollment); `name` is `User.full_name` (lms.accounts.names).
+         */
+        StudentRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: email */
+            email: string;
+            /** Format: uri */
+            readonly avatar: string | null;
         };
         Submission: {
             /** Format: uuid */
@@ -6624,15 +6663,31 @@ export interface components {
             ends_on?: string | null;
             timezone?: components["schemas"]["TimezoneEnum"];
         };
+        /** @description The course of a wishlist row (the `Course` selected with it): its current price. */
+        WishlistCourse: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            title: string;
+            /**
+             * Format: decimal
+             * @description A decimal string with exactly the currency's ISO 4217 minor unit.
+             * @example 49.99
+             */
+            readonly price: string;
+            currency: string;
+            is_free: boolean;
+            /** Format: uri */
+            readonly thumbnail: string | null;
+        };
         WishlistInputRequest: {
             course_id: string;
         };
+        /** @description A `WishlistItem` of `selectors.wishlist_of` (its course joined: no query per row). */
         WishlistItem: {
             /** Format: uuid */
             id: string;
-            readonly course: {
-                [key: string]: unknown;
-            };
+            course: components["schemas"]["WishlistCourse"];
             /** Format: date-time */
             created_at: string;
         };
@@ -10624,7 +10679,7 @@ export interface operations {
                     "application/json": components["schemas"]["Slot"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_duration`, `invalid_time_range`, `time_out_of_range`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_duration`, `invalid_time_range`, `naive_datetime`, `time_in_past`, `time_out_of_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10674,12 +10729,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `slot_overlap`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -10794,12 +10851,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `slot_booked`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The body's media type, or an upload's file type, is not accepted (`unsupported_media_type`, `unsupported_file_type`). */
             415: {
@@ -11318,7 +11377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `ambiguous_booking`, `beyond_booking_horizon`, `cannot_book_yourself`, `naive_datetime`, `price_too_low`, `time_out_of_range`, `too_short_notice`, `tutor_not_bookable`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `ambiguous_booking`, `below_minimum_charge`, `beyond_booking_horizon`, `cannot_book_yourself`, `naive_datetime`, `price_too_low`, `time_in_past`, `time_out_of_range`, `too_short_notice`, `tutor_not_bookable`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11600,12 +11659,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `invalid_booking_state`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -12164,7 +12225,7 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `time_out_of_range`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `beyond_booking_horizon`, `naive_datetime`, `time_in_past`, `time_out_of_range`, `too_short_notice`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12180,12 +12241,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not allowed */
+            /** @description The caller may not do this (`permission_denied` or a domain code). Codes: `reschedule_closed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description Not found */
             404: {
@@ -12212,7 +12275,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflicts with the current state. Codes: `invalid_booking_state`. */
+            /** @description Conflicts with the current state. Codes: `invalid_booking_state`, `slot_unavailable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -25493,7 +25556,7 @@ export interface operations {
                     "application/json": components["schemas"]["Checkout"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `ambiguous_checkout`, `booking_checkout_unavailable`, `unknown_sellable_kind`, `unsupported_currency`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `ambiguous_checkout`, `below_minimum_charge`, `booking_checkout_unavailable`, `unknown_sellable_kind`, `unsupported_currency`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -30193,12 +30256,14 @@ export interface operations {
                     "application/json": components["schemas"]["Testimonial"];
                 };
             };
-            /** @description Bad input (error shape) */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `tutor_mismatch`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse400"];
+                };
             };
             /** @description Not signed in */
             401: {
@@ -30207,12 +30272,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not allowed */
+            /** @description The caller may not do this (`permission_denied` or a domain code). Codes: `testimonial_not_allowed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description Not found, or not visible to the caller (`not_found`). */
             404: {
@@ -30241,12 +30308,14 @@ export interface operations {
                     "application/json": components["schemas"]["ClientErrorResponse"];
                 };
             };
-            /** @description Conflict (code says which) */
+            /** @description Conflicts with the current state. Codes: `already_reviewed`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
             };
             /** @description The request body or an uploaded file is too large (`request_too_large`, `file_too_large`). */
             413: {
@@ -31238,7 +31307,7 @@ export interface operations {
     v1_tutors_retrieve: {
         parameters: {
             query?: {
-                /** @description With offset; default now. The window [from, to) is checked after the defaults are filled, whichever ends were given: `to` not after `from` is 400 `invalid_time_range`, more than 62 days is 400 `range_too_long` (both on `to`); never replaced silently */
+                /** @description With offset (without one: 400 `naive_datetime`), from 1970 to 2999 (else 400 `time_out_of_range`); default now. The window [from, to) is checked after the defaults are filled, whichever ends were given: `to` not after `from` is 400 `invalid_time_range`, more than 62 days is 400 `range_too_long` (both on `to`); never replaced silently */
                 from?: string;
                 /** @description With offset; default `from` + 7 days. Must be after `from` (400 `invalid_time_range`) and at most 62 days after it (400 `range_too_long`) */
                 to?: string;
@@ -31261,7 +31330,7 @@ export interface operations {
                     "application/json": components["schemas"]["TutorDetail"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `range_too_long`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `naive_datetime`, `range_too_long`, `time_out_of_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -31345,7 +31414,7 @@ export interface operations {
     v1_tutors_availability_list: {
         parameters: {
             query?: {
-                /** @description With offset; default now. The window [from, to) is checked after the defaults are filled, whichever ends were given: `to` not after `from` is 400 `invalid_time_range`, more than 62 days is 400 `range_too_long` (both on `to`); never replaced silently */
+                /** @description With offset (without one: 400 `naive_datetime`), from 1970 to 2999 (else 400 `time_out_of_range`); default now. The window [from, to) is checked after the defaults are filled, whichever ends were given: `to` not after `from` is 400 `invalid_time_range`, more than 62 days is 400 `range_too_long` (both on `to`); never replaced silently */
                 from?: string;
                 /** @description With offset; default `from` + 7 days. Must be after `from` (400 `invalid_time_range`) and at most 62 days after it (400 `range_too_long`) */
                 to?: string;
@@ -31368,7 +31437,7 @@ export interface operations {
                     "application/json": components["schemas"]["FreeWindow"][];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `range_too_long`. */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid_time_range`, `naive_datetime`, `range_too_long`, `time_out_of_range`. */
             400: {
                 headers: {
                     [name: string]: unknown;
