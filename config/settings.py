@@ -280,6 +280,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # The audit chain (lms/audit/tasks.py): each commit that wrote audit lines queues
     # seal_audit_chain; this run seals whatever a lost task or an unreachable broker left.
+    # The head's position and hash in the log every hour: a copy outside the database for
+    # `verify_audit_chain --expect-at-least` (lms/audit/tasks.py).
+    "audit-log-chain-head": {
+        "task": "lms.audit.tasks.log_audit_chain_head",
+        "schedule": 3600.0,
+    },
     "audit-seal-chain": {
         "task": "lms.audit.tasks.seal_audit_chain",
         "schedule": 60.0,

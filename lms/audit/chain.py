@@ -534,6 +534,12 @@ def contains(position: int, hash: str) -> bool:
     return found is not None and hmac.compare_digest(found, hash)
 
 
+def current_head() -> Head:
+    """The chain head as read now (position, hash, ...), for the log's hourly copy
+    (tasks.log_audit_chain_head); no lock."""
+    return _head()
+
+
 def _head() -> Head:
     """The chain head as read now (no lock); an absent row: a chain of none, no seal."""
     return _as_head(AuditChainHead.objects.filter(id=1).first())

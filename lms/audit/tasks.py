@@ -40,6 +40,18 @@ def seal_audit_chain() -> int:
     return chain.seal_all()
 
 
+@shared_task(**IDEMPOTENT)
+def log_audit_chain_head() -> dict[str, object]:
+    """Beat, hourly: write the chain head's position and hash to the log (`audit_chain_head`),
+    which production ships off the host. That copy is what catches the one cut the head's
+    MAC cannot: an older head row put back after the lines above it were deleted
+    (`verify_audit_chain --expect-at-least POSITION:HASH` with a logged pair; chain.py). A
+    hash and a count, never a key or a line's content."""
+    head = chain.current_head()
+    logger.info("audit_chain_head", extra={"position": head.position, "hash": head.hash})
+    return {"position": head.position, "hash": head.hash}
+
+
 def queue_sealing() -> None:
     """After a commit that wrote audit lines: queue `seal_audit_chain` (unless one is queued
     and not started), or, without a broker, seal now (`chain.seal_after_commit`). Never

@@ -299,3 +299,23 @@ def test_postgresql_keeps_the_head_moving_forward(student, sql):
         connection.cursor() as cursor,
     ):
         cursor.execute(sql)
+
+
+def test_the_head_is_copied_to_the_log_every_hour(student, caplog, settings):
+    # given: a sealed chain
+    from lms.audit.tasks import log_audit_chain_head
+
+    lines(student, count=2)
+    chain.seal_all()
+    head = chain.current_head()
+
+    # when
+    with caplog.at_level("INFO", logger="lms.audit.tasks"):
+        logged = log_audit_chain_head()
+
+    # then: the position and hash, as `--expect-at-least` takes them; no key in the line
+    assert logged == {"position": head.position, "hash": head.hash}
+    [line] = [r for r in caplog.records if r.getMessage() == "audit_chain_head"]
+    assert (line.position, line.hash) == (2, head.hash)  # type: ignore[attr-defined]
+    assert settings.SECRET_KEY not in str(line.__dict__)
+    assert "audit-log-chain-head" in settings.CELERY_BEAT_SCHEDULE

@@ -43,6 +43,11 @@ TASKS: dict[str, dict[str, Any]] = {
         "retries": "transient",
         "idempotent": False,
     },
+    "lms.audit.tasks.log_audit_chain_head": {
+        "queue": "default",
+        "retries": None,
+        "idempotent": True,
+    },
     "lms.audit.tasks.seal_audit_chain": {
         "queue": "default",
         "retries": "transient",
