@@ -51,6 +51,15 @@ def anon_client() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    """The OpenAPI document drf-spectacular builds (the one `/api/schema/` serves), once per
+    test module: what the contract, parity and documented-codes tests compare answers with."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def client_for() -> Callable[[Any], APIClient]:
     """`client_for(user)`: an API client sending that user's access token."""

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 from lms.analytics import read_models as rm
 from lms.analytics.api import serializers as s
@@ -46,11 +44,6 @@ PAIRS = [
 ]
 
 NOVEMBER = {"from": "2026-10-01", "to": "2026-11-30", "granularity": "month"}
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 def test_every_read_model_has_its_serializer():

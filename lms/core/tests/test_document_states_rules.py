@@ -9,18 +9,12 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from drf_spectacular.generators import SchemaGenerator
 
 from lms.accounts.tests.factories import UserFactory
 from lms.community.errors import CommunityError
 from lms.conftest import error_codes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 def _component(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:

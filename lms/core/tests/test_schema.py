@@ -11,16 +11,10 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from drf_spectacular.generators import SchemaGenerator
 
 from lms.conftest import error_codes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 def _schema_of(document: dict[str, Any], path: str, method: str, status: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +26,6 @@ ALLOWED_UNTYPED = {
     # student's profile by role, a oneOf of output shapes the accounts app does not have yet.
     "User.profile": "known shape, not typed yet (InstructorProfile or StudentProfile)",
 }
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 def _refs(node: Any) -> Iterator[str]:

@@ -6,10 +6,7 @@ fast rendering against DRF's is held byte for byte in test_api_enrollments.py
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 from lms.core.tests.read_models import (
     assert_documented_as_rendered,
@@ -35,11 +32,6 @@ PAIRS = [
     (rm.ContinueItem, s.ContinueLearningSerializer),
     (selectors.DashboardStats, s.DashboardStatsSerializer),
 ]
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(("model", "serializer"), PAIRS, ids=[m.__name__ for m, _ in PAIRS])

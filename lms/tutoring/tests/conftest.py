@@ -77,30 +77,36 @@ def paid_booking(client: APIClient, slot: Any, minutes: int = 60) -> dict[str, A
     return pay(client, booking["id"])
 
 
+def completed_lesson(*, student: Any, tutor: Any, days_ago: int = 2) -> Any:
+    """A paid, completed hour of `student` with `tutor` (40 USD), `days_ago` days ago."""
+    from lms.tutoring.models import Booking
+
+    start = timezone.now() - timedelta(days=days_ago)
+    return Booking.objects.create(
+        student=student,
+        tutor=tutor,
+        start=start,
+        end=start + timedelta(hours=1),
+        blocked_end=start + timedelta(hours=1),
+        duration_minutes=60,
+        status="completed",
+        hourly_rate=Decimal("40"),
+        price=Decimal("40"),
+        platform_fee=Decimal("6"),
+        tutor_earning=Decimal("34"),
+        currency="USD",
+        refund_cutoff_hours=24,
+        paid_at=start - timedelta(days=1),
+        completed_at=start + timedelta(hours=1),
+    )
+
+
 def rate(tutor: Any, *ratings: int) -> None:
     """Completed lessons of `tutor` with one testimonial each (through the service)."""
     from lms.accounts.tests.factories import UserFactory
-    from lms.tutoring.models import Booking
     from lms.tutoring.services import create_testimonial
 
     for index, rating in enumerate(ratings):
         student = UserFactory()
-        start = timezone.now() - timedelta(days=index + 2)
-        booking = Booking.objects.create(
-            student=student,
-            tutor=tutor,
-            start=start,
-            end=start + timedelta(hours=1),
-            blocked_end=start + timedelta(hours=1),
-            duration_minutes=60,
-            status="completed",
-            hourly_rate=Decimal("40"),
-            price=Decimal("40"),
-            platform_fee=Decimal("6"),
-            tutor_earning=Decimal("34"),
-            currency="USD",
-            refund_cutoff_hours=24,
-            paid_at=start - timedelta(days=1),
-            completed_at=start + timedelta(hours=1),
-        )
+        booking = completed_lesson(student=student, tutor=tutor, days_ago=index + 2)
         create_testimonial(student=student, booking_id=booking.pk, tutor_id=tutor.pk, rating=rating)

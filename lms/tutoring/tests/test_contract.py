@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from drf_spectacular.generators import SchemaGenerator
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator
 
@@ -24,11 +23,6 @@ from .factories import SlotFactory, TutorFactory
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 def _valid(document: dict[str, Any], schema: dict[str, Any], value: Any) -> bool:

@@ -13,26 +13,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
-from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from lms.tutoring.models import Booking, BookingStatus, TutorSettings
+from lms.tutoring.models import Booking, TutorSettings
 
 from .conftest import book_ok, hour
+from .conftest import completed_lesson as conftest_completed_lesson
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 def documented_codes(document: dict[str, Any], path: str, method: str, status: int) -> set[str]:
@@ -172,26 +165,9 @@ def patch_a_cancelled_booking(w: World) -> Any:
 
 
 def completed_lesson(w: World) -> Booking:
-    """A completed, paid lesson of the student with the tutor, two days ago (as conftest's
-    `rate` makes them, without the testimonial)."""
-    start = timezone.now() - timedelta(days=2)
-    return Booking.objects.create(
-        student=w.student,
-        tutor=w.tutor,
-        start=start,
-        end=start + timedelta(hours=1),
-        blocked_end=start + timedelta(hours=1),
-        duration_minutes=60,
-        status=BookingStatus.COMPLETED,
-        hourly_rate=Decimal("40"),
-        price=Decimal("40"),
-        platform_fee=Decimal("6"),
-        tutor_earning=Decimal("34"),
-        currency="USD",
-        refund_cutoff_hours=24,
-        paid_at=start - timedelta(days=1),
-        completed_at=start + timedelta(hours=1),
-    )
+    """A completed, paid lesson of the student with the tutor, two days ago."""
+    booking: Booking = conftest_completed_lesson(student=w.student, tutor=w.tutor)
+    return booking
 
 
 def review(w: World, booking_id: Any, tutor_id: Any) -> Any:

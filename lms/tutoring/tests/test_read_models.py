@@ -7,11 +7,9 @@ byte for byte."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
 from lms.core.tests.read_models import (
     assert_documented_as_rendered,
@@ -34,11 +32,6 @@ PAIRS = [
     (rm.FreeWindow, s.FreeWindowSerializer),
     (rm.TutorDetail, s.TutorDetailSerializer),
 ]
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(("model", "serializer"), PAIRS, ids=[m.__name__ for m, _ in PAIRS])
