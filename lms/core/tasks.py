@@ -71,15 +71,17 @@ def resend_unsent_tasks(batch: int = RESEND_BATCH) -> dict[str, int]:
       row id, task, class), and the run goes on with the next row. At the limit the row is
       logged `unsent_task_given_up` (ERROR) and stays for an operator (the admin's "Unsent
       tasks", filter "given up"), never tried again.
-    Rows are taken with `select_for_update(skip_locked=True)` in one transaction: two runs at
-    once (a late beat tick, a redelivered run) take disjoint rows, so no row is sent by both
-    (on SQLite, which has no row locks, the whole database is locked by the first write).
+    Each row is taken with `select_for_update(skip_locked=True)` in a transaction of its own,
+    published and deleted there: two runs at once (a late beat tick, a redelivered run) take
+    different rows, so no row is sent by both (on SQLite, which has no row locks, the whole
+    database is locked by the first write), and a run cut short re-sends at most the row it
+    was on, never the ones it had sent (their deletes are committed).
 
-    Cost: a task may run twice when the broker took it but the DELETE did not commit (the
-    process died, the database went away); tasks tolerate a second run (this module's
-    docstring). Returns {"sent": n, "refused": rows that failed on their own this run,
-    "left": rows still to be tried, "given_up": rows at the limit, "failed": 1 if the run
-    stopped at a broker failure else 0}.
+    Cost: one locking read per row; a task may run twice when the broker took it but its
+    DELETE did not commit (the process died, the database went away); tasks tolerate a
+    second run (this module's docstring). Returns {"sent": n, "refused": rows that failed on
+    their own this run, "left": rows still to be tried, "given_up": rows at the limit,
+    "failed": 1 if the run stopped at a broker failure else 0}.
     """
     from celery.exceptions import NotRegistered
     from django.conf import settings
@@ -92,13 +94,22 @@ def resend_unsent_tasks(batch: int = RESEND_BATCH) -> dict[str, int]:
     limit = int(getattr(settings, "CELERY_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     broker_cooldown.reset()  # this run came through the broker: try it whatever happened before
     sent = refused = failed = 0
-    with transaction.atomic():
-        rows = (
-            UnsentTask.objects.select_for_update(skip_locked=True)
-            .filter(attempts__lt=limit)
-            .order_by("created_at", "id")
-        )
-        for row in rows[:batch]:
+    tried: list[Any] = []
+    for _ in range(batch):
+        # One transaction a row: a run cut short (the soft time limit, a killed worker, a
+        # failed commit) leaves every row it sent deleted, and sends at most the one it was
+        # on again; SKIP LOCKED keeps two runs on different rows.
+        with transaction.atomic():
+            row = (
+                UnsentTask.objects.select_for_update(skip_locked=True)
+                .filter(attempts__lt=limit)
+                .exclude(pk__in=tried)
+                .order_by("created_at", "id")
+                .first()
+            )
+            if row is None:
+                break
+            tried.append(row.pk)
             try:
                 with transaction.atomic():  # a savepoint: an eager task's queries undone alone
                     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
@@ -240,9 +241,10 @@ def test_two_runs_at_once_send_each_row_once(monkeypatch):
     inside, go_on = threading.Event(), threading.Event()
     results: list[dict[str, int]] = []
 
-    def slow_remember(thing_id: str) -> None:  # the first run pauses while holding its rows
-        inside.set()
-        go_on.wait(10)
+    def slow_remember(thing_id: str) -> None:  # the first run pauses holding the oldest row
+        if thing_id == "row-0":
+            inside.set()
+            go_on.wait(10)
         ran.append(thing_id)
 
     monkeypatch.setattr(remember, "run", slow_remember)
@@ -257,14 +259,16 @@ def test_two_runs_at_once_send_each_row_once(monkeypatch):
     runner.start()
     assert inside.wait(10)
     try:
-        second = resend_unsent_tasks()  # a late beat tick meanwhile: every row is taken
+        second = resend_unsent_tasks()  # a late beat tick meanwhile: skips the held row
     finally:
         go_on.set()
         runner.join(10)
 
-    assert second == outcome(left=6)
-    assert results == [outcome(sent=6)]
-    assert sorted(ran) == [f"row-{n}" for n in range(6)]
+    # each row's own transaction: the second run sends the five others, the first its one
+    assert second["sent"] == 5
+    assert results[0]["sent"] == 1
+    assert sorted(ran) == [f"row-{n}" for n in range(6)]  # every row once, none twice
+    assert not UnsentTask.objects.exists()
 
 
 def test_a_purchase_made_while_the_broker_is_down_gets_its_receipt_once_resent(
@@ -293,4 +297,31 @@ def test_a_purchase_made_while_the_broker_is_down_gets_its_receipt_once_resent(
     [receipt] = [m for m in mail.outbox if "receipt" in m.subject.lower()]
     assert receipt.to == [student.email]
     assert receipt.attachments[0][0] == f"receipt-{order['number']}.pdf"
+    assert not UnsentTask.objects.exists()
+
+
+def test_a_run_cut_short_leaves_the_rows_it_sent_deleted(db, broker_at, redis_queue, monkeypatch):
+    # given: three kept tasks, and a run that is stopped while publishing the third (the soft
+    # time limit, a killed worker: the task's transaction never commits)
+    for name in ("first", "second", "third"):
+        keep(name)
+    broker_at(REDIS_URL)
+    publish = remember.apply_async
+
+    def stopped_at_the_third(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("args") == ["third"]:
+            raise SoftTimeLimitExceeded()
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(remember, "apply_async", stopped_at_the_third)
+
+    # when
+    with pytest.raises(SoftTimeLimitExceeded):
+        resend_unsent_tasks()
+    monkeypatch.setattr(remember, "apply_async", publish)
+    resend_unsent_tasks()
+
+    # then: the first two went once, the third once, nothing twice
+    messages = redis_queue.lrange(QUEUE, 0, -1)
+    assert [message_args(raw) for raw in reversed(messages)] == [["first"], ["second"], ["third"]]
     assert not UnsentTask.objects.exists()
