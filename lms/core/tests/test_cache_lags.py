@@ -2,8 +2,9 @@
 "Caching"): an enrollment reaches the catalog's cached `enrollment_count` within the
 response cache's TIMEOUT (60 s), and another person's activity reaches an instructor's
 cached analytics within ANALYTICS_CACHE_SECONDS (60 s; issue 15 allows short caching of
-expensive results). Time is moved on by patching `time.time`, which the local-memory
-cache and the catalog's near-cache read for expiry; tokens (datetime) are unaffected.
+expensive results). For the catalog, time is moved on by patching `time.time`, which its
+entries' own expiry reads (lms/catalog/cache.py, with Redis too); the analytics cache expires
+by the backend's clock, so its test waits out a 2 s cache time.
 """
 
 from __future__ import annotations
@@ -45,17 +46,21 @@ def test_an_enrollment_reaches_the_cached_enrollment_count_within_60_s(anon_clie
     assert anon_client.get(detail).json()["enrollment_count"] == 1
 
 
-def test_another_persons_enrollment_reaches_the_instructors_figures_within_60_s(
-    settings, client_for, student, later
+def test_another_persons_enrollment_reaches_the_instructors_figures_within_the_cache_time(
+    settings, client_for, student
 ):
-    settings.ANALYTICS_CACHE_SECONDS = 60
+    # The analytics cache's entries expire by the backend's own clock (Redis's TTL in CI),
+    # which no patch of time.time moves: a 2 s cache time, really waited, holds the rule.
+    settings.ANALYTICS_CACHE_SECONDS = 2
     course = make_course().course
     client = client_for(course.instructor)
     assert client.get(INSTRUCTOR_URL).json()["total_enrollments"] == 0  # cached now
+    cached_at = time.monotonic()
 
     learning.enroll(student=student, course=course, source="free")
 
-    later(55)
-    assert client.get(INSTRUCTOR_URL).json()["total_enrollments"] == 0  # the lag
-    later(61)
+    lagging = client.get(INSTRUCTOR_URL).json()["total_enrollments"]
+    if time.monotonic() - cached_at < 1.5:  # read well inside the cache time: the lag
+        assert lagging == 0
+    time.sleep(max(0.0, 2.2 - (time.monotonic() - cached_at)))
     assert client.get(INSTRUCTOR_URL).json()["total_enrollments"] == 1
