@@ -16,60 +16,13 @@ offered to the format. deploy/gunicorn.conf.py sets it as `logger_class`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-REDACTED = "~"
-SHOWN_PARAMETERS = frozenset(
-    {
-        "page",
-        "page_size",
-        "ordering",
-        "status",
-        "format",
-        "granularity",
-        "from",
-        "to",
-        "currency",
-        "level",
-        "language",
-        "kind",
-    }
-)
+from config.redaction import redact_path, redact_query
+
 HIDDEN_HEADERS = frozenset({"{authorization}i", "{cookie}i", "{x-csrftoken}i"})
-
-
-_NAME = re.compile(r"[a-z_]{1,40}")
-# The path segment after these names a credential (lms/catalog/api/urls.py, learning's).
-_SECRET_AFTER = re.compile(r"(/media/stream/|/certificates/verify/)[^/]+")
-_SEPARATORS = re.compile(r"[&;]")
-
-
-def redact_path(path: str) -> str:
-    """`path` with the segments that carry a credential written as `~` (module docstring)."""
-    path = _SECRET_AFTER.sub(lambda match: f"{match.group(1)}{REDACTED}", path)
-    if ":" in path:
-        path = "/".join(REDACTED if ":" in part else part for part in path.split("/"))
-    return path
-
-
-def redact_query(query: str) -> str:
-    """`query` with the value of every parameter outside `SHOWN_PARAMETERS` replaced by `~`,
-    and every name that does not look like one (lower-case letters and `_`, as this API's
-    parameters are: a bare `?<token>` has no `=`) replaced too; `&` and `;` both separate
-    parameters (written back as `&`); order kept."""
-    if not query:
-        return ""
-    shown = []
-    for part in _SEPARATORS.split(query):
-        name, equals, value = part.partition("=")
-        if not equals or not _NAME.fullmatch(name):
-            shown.append(REDACTED)
-        else:
-            shown.append(f"{name}={value if name in SHOWN_PARAMETERS else REDACTED}")
-    return "&".join(shown)
 
 
 class RedactingLogger(Logger):

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from config.redaction import redact_url
+
 REDACTED = "[redacted]"
 _TASK_ARGUMENTS = ("args", "kwargs")
 
@@ -20,6 +22,34 @@ CELERY_TASK_LOGGERS = ("celery.app.trace", "celery.worker.strategy", "celery.wor
 
 def _without_arguments(context: Mapping[str, Any]) -> dict[str, Any]:
     return {key: REDACTED if key in _TASK_ARGUMENTS else value for key, value in context.items()}
+
+
+class RedactRequestCredentials(logging.Filter):
+    """Hide what a request's URL may carry as a credential in records that name it.
+
+    Django's `django.request` and `django.security` records (a 500, a 403, a disallowed
+    host) put the request's path in their message and the request itself in the `request`
+    extra, which the JSON formatter prints with its full path and query: the media stream's
+    signed token, the export's `?token=`. The path in the arguments and the `request` extra
+    are rewritten by the one rule of config/redaction.py (as gunicorn's access log is).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request: Any = getattr(record, "request", None)
+        path = getattr(request, "path", None)
+        if not isinstance(path, str):
+            return True
+        full_path = request.get_full_path() if hasattr(request, "get_full_path") else path
+        meta = getattr(request, "META", {})
+        query = meta.get("QUERY_STRING", "") if isinstance(meta, Mapping) else ""
+        shown = redact_url(path, str(query))
+        record.request = f"<{getattr(request, 'method', '-')} {shown}>"
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                shown if isinstance(arg, str) and arg in (path, full_path) else arg
+                for arg in record.args
+            )
+        return True
 
 
 class RedactTaskArguments(logging.Filter):

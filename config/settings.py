@@ -621,13 +621,14 @@ LOGGING = {
     # counted and summed up in one `log_repeats_suppressed` line (config/log_filters.py).
     "filters": {
         "redact_task_arguments": {"()": "config.log_filters.RedactTaskArguments"},
+        "redact_request_credentials": {"()": "config.log_filters.RedactRequestCredentials"},
         "suppress_repeats": {"()": "config.log_filters.SuppressRepeats", "window": 60.0},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["redact_task_arguments", "suppress_repeats"],
+            "filters": ["redact_task_arguments", "redact_request_credentials", "suppress_repeats"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -197,7 +197,11 @@ def test_the_summary_repeats_no_argument_nor_exception_message(shown, clock):
 
 def test_the_console_handler_of_the_settings_has_it():
     handler = settings.LOGGING["handlers"]["console"]
-    assert handler["filters"] == ["redact_task_arguments", "suppress_repeats"]
+    assert handler["filters"] == [
+        "redact_task_arguments",
+        "redact_request_credentials",
+        "suppress_repeats",
+    ]
     assert settings.LOGGING["filters"]["suppress_repeats"] == {
         "()": "config.log_filters.SuppressRepeats",
         "window": 60.0,
@@ -246,3 +250,31 @@ def test_a_flood_through_the_real_configuration_prints_one_line_and_a_summary(tm
     assert "Traceback" in lines[0]["exc_info"]
     assert lines[1]["suppressed"] == 29
     assert lines[1]["repeated_exception"] == "ConnectionError"
+
+
+# --- a request's URL in the application's own log lines ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/media/stream/SECRET-TOKEN-0451:sig/",
+        "/api/v1/auth/me/export/download/?token=SECRET-TOKEN-0451",
+        "/api/v1/certificates/verify/SECRET-TOKEN-0451/",
+    ],
+)
+def test_a_server_error_names_its_request_without_the_credentials_in_its_url(rf, url):
+    from config.log_filters import RedactRequestCredentials
+
+    request = rf.get(url)
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s",
+        (request.path,), None,
+    )  # fmt: skip
+    record.request = request
+
+    assert RedactRequestCredentials().filter(record) is True
+
+    shown = record.getMessage() + str(record.request)
+    assert "SECRET-TOKEN-0451" not in shown
+    assert "/api/v1/" in shown
