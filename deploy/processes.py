@@ -142,8 +142,12 @@ def gunicorn_command() -> list[str]:
 
 
 def daphne_command(port: int) -> list[str]:
-    """The `ws` service."""
-    return ["daphne", "--bind", "127.0.0.1", "--port", str(port), "config.asgi:application"]
+    """The `ws` service, without daphne's access log (it writes a plain HTTP request's query
+    whole, a `?token=` included; nginx logs these requests without it)."""
+    return [
+        "daphne", "--bind", "127.0.0.1", "--port", str(port),
+        "--access-log", "/dev/null", "config.asgi:application",
+    ]  # fmt: skip
 
 
 def worker_command(*, queues: str | None = None, concurrency: int = 1) -> list[str]:

@@ -265,3 +265,12 @@ def test_nginx_logs_paths_without_their_query():
     assert "$args" not in log_format
     assert "$request_uri" not in log_format
     assert "access_log /var/log/nginx/access.log lms_no_query;" in nginx
+
+
+def test_daphne_writes_no_access_log_of_its_own():
+    # daphne logs a plain HTTP request's query whole: a /ws/?token=<JWT> without Upgrade
+    from deploy.processes import daphne_command
+
+    services = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+    for command in (services["ws"]["command"], daphne_command(8001)):
+        assert command[command.index("--access-log") + 1] == "/dev/null"
