@@ -197,6 +197,9 @@ def nginx(app_server: str) -> Iterator[int]:
     conf = directory / "nginx.conf"
     conf.write_text(_local_nginx_conf(directory=directory, nginx_port=port, app_port=app_port))
     settings.PUBLIC_MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    # The tests' own media root may be left from a run of older code that made it 0750
+    # (lms/core/local_storage.py): nginx's workers must be able to pass through it.
+    settings.MEDIA_ROOT.chmod(0o755)
     process = subprocess.Popen(
         [binary, "-p", str(directory), "-c", str(conf)],
         stdout=subprocess.DEVNULL,
