@@ -144,6 +144,9 @@ AMOUNT_INPUT_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,3})?$"
 _AMOUNT_INPUT = re.compile(AMOUNT_INPUT_PATTERN)
 # An ASCII decimal string of any size, to say why one is refused (too large, too many decimals).
 _DECIMAL_STRING = re.compile(r"(?P<whole>[0-9]+)(\.(?P<decimals>[0-9]+))?", re.ASCII)
+# MAX_AMOUNT's integer digits: a whole part at or above it compares as a longer or a larger
+# digit string of the same length.
+_MAX_WHOLE = str(int(MAX_AMOUNT))
 
 
 class AmountInputField(serializers.DecimalField):
@@ -160,7 +163,10 @@ class AmountInputField(serializers.DecimalField):
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or not _AMOUNT_INPUT.fullmatch(data):
             shape = _DECIMAL_STRING.fullmatch(data) if isinstance(data, str) else None
-            if shape is not None and int(shape["whole"]) >= MAX_AMOUNT:
+            # By its digits, never int(): a string of thousands of digits must not be parsed
+            # (Python refuses int() beyond 4,300 digits: a 500 for a crafted body).
+            whole = shape["whole"].lstrip("0") if shape is not None else ""
+            if shape is not None and (len(whole), whole) >= (len(_MAX_WHOLE), _MAX_WHOLE):
                 raise ValidationError(
                     f"The amount is too large: it must be below {MAX_AMOUNT}.",
                     code=MoneyError.INVALID_AMOUNT,

@@ -1,5 +1,5 @@
 """Searching for an instructor's name finds them by the name every response shows (issue 9,
-audit9 gap 4): the search vector takes the one name rule (lms.accounts.names), so a nameless
+one rule for names): the search vector takes the one name rule (lms.accounts.names), so a nameless
 instructor shown by their e-mail's local part is found by it, in `/courses/?search=` and in
 `/search/?q=`. Full-text search needs PostgreSQL; SQLite's fallback follows the same rule."""
 

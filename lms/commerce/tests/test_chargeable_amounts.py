@@ -1,4 +1,4 @@
-"""Amounts the payment provider cannot charge (issue 9, audit9 gap 1), currency by currency.
+"""Amounts the payment provider cannot charge (issue 9, "Money, once"), currency by currency.
 
 - A paid price below one unit the configured provider charges is refused where it is set
   (course price, tutor's hourly rate): 400 `invalid_amount`; zero (free) stays allowed.

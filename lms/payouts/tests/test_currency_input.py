@@ -1,4 +1,4 @@
-"""One rule for currency input (issue 9, audit9 gaps 2 and 6): a body, a query parameter and a
+"""One rule for currency input (issue 9, "Money, once"): a body, a query parameter and a
 filter read a currency the same way (`lms.core.money.parse_currency`): `usd` is USD; `XXX`,
 a dotless-i `ILS` and anything else is 400 `unsupported_currency`; an empty parameter is no
 filter. And each refusal of an amount says why.
@@ -107,6 +107,9 @@ def test_a_course_currency_is_ascii_before_it_is_upper_cased(instructor_client, 
         ("1.0001", "at most 3 decimals"),
         ("1000000000", "too large"),
         ("99999999999.5", "too large"),
+        ("9" * 5000, "too large"),  # beyond what int() parses (4,300 digits): never a 500
+        ("0" * 5000 + "1", "A valid number is required"),
+        ("0999999999", "A valid number is required"),
         ("12.345", "USD amounts have at most 2 decimals"),
         ("abc", "A valid number is required"),
     ],
