@@ -218,18 +218,26 @@ def check_price_chargeable(price: Money, *, provider: str | None = None) -> Mone
     return price
 
 
+def check_minimum_charge(total: Money, *, provider: str | None = None) -> Money:
+    """At least the provider's minimum charge for one payment in the currency (Stripe: 0.50
+    USD and the like); 400 `below_minimum_charge` otherwise. Checkout asks it of an order's
+    total; a booking, always paid alone, asks it when it is made."""
+    minimum = charge_limits(total.currency, provider).minimum
+    if total.amount < minimum:
+        raise Invalid(
+            f"The payment provider charges at least {format_money(minimum, total.currency)} "
+            f"in one payment; this total is {total}.",
+            code=MoneyError.BELOW_MINIMUM_CHARGE,
+        )
+    return total
+
+
 def check_chargeable_total(total: Money, *, provider: str | None = None) -> Money:
     """What one payment asks of the provider: at least its minimum charge in the currency and a
     multiple of its step; 400 `below_minimum_charge` otherwise (checkout, before any provider
     call; a zero total is never charged: `total` must be positive)."""
+    check_minimum_charge(total, provider=provider)
     limits = charge_limits(total.currency, provider)
-    if total.amount < limits.minimum:
-        raise Invalid(
-            f"The payment provider charges at least "
-            f"{format_money(limits.minimum, total.currency)} in one payment; this total is "
-            f"{total}.",
-            code=MoneyError.BELOW_MINIMUM_CHARGE,
-        )
     if total.amount % limits.step:
         raise Invalid(
             f"The payment provider charges {total.currency} in multiples of "

@@ -19,7 +19,7 @@ from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.commerce.providers import get_provider
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import Money, MoneyError, charge_limits, format_money
+from lms.core.money import Money, check_minimum_charge, format_money
 from lms.core.permissions import ADMIN, INSTRUCTOR, has_role
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
@@ -254,13 +254,7 @@ def create_booking(
             f"payable in {price.currency}.",
             code=TutoringError.PRICE_TOO_LOW,
         )
-    minimum = charge_limits(price.currency).minimum
-    if price.price.amount < minimum:  # a booking is paid alone: one payment, one minimum
-        raise Invalid(
-            f"This lesson costs {price.price}; the payment provider charges at least "
-            f"{format_money(minimum, price.currency)} in one payment.",
-            code=MoneyError.BELOW_MINIMUM_CHARGE,
-        )
+    check_minimum_charge(price.price)  # a booking is paid alone: one payment, one minimum
     blocked_end = end + timedelta(minutes=tutor_settings.buffer_minutes)
     _clear_the_way(tutor.pk, start, blocked_end, now=now)
     held = locks.lock_slot_holding(tutor.pk, start, end, slot_id=slot_id)
