@@ -193,6 +193,10 @@ else:
         }
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Each worker's near-cache of the catalog's public answers (lms/catalog/cache.py): at most
+# this many entries and bytes of bodies, least recently used out first; 0 turns it off.
+CATALOG_NEAR_CACHE_ENTRIES = env.int("CATALOG_NEAR_CACHE_ENTRIES", default=2000)
+CATALOG_NEAR_CACHE_BYTES = env.int("CATALOG_NEAR_CACHE_BYTES", default=32 * 1024 * 1024)
 # The limits on guessing (lms.accounts.throttles) keep their counters through this alias: the
 # same server, prefix and keys as "default", but a failed call raises (answered 503) instead
 # of reading as a miss, so no failed login goes uncounted while Redis half-answers (PING works,

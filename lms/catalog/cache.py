@@ -144,8 +144,8 @@ class NearCache:
             return value
 
     def put(self, key: str, value: Entry, size: int, expires_at: float) -> None:
-        max_entries = getattr(settings, "CATALOG_NEAR_CACHE_ENTRIES", 2000)
-        max_bytes = getattr(settings, "CATALOG_NEAR_CACHE_BYTES", 32 * 1024 * 1024)
+        max_entries = settings.CATALOG_NEAR_CACHE_ENTRIES
+        max_bytes = settings.CATALOG_NEAR_CACHE_BYTES
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
