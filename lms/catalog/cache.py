@@ -18,6 +18,13 @@ stored under the version the write has already left behind. A missing version (a
 of the cache, an eviction) starts from the clock in nanoseconds, never from a number an
 earlier version used. Only answers without per-user fields are kept (see `key_for`).
 
+The same version keys the count of a public list (`count_key`): the number of published
+courses a set of filters selects, kept for every page and ordering of that filter and for
+callers whose answer is never kept whole (`?mine=false`, a signed-in caller's list), since
+counting every published course is the list's most expensive query. It changes only when
+a course's state or a filtered field does, which bumps the version; the counters above
+(rating) may lag as long as the pages do.
+
 The cache is Django's default cache: local memory, which is per process and so right only
 for one process (development, tests), or Redis when REDIS_URL is set (every deployment).
 
@@ -39,6 +46,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +91,25 @@ def key_for(request: Any, kind: str) -> str:
     return f"catalog:{kind}:{version()}:{digest}"
 
 
+def count_key(filters: Mapping[str, str]) -> str:
+    """The key of the number of published courses a public list's filters select (the
+    filter parameters by name, without ordering and paging: every page and every ordering
+    of one filter share its count), under the current version."""
+    text = "&".join(f"{name}={value}" for name, value in sorted(filters.items()))
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return f"catalog:count:{version()}:{digest}"
+
+
+def get_count(key: str) -> int | None:
+    """The count kept under `key` (`count_key`), or None."""
+    count = _get(key)
+    return count if type(count) is int else None
+
+
+def put_count(key: str, count: int) -> None:
+    _put(key, count)
+
+
 def get(key: str) -> bytes | None:
     """The body kept under `key` (`key_for`), or None."""
     body = _get(key)
@@ -115,8 +142,9 @@ def put_course_page(key: str, page: CoursePage) -> None:
 
 # --- the per-process near-cache -------------------------------------------------------------
 
-Entry = bytes | CoursePage
+Entry = bytes | CoursePage | int
 _PAGE_OVERHEAD = 200  # bytes: the CoursePage, its id and set, roughly (only the bound uses it)
+_COUNT_SIZE = 100  # bytes: a count, its key and the entry's tuple, roughly
 
 
 class NearCache:
@@ -188,7 +216,7 @@ def _get(key: str) -> Entry | None:
     if not (isinstance(stored, tuple) and len(stored) == 2):
         return None  # missing (or kept by an earlier release without its expiry)
     expires_at, value = stored
-    if not isinstance(value, bytes | CoursePage) or expires_at <= now:
+    if not isinstance(value, bytes | CoursePage | int) or expires_at <= now:
         return None
     near_cache.put(key, value, _size(value), expires_at)
     return value
@@ -204,4 +232,6 @@ def _size(value: Entry) -> int:
     """Bytes an entry holds, roughly (the body, plus a fixed allowance for a CoursePage)."""
     if isinstance(value, bytes):
         return len(value)
+    if isinstance(value, int):
+        return _COUNT_SIZE
     return len(value.body) + _PAGE_OVERHEAD + 16 * len(value.author_ids)

@@ -31,11 +31,13 @@ from rest_framework.exceptions import ValidationError
 
 from lms.accounts.models import User
 from lms.accounts.names import display_name_of_row, display_name_sql
+from lms.core.db_routing import primary
 from lms.core.errors import NotAuthenticated, NotFound
 from lms.core.ids import as_uuid
 from lms.core.permissions import ADMIN, has_role, is_staff_member
 
 from . import access
+from . import cache as response_cache
 from .filters import DEFAULT_ORDERING, ORDERINGS, CourseFilter
 from .models import Category, Course, CourseStatus, Lesson, MediaAsset, Section, Tag
 from .permissions import can_edit_course, can_see_course, has_full_access
@@ -202,12 +204,14 @@ class CourseItems:
         counted: QuerySet[Course],
         *,
         ranked: QuerySet[Course] | None = None,
+        count_key: str | None = None,
     ) -> None:
         if rows is None and ranked is None:
             raise TypeError("CourseItems needs `rows` or `ranked`")
         self._rows = rows
         self.counted = counted
         self.ranked = ranked
+        self.count_key = count_key  # the public list's shared count (catalog.cache.count_key)
 
     @property
     def rows(self) -> QuerySet[Any]:
@@ -219,7 +223,17 @@ class CourseItems:
         return self._rows
 
     def count(self) -> int:
-        return self.counted.count()
+        """The number of items: from the response cache when the list is a public one (its
+        `count_key`), else counted (a count that will be shared is read on the primary)."""
+        if self.count_key is None:
+            return self.counted.count()
+        kept = response_cache.get_count(self.count_key)
+        if kept is not None:
+            return kept
+        with primary():
+            counted = self.counted.count()
+        response_cache.put_count(self.count_key, counted)
+        return counted
 
     def __len__(self) -> int:
         return self.count()
@@ -232,6 +246,16 @@ class CourseItems:
 
 
 _FILTER_PARAMS = frozenset(CourseFilter.base_filters)
+# The parameters that decide which published courses a public list holds, hence its count.
+_COUNTED_PARAMS = sorted(_FILTER_PARAMS - {"ordering", "mine"})
+
+
+def _public_count_key(params: Mapping[str, Any]) -> str:
+    """The shared count's key of a public list with these (valid) parameters: each filter
+    as the FilterSet reads it (the last value sent), empty ones left out (no filter)."""
+    return response_cache.count_key(
+        {name: str(params.get(name)) for name in _COUNTED_PARAMS if params.get(name)}
+    )
 
 
 # The staff's review queues (`?status=`): the course waiting longest first.
@@ -267,11 +291,14 @@ def course_list(*, user: Any, params: Mapping[str, Any]) -> CourseItems:
         # No filter asked for (the catalog's landing page): building the FilterSet and its
         # form would be a large part of the request's CPU for nothing.
         return CourseItems(
-            _published_rows().order_by(*ORDERINGS[DEFAULT_ORDERING]), published_courses()
+            _published_rows().order_by(*ORDERINGS[DEFAULT_ORDERING]),
+            published_courses(),
+            count_key=_public_count_key({}),
         )
     filterset = CourseFilter(params, queryset=Course.objects.none())
     if not filterset.is_valid():
         raise translate_validation(filterset.errors)
+    count_key = None  # a list of one's own courses or a review queue: counted each time
     if filterset.form.cleaned_data.get("mine"):
         if not getattr(user, "is_authenticated", False):
             raise NotAuthenticated()
@@ -282,19 +309,22 @@ def course_list(*, user: Any, params: Mapping[str, Any]) -> CourseItems:
         rows = base.values(*COURSE_ROW_FIELDS)
     else:
         base, rows = published_courses(), _published_rows()
+        count_key = _public_count_key(params)
     # The count reads the filtered courses without the page's joins; the page reads the same
     # filters applied to the row query (django-filter's `filter_queryset`, once per queryset).
     filterset.queryset = base
     filtered = filterset.qs
     key = filterset.ordering_key()
     if key == "relevance":
-        return CourseItems(None, filtered.order_by(), ranked=filterset.ordered(filtered))
+        return CourseItems(
+            None, filtered.order_by(), ranked=filterset.ordered(filtered), count_key=count_key
+        )
     rows = filterset.filter_queryset(rows)
     if status is not None and not params.get("ordering"):
         rows = rows.order_by(*REVIEW_QUEUE_ORDER)
     else:
         rows = filterset.ordered(rows)
-    return CourseItems(rows, filtered.order_by())
+    return CourseItems(rows, filtered.order_by(), count_key=count_key)
 
 
 _TAG_ROWS = Course.tags.through.objects.order_by("tag__name").values_list(
