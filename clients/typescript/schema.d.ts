@@ -3930,6 +3930,25 @@ export interface components {
          * @enum {string}
          */
         InstructorApplicationStatusEnum: "pending" | "approved" | "rejected";
+        /** @description An instructor's profile (`User.profile`). */
+        InstructorProfile: {
+            headline: string;
+            bio: string;
+            skills: string[];
+            languages: string[];
+            /**
+             * Format: decimal
+             * @description A decimal string with exactly the currency's ISO 4217 minor unit.
+             * @example 49.99
+             */
+            readonly hourly_rate: string;
+            currency: string;
+            /** @description An IANA time zone name (`Europe/London`). */
+            timezone: string;
+            payout_details: {
+                [key: string]: string;
+            };
+        };
         InstructorSummary: {
             /** Format: uuid */
             id: string;
@@ -5036,6 +5055,7 @@ export interface components {
         PatchedMeUpdateInputRequest: {
             first_name?: string;
             last_name?: string;
+            /** @description The profile fields to change, only those sent, by the caller's role. An instructor's: `headline`, `bio`, `skills`, `languages`, `hourly_rate`, `currency`, `timezone`, `payout_details`; anyone else's: `bio`, `language`, `country`, `timezone`, `currency`, `education`. A value its field refuses: 400 `validation_error`, `attr` `profile.<field>`; other keys (the other role's fields among them) are ignored. */
             profile?: {
                 [key: string]: unknown;
             };
@@ -5616,6 +5636,17 @@ export interface components {
             passed: boolean | null;
             student: components["schemas"]["SubmissionPerson"];
             quiz_title: string;
+        };
+        /** @description A student's profile, and that of anyone but an instructor (`User.profile`). */
+        StudentProfile: {
+            bio: string;
+            language: string;
+            /** @description ISO 3166-1 alpha-2 (`GB`), or empty. */
+            country: string;
+            /** @description An IANA time zone name (`Europe/London`). */
+            timezone: string;
+            currency: string;
+            education: string;
         };
         /**
          * @description A student as the course's instructor sees them (the `User` selected with the
@@ -6480,15 +6511,15 @@ export interface components {
             readonly role: components["schemas"]["RoleEnum"];
             readonly email_verified: boolean;
             readonly avatar: string | null;
-            readonly profile: {
-                [key: string]: unknown;
-            } | null;
+            /** @description An instructor's profile for an instructor, a student's for anyone else; null while the user has none. */
+            readonly profile: components["schemas"]["UserProfile"] | null;
             readonly university: components["schemas"]["UniversityVerifiedRef"] | null;
             readonly university_verified: boolean;
             readonly is_active: boolean;
             /** Format: date-time */
             readonly created_at: string;
         };
+        UserProfile: components["schemas"]["InstructorProfile"] | components["schemas"]["StudentProfile"];
         ValidationError: {
             /** @description Why the value was refused: `required`, `invalid`, ... */
             code: string;

@@ -4,7 +4,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ObjectDoesNotExist
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from lms.accounts import universities
@@ -17,9 +17,14 @@ from lms.accounts.models import (
     User,
 )
 from lms.core.absolute_urls import absolute_url, file_url
-from lms.core.money import DEFAULT_CURRENCY, amount_string
+from lms.core.money import DEFAULT_CURRENCY
 from lms.core.schema import ClientErrorSerializer
-from lms.core.serializers import AmountInputField, CurrencyInputField, check_amount_decimals
+from lms.core.serializers import (
+    AmountField,
+    AmountInputField,
+    CurrencyInputField,
+    check_amount_decimals,
+)
 from lms.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, ValidatedFileField
 
 _TIMEZONES = sorted(available_timezones())
@@ -78,7 +83,9 @@ class PasswordResetConfirmInputSerializer(VerifyEmailInputSerializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class StudentProfileSerializer(serializers.ModelSerializer[StudentProfile]):
+class StudentProfileInputSerializer(serializers.ModelSerializer[StudentProfile]):
+    """The profile fields a student (anyone but an instructor) may change."""
+
     timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
     currency = CurrencyInputField(required=False)
     country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True)
@@ -88,7 +95,9 @@ class StudentProfileSerializer(serializers.ModelSerializer[StudentProfile]):
         fields = ["bio", "language", "country", "timezone", "currency", "education"]
 
 
-class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]):
+class InstructorProfileInputSerializer(serializers.ModelSerializer[InstructorProfile]):
+    """The profile fields an instructor may change."""
+
     timezone = serializers.ChoiceField(choices=_TIMEZONES, required=False)
     currency = CurrencyInputField(required=False)
     skills = serializers.ListField(
@@ -130,10 +139,9 @@ class InstructorProfileSerializer(serializers.ModelSerializer[InstructorProfile]
         check_amount_decimals(rate, amount="hourly_rate", currency=currency, chargeable=True)
         return attrs
 
-    def to_representation(self, instance: InstructorProfile) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["hourly_rate"] = amount_string(instance.hourly_rate, instance.currency)
-        return data
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
 
 
 class MeUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
@@ -141,14 +149,25 @@ class MeUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
 
     first_name = serializers.CharField(max_length=150, required=False)
     last_name = serializers.CharField(max_length=150, required=False)
-    profile = serializers.DictField(required=False)
+    # An open object in the document: which fields are read depends on the caller's role, which
+    # the body does not carry. A schema per role (`anyOf`) would accept for a student what
+    # only an instructor may send (a 10,000-character `bio`, the student's limit is 5,000)
+    # and the other way round, so the fields are listed in the description instead.
+    profile = serializers.DictField(
+        required=False,
+        help_text="The profile fields to change, only those sent, by the caller's role. An "
+        f"instructor's: {_listed(InstructorProfileInputSerializer.Meta.fields)}; anyone "
+        f"else's: {_listed(StudentProfileInputSerializer.Meta.fields)}. A value its field "
+        "refuses: 400 `validation_error`, `attr` `profile.<field>`; other keys (the other "
+        "role's fields among them) are ignored.",
+    )
 
     def validate_profile(self, value: dict[str, Any]) -> dict[str, Any]:
         user: User = self.context["user"]
         profile_serializer: serializers.Serializer[Any] = (
-            InstructorProfileSerializer(data=value, partial=True, context={"user": user})
+            InstructorProfileInputSerializer(data=value, partial=True, context={"user": user})
             if user.role == Role.INSTRUCTOR
-            else StudentProfileSerializer(data=value, partial=True)
+            else StudentProfileInputSerializer(data=value, partial=True)
         )
         profile_serializer.is_valid(raise_exception=True)
         return dict(profile_serializer.validated_data)
@@ -195,6 +214,42 @@ class UniversityVerifiedRefSerializer(serializers.Serializer[Any]):
     verified = serializers.BooleanField()
 
 
+class StudentProfileSerializer(serializers.Serializer[StudentProfile]):
+    """A student's profile, and that of anyone but an instructor (`User.profile`)."""
+
+    bio = serializers.CharField()
+    language = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 (`GB`), or empty.")
+    timezone = serializers.CharField(help_text="An IANA time zone name (`Europe/London`).")
+    currency = serializers.CharField()
+    education = serializers.CharField()
+
+
+class InstructorProfileSerializer(serializers.Serializer[InstructorProfile]):
+    """An instructor's profile (`User.profile`)."""
+
+    headline = serializers.CharField()
+    bio = serializers.CharField()
+    skills = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    hourly_rate = AmountField()
+    currency = serializers.CharField()
+    timezone = serializers.CharField(help_text="An IANA time zone name (`Europe/London`).")
+    payout_details = serializers.DictField(child=serializers.CharField())
+
+
+# Which one a user has is their role's: no field of the body says (no discriminator); each
+# shape's own fields tell them apart (`headline`, `education`).
+PROFILE_SCHEMA = PolymorphicProxySerializer(
+    component_name="UserProfile",
+    serializers=[InstructorProfileSerializer, StudentProfileSerializer],
+    resource_type_field_name=None,
+    allow_null=True,
+    help_text="An instructor's profile for an instructor, a student's for anyone else; null "
+    "while the user has none.",
+)
+
+
 class UserSerializer(serializers.ModelSerializer[User]):
     email_verified = serializers.BooleanField(read_only=True)
     avatar = serializers.SerializerMethodField()
@@ -239,6 +294,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
         affiliation = _affiliation(user)
         return affiliation is not None and universities.is_verified(user, affiliation.university)
 
+    @extend_schema_field(PROFILE_SCHEMA)
     def get_profile(self, user: User) -> dict[str, Any] | None:
         if user.role == Role.INSTRUCTOR:
             profile = getattr(user, "instructor_profile", None)
