@@ -110,9 +110,10 @@ def _throttled_admin_login(request: HttpRequest, extra_context: Any) -> HttpResp
 @admin.register(User)
 class UserAdmin(ServiceAdmin[User], DjangoUserAdmin):
     """Role and activity change through `update_user_by_admin` (audit line; deactivation
-    revokes every token), names through `update_me` (search documents, cached pages), as
-    through the API. Nothing else of a user is written here: accounts are made by sign-up
-    (or `createsuperuser`), staff flags follow the role, passwords are reset by their owner."""
+    revokes every token), names through `rename_user_by_staff` (audit line naming the staff
+    member; search documents and cached pages as `update_me`), as through the API. Nothing
+    else of a user is written here: accounts are made by sign-up (or `createsuperuser`),
+    staff flags follow the role, passwords are reset by their owner."""
 
     ordering = ("-created_at",)
     list_display = ("email", "first_name", "last_name", "role", "is_active", "email_verified_at")
@@ -163,10 +164,12 @@ class UserAdmin(ServiceAdmin[User], DjangoUserAdmin):
         by = current_user(request)
         changed = set(form.changed_data)
         if changed & {"first_name", "last_name"}:
-            services.update_me(
-                user=User.objects.get(pk=obj.pk),  # the form already set the new names on obj
-                fields={"first_name": obj.first_name, "last_name": obj.last_name},
-                profile_fields={},
+            services.rename_user_by_staff(
+                user=obj,  # the form already set the new names on obj; the service re-reads it
+                by=by,
+                first_name=obj.first_name,
+                last_name=obj.last_name,
+                request=request,
             )
         if changed & {"role", "is_active"}:
             services.update_user_by_admin(

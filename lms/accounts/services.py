@@ -674,9 +674,39 @@ def update_user_by_admin(
         if not is_active:
             tokens.revoke_all_tokens(user=user)
         record(
-            action=AuditAction.USER_ACTIVATED if is_active else "user.deactivated",
+            action=AuditAction.USER_ACTIVATED if is_active else AuditAction.USER_DEACTIVATED,
             actor=by,
             target=user,
             request=request,
         )
+    return user
+
+
+@transaction.atomic
+def rename_user_by_staff(
+    *,
+    user: User,
+    by: User,
+    first_name: str,
+    last_name: str,
+    request: AnyRequest = None,
+) -> User:
+    """A staff member changes a user's names (the Django admin): the names change as through
+    `update_me` (name-change handlers: search documents, cached pages), and an audit line
+    says who renamed whom and which of the two names changed. The line names the fields,
+    never the names: an erasure finds a person's lines by their current name, so a former
+    name written here would outlive it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    names = {"first_name": first_name, "last_name": last_name}
+    changed = sorted(name for name, value in names.items() if getattr(user, name) != value)
+    if not changed:
+        return user
+    update_me(user=user, fields=names, profile_fields={}, request=request)
+    record(
+        action=AuditAction.USER_RENAMED,
+        actor=by,
+        target=user,
+        request=request,
+        data={"fields": changed},
+    )
     return user

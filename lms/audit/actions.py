@@ -120,6 +120,7 @@ class AuditAction(StrEnum):
     USER_EMAIL_VERIFIED = "user.email_verified"
     USER_REGISTERED = "user.registered"
     USER_ROLE_CHANGED = "user.role_changed"
+    USER_RENAMED = "user.renamed"  # by staff (the Django admin): field names only
     USER_DELETED = "user.deleted"
     USER_DATA_EXPORT_REQUESTED = "user.data_export_requested"
     USER_DATA_EXPORT_READY = "user.data_export_ready"

@@ -1,7 +1,8 @@
 """The audit log's one writer. Every app calls `record` in the transaction that makes the
 change: one INSERT, nothing else in that transaction. The line is sealed into the hash
 chain after the transaction commits, off the request path (`lms.audit.tasks.queue_sealing`,
-`lms.audit.chain`)."""
+`lms.audit.chain`). The action is always an `AuditAction` (mypy holds every caller to it;
+lms/audit/tests/test_transitions.py refuses a string typed or built in place)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from lms.audit.actions import AuditAction
 from lms.audit.models import AuditLog
 from lms.audit.tasks import queue_sealing
 from lms.core.requests import AnyRequest
@@ -47,7 +49,7 @@ def _ip_or_none(value: Any) -> str | None:
 
 def record(
     *,
-    action: str,
+    action: AuditAction,
     actor: Any = None,
     target: models.Model | None = None,
     request: AnyRequest = None,
@@ -65,7 +67,7 @@ def record(
 
 def record_many(
     *,
-    action: str,
+    action: AuditAction,
     actor: Any = None,
     targets: list[tuple[models.Model, dict[str, Any]]],
     request: AnyRequest = None,
@@ -100,7 +102,7 @@ def _seal_after_commit() -> None:
 
 def _line(
     *,
-    action: str,
+    action: AuditAction,
     actor: Any,
     target: models.Model | None,
     request: AnyRequest,

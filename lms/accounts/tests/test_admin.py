@@ -127,6 +127,67 @@ def test_a_name_changed_in_the_admin_runs_the_name_change_handlers(admin_site, i
     assert instructor.last_name == "Hopper"
 
 
+def test_a_name_changed_in_the_admin_is_audited_with_who_renamed_whom(
+    admin_site, admin_user, admin_client_api, instructor
+):
+    # given: F7 of issue 9, a staff rename in the admin wrote no audit line
+    # when
+    response = admin_site.post(
+        change_url(instructor),
+        form_of(instructor, first_name="Grace", last_name="Hopper"),
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    # then: one line, the staff member on the renamed user, the fields named (never the names)
+    assert response.status_code == 302
+    instructor.refresh_from_db()
+    assert (instructor.first_name, instructor.last_name) == ("Grace", "Hopper")
+    line = AuditLog.objects.get(action="user.renamed")
+    assert (line.actor, line.target_type, line.target_id) == (
+        admin_user,
+        "accounts.user",
+        str(instructor.pk),
+    )
+    assert line.data == {"fields": ["first_name", "last_name"]}
+    assert line.ip == "203.0.113.7"
+    # and the audit API serves it by its action
+    listed = admin_client_api.get("/api/v1/audit-logs/", {"action": "user.renamed"})
+    assert listed.status_code == 200
+    assert [entry["action"] for entry in listed.json()["results"]] == ["user.renamed"]
+
+
+def test_a_manager_renaming_in_the_admin_is_the_audit_lines_actor(manager, student):
+    # given a manager with the model permission (names are theirs to fix; roles are not)
+    from django.contrib.auth.models import Permission
+
+    manager.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client = Client()
+    client.force_login(manager)
+    form = form_of(student, last_name="Lovelace")
+    del form["role"], form["is_active"]  # read-only for a manager
+
+    # when
+    response = client.post(change_url(student), form)
+
+    # then
+    assert response.status_code == 302
+    line = AuditLog.objects.get(action="user.renamed", target_id=str(student.pk))
+    assert line.actor == manager
+    assert line.data == {"fields": ["last_name"]}
+
+
+def test_a_save_in_the_admin_without_a_new_name_writes_no_rename_line(
+    admin_site, admin_user, student
+):
+    response = admin_site.post(change_url(student), form_of(student, role=Role.INSTRUCTOR))
+
+    assert response.status_code == 302
+    assert not AuditLog.objects.filter(action="user.renamed").exists()
+    assert AuditLog.objects.filter(action="user.role_changed", actor=admin_user).exists()
+
+
 def test_an_admin_cannot_change_their_own_role(admin_site, admin_user):
     response = admin_site.get(change_url(admin_user))
     assert b'name="role"' not in response.content
