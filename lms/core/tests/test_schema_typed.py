@@ -22,9 +22,6 @@ ALLOWED_UNTYPED = {
     "AuditLog.data": "the action's own detail: its keys depend on the audit action",
     "Notification.data": "the event's payload for the client: its keys depend on the event",
     "Withdrawal.details": "the payout method's details: keys per method (docs/payouts.md)",
-    # A known shape not typed yet (lms/accounts/api/serializers.py): the instructor's or the
-    # student's profile by role, a oneOf of output shapes the accounts app does not have yet.
-    "User.profile": "known shape, not typed yet (InstructorProfile or StudentProfile)",
 }
 
 
