@@ -27,8 +27,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from lms.core.errors import Invalid
-from lms.core.money import Money, minor_unit
+from lms.core.errors import Conflict, Invalid
+from lms.core.money import Money, amount_string, minor_unit
 
 from .errors import CommerceError
 from .models import Coupon, CouponKind, CouponRedemption, CouponScope
@@ -110,14 +110,20 @@ def price_lines(
     payable_exponent: int | None = None,
 ) -> Priced:
     """Subtotal, discount per line and total in `currency` (every line's); raises 400 when
-    the coupon cannot apply. No lines: zeros in `currency`.
+    the coupon cannot apply, 409 `currency_mismatch` when a line is in another currency (a
+    cart whose course changed currency). No lines: zeros in `currency`.
 
     `payable_exponent`: the decimals the payment provider charges in `currency`; each line's
     amount paid is rounded down to it (module docstring). None: no rounding beyond ISO's.
     """
     zero = Money.zero(currency)
     if any(line.currency != currency for line in lines):
-        raise ValueError(f"Every line must be in {currency}.")
+        others = sorted({line.currency for line in lines} - {currency})
+        raise Conflict(
+            f"Your cart mixes currencies ({', '.join([currency, *others])}): "
+            "remove the courses of all but one currency.",
+            code=CommerceError.CURRENCY_MISMATCH,
+        )
     discounts = _coupon_discounts(lines, rules, currency) if rules is not None and lines else {}
     priced = []
     for line in lines:
@@ -191,6 +197,15 @@ def _coupon_discounts(
             discounts[ref] += extra
             left -= extra
     return discounts
+
+
+PERCENT = Decimal("0.01")  # a percent coupon's value has two decimals
+
+
+def coupon_value_string(value: Decimal, currency: str) -> str:
+    """The one rendering of a coupon's value (API and audit alike): a fixed coupon's amount
+    in its currency (`"5.00"` USD, `"500"` JPY), a percent coupon's percent (`"10.00"`)."""
+    return amount_string(value, currency) if currency else str(Decimal(value).quantize(PERCENT))
 
 
 # --- coupon checks ---------------------------------------------------------------------------

@@ -46,15 +46,25 @@ _CART_ITEM_FIELDS = (
 
 @dataclass
 class CartView:
+    """The cart as shown. `priced` is None when its courses are in more than one currency
+    (an instructor changed a carted course's currency): the rows are shown, each with its
+    price and currency, but no total can be, and the cart cannot be ordered until the buyer
+    removes the courses of the other currency."""
+
     items: list[dict[str, Any]]
     coupon: Coupon | None
-    priced: Priced
+    priced: Priced | None
     coupon_error: str = ""
 
     @property
+    def currency_mismatch(self) -> bool:
+        return self.priced is None
+
+    @property
     def currency(self) -> str | None:
-        """The cart's currency; None while it is empty (its zero totals are in the default)."""
-        return self.priced.currency if self.items else None
+        """The cart's currency; None while it is empty (its zero totals are in the default)
+        or while it mixes currencies."""
+        return self.priced.currency if self.items and self.priced is not None else None
 
 
 def cart_lines(*, cart_id: Any) -> list[dict[str, Any]]:
@@ -78,8 +88,10 @@ def cart_view(*, user: Any) -> CartView:
         )
         for row in rows
     ]
-    currency = lines[0].currency if lines else DEFAULT_CURRENCY
     coupon = cart.coupon if cart is not None else None
+    if len({line.currency for line in lines}) > 1:
+        return CartView(items=rows, coupon=coupon, priced=None)
+    currency = lines[0].currency if lines else DEFAULT_CURRENCY
     error = ""
     payable = get_provider().payable_exponent(currency) if lines else None
     priced = price_lines(lines, None, currency, payable_exponent=payable)

@@ -28,11 +28,9 @@ from ..models import (
     Payment,
     RevenueShare,
 )
+from ..pricing import PERCENT, coupon_value_string
 
 # --- cart -------------------------------------------------------------------------------------
-
-
-PERCENT = Decimal("0.01")  # percents have two decimals
 
 
 class CartCourseSerializer(serializers.Serializer[Any]):
@@ -56,15 +54,24 @@ class CartItemSerializer(serializers.Serializer[Any]):
 
 
 class CartSerializer(serializers.Serializer[Any]):
-    """A `selectors.CartView`: its rows, the coupon and the priced totals."""
+    """A `selectors.CartView`: its rows, the coupon and the priced totals (null, with
+    `currency_mismatch`, while the cart mixes currencies)."""
 
     items = CartItemSerializer(many=True)
     coupon = serializers.CharField(source="coupon.code", allow_null=True, default=None)
     coupon_error = serializers.CharField(allow_blank=True)
-    subtotal = AmountField(source="priced.subtotal")
-    discount = AmountField(source="priced.discount")
-    total = AmountField(source="priced.total")
+    subtotal = AmountField(source="priced.subtotal", allow_null=True)
+    discount = AmountField(source="priced.discount", allow_null=True)
+    total = AmountField(source="priced.total", allow_null=True)
     currency = serializers.CharField(allow_null=True)
+    currency_mismatch = serializers.BooleanField(
+        help_text=(
+            "True while the cart holds courses in more than one currency (a course's currency "
+            "changed after it was added): the totals and `currency` are null, and ordering or "
+            "applying a coupon answers 409 `currency_mismatch` until the courses of all but "
+            "one currency are removed."
+        )
+    )
 
 
 class CartItemInputSerializer(serializers.Serializer[Any]):
@@ -154,7 +161,7 @@ class CouponInputSerializer(serializers.Serializer[Any]):
 class CouponValueField(AmountField):
     def to_representation(self, value: tuple[Decimal, str]) -> str:
         amount, currency = value
-        return super().to_representation(value) if currency else str(amount.quantize(PERCENT))
+        return coupon_value_string(amount, currency)
 
 
 class CouponSerializer(serializers.Serializer[Any]):

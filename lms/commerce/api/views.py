@@ -101,7 +101,8 @@ class CartCouponView(APIView):
                 "coupon_exhausted",
                 "coupon_not_applicable",
                 "coupon_currency_mismatch",
-            ]
+            ],
+            409: ["currency_mismatch"],
         }
     )
     @extend_schema(request=s.CouponCodeInputSerializer, responses=s.CartSerializer)

@@ -87,7 +87,9 @@ def apply_coupon(*, user: User, code: str) -> Coupon:
         )
         for r in rows
     ]
-    price_lines(lines, CouponRules.of(coupon), lines[0].currency)  # raises when it cannot apply
+    # Raises when it cannot apply: 400 with the coupon's code, 409 `currency_mismatch` when
+    # the cart mixes currencies (a carted course's currency changed since).
+    price_lines(lines, CouponRules.of(coupon), lines[0].currency)
     cart.coupon = coupon
     cart.save(update_fields=["coupon", "updated_at"])
     return coupon

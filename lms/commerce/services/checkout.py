@@ -11,7 +11,13 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid
-from lms.core.money import Money, MoneyError, check_chargeable_total, check_currency
+from lms.core.money import (
+    Money,
+    MoneyError,
+    amount_string,
+    check_chargeable_total,
+    check_currency,
+)
 from lms.core.requests import AnyRequest
 from lms.core.stripe_client import BelowMinimumCharge
 
@@ -166,7 +172,7 @@ def _complete_checkout(
         data={
             "order": payment.order.number,
             "provider": payment.provider,
-            "amount": str(payment.amount),
+            "amount": amount_string(payment.amount, payment.currency),
             "currency": payment.currency,
         },
     )

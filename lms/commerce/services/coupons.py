@@ -24,6 +24,7 @@ from ..models import (
     CouponKind,
     CouponScope,
 )
+from ..pricing import coupon_value_string
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,13 @@ def create_coupon(*, by: User, data: dict[str, Any], request: AnyRequest = None)
         actor=by,
         target=coupon,
         request=request,
-        data={"code": code, "kind": kind, "value": str(value), "scope": scope},
+        data={
+            "code": code,
+            "kind": kind,
+            "value": coupon_value_string(value, currency),
+            "currency": currency,
+            "scope": scope,
+        },
     )
     return coupon
 

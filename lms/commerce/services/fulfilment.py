@@ -87,7 +87,7 @@ def apply_success_locked(
         payment.save()
         return "already_handled"
     expected = order.total_money
-    reported = str(amount.amount) if amount is not None else None
+    reported = amount_string(amount.amount, amount.currency) if amount is not None else None
     if amount is None or amount != expected or currency.upper() != order.currency:
         payment.status = PaymentStatus.MISMATCH
         payment.last_error = (
@@ -101,7 +101,7 @@ def apply_success_locked(
                 "payment": str(payment.pk),
                 "reported": reported,
                 "reported_currency": currency,
-                "expected": str(expected.amount),
+                "expected": amount_string(expected.amount, expected.currency),
                 "currency": order.currency,
             },
         )
@@ -112,7 +112,7 @@ def apply_success_locked(
                 "source": source,
                 "reported": reported,
                 "reported_currency": currency,
-                "expected": str(expected.amount),
+                "expected": amount_string(expected.amount, expected.currency),
                 "currency": order.currency,
             },
         )
@@ -317,14 +317,18 @@ def apply_provider_refund(*, payment_id: Any, event: PaymentEvent, source: str =
             "commerce.external_partial_refund",
             extra={
                 "order": str(order.pk),
-                "amount": str(excess.amount),
+                "amount": amount_string(excess.amount, excess.currency),
                 "currency": excess.currency,
             },
         )
         record(
             action=AuditAction.REFUND_EXTERNAL_PARTIAL,
             target=order,
-            data={"source": source, "amount": str(excess.amount), "currency": excess.currency},
+            data={
+                "source": source,
+                "amount": amount_string(excess.amount, excess.currency),
+                "currency": excess.currency,
+            },
         )
         return "external_partial"
     refund = Refund.objects.create(

@@ -14,7 +14,7 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid
-from lms.core.money import Money, check_currency
+from lms.core.money import Money, amount_string, check_currency
 from lms.core.requests import AnyRequest
 
 from .. import locks
@@ -119,7 +119,7 @@ def place_order(
         request=request,
         data={
             "number": order.number,
-            "total": str(order.total),
+            "total": amount_string(order.total, order.currency),
             "currency": currency,
             "coupon": order.coupon_code,
         },
@@ -184,7 +184,12 @@ def place_item_order(
         actor=user,
         target=order,
         request=request,
-        data={"number": order.number, "total": str(order.total), "currency": order.currency,
-              "kind": offer.kind, "reference": str(offer.reference_id)},
-    )  # fmt: skip
+        data={
+            "number": order.number,
+            "total": amount_string(order.total, order.currency),
+            "currency": order.currency,
+            "kind": offer.kind,
+            "reference": str(offer.reference_id),
+        },
+    )
     return order

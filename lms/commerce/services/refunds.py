@@ -17,7 +17,7 @@ from lms.accounts.models import User
 from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.core.errors import Conflict, Invalid, PermissionDenied
-from lms.core.money import Money
+from lms.core.money import Money, amount_string
 from lms.core.permissions import ADMIN, has_role
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
@@ -126,7 +126,7 @@ def _claim_refund(
         request=request,
         data={
             "order": order.number,
-            "amount": str(refund.amount),
+            "amount": amount_string(refund.amount, refund.currency),
             "currency": refund.currency,
             "courses": refund.reference_ids,  # the key of every audit line so far
         },
@@ -209,7 +209,11 @@ def complete_refund(
             order,
             OrderStatus.PARTIALLY_REFUNDED if still_open else OrderStatus.REFUNDED,
             actor=refund.requested_by,
-            data={"refund": str(refund.pk), "amount": str(refund.amount)},
+            data={
+                "refund": str(refund.pk),
+                "amount": amount_string(refund.amount, refund.currency),
+                "currency": refund.currency,
+            },
         )
         order.refunded_at = timezone.now()
         order.save(update_fields=["status", "refunded_amount", "refunded_at", "updated_at"])
@@ -221,7 +225,7 @@ def complete_refund(
         target=refund,
         data={
             "order": order.number,
-            "amount": str(refund.amount),
+            "amount": amount_string(refund.amount, refund.currency),
             "currency": refund.currency,
             "provider_ref": refund.provider_ref or "",
             "external": refund.external,

@@ -26,6 +26,7 @@ def test_cart_starts_empty(student_client):
         "discount": "0.00",
         "total": "0.00",
         "currency": None,
+        "currency_mismatch": False,
     }
 
 

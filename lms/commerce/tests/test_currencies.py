@@ -387,3 +387,90 @@ def test_an_order_in_a_dropped_currency_is_not_checked_out(student_client, dinar
     paid = simulate(student_client, checkout(student_client, order["id"])["payment_id"])
     assert paid.json()["order_status"] == "paid"
     assert_payouts_consistent()
+
+
+# The keys of audit data that hold an amount of money (the line's `currency` beside it).
+AUDIT_AMOUNT_KEYS = frozenset({"amount", "total", "expected", "reported", "value"})
+
+
+def audit_amounts(admin_client):
+    """Every amount in the audit log as the audit API serves it: (action, key, string)."""
+    lines = admin_client.get("/api/v1/audit-logs/", {"page_size": 100}).json()["results"]
+    return {
+        (line["action"], key, value)
+        for line in lines
+        for key, value in line["data"].items()
+        if key in AUDIT_AMOUNT_KEYS and value is not None
+    }
+
+
+@pytest.mark.parametrize(
+    ("price", "off", "currency", "total", "coupon"),
+    [
+        ("1500", "100", "JPY", "1400", "100"),
+        ("12.345", "1.5", "KWD", "10.845", "1.500"),
+        ("49.9", "5", "USD", "44.90", "5.00"),
+    ],
+)
+def test_the_audit_lines_show_the_one_price_string(
+    course_factory, student_client, admin_client_api, price, off, currency, total, coupon
+):
+    # given: a fixed coupon, and a course bought with it
+    course = course_factory(price=Decimal(price), currency=currency)
+    created = admin_client_api.post(
+        "/api/v1/coupons/",
+        {"code": "OFF", "kind": "fixed", "value": off, "currency": currency, "scope": "platform"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    add_to_cart(student_client, course)
+    assert student_client.post("/api/v1/cart/coupon/", {"code": "OFF"}).status_code == 200
+    order = student_client.post("/api/v1/orders/", {}, format="json").json()
+    payment = checkout(student_client, order["id"])
+    assert simulate(student_client, payment["payment_id"]).status_code == 200
+
+    # when: an admin refunds it
+    refunded = admin_client_api.post(f"/api/v1/orders/{order['id']}/refund/", {}, format="json")
+    assert refunded.status_code == 200, refunded.json()
+
+    # then: every amount of the audit lines is the string the API answers
+    assert (created.json()["value"], order["total"]) == (coupon, total)
+    assert audit_amounts(admin_client_api) == {
+        ("coupon.created", "value", coupon),
+        ("order.placed", "total", total),
+        ("payment.created", "amount", total),
+        ("refund.requested", "amount", total),
+        ("order.refunded", "amount", total),
+        ("refund.succeeded", "amount", total),
+    }
+
+
+@pytest.mark.parametrize("currency", ["JPY", "KWD", "USD"])
+def test_a_mismatched_amount_is_audited_in_the_one_price_string(
+    currency, course_factory, student_client, admin_client_api, stripe_settings
+):
+    # given: a course checked out at Stripe
+    price = with_every_decimal(currency)
+    course = course_factory(price=price, currency=currency)
+    total = down(price, payable_decimals(currency))
+    with responses.RequestsMock() as stripe_http:
+        stub_payment_intent(stripe_http, pi_id="pi_round_trip")
+        order = place_order(student_client, course)
+        payment = checkout(student_client, order["id"])
+
+    # when: Stripe reports ten of its units less than the order's total
+    answer = pay_by_webhook(
+        student_client, payment, currency=currency, units=stripe_units(total, currency) - 10
+    )
+
+    # then: the mismatch is audited with both amounts as the API would show them
+    assert answer.status_code == 200, answer.content
+    stripe_decimals = (
+        0 if currency in ZERO_DECIMAL_AT_STRIPE else 3 if currency in THREE_DECIMAL_AT_STRIPE else 2
+    )
+    reported = total - Decimal(10).scaleb(-stripe_decimals)
+    assert {
+        (key, value)
+        for action, key, value in audit_amounts(admin_client_api)
+        if action == "payment.amount_mismatch"
+    } == {("expected", shown(total, currency)), ("reported", shown(reported, currency))}
