@@ -1,8 +1,9 @@
 """The public course list's filters and orderings (django-filter).
 
 Values outside a closed set (level, ordering, booleans, numbers, UUIDs) are refused with
-400 naming the parameter; values that name something (category, tag, language) simply
-match nothing when nothing has that name. Unknown parameter names are ignored.
+400 naming the parameter (a price is read as a body's amount: 400 `invalid_amount`); values
+that name something (category, tag, language) simply match nothing when nothing has that
+name. Unknown parameter names are ignored.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from django.db.models import F, Q, QuerySet
 from lms.accounts.models import University
 from lms.accounts.names import display_name_sql
 from lms.accounts.universities import verified_members_q
-from lms.core.filters import BooleanFilter
+from lms.core.filters import AmountFilter, BooleanFilter
 
-from .models import MAX_PRICE, Course, Level, Tag
+from .models import Course, Level, Tag
 
 SEARCH_CONFIG = "english"
 
@@ -80,12 +81,9 @@ def search_courses(queryset: QuerySet[Course], term: str, *, rank: bool) -> Quer
 class CourseFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(method="filter_category", max_length=120)
     level = LowercaseChoiceFilter(choices=Level.choices)
-    price_min = django_filters.NumberFilter(
-        field_name="price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE
-    )
-    price_max = django_filters.NumberFilter(
-        field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE
-    )
+    # in each course's own currency: an amount read as a body's (lms.core.filters)
+    price_min = AmountFilter(field_name="price", lookup_expr="gte")
+    price_max = AmountFilter(field_name="price", lookup_expr="lte")
     is_free = BooleanFilter(field_name="is_free")
     rating_min = django_filters.NumberFilter(
         field_name="rating", lookup_expr="gte", min_value=0, max_value=5

@@ -23,6 +23,7 @@ from lms.accounts.current import current_user
 from lms.core.db_routing import primary
 from lms.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from lms.core.files import ranged_file_response
+from lms.core.filters import AMOUNT_QUERY_SCHEMA
 from lms.core.pagination import PageNumberPagination
 from lms.core.parsers import FormParser, MultiPartParser
 from lms.core.permissions import IsAdmin, IsInstructor, IsStaffMember, is_staff_member
@@ -56,8 +57,18 @@ COURSE_LIST_PARAMETERS = [
         description="Category slug (its subcategories too).",
     ),
     OpenApiParameter("level", OpenApiTypes.STR, enum=Level.values),
-    OpenApiParameter("price_min", {"type": "number", "minimum": 0, "maximum": 999_999_999.999}),
-    OpenApiParameter("price_max", {"type": "number", "minimum": 0, "maximum": 999_999_999.999}),
+    OpenApiParameter(
+        "price_min",
+        AMOUNT_QUERY_SCHEMA,
+        description="Lowest price, in each course's own currency (e.g. `10` or `9.99`; at most "
+        "9 digits and 3 decimals, else 400 `invalid_amount`).",
+    ),
+    OpenApiParameter(
+        "price_max",
+        AMOUNT_QUERY_SCHEMA,
+        description="Highest price, in each course's own currency (e.g. `50` or `49.99`; at "
+        "most 9 digits and 3 decimals, else 400 `invalid_amount`).",
+    ),
     OpenApiParameter("is_free", OpenApiTypes.BOOL),
     OpenApiParameter("rating_min", {"type": "number", "minimum": 0, "maximum": 5}),
     OpenApiParameter("language", {"type": "string", "maxLength": 10}),

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lms.core.serializers import AmountField, FileUrlField
+from lms.core.serializers import AmountField, AmountInputField, FileUrlField
 
 from ..errors import TutoringError
 from ..models import (
@@ -132,7 +132,6 @@ def exactly(pattern: str, message: str) -> RegexValidator:
 
 
 # Query values as the document gives them: exact ASCII patterns, no surrounding spaces.
-AMOUNT = r"[0-9]{1,12}(?:\.[0-9]{1,3})?"  # a non-negative amount, <= 12 digits . <= 3
 RATING = r"[0-4](?:\.[0-9]{1,2})?|5(?:\.0{1,2})?"  # 0 to 5, <= 2 decimals
 DATE = r"(?:19[7-9][0-9]|2[0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 
@@ -172,11 +171,11 @@ class TutorSearchSerializer(serializers.Serializer[Any]):
         trim_whitespace=False,
         help_text="One of the tutor's languages, case-insensitive; surrounding spaces are ignored",
     )
-    price_max = serializers.CharField(
+    # read as a body's amount (lms.core.serializers.amount_query_param): 400 `invalid_amount`
+    price_max = AmountInputField(
         required=False,
-        trim_whitespace=False,
-        validators=[exactly(AMOUNT, "A non-negative amount: up to 12 digits and 3 decimals.")],
-        help_text="Highest hourly rate, in each tutor's own currency (e.g. `45` or `45.50`)",
+        help_text="Highest hourly rate, in each tutor's own currency (e.g. `45` or `45.50`; at "
+        "most 9 digits and 3 decimals, else 400 `invalid_amount`)",
     )
     rating_min = serializers.CharField(
         required=False,
@@ -198,9 +197,6 @@ class TutorSearchSerializer(serializers.Serializer[Any]):
 
     def validate_language(self, value: str) -> str:
         return value.strip()
-
-    def validate_price_max(self, value: str) -> Decimal:
-        return Decimal(value)
 
     def validate_available_on(self, value: str) -> date:
         return calendar_date(value)
