@@ -3147,7 +3147,10 @@ export interface components {
          * @enum {string}
          */
         CancelReasonEnum: "expired" | "student" | "tutor" | "late_payment";
-        /** @description A `selectors.CartView`: its rows, the coupon and the priced totals. */
+        /**
+         * @description A `selectors.CartView`: its rows, the coupon and the priced totals (null, with
+         *     `currency_mismatch`, while the cart mixes currencies).
+         */
         Cart: {
             items: components["schemas"]["CartItem"][];
             coupon?: string | null;
@@ -3157,20 +3160,22 @@ export interface components {
              * @description A decimal string with exactly the currency's ISO 4217 minor unit.
              * @example 49.99
              */
-            readonly subtotal: string;
+            readonly subtotal: string | null;
             /**
              * Format: decimal
              * @description A decimal string with exactly the currency's ISO 4217 minor unit.
              * @example 49.99
              */
-            readonly discount: string;
+            readonly discount: string | null;
             /**
              * Format: decimal
              * @description A decimal string with exactly the currency's ISO 4217 minor unit.
              * @example 49.99
              */
-            readonly total: string;
+            readonly total: string | null;
             currency: string | null;
+            /** @description True while the cart holds courses in more than one currency (a course's currency changed after it was added): the totals and `currency` are null, and ordering or applying a coupon answers 409 `currency_mismatch` until the courses of all but one currency are removed. */
+            currency_mismatch: boolean;
         };
         /** @description The course of a cart row (a `.values()` row of `selectors.cart_view`). */
         CartCourse: {
@@ -12647,6 +12652,15 @@ export interface operations {
             };
             /** @description No acceptable representation (`not_acceptable`). */
             406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state. Codes: `currency_mismatch`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
