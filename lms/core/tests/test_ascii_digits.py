@@ -181,7 +181,7 @@ def test_a_catalog_price_min_with_other_digits_is_invalid(
     response = anon_client.get("/api/v1/courses/", {"price_min": spell("10", zero)})
 
     assert response.status_code == 400, response.content
-    assert errors(response) == [("price_min", "invalid")]
+    assert errors(response) == [("price_min", "invalid_amount")]
 
 
 # --- field class by field class ------------------------------------------------------------------
