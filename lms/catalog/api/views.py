@@ -50,6 +50,18 @@ COURSE_INPUT_ERRORS = (
     "does_not_exist",
 )
 
+# The 400 codes of a list's query: an amount (`price_min`, `price_max`), a value outside a
+# closed set (`level`, `ordering`, `status`), a boolean or UUID that is not one (`is_free`,
+# `instructor`), a rating outside 0-5, a text longer than its parameter allows.
+LIST_QUERY_ERRORS = (
+    "invalid_amount",
+    "invalid_choice",
+    "invalid",
+    "min_value",
+    "max_value",
+    "max_length",
+)
+
 COURSE_LIST_PARAMETERS = [
     OpenApiParameter(
         "category",
@@ -351,6 +363,7 @@ class CourseListView(CachedAnonymousRead):
     def shared_query(self, query: Any) -> bool:
         return "mine" not in query  # anonymous: `status` is ignored (API.md)
 
+    @domain_errors({400: LIST_QUERY_ERRORS})
     @extend_schema(
         parameters=COURSE_LIST_PARAMETERS, responses=s.CourseListItemSerializer(many=True)
     )
@@ -384,6 +397,7 @@ class SearchView(CachedAnonymousRead):
     def shared_query(self, query: Any) -> bool:
         return "mine" not in query
 
+    @domain_errors({400: LIST_QUERY_ERRORS})
     @extend_schema(
         parameters=[
             OpenApiParameter(
