@@ -5296,13 +5296,18 @@ export interface components {
          * @enum {string}
          */
         ReasonEnum: "spam" | "abuse" | "off_topic" | "other";
+        /**
+         * @description A course recommended to the caller, best `score` first (0 when ranked by popularity
+         *     alone); `thumbnail` is an absolute URL, as in the course lists.
+         */
         RecommendedCourse: {
             /** Format: uuid */
             id: string;
             slug: string;
             title: string;
             subtitle: string;
-            thumbnail: string | null;
+            /** Format: uri */
+            readonly thumbnail: string | null;
             level: string;
             language: string;
             /**

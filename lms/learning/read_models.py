@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from lms.accounts.names import display_name_of_row
@@ -230,3 +231,49 @@ def certificate_status(
     if completed_at is not None and status != "revoked":
         return CERTIFICATE_ISSUING
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendedCourse:
+    """A course on `/dashboard/recommendations/` (RecommendedCourseSerializer)."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    subtitle: str
+    thumbnail: str | None  # the stored file's name
+    level: str
+    language: str
+    price: Decimal
+    currency: str
+    is_free: bool
+    rating: float
+    review_count: int
+    enrollment_count: int
+    lesson_count: int
+    instructor: PersonRef
+    score: int  # 0 on a cold start with no onboarding interests (popularity only)
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> RecommendedCourse:
+        """From a `selectors.recommendations` row (`RECOMMENDATION_FIELDS`, maybe `score`)."""
+        return cls(
+            id=row["id"],
+            slug=row["slug"],
+            title=row["title"],
+            subtitle=row["subtitle"],
+            thumbnail=row["thumbnail"] or None,
+            level=row["level"],
+            language=row["language"],
+            price=row["price"],
+            currency=row["currency"],
+            is_free=row["is_free"],
+            rating=row["rating"],
+            review_count=row["review_count"],
+            enrollment_count=row["enrollment_count"],
+            lesson_count=row["lesson_count"],
+            instructor=PersonRef(
+                id=row["instructor_id"], name=display_name_of_row(row, "instructor__")
+            ),
+            score=row.get("score", 0),
+        )

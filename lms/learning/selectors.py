@@ -52,7 +52,7 @@ from .models import (
     LessonProgress,
     completed_by,
 )
-from .read_models import LessonPosition, certificate_status
+from .read_models import LessonPosition, RecommendedCourse, certificate_status
 
 # --- progress ----------------------------------------------------------------------------------
 
@@ -696,7 +696,6 @@ RECOMMENDATION_FIELDS = (
     "review_count",
     "enrollment_count",
     "lesson_count",
-    "category_id",
     "instructor_id",
     *display_name_fields("instructor__"),
 )
@@ -717,7 +716,7 @@ def _interest_score(interests: onboarding.Interests) -> Any:
     return category + 2 * chosen_tags
 
 
-def recommendations(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
+def recommendations(*, user: Any, limit: int = 10) -> list[RecommendedCourse]:
     """Published courses the user neither owns nor teaches, ranked by what they study.
 
     Score: same category as a studied course (3), each shared tag (2), each co-enrolled
@@ -736,12 +735,14 @@ def recommendations(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
     if not studied_ids:
         interests = onboarding.interests_of(user)
         if interests:  # no course yet: what the onboarding answers point to comes first
-            return list(
+            rows = (
                 candidates.annotate(score=_interest_score(interests))
                 .order_by("-score", *popularity)
                 .values(*RECOMMENDATION_FIELDS, "score")[:limit]
             )
-        return list(candidates.order_by(*popularity).values(*RECOMMENDATION_FIELDS)[:limit])
+            return [RecommendedCourse.of_row(row) for row in rows]
+        rows = candidates.order_by(*popularity).values(*RECOMMENDATION_FIELDS)[:limit]
+        return [RecommendedCourse.of_row(row) for row in rows]
 
     category_ids = list(
         Course.objects.filter(pk__in=studied_ids, category_id__isnull=False)
@@ -762,7 +763,7 @@ def recommendations(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
             course_id=OuterRef("pk"), student_id__in=peers, status__in=ACCESS_STATUSES
         )
     )
-    return list(
+    rows = (
         candidates.annotate(
             category_score=Case(
                 When(category_id__in=category_ids, then=Value(3)),
@@ -776,6 +777,7 @@ def recommendations(*, user: Any, limit: int = 10) -> list[dict[str, Any]]:
         .order_by("-score", *popularity)
         .values(*RECOMMENDATION_FIELDS, "score")[:limit]
     )
+    return [RecommendedCourse.of_row(row) for row in rows]
 
 
 # --- instructors' view of a course -------------------------------------------------------------

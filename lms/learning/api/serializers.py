@@ -199,11 +199,14 @@ class ContinueLearningSerializer(serializers.Serializer[Any]):
 
 
 class RecommendedCourseSerializer(serializers.Serializer[Any]):
+    """A course recommended to the caller, best `score` first (0 when ranked by popularity
+    alone); `thumbnail` is an absolute URL, as in the course lists."""
+
     id = serializers.UUIDField()
     slug = serializers.SlugField()
     title = serializers.CharField()
     subtitle = serializers.CharField()
-    thumbnail = serializers.CharField(allow_null=True)
+    thumbnail = FileUrlField()
     level = serializers.CharField()
     language = serializers.CharField()
     price = AmountField()

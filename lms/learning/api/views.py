@@ -14,8 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms.accounts.current import current_user
-from lms.accounts.names import display_name_fields, display_name_of_row
-from lms.core.absolute_urls import file_url
 from lms.core.pagination import PageNumberPagination
 from lms.core.rendering import render
 from lms.core.schema import domain_errors
@@ -193,16 +191,10 @@ class RecommendationsView(APIView):
         responses=s.RecommendedCourseSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        rows = selectors.recommendations(user=request.user, limit=selectors.RECOMMENDATION_LIMIT)
-        for row in rows:
-            row["thumbnail"] = file_url(row["thumbnail"], request)
-            name = display_name_of_row(row, "instructor__")
-            for column in display_name_fields("instructor__"):
-                del row[column]
-            row["instructor"] = {"id": row.pop("instructor_id"), "name": name}
-            row.setdefault("score", 0)
-        paginator, page = _paginated(request, self, rows)
-        return paginator.get_paginated_response(s.RecommendedCourseSerializer(page, many=True).data)
+        courses = selectors.recommendations(user=request.user, limit=selectors.RECOMMENDATION_LIMIT)
+        paginator, page = _paginated(request, self, courses)
+        data = s.RecommendedCourseSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
 
 
 class CourseStudentsView(APIView):

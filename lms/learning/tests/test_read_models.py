@@ -2,12 +2,17 @@
 through their one serializer each, every field accounted for, as the document describes them
 (lms.core.tests.read_models; commerce's and payouts' tests are the model). The completion's
 fast rendering against DRF's is held byte for byte in test_api_enrollments.py
-(`test_the_completion_answer_is_its_serializers_rendering`); the dashboard's here."""
+(`test_the_completion_answer_is_its_serializers_rendering`); the dashboard's here, and the
+recommendations' rendering with its query count."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from lms.accounts.tests.factories import InstructorFactory, UserFactory
+from lms.catalog.tests.factories import PublishedCourseFactory
 from lms.core.tests.read_models import (
     assert_documented_as_rendered,
     assert_documented_throughout,
@@ -31,6 +36,7 @@ PAIRS = [
     (rm.NextLesson, s.NextLessonSerializer),
     (rm.ContinueItem, s.ContinueLearningSerializer),
     (selectors.DashboardStats, s.DashboardStatsSerializer),
+    (rm.RecommendedCourse, s.RecommendedCourseSerializer),
 ]
 
 
@@ -104,3 +110,95 @@ def test_continue_learning_is_its_read_models_rendering(document, student, stude
     resumed = next(item for item in answered if item["course"]["id"] == str(started.course.pk))
     assert resumed["next_lesson"]["id"] == str(started.lessons[1].pk)
     assert resumed["next_lesson"]["position_seconds"] == 42
+
+
+RECOMMENDATIONS = "/api/v1/dashboard/recommendations/"
+
+
+def test_recommendations_are_their_read_models_rendering(
+    document, student, student_client, client_for, django_assert_num_queries
+):
+    # given: a studied course, a course sharing its category (a thumbnail, a named instructor),
+    # one with neither (no thumbnail), and a newcomer who has studied nothing (a cold start)
+    studied = make_course().course
+    services.enroll(student=student, course=studied, source="free")
+    teacher = InstructorFactory(first_name="Ada", last_name="Lovelace")
+    related = PublishedCourseFactory(
+        category=studied.category,
+        instructor=teacher,
+        thumbnail="thumbnails/related.webp",
+        price=Decimal("20.00"),
+        rating=4.5,
+        review_count=2,
+        enrollment_count=7,
+        lesson_count=3,
+    )
+    plain = PublishedCourseFactory(price=Decimal("1500"), currency="JPY")
+    newcomer = UserFactory()
+
+    # when
+    answered = student_client.get(RECOMMENDATIONS).json()["results"]
+    cold = client_for(newcomer).get(RECOMMENDATIONS).json()["results"]
+
+    # then: the one serializer's rendering of the selector's read models, documented throughout
+    request = student_client.get(RECOMMENDATIONS).wsgi_request
+    courses = selectors.recommendations(user=student, limit=selectors.RECOMMENDATION_LIMIT)
+    rendered = s.RecommendedCourseSerializer(courses, many=True, context={"request": request})
+    assert answered == rendered.data
+    newcomer_courses = selectors.recommendations(user=newcomer, limit=50)
+    assert (
+        cold
+        == s.RecommendedCourseSerializer(
+            newcomer_courses, many=True, context={"request": request}
+        ).data
+    )
+    for body in answered + cold:
+        assert_documented_throughout(document, s.RecommendedCourseSerializer, body)
+    thumbnail = document["components"]["schemas"]["RecommendedCourse"]["properties"]["thumbnail"]
+    assert thumbnail["format"] == "uri"  # the absolute URL the course lists document
+    # the answer's exact JSON, as API.md's clients read it (unchanged by the read model)
+    assert answered == [
+        {
+            "id": str(related.pk),
+            "slug": related.slug,
+            "title": related.title,
+            "subtitle": related.subtitle,
+            "thumbnail": "http://testserver/media/thumbnails/related.webp",
+            "level": related.level,
+            "language": "en",
+            "price": "20.00",
+            "currency": "USD",
+            "is_free": False,
+            "rating": 4.5,
+            "review_count": 2,
+            "enrollment_count": 7,
+            "lesson_count": 3,
+            "instructor": {"id": str(teacher.pk), "name": "Ada Lovelace"},
+            "score": 3,
+        },
+        {
+            "id": str(plain.pk),
+            "slug": plain.slug,
+            "title": plain.title,
+            "subtitle": plain.subtitle,
+            "thumbnail": None,
+            "level": plain.level,
+            "language": "en",
+            "price": "1500",
+            "currency": "JPY",
+            "is_free": False,
+            "rating": 0.0,
+            "review_count": 0,
+            "enrollment_count": 0,
+            "lesson_count": 0,
+            "instructor": {"id": str(plain.instructor_id), "name": plain.instructor.full_name},
+            "score": 0,
+        },
+    ]
+    assert {course["score"] for course in cold} == {0}  # popularity only: no score of its own
+    assert len(cold) == 3
+
+    # and the page costs what it did before the read model (the user is cached): the studied
+    # courses, their categories, the ranked page
+    with django_assert_num_queries(3):
+        assert student_client.get(RECOMMENDATIONS).status_code == 200
