@@ -5,6 +5,9 @@ The rules, each in one place:
 - **Which currencies.** The platform sells in `settings.SUPPORTED_CURRENCIES` (ISO 4217 codes;
   the default mixes two-, zero- and three-decimal currencies). Any other code is refused at
   the edge with 400 `unsupported_currency`: at course creation, never after a payment.
+  The setting is a selling rule (a price, a cart, an order, a checkout), not a rule of the
+  books: money already taken in a currency dropped from it since is still credited,
+  refunded and withdrawn (`parse_amount(..., sold=False)`: any ISO currency the columns hold).
 - **Minor units.** A currency's exponent is ISO 4217's, as py-moneyed publishes it (its
   `sub_unit`), not a table kept here: 2 for USD, 0 for JPY and ISK, 3 for KWD.
 - **Columns.** Every stored amount is a `MoneyAmountField` (15 digits, 3 decimals), wide enough
@@ -121,6 +124,18 @@ def check_currency(code: Any) -> str:
     return code
 
 
+def check_book_currency(code: Any) -> str:
+    """The code when it is an ISO 4217 currency whose minor unit the money columns hold: what
+    the books take (a sale paid before its currency left SUPPORTED_CURRENCIES, a withdrawal
+    from an existing wallet); 400 `unsupported_currency` otherwise."""
+    if not isinstance(code, str) or unfit_supported_currencies([code]):
+        raise Invalid(
+            f"{str(code)[:8]!r} is not a currency the platform keeps accounts in.",
+            code=MoneyError.UNSUPPORTED_CURRENCY,
+        )
+    return code
+
+
 def parse_currency(value: Any) -> str:
     """A currency code as people send it, in a body, a query or a filter: ASCII letters in any
     case (`usd` is USD) of a currency the platform sells in; 400 `unsupported_currency`
@@ -136,17 +151,27 @@ def parse_currency(value: Any) -> str:
 
 
 def parse_amount(
-    value: Any, currency: str, *, allow_zero: bool = True, chargeable: bool = False
+    value: Any,
+    currency: str,
+    *,
+    allow_zero: bool = True,
+    chargeable: bool = False,
+    sold: bool = True,
 ) -> Money:
     """An exact `Money` from input, or 400 `invalid_amount`.
 
     Refuses what is not a finite number, negatives (and zero unless `allow_zero`), amounts of
     `MAX_AMOUNT` or more, and more decimals than the currency has; never rounds. The currency
-    must be supported (400 `unsupported_currency`). `chargeable` (a price: a course's, an
-    hourly rate) also refuses a non-zero amount below the configured payment provider's
-    smallest unit (`check_price_chargeable`).
+    must be supported (400 `unsupported_currency`); with `sold=False` (the books: a sale already
+    paid, a withdrawal from an existing wallet) any currency `check_book_currency` takes, so
+    that dropping a currency from the setting strands no money. `chargeable` (a price: a
+    course's, an hourly rate) also refuses a non-zero amount below the configured payment
+    provider's smallest unit (`check_price_chargeable`).
     """
-    check_currency(currency)
+    if sold:
+        check_currency(currency)
+    else:
+        check_book_currency(currency)
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):
@@ -285,7 +310,7 @@ class Money:
       normalised (`Money(Decimal("10.200"), "USD").amount == Decimal("10.20")`). This is the
       model boundary's rule: a stored column and its currency column (`MoneyColumn`).
     - `Money.exact(amount, currency)` is the same and also refuses a currency the platform
-      does not sell in (`UnsupportedCurrency`): what enters the books (a sale, a withdrawal).
+      does not sell in (`UnsupportedCurrency`): what is sold now (a new booking's price).
     - `Money.rounded(amount, currency, rounding=ROUND_HALF_UP)` is for computed amounts (a
       fee, a share, an hourly rate times minutes): rounded to the minor unit by the rounding
       named at the call, half up unless said otherwise (the platform fee's documented rule).
@@ -316,7 +341,7 @@ class Money:
 
     @classmethod
     def exact(cls, amount: Decimal | int, currency: str) -> Money:
-        """An amount entering the books: exact, in a currency the platform sells in."""
+        """An amount being sold: exact, in a currency the platform sells in."""
         if not is_supported_currency(currency):
             raise UnsupportedCurrency(f"{currency!r} is not a currency this platform sells in.")
         return cls(Decimal(amount), currency)

@@ -22,6 +22,12 @@ class WalletOverview:
     wallets: list[Wallet]
 
 
+def has_wallet(*, user: Any, currency: str) -> bool:
+    """Whether `user` has a wallet in `currency`: its balance stays withdrawable in it even
+    after the currency leaves SUPPORTED_CURRENCIES (a wallet is never deleted)."""
+    return Wallet.objects.filter(instructor=user, currency=currency).exists()
+
+
 def default_wallet_currency(*, user: Any) -> str:
     """The currency a withdrawal without one is in: the only wallet's, else the profile's."""
     currencies = list(Wallet.objects.filter(instructor=user).values_list("currency", flat=True)[:2])

@@ -33,11 +33,18 @@ from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.audit.transitions import StateMachine
 from lms.core.errors import Conflict, Invalid, PermissionDenied
-from lms.core.money import Money, MoneyError, parse_amount
+from lms.core.money import (
+    Money,
+    MoneyError,
+    amount_string,
+    check_currency,
+    is_supported_currency,
+    parse_amount,
+)
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
 from lms.notifications.services import notify
-from lms.payouts import locks
+from lms.payouts import locks, selectors
 from lms.payouts.errors import PayoutError
 from lms.payouts.models import (
     Account,
@@ -290,9 +297,11 @@ def credit_sale_earnings(
 
 
 def _check_sale(sale: Sale) -> Money:
-    """400 `unsupported_currency` (a currency the platform no longer sells in),
-    `invalid_amount` (negative, or MAX_AMOUNT or more), `invalid_splits`."""
-    checked = parse_amount(sale.amount_paid.amount, sale.amount_paid.currency)
+    """400 `unsupported_currency` (no ISO currency the money columns hold), `invalid_amount`
+    (negative, or MAX_AMOUNT or more), `invalid_splits`. The sell-list
+    (SUPPORTED_CURRENCIES) is not asked: a sale paid in a currency dropped from it since
+    was refused nothing when it was sold, and its money is credited (`sold=False`)."""
+    checked = parse_amount(sale.amount_paid.amount, sale.amount_paid.currency, sold=False)
     _check_splits(sale.splits)
     return checked
 
@@ -536,7 +545,7 @@ def _post_reversals(
                     "payouts.debt_recorded",
                     extra={
                         "wallet": str(wallet.pk),
-                        "amount": str(into_debt.amount),
+                        "amount": amount_string(into_debt.amount, paid.currency),
                         "currency": paid.currency,
                     },
                 )
@@ -685,12 +694,18 @@ def request_withdrawal(
 
     `details` must already be validated for `method` (api.serializers does it, and picks
     the currency when the instructor names none: `selectors.default_wallet_currency`).
-    400 `unsupported_currency`, `invalid_amount` (not positive, too large, or finer than the
+    400 `unsupported_currency` (a currency the platform does not sell in and the instructor
+    has no wallet in: a wallet's balance stays withdrawable after its currency is dropped
+    from SUPPORTED_CURRENCIES), `invalid_amount` (not positive, too large, or finer than the
     payout provider moves by `method`: `payable_exponent`); more than available (after
     waiting for the wallet lock) is 400 `insufficient_funds`.
     """
     currency = amount.currency
-    amount = parse_amount(amount.amount, currency, allow_zero=False)
+    if not is_supported_currency(currency) and not selectors.has_wallet(
+        user=instructor, currency=currency
+    ):
+        check_currency(currency)  # 400 unsupported_currency
+    amount = parse_amount(amount.amount, currency, allow_zero=False, sold=False)
     payable = get_payout_provider().payable_exponent(method=method, currency=currency)
     if amount.amount != amount.amount.quantize(Decimal(1).scaleb(-payable), ROUND_DOWN):
         raise Invalid(
@@ -725,7 +740,11 @@ def request_withdrawal(
         actor=instructor,
         target=withdrawal,
         request=request,
-        data={"amount": str(amount.amount), "currency": currency, "method": method},
+        data={
+            "amount": amount_string(amount.amount, currency),
+            "currency": currency,
+            "method": method,
+        },
     )
     notify_staff(
         category=Category.PAYOUTS,
@@ -776,7 +795,11 @@ def _finish_transition(
         to,
         actor=by,
         request=request,
-        data={"amount": str(withdrawal.amount), "currency": withdrawal.currency, **(data or {})},
+        data={
+            "amount": amount_string(withdrawal.amount, withdrawal.currency),
+            "currency": withdrawal.currency,
+            **(data or {}),
+        },
     )
     if by is not None:
         withdrawal.reviewed_by = by
@@ -1011,7 +1034,7 @@ def _record_transfer_refused(*, withdrawal_id: Any, error: str) -> Withdrawal:
         data={
             "error": withdrawal.last_error,
             "attempts": str(withdrawal.attempts),
-            "amount": str(withdrawal.amount),
+            "amount": amount_string(withdrawal.amount, withdrawal.currency),
             "currency": withdrawal.currency,
         },
     )

@@ -12,12 +12,12 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from lms.accounts.models import InstructorProfile
-from lms.core.money import Money
+from lms.core.errors import Invalid
+from lms.core.money import Money, parse_amount
 from lms.core.serializers import (
     AmountField,
     AmountInputField,
     CurrencyInputField,
-    check_amount_decimals,
 )
 from lms.payouts.errors import PayoutError
 from lms.payouts.models import (
@@ -25,7 +25,7 @@ from lms.payouts.models import (
     PayoutMethod,
     Withdrawal,
 )
-from lms.payouts.selectors import WalletOverview, default_wallet_currency
+from lms.payouts.selectors import WalletOverview, default_wallet_currency, has_wallet
 
 # --- wallet ---------------------------------------------------------------------------------------
 
@@ -207,6 +207,21 @@ _OWN_DETAIL_CODES = frozenset(
 )
 
 
+class WalletCurrencyField(CurrencyInputField):
+    """A currency the platform sells in (`CurrencyInputField`), or one the instructor
+    (`context["user"]`) has a wallet in: a balance earned in a currency dropped from
+    SUPPORTED_CURRENCIES since stays withdrawable. Any other: 400 `unsupported_currency`."""
+
+    def to_internal_value(self, data: Any) -> str:
+        try:
+            return super().to_internal_value(data)
+        except ValidationError:
+            code = data.upper() if isinstance(data, str) and data.isascii() else ""
+            if code and has_wallet(user=self.context["user"], currency=code):
+                return code
+            raise
+
+
 class WithdrawalInputSerializer(serializers.Serializer[Any]):
     """`{amount, method, details, currency?}`; without details, the profile's payout details.
 
@@ -229,13 +244,20 @@ class WithdrawalInputSerializer(serializers.Serializer[Any]):
             "`invalid_routing_number` for those values)."
         ),
     )
-    currency = CurrencyInputField(required=False)
+    currency = WalletCurrencyField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """`{amount: Money, method, details}`, what `services.request_withdrawal` takes."""
         user = self.context["user"]
         currency = attrs.get("currency") or default_wallet_currency(user=user)
-        check_amount_decimals(attrs, amount="amount", currency=currency, allow_zero=False)
+        try:
+            # The books' rule (`sold=False`): the wallet's currency may have been dropped from
+            # the sell-list since; the service refuses one the instructor has no wallet in.
+            parse_amount(attrs["amount"], currency, allow_zero=False, sold=False)
+        except Invalid as exc:
+            raise ValidationError(
+                {"amount": [ErrorDetail(str(exc.detail), code=exc.code)]}
+            ) from None
         given = attrs.get("details")
         details = given or _profile_payout_details(user)
         checked = DETAILS_SERIALIZERS[attrs["method"]](data=details)

@@ -19,7 +19,7 @@ from lms.audit.actions import AuditAction
 from lms.audit.services import record
 from lms.commerce.providers import get_provider
 from lms.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from lms.core.money import Money, check_minimum_charge, format_money
+from lms.core.money import Money, amount_string, check_minimum_charge, format_money
 from lms.core.permissions import ADMIN, INSTRUCTOR, has_role
 from lms.core.requests import AnyRequest
 from lms.notifications.models import Category
@@ -291,7 +291,7 @@ def create_booking(
             "tutor": str(tutor.pk),
             "start": start.isoformat(),
             "minutes": minutes,
-            "price": str(price.price.amount),
+            "price": amount_string(price.price.amount, price.currency),
             "currency": price.currency,
         },
     )
