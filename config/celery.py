@@ -48,16 +48,13 @@ from typing import Any
 
 from celery import Celery, signals
 from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 logger = logging.getLogger(__name__)
-
-# Default of CELERY_OUTBOX_COOLDOWN_SECONDS: seconds a process sends no task to the broker
-# after a publish failed (its tasks go to the outbox at once).
-DEFAULT_COOLDOWN_SECONDS = 10.0
 
 
 class BrokerCoolingDown(BrokerUnavailable):
@@ -97,8 +94,6 @@ class BrokerCooldown:
 broker_cooldown = BrokerCooldown()
 
 
-# Default of CELERY_OUTBOX_MAX_ROWS: the outbox's size beyond which a task is dropped (logged).
-DEFAULT_OUTBOX_MAX_ROWS = 100_000
 # A process counts the outbox's rows once every this many tasks it would add (its first
 # one included); between two counts it adds or drops on the last count's verdict.
 OUTBOX_COUNT_EVERY = 100
@@ -148,12 +143,6 @@ class OutboxCap:
 outbox_cap = OutboxCap()
 
 
-def _setting(name: str, default: float) -> float:
-    from django.conf import settings
-
-    return float(getattr(settings, name, default))
-
-
 class Task(DjangoTask):
     def apply_async(self, *args: Any, **kwargs: Any) -> Any:
         """Celery's; a publish that fails (after CELERY_TASK_PUBLISH_RETRY_POLICY) starts this
@@ -165,9 +154,7 @@ class Task(DjangoTask):
         try:
             return super().apply_async(*args, **kwargs)
         except BrokerUnavailable:
-            broker_cooldown.failed(
-                _setting("CELERY_OUTBOX_COOLDOWN_SECONDS", DEFAULT_COOLDOWN_SECONDS)
-            )
+            broker_cooldown.failed(settings.CELERY_OUTBOX_COOLDOWN_SECONDS)
             raise
 
     # celery-types declares an AsyncResult; Celery's own delay_on_commit returns None too.
@@ -204,9 +191,8 @@ class Task(DjangoTask):
         the database refuses the row too."""
         from lms.core.models import UnsentTask
 
-        limit = int(_setting("CELERY_OUTBOX_MAX_ROWS", DEFAULT_OUTBOX_MAX_ROWS))
         try:
-            if not outbox_cap.admits(limit):
+            if not outbox_cap.admits(settings.CELERY_OUTBOX_MAX_ROWS):
                 logger.error("task_not_queued", extra=self._lost(args, reason="outbox_full"))
                 return
             UnsentTask.objects.create(

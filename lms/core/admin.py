@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -107,11 +108,7 @@ class ServiceAdmin(admin.ModelAdmin[_M]):
 
 
 def _max_attempts() -> int:
-    from django.conf import settings
-
-    from lms.core.tasks import DEFAULT_MAX_ATTEMPTS
-
-    return int(getattr(settings, "CELERY_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return settings.CELERY_OUTBOX_MAX_ATTEMPTS
 
 
 class UnsentTaskStateFilter(admin.SimpleListFilter):

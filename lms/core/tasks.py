@@ -50,9 +50,6 @@ def sweep_orphan_files() -> int:
 
 # Rows one run of resend_unsent_tasks takes (and locks); the next minute takes the rest.
 RESEND_BATCH = 500
-# Default of CELERY_OUTBOX_MAX_ATTEMPTS: failed resends (the row's own failures, not broker
-# outages) after which a row is left for an operator and no longer tried.
-DEFAULT_MAX_ATTEMPTS = 20
 
 
 @shared_task(**IDEMPOTENT)
@@ -91,7 +88,7 @@ def resend_unsent_tasks(batch: int = RESEND_BATCH) -> dict[str, int]:
     from config.celery import app, broker_cooldown
     from lms.core.models import UnsentTask
 
-    limit = int(getattr(settings, "CELERY_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    limit = settings.CELERY_OUTBOX_MAX_ATTEMPTS
     broker_cooldown.reset()  # this run came through the broker: try it whatever happened before
     sent = refused = failed = 0
     tried: list[Any] = []
