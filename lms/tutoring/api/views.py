@@ -42,15 +42,18 @@ ERRORS = {
 # The 400 codes shared by operations, listed once (each operation's `@domain_errors` spreads
 # them). `lms/tutoring/tests/test_documented_codes.py` answers every one through the API and
 # finds it listed on the operation that answered it.
-E = TutoringError
 # any `AwareDateTimeField` input (s.AwareDateTimeField): no UTC offset; before 1970 or from 3000
-TIME_INPUT_ERRORS = (E.NAIVE_DATETIME, E.TIME_OUT_OF_RANGE)
+TIME_INPUT_ERRORS = (TutoringError.NAIVE_DATETIME, TutoringError.TIME_OUT_OF_RANGE)
 # a free-time window `from`/`to` (s.WindowQuerySerializer)
-WINDOW_ERRORS = (*TIME_INPUT_ERRORS, E.INVALID_TIME_RANGE, E.RANGE_TOO_LONG)
+WINDOW_ERRORS = (*TIME_INPUT_ERRORS, TutoringError.INVALID_TIME_RANGE, TutoringError.RANGE_TOO_LONG)
 # a stretch of time checked by `timing.check_range`
-RANGE_ERRORS = (E.INVALID_TIME_RANGE, E.INVALID_DURATION, E.TIME_IN_PAST)
+RANGE_ERRORS = (
+    TutoringError.INVALID_TIME_RANGE,
+    TutoringError.INVALID_DURATION,
+    TutoringError.TIME_IN_PAST,
+)
 # a lesson's start checked against the tutor's notice and the booking horizon
-NOTICE_ERRORS = (E.TOO_SHORT_NOTICE, E.BEYOND_HORIZON)
+NOTICE_ERRORS = (TutoringError.TOO_SHORT_NOTICE, TutoringError.BEYOND_HORIZON)
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -190,7 +193,7 @@ class SlotListView(APIView):
             request, self, selectors.slots_of(tutor=current_user(request)), s.SlotSerializer
         )
 
-    @domain_errors({400: [*TIME_INPUT_ERRORS, *RANGE_ERRORS], 409: [E.SLOT_OVERLAP]})
+    @domain_errors({400: [*TIME_INPUT_ERRORS, *RANGE_ERRORS], 409: [TutoringError.SLOT_OVERLAP]})
     @extend_schema(
         request=s.SlotInputSerializer,
         responses={201: s.SlotSerializer, **_errors(400, 401, 403, 409)},
@@ -205,7 +208,7 @@ class SlotListView(APIView):
 class SlotDetailView(APIView):
     permission_classes = [IsInstructor]
 
-    @domain_errors({409: [E.SLOT_BOOKED]})
+    @domain_errors({409: [TutoringError.SLOT_BOOKED]})
     @extend_schema(responses={204: None, **_errors(401, 403, 404, 409)})
     def delete(self, request: Request, slot_id: UUID) -> Response:
         services.delete_slot(tutor=current_user(request), slot_id=slot_id)
@@ -221,7 +224,7 @@ class WeeklyListView(APIView):
             request, self, selectors.weekly_of(tutor=current_user(request)), s.WeeklySerializer
         )
 
-    @domain_errors({400: [E.INVALID_TIME_RANGE, E.TIME_OUT_OF_RANGE]})
+    @domain_errors({400: [TutoringError.INVALID_TIME_RANGE, TutoringError.TIME_OUT_OF_RANGE]})
     @extend_schema(
         request=s.WeeklyInputSerializer,
         responses={201: s.WeeklyCreatedSerializer, **_errors(400, 401, 403)},
@@ -287,12 +290,12 @@ class BookingListView(APIView):
     @domain_errors(
         {
             400: [
-                E.AMBIGUOUS_BOOKING,
-                E.OWN_BOOKING,
-                E.TUTOR_NOT_BOOKABLE,
-                E.PRICE_TOO_LOW,
+                TutoringError.AMBIGUOUS_BOOKING,
+                TutoringError.OWN_BOOKING,
+                TutoringError.TUTOR_NOT_BOOKABLE,
+                TutoringError.PRICE_TOO_LOW,
                 MoneyError.BELOW_MINIMUM_CHARGE,
-                E.TIME_IN_PAST,
+                TutoringError.TIME_IN_PAST,
                 *NOTICE_ERRORS,
                 *TIME_INPUT_ERRORS,
             ],
@@ -320,7 +323,7 @@ class BookingDetailView(APIView):
         )
         return Response(s.BookingSerializer(booking).data)
 
-    @domain_errors({409: [E.INVALID_BOOKING_STATE]})
+    @domain_errors({409: [TutoringError.INVALID_BOOKING_STATE]})
     @extend_schema(
         request=s.BookingUpdateSerializer,
         responses={200: s.BookingSerializer, **_errors(400, 401, 403, 404, 409)},
@@ -388,9 +391,9 @@ class BookingCancelView(_BookingAction):
 class BookingRescheduleView(_BookingAction):
     @domain_errors(
         {
-            400: [*TIME_INPUT_ERRORS, E.TIME_IN_PAST, *NOTICE_ERRORS],
-            403: [E.RESCHEDULE_CLOSED],
-            409: [E.INVALID_BOOKING_STATE, E.SLOT_UNAVAILABLE],
+            400: [*TIME_INPUT_ERRORS, TutoringError.TIME_IN_PAST, *NOTICE_ERRORS],
+            403: [TutoringError.RESCHEDULE_CLOSED],
+            409: [TutoringError.INVALID_BOOKING_STATE, TutoringError.SLOT_UNAVAILABLE],
         }
     )
     @extend_schema(
@@ -443,7 +446,11 @@ class TestimonialListView(APIView):
         )
 
     @domain_errors(
-        {400: ["tutor_mismatch"], 403: [E.TESTIMONIAL_NOT_ALLOWED], 409: [E.ALREADY_REVIEWED]}
+        {
+            400: ["tutor_mismatch"],
+            403: [TutoringError.TESTIMONIAL_NOT_ALLOWED],
+            409: [TutoringError.ALREADY_REVIEWED],
+        }
     )
     @extend_schema(
         request=s.TestimonialInputSerializer,
