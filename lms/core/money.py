@@ -136,18 +136,21 @@ def check_book_currency(code: Any) -> str:
     return code
 
 
-def parse_currency(value: Any) -> str:
+def parse_currency(value: Any, *, sold: bool = True) -> str:
     """A currency code as people send it, in a body, a query or a filter: ASCII letters in any
     case (`usd` is USD) of a currency the platform sells in; 400 `unsupported_currency`
     otherwise. ASCII is checked before upper-casing, since `"\u0131ls".upper()` (a Turkish dotless
     i) is `"ILS"`. The one reading of currency input (`CurrencyInputField` and
-    `currency_query_param` in lms.core.serializers call it)."""
+    `currency_query_param` in lms.core.serializers call it). `sold=False`: any currency the
+    books take (`check_book_currency`), for reading the books (a wallet's lines, withdrawals)
+    in a currency dropped from the setting since."""
     if not isinstance(value, str) or not value.isascii():
         raise Invalid(
             f"{str(value)[:8]!r} is not a currency this platform sells in.",
             code=MoneyError.UNSUPPORTED_CURRENCY,
         )
-    return check_currency(value.upper())
+    code = value.upper()
+    return check_currency(code) if sold else check_book_currency(code)
 
 
 def parse_amount(

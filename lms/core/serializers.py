@@ -126,13 +126,22 @@ class CurrencyInputField(serializers.CharField):
             raise ValidationError(str(exc.detail), code=exc.code) from None
 
 
-def currency_query_param(params: Mapping[str, Any], name: str = "currency") -> str | None:
+def currency_query_param(
+    params: Mapping[str, Any], name: str = "currency", *, sold: bool = True
+) -> str | None:
     """`?currency=` read exactly as a body's currency (`CurrencyInputField`): absent or empty
     is no filter (None); `usd` is `USD`; anything else is 400 `unsupported_currency` on the
-    parameter. Every currency query parameter and filter reads it here."""
+    parameter. Every currency query parameter and filter reads it here. `sold=False` filters
+    the books (a wallet's lines, withdrawals): any currency they take, a dropped one too
+    (`lms.core.money.parse_currency`)."""
     raw = params.get(name)
     if raw is None or raw == "":
         return None
+    if not sold:
+        try:
+            return parse_currency(raw, sold=False)
+        except Invalid as exc:
+            raise ValidationError({name: [ErrorDetail(str(exc.detail), code=exc.code)]}) from None
     try:
         return str(CurrencyInputField(allow_blank=True).run_validation(raw)) or None
     except ValidationError as exc:

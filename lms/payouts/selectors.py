@@ -28,6 +28,16 @@ def has_wallet(*, user: Any, currency: str) -> bool:
     return Wallet.objects.filter(instructor=user, currency=currency).exists()
 
 
+def keeps_books_in(*, user: Any, currency: str) -> bool:
+    """Whether a wallet the user's lists show is in `currency`: their own, any for an admin
+    (who sees every withdrawal). A currency dropped from SUPPORTED_CURRENCIES stays a filter
+    of the books while one is."""
+    wallets = Wallet.objects.filter(currency=currency)
+    if not has_role(user, ADMIN):
+        wallets = wallets.filter(instructor=user)
+    return wallets.exists()
+
+
 def default_wallet_currency(*, user: Any) -> str:
     """The currency a withdrawal without one is in: the only wallet's, else the profile's."""
     currencies = list(Wallet.objects.filter(instructor=user).values_list("currency", flat=True)[:2])

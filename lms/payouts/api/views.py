@@ -52,15 +52,36 @@ class WalletView(APIView):
         return Response(s.WalletOverviewSerializer(overview).data)
 
 
+# The books' currency filter: the sell-list, plus any currency dropped from it since, in
+# which balances and withdrawals are still kept (docs/payouts.md, "A dropped currency").
+BOOKS_CURRENCY = (
+    "An ISO 4217 code the platform sells in; one dropped from that list since is accepted "
+    "too, for the balances and withdrawals still kept in it."
+)
+
+
+def _books_currency(request: Request) -> str | None:
+    """`?currency=` of the books' lists: one the platform sells in, or one dropped since in
+    which a wallet the caller's list shows is kept (`selectors.keeps_books_in`); anything
+    else 400 `unsupported_currency`, as a body's currency."""
+    try:
+        return currency_query_param(request.query_params)
+    except ValidationError:
+        code = currency_query_param(request.query_params, sold=False)  # a code the books hold
+        if code is not None and selectors.keeps_books_in(user=current_user(request), currency=code):
+            return code
+        raise
+
+
 class WalletTransactionsView(APIView):
     permission_classes = [IsInstructor]
 
     @extend_schema(
-        parameters=[currency_parameter()],
+        parameters=[currency_parameter(BOOKS_CURRENCY)],
         responses=s.LedgerLineSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        currency = currency_query_param(request.query_params)
+        currency = _books_currency(request)
         lines = selectors.ledger_lines_for(user=current_user(request), currency=currency)
         return _paginated(request, self, lines, s.LedgerLineSerializer)
 
@@ -72,7 +93,7 @@ class WithdrawalListView(APIView):
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Withdrawal.Status.values),
             OpenApiParameter("method", OpenApiTypes.STR, enum=PayoutMethod.values),
-            currency_parameter(),
+            currency_parameter(BOOKS_CURRENCY),
             OpenApiParameter("instructor", OpenApiTypes.UUID, description="admins"),
             OpenApiParameter("created_after", OpenApiTypes.DATETIME),
             OpenApiParameter("created_before", OpenApiTypes.DATETIME),
@@ -81,7 +102,7 @@ class WithdrawalListView(APIView):
     )
     def get(self, request: Request) -> Response:
         user = current_user(request)
-        currency = currency_query_param(request.query_params)
+        currency = _books_currency(request)
         filtered = WithdrawalFilter(
             request.query_params, queryset=selectors.withdrawals_visible_to(user)
         )

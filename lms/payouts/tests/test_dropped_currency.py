@@ -242,3 +242,25 @@ def test_a_refused_transfer_audit_line_carries_the_api_amount_string(
 
     line = AuditLog.objects.get(action="withdrawal.transfer_failed", target_id=str(withdrawal.pk))
     assert (line.data["amount"], line.data["currency"]) == ("40.50", "USD")
+
+
+def test_the_books_can_be_filtered_by_a_dropped_currency(instructor, instructor_client, settings):
+    # given: a KWD balance, a KWD withdrawal, then KWD dropped
+    earn(instructor, "10.000", currency="KWD")
+    assert withdraw(instructor_client, "1.250", currency="KWD").status_code == 201
+    stop_selling_in(settings, "KWD")
+
+    # when: the wallet's lines and the withdrawals are filtered by it, in any case
+    lines = instructor_client.get("/api/v1/wallet/transactions/", {"currency": "kwd"})
+    withdrawals = instructor_client.get(WITHDRAWALS, {"currency": "KWD"})
+
+    # then: they are listed; a code the books cannot hold is still refused
+    assert lines.status_code == 200, lines.json()
+    assert {line["currency"] for line in lines.json()["results"]} == {"KWD"}
+    assert withdrawals.status_code == 200, withdrawals.json()
+    assert [w["amount"] for w in withdrawals.json()["results"]] == ["1.250"]
+    for bad in ("CLF", "XXX", "\u0131ls", "KW"):
+        refused = instructor_client.get(WITHDRAWALS, {"currency": bad})
+        assert refused.status_code == 400, bad
+        assert error_codes(refused) == ["unsupported_currency"]
+        assert refused.json()["errors"][0]["attr"] == "currency"
