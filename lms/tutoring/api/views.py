@@ -132,6 +132,9 @@ def _window(request: Request) -> tuple[Any, Any, ZoneInfo]:
 class TutorListView(APIView):
     permission_classes = [AllowAny]
 
+    # the search's 400 codes: `price_max` (the amount rule), `rating_min` / `available_on`,
+    # `skill` / `language` too long, a `tz` that names no zone
+    @domain_errors({400: ["invalid_amount", "invalid", "max_length", "invalid_choice"]})
     @extend_schema(
         parameters=[s.TutorSearchSerializer], responses={200: s.TutorCardSerializer(many=True)}
     )
