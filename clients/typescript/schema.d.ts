@@ -2926,6 +2926,10 @@ export interface components {
             choice_ids?: string[];
             text?: string;
         };
+        /**
+         * @description An assignment; `due_at` is the enrolled student's own due date (null for everyone
+         *     else).
+         */
         AssignmentDetail: {
             /** Format: uuid */
             id: string;
@@ -2941,16 +2945,18 @@ export interface components {
             max_file_size_mb: number;
             due_days: number | null;
             /** Format: date-time */
-            due_at?: string | null;
+            due_at: string | null;
         };
-        /** @description Documentation of the attempt payload built by `attempt_payload`. */
+        /**
+         * @description An attempt as its student sees it: the questions in the attempt's own order, never the
+         *     right answer; `review` once the quiz's settings show it (else null).
+         */
         Attempt: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             quiz_id: string;
             number: number;
-            status: components["schemas"]["AttemptStatusEnum"];
             /** Format: date-time */
             started_at: string;
             /** Format: date-time */
@@ -2964,6 +2970,7 @@ export interface components {
             /** Format: double */
             percent: number | null;
             passed: boolean | null;
+            status: components["schemas"]["AttemptStatusEnum"];
             questions: components["schemas"]["AttemptQuestion"][];
             review: components["schemas"]["ReviewItem"][] | null;
         };
@@ -5242,7 +5249,11 @@ export interface components {
          * @enum {string}
          */
         QuestionInputTypeEnum: "single_choice" | "multiple_choice" | "true_false" | "short_text";
-        /** @description The quiz's settings; the view adds `questions` for authors and `my_attempts` for students. */
+        /**
+         * @description A quiz's settings and totals; `questions` (with their answers) only for the course's
+         *     authors and staff, `attempts_used` and `attempts_left` only for students: each is left
+         *     out, not null, for everyone else.
+         */
         QuizDetail: {
             /** Format: uuid */
             id: string;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -14,6 +15,7 @@ from lms.core.errors import NotFound, PermissionDenied
 from .errors import AssessmentError
 from .models import Assignment, Attempt, AttemptAnswer, Choice, Question, Quiz, Submission
 from .permissions import CourseAccess, Role, course_access
+from .read_models import ReviewItem
 
 
 @dataclass(frozen=True)
@@ -196,14 +198,15 @@ class AttemptQuestion:
     choices: list[Choice]  # in the attempt's order
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class AttemptView:
-    """An attempt as its student sees it: questions in its own order, the review if allowed."""
+    """An attempt as its student sees it: questions in its own order, the review if allowed
+    (`AttemptSerializer`)."""
 
     attempt: Attempt
     questions: list[AttemptQuestion]
-    status: str
-    review: list[dict[str, Any]] | None = None
+    status: str  # "in_progress", "submitted" or "expired"
+    review: tuple[ReviewItem, ...] | None  # None: not shown (yet) by the quiz's settings
 
 
 def attempt_status(attempt: Attempt) -> str:
@@ -238,18 +241,20 @@ def attempt_view(*, attempt: Attempt) -> AttemptView:
         # Choices added after the start go last, so every choice shown can be answered.
         order += [choice_id for choice_id in choices if choice_id not in order]
         ordered.append(AttemptQuestion(question=question, choices=[choices[c] for c in order]))
-    view = AttemptView(attempt=attempt, questions=ordered, status=attempt_status(attempt))
+    review = None
     if review_visible(
         show_correct_answers=quiz.show_correct_answers,
         submitted=attempt.submitted_at is not None,
         passed=attempt.passed,
     ):
-        view.review = attempt_review(attempt=attempt, questions=ordered)
-    return view
+        review = attempt_review(attempt=attempt, questions=ordered)
+    return AttemptView(
+        attempt=attempt, questions=ordered, status=attempt_status(attempt), review=review
+    )
 
 
-def attempt_review(*, attempt: Attempt, questions: list[AttemptQuestion]) -> list[dict[str, Any]]:
-    """Per question: what was answered, what it earned, and the right answer."""
+def attempt_review(*, attempt: Attempt, questions: list[AttemptQuestion]) -> tuple[ReviewItem, ...]:
+    """Per question: what was answered, what it earned, and the right answer. One query."""
     answers = {
         str(answer.question_id): answer for answer in AttemptAnswer.objects.filter(attempt=attempt)
     }
@@ -258,17 +263,17 @@ def attempt_review(*, attempt: Attempt, questions: list[AttemptQuestion]) -> lis
         question = item.question
         answer = answers.get(str(question.pk))
         review.append(
-            {
-                "question_id": question.pk,
-                "points": question.points,
-                "points_awarded": float(answer.points_awarded) if answer else 0.0,
-                "is_correct": bool(answer and answer.is_correct),
-                "choice_ids": answer.choice_ids if answer else [],
-                "text": answer.text if answer else "",
-                "correct_choice_ids": [
+            ReviewItem(
+                question_id=question.pk,
+                points=question.points,
+                points_awarded=answer.points_awarded if answer else Decimal(0),
+                is_correct=bool(answer and answer.is_correct),
+                choice_ids=tuple(answer.choice_ids) if answer else (),
+                text=answer.text if answer else "",
+                correct_choice_ids=tuple(
                     str(choice.pk) for choice in item.choices if choice.is_correct
-                ],
-                "accepted_answers": list(question.accepted_answers),
-            }
+                ),
+                accepted_answers=tuple(question.accepted_answers),
+            )
         )
-    return review
+    return tuple(review)

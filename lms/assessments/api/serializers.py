@@ -18,15 +18,14 @@ from lms.assessments.models import (
     MAX_QUESTION_POINTS,
     MAX_SUBMISSION_MB,
     MAX_TIME_LIMIT_MINUTES,
-    Assignment,
     Attempt,
     FileKind,
     QuestionType,
-    Quiz,
     ReviewVisibility,
     Submission,
     SubmissionStatus,
 )
+from lms.assessments.read_models import QuizDetail
 from lms.assessments.selectors import AttemptView
 from lms.core.absolute_urls import absolute_url
 
@@ -81,43 +80,35 @@ class QuestionInputSerializer(serializers.Serializer[Any]):
     )
 
 
-class QuizSerializer(serializers.Serializer[Any]):
-    """The quiz's settings; the view adds `questions` for authors and `my_attempts` for students."""
+class QuizDetailSerializer(serializers.Serializer[Any]):
+    """A quiz's settings and totals; `questions` (with their answers) only for the course's
+    authors and staff, `attempts_used` and `attempts_left` only for students: each is left
+    out, not null, for everyone else."""
+
+    # renders a `read_models.QuizDetail`
 
     id = serializers.UUIDField()
     lesson_id = serializers.UUIDField()
-    course_id = serializers.UUIDField(source="lesson.course_id")
-    title = serializers.CharField(source="lesson.title")
+    course_id = serializers.UUIDField()
+    title = serializers.CharField()
     pass_percent = serializers.IntegerField()
     max_attempts = serializers.IntegerField(allow_null=True)
     time_limit_minutes = serializers.IntegerField(allow_null=True)
     shuffle = serializers.BooleanField()
     show_correct_answers = serializers.CharField()
-
-
-class QuizDetailSerializer(QuizSerializer):
     question_count = serializers.IntegerField()
     max_score = serializers.IntegerField()
     questions = QuestionAuthorSerializer(many=True, required=False)
     attempts_used = serializers.IntegerField(required=False)
     attempts_left = serializers.IntegerField(required=False, allow_null=True)
 
-
-def quiz_detail(
-    quiz: Quiz, *, questions: list[Any], attempts_used: int | None, sees_answers: bool
-) -> dict[str, Any]:
-    """The quiz with its totals; questions (with answers) only for authors and staff."""
-    data: dict[str, Any] = dict(QuizSerializer(quiz).data)
-    data["question_count"] = len(questions)
-    data["max_score"] = sum(question.points for question in questions)
-    if sees_answers:
-        data["questions"] = QuestionAuthorSerializer(questions, many=True).data
-    if attempts_used is not None:
-        data["attempts_used"] = attempts_used
-        data["attempts_left"] = (
-            None if quiz.max_attempts is None else max(quiz.max_attempts - attempts_used, 0)
-        )
-    return data
+    def to_representation(self, instance: QuizDetail) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if instance.questions is None:
+            del data["questions"]
+        if instance.attempts_used is None:
+            del data["attempts_used"], data["attempts_left"]
+        return data
 
 
 # --- attempts ----------------------------------------------------------------------------------
@@ -200,31 +191,24 @@ class CourseSubmissionsFilterSerializer(serializers.Serializer[Any]):
 
 
 class AttemptSerializer(serializers.Serializer[Any]):
-    """Documentation of the attempt payload built by `attempt_payload`."""
+    """An attempt as its student sees it: the questions in the attempt's own order, never the
+    right answer; `review` once the quiz's settings show it (else null)."""
 
-    id = serializers.UUIDField()
-    quiz_id = serializers.UUIDField()
-    number = serializers.IntegerField()
+    # renders a `selectors.AttemptView`
+
+    id = serializers.UUIDField(source="attempt.id")
+    quiz_id = serializers.UUIDField(source="attempt.quiz_id")
+    number = serializers.IntegerField(source="attempt.number")
+    started_at = serializers.DateTimeField(source="attempt.started_at")
+    deadline = serializers.DateTimeField(source="attempt.deadline", allow_null=True)
+    submitted_at = serializers.DateTimeField(source="attempt.submitted_at", allow_null=True)
+    score = serializers.FloatField(source="attempt.score", allow_null=True)
+    max_score = serializers.FloatField(source="attempt.max_score", allow_null=True)
+    percent = serializers.FloatField(source="attempt.percent", allow_null=True)
+    passed = serializers.BooleanField(source="attempt.passed", allow_null=True)
     status = serializers.ChoiceField(choices=["in_progress", "submitted", "expired"])
-    started_at = serializers.DateTimeField()
-    deadline = serializers.DateTimeField(allow_null=True)
-    submitted_at = serializers.DateTimeField(allow_null=True)
-    score = serializers.FloatField(allow_null=True)
-    max_score = serializers.FloatField(allow_null=True)
-    percent = serializers.FloatField(allow_null=True)
-    passed = serializers.BooleanField(allow_null=True)
     questions = AttemptQuestionSerializer(many=True)
     review = ReviewItemSerializer(many=True, allow_null=True)
-
-
-def attempt_payload(view: AttemptView) -> dict[str, Any]:
-    data: dict[str, Any] = dict(AttemptSummarySerializer(view.attempt).data)
-    data["status"] = view.status
-    data["questions"] = AttemptQuestionSerializer(view.questions, many=True).data
-    data["review"] = (
-        None if view.review is None else ReviewItemSerializer(view.review, many=True).data
-    )
-    return data
 
 
 class SubmitResultSerializer(serializers.Serializer[Any]):
@@ -263,21 +247,23 @@ def submit_result(
 # --- assignments -------------------------------------------------------------------------------
 
 
-class AssignmentSerializer(serializers.Serializer[Any]):
+class AssignmentDetailSerializer(serializers.Serializer[Any]):
+    """An assignment; `due_at` is the enrolled student's own due date (null for everyone
+    else)."""
+
+    # renders a `read_models.AssignmentDetail`
+
     id = serializers.UUIDField()
     lesson_id = serializers.UUIDField()
-    course_id = serializers.UUIDField(source="lesson.course_id")
-    title = serializers.CharField(source="lesson.title")
+    course_id = serializers.UUIDField()
+    title = serializers.CharField()
     instructions = serializers.CharField()
     max_score = serializers.IntegerField()
     pass_score = serializers.IntegerField()
     allowed_file_types = serializers.ListField(child=serializers.CharField())
     max_file_size_mb = serializers.IntegerField()
     due_days = serializers.IntegerField(allow_null=True)
-
-
-class AssignmentDetailSerializer(AssignmentSerializer):
-    due_at = serializers.DateTimeField(allow_null=True, required=False)
+    due_at = serializers.DateTimeField(allow_null=True)
 
 
 class AssignmentInputSerializer(serializers.Serializer[Any]):
@@ -357,9 +343,3 @@ class GradeInputSerializer(serializers.Serializer[Any]):
     feedback = serializers.CharField(
         max_length=20_000, required=False, allow_blank=True, default=""
     )
-
-
-def assignment_detail(assignment: Assignment, *, due_at: Any = None) -> dict[str, Any]:
-    data: dict[str, Any] = dict(AssignmentSerializer(assignment).data)
-    data["due_at"] = _timestamp(due_at)
-    return data

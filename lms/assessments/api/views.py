@@ -17,6 +17,7 @@ from lms.assessments.api import serializers as s
 from lms.assessments.errors import AssessmentError
 from lms.assessments.models import Question, SubmissionStatus
 from lms.assessments.permissions import Role
+from lms.assessments.read_models import AssignmentDetail, QuizDetail
 from lms.core.errors import NotFound
 from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
@@ -35,15 +36,16 @@ def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) 
 # --- quizzes -----------------------------------------------------------------------------------
 
 
-def _quiz_detail(request: Request, quiz_access: selectors.QuizAccess) -> dict[str, Any]:
+def _quiz_detail(request: Request, quiz_access: selectors.QuizAccess) -> Any:
     quiz, access = quiz_access.quiz, quiz_access.access
     questions = list(selectors.questions_of(quiz=quiz))
     attempts_used = None
     if not access.sees_answers:
         attempts_used = selectors.attempts_of(quiz=quiz, student=request.user).count()
-    return s.quiz_detail(
+    detail = QuizDetail.of(
         quiz, questions=questions, attempts_used=attempts_used, sees_answers=access.sees_answers
     )
+    return s.QuizDetailSerializer(detail).data
 
 
 class QuizDetailView(APIView):
@@ -157,14 +159,14 @@ class QuizAttemptListView(APIView):
         quiz_access.access.require_student()
         attempt = services.start_attempt(quiz=quiz_access.quiz, student=current_user(request))
         view = selectors.attempt_view(attempt=attempt)
-        return Response(s.attempt_payload(view), status=status.HTTP_201_CREATED)
+        return Response(s.AttemptSerializer(view).data, status=status.HTTP_201_CREATED)
 
 
 class AttemptDetailView(APIView):
     @extend_schema(responses=s.AttemptSerializer)
     def get(self, request: Request, pk: str) -> Response:
         attempt = selectors.attempt_for_student(user=request.user, attempt_id=pk)
-        return Response(s.attempt_payload(selectors.attempt_view(attempt=attempt)))
+        return Response(s.AttemptSerializer(selectors.attempt_view(attempt=attempt)).data)
 
 
 class AttemptSubmitView(APIView):
@@ -204,7 +206,8 @@ class AssignmentDetailView(APIView):
         found = selectors.assignment_for_user(user=request.user, assignment_id=pk)
         enrollment = found.access.enrollment
         due_at = services.due_at(found.assignment, enrollment) if enrollment else None
-        return Response(s.assignment_detail(found.assignment, due_at=due_at))
+        detail = AssignmentDetail.of(found.assignment, due_at=due_at)
+        return Response(s.AssignmentDetailSerializer(detail).data)
 
     @extend_schema(request=s.AssignmentInputSerializer, responses=s.AssignmentDetailSerializer)
     def patch(self, request: Request, pk: str) -> Response:
@@ -215,7 +218,7 @@ class AssignmentDetailView(APIView):
         assignment = services.update_assignment(
             assignment=found.assignment, by=current_user(request), data=data.validated_data
         )
-        return Response(s.assignment_detail(assignment))
+        return Response(s.AssignmentDetailSerializer(AssignmentDetail.of(assignment)).data)
 
 
 class AssignmentSubmissionListView(APIView):
