@@ -5724,7 +5724,15 @@ export interface components {
         SubmitInputRequest: {
             answers: components["schemas"]["AnswerInputRequest"][];
         };
+        /**
+         * @description A submitted attempt's scores and review, with the student's enrollment after it (a pass
+         *     may complete the course): `certificate_status` "issued" (with `certificate_id`),
+         *     "issuing" (poll the enrollment) or null.
+         */
         SubmitResult: {
+            certificate_status: (components["schemas"]["CertificateStatusEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** Format: uuid */
+            certificate_id: string | null;
             /** Format: uuid */
             attempt_id: string;
             /** Format: double */
@@ -5737,9 +5745,6 @@ export interface components {
             /** Format: date-time */
             submitted_at: string;
             review: components["schemas"]["ReviewItem"][] | null;
-            certificate_status: (components["schemas"]["CertificateStatusEnum"] | components["schemas"]["NullEnum"]) | null;
-            /** Format: uuid */
-            certificate_id: string | null;
         };
         TagInputRequest: {
             name: string;

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .models import Assignment, Question, Quiz
+from .models import Assignment, Attempt, Question, Quiz
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +106,14 @@ class AssignmentDetail:
             due_days=assignment.due_days,
             due_at=due_at,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """A submitted attempt's result and the student's enrollment after it: a pass may complete
+    the course (`SubmitResultSerializer`)."""
+
+    certificate_status: str | None  # "issued" (with certificate_id), "issuing" or None
+    certificate_id: uuid.UUID | None
+    attempt: Attempt  # submitted: its scores are set
+    review: tuple[ReviewItem, ...] | None  # None: not shown by the quiz's settings

@@ -6,7 +6,6 @@ fields exist only on the `*Author*` serializers, used for the course's instructo
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +25,6 @@ from lms.assessments.models import (
     SubmissionStatus,
 )
 from lms.assessments.read_models import QuizDetail
-from lms.assessments.selectors import AttemptView
 from lms.core.absolute_urls import absolute_url
 
 # --- quizzes -----------------------------------------------------------------------------------
@@ -149,10 +147,6 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else serializers.DateTimeField().to_representation(value)
-
-
 class AttemptSummarySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     quiz_id = serializers.UUIDField()
@@ -212,36 +206,20 @@ class AttemptSerializer(serializers.Serializer[Any]):
 
 
 class SubmitResultSerializer(serializers.Serializer[Any]):
-    attempt_id = serializers.UUIDField()
-    score = serializers.FloatField()
-    max_score = serializers.FloatField()
-    percent = serializers.FloatField()
-    passed = serializers.BooleanField()
-    submitted_at = serializers.DateTimeField()
-    review = ReviewItemSerializer(many=True, allow_null=True)
-    # the student's enrollment after this attempt (a pass may complete the course):
-    # certificate_status "issued" (with certificate_id), "issuing" (poll the enrollment) or null
+    """A submitted attempt's scores and review, with the student's enrollment after it (a pass
+    may complete the course): `certificate_status` "issued" (with `certificate_id`),
+    "issuing" (poll the enrollment) or null."""
+
+    # renders a `read_models.SubmitResult`
     certificate_status = serializers.ChoiceField(choices=["issued", "issuing"], allow_null=True)
     certificate_id = serializers.UUIDField(allow_null=True)
-
-
-def submit_result(
-    view: AttemptView, *, certificate_status: str | None = None, certificate_id: Any = None
-) -> dict[str, Any]:
-    attempt = view.attempt
-    return {
-        "certificate_status": certificate_status,
-        "certificate_id": str(certificate_id) if certificate_id else None,
-        "attempt_id": str(attempt.pk),
-        "score": _number(attempt.score),
-        "max_score": _number(attempt.max_score),
-        "percent": _number(attempt.percent),
-        "passed": attempt.passed,
-        "submitted_at": _timestamp(attempt.submitted_at),
-        "review": None
-        if view.review is None
-        else ReviewItemSerializer(view.review, many=True).data,
-    }
+    attempt_id = serializers.UUIDField(source="attempt.id")
+    score = serializers.FloatField(source="attempt.score")
+    max_score = serializers.FloatField(source="attempt.max_score")
+    percent = serializers.FloatField(source="attempt.percent")
+    passed = serializers.BooleanField(source="attempt.passed")
+    submitted_at = serializers.DateTimeField(source="attempt.submitted_at")
+    review = ReviewItemSerializer(many=True, allow_null=True)
 
 
 # --- assignments -------------------------------------------------------------------------------

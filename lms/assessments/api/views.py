@@ -17,7 +17,7 @@ from lms.assessments.api import serializers as s
 from lms.assessments.errors import AssessmentError
 from lms.assessments.models import Question, SubmissionStatus
 from lms.assessments.permissions import Role
-from lms.assessments.read_models import AssignmentDetail, QuizDetail
+from lms.assessments.read_models import AssignmentDetail, QuizDetail, SubmitResult
 from lms.core.errors import NotFound
 from lms.core.files import private_file_response
 from lms.core.pagination import PageNumberPagination
@@ -188,13 +188,14 @@ class AttemptSubmitView(APIView):
         certificate_status, certificate_id = learning_selectors.certificate_standing(
             student_id=request.user.pk, course_id=attempt.quiz.lesson.course_id
         )
-        return Response(
-            s.submit_result(
-                selectors.attempt_view(attempt=attempt),
-                certificate_status=certificate_status,
-                certificate_id=certificate_id,
-            )
+        view = selectors.attempt_view(attempt=attempt)
+        result = SubmitResult(
+            certificate_status=certificate_status,
+            certificate_id=certificate_id,
+            attempt=view.attempt,
+            review=view.review,
         )
+        return Response(s.SubmitResultSerializer(result).data)
 
 
 # --- assignments -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ PAIRS = [
     (rm.ReviewItem, s.ReviewItemSerializer),
     (rm.AssignmentDetail, s.AssignmentDetailSerializer),
     (selectors.AttemptView, s.AttemptSerializer),
+    (rm.SubmitResult, s.SubmitResultSerializer),
 ]
 
 
@@ -97,7 +98,11 @@ def test_the_attempt_and_its_review_are_the_views_rendering(
     assert all(type(points) is float for points in awarded)
     assert awarded[0] == 2.0
     assert 0 < awarded[1] < 4
-    assert submitted.json()["review"] == answered["review"]
+    result = rm.SubmitResult(
+        certificate_status=None, certificate_id=None, attempt=view.attempt, review=view.review
+    )
+    assert submitted.json() == s.SubmitResultSerializer(result).data
+    assert_documented_as_rendered(document, s.SubmitResultSerializer, submitted.json())
 
 
 def test_the_assignment_answer_is_its_read_models_rendering(
