@@ -15765,8 +15765,10 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                price_max?: number;
-                price_min?: number;
+                /** @description Highest price, in each course's own currency (e.g. `50` or `49.99`; at most 9 digits and 3 decimals, else 400 `invalid_amount`). */
+                price_max?: string;
+                /** @description Lowest price, in each course's own currency (e.g. `10` or `9.99`; at most 9 digits and 3 decimals, else 400 `invalid_amount`). */
+                price_min?: string;
                 rating_min?: number;
                 search?: string;
                 /** @description Staff (admin, manager): the courses in this state, the longest waiting first (`pending` is the review queue). Anyone else gets the public list whatever the state named. */
@@ -15788,7 +15790,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedCourseListItemList"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid`, `invalid_amount`, `invalid_choice`, `max_length`, `max_value`, `min_value`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -28054,8 +28056,10 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                price_max?: number;
-                price_min?: number;
+                /** @description Highest price, in each course's own currency (e.g. `50` or `49.99`; at most 9 digits and 3 decimals, else 400 `invalid_amount`). */
+                price_max?: string;
+                /** @description Lowest price, in each course's own currency (e.g. `10` or `9.99`; at most 9 digits and 3 decimals, else 400 `invalid_amount`). */
+                price_min?: string;
                 /** @description Without it, every course. */
                 q?: string;
                 rating_min?: number;
@@ -28079,7 +28083,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedCourseListItemList"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid`, `invalid_amount`, `invalid_choice`, `max_length`, `max_value`, `min_value`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -30662,7 +30666,7 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                /** @description Highest hourly rate, in each tutor's own currency (e.g. `45` or `45.50`) */
+                /** @description Highest hourly rate, in each tutor's own currency (e.g. `45` or `45.50`; at most 9 digits and 3 decimals, else 400 `invalid_amount`) */
                 price_max?: string;
                 /** @description Lowest exact mean rating, 0 to 5 (e.g. `4.5`); tutors without ratings match only 0 */
                 rating_min?: string;
@@ -31287,7 +31291,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedTutorCardList"];
                 };
             };
-            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). */
+            /** @description The input is invalid (`validation_error`, `attr` names the field) or breaks a rule (`client_error`). Codes: `invalid`, `invalid_amount`, `invalid_choice`, `max_length`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -32264,7 +32268,7 @@ export interface operations {
     v1_wallet_transactions_list: {
         parameters: {
             query?: {
-                /** @description An ISO 4217 code the platform sells in. */
+                /** @description An ISO 4217 code the platform sells in; one dropped from that list since is accepted too, for the balances and withdrawals still kept in it. */
                 currency?: "AED" | "AUD" | "BHD" | "BRL" | "CAD" | "CHF" | "CLP" | "CZK" | "DKK" | "EUR" | "GBP" | "HKD" | "HUF" | "ILS" | "INR" | "ISK" | "JOD" | "JPY" | "KRW" | "KWD" | "MGA" | "MXN" | "NOK" | "NZD" | "OMR" | "PLN" | "RON" | "SAR" | "SEK" | "SGD" | "TND" | "TRY" | "UGX" | "USD" | "VND" | "ZAR";
                 /** @description A page number within the paginated result set. */
                 page?: number;
@@ -32977,7 +32981,7 @@ export interface operations {
             query?: {
                 created_after?: string;
                 created_before?: string;
-                /** @description An ISO 4217 code the platform sells in. */
+                /** @description An ISO 4217 code the platform sells in; one dropped from that list since is accepted too, for the balances and withdrawals still kept in it. */
                 currency?: "AED" | "AUD" | "BHD" | "BRL" | "CAD" | "CHF" | "CLP" | "CZK" | "DKK" | "EUR" | "GBP" | "HKD" | "HUF" | "ILS" | "INR" | "ISK" | "JOD" | "JPY" | "KRW" | "KWD" | "MGA" | "MXN" | "NOK" | "NZD" | "OMR" | "PLN" | "RON" | "SAR" | "SEK" | "SGD" | "TND" | "TRY" | "UGX" | "USD" | "VND" | "ZAR";
                 /** @description admins */
                 instructor?: string;
