@@ -49,6 +49,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -95,7 +96,9 @@ def count_key(filters: Mapping[str, str]) -> str:
     """The key of the number of published courses a public list's filters select (the
     filter parameters by name, without ordering and paging: every page and every ordering
     of one filter share its count), under the current version."""
-    text = "&".join(f"{name}={value}" for name, value in sorted(filters.items()))
+    # urlencoded: a value holding "&" or "=" (a category, a search term) must not spell
+    # another set of filters ("category=web%26level%3Dbeginner" is one filter, not two)
+    text = urlencode(sorted(filters.items()))
     digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
     return f"catalog:count:{version()}:{digest}"
 

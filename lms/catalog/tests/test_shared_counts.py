@@ -95,3 +95,23 @@ def test_own_courses_and_review_queues_are_counted_every_time(
         body, sqls = _read(client, params)
         assert body["count"] == expected
         assert _counts(sqls) == 1, sqls
+
+
+@pytest.mark.parametrize(
+    ("planted", "victim"),
+    [
+        ({"category": "web&level=beginner"}, {"category": "web", "level": "beginner"}),
+        ({"search": "paint&tag=oils"}, {"search": "paint", "tag": "oils"}),
+        ({"language": "en&level=beginner"}, {"language": "en", "level": "beginner"}),
+    ],
+)
+def test_a_value_cannot_spell_another_filters_count(anon_client, published, planted, victim):
+    # given: a list whose one value holds "&" and "=", counted first (it matches nothing)
+    assert _read(anon_client, {**planted, "mine": "false"})[0]["count"] == 0
+
+    # when: the list those characters would spell is read
+    body, sqls = _read(anon_client, {**victim, "mine": "false"})
+
+    # then: it is counted on its own, not given the planted count
+    assert _counts(sqls) == 1, sqls
+    assert body["count"] == len(body["results"])
