@@ -369,10 +369,14 @@ def confirm_password_reset(
 def _reset_password(*, user: User, new_password: str, request: AnyRequest) -> User:
     user.set_password(new_password)
     # The reset link reached the mailbox, so the address is proven too.
+    newly_verified = user.email_verified_at is None
     user.email_verified_at = user.email_verified_at or timezone.now()
     user.save(update_fields=["password", "email_verified_at", "updated_at"])
     tokens.revoke_all_tokens(user=user)
     record(action=AuditAction.AUTH_PASSWORD_RESET, actor=user, target=user, request=request)
+    if newly_verified:
+        # as after the verification code: an affiliation by this address may hold now
+        universities.email_verification_changed(user)
     return user
 
 

@@ -18,6 +18,7 @@ from lms.accounts.models import (
     University,
 )
 from lms.accounts.tests.factories import InstructorFactory, UserFactory
+from lms.accounts.tests.helpers import link_token, sent_to
 from lms.catalog.tests.factories import CategoryFactory, PublishedCourseFactory, TagFactory
 from lms.conftest import error_codes
 
@@ -209,6 +210,32 @@ def test_an_affiliation_change_refreshes_the_cached_filtered_list(
     after = anon_client.get(COURSES, {"university": str(mit.pk)}).json()
     assert before == 0
     assert [c["id"] for c in after["results"]] == [str(course.pk)]
+
+
+def test_an_address_proven_by_a_password_reset_refreshes_the_cached_filtered_list(
+    anon_client, mit, django_capture_on_commit_callbacks
+):
+    # given: an affiliated instructor whose address is not verified yet, the list cached
+    member = InstructorFactory(email="prof@mit.edu", email_verified_at=None)
+    Affiliation.objects.create(user=member, university=mit)
+    course = PublishedCourseFactory(instructor=member)
+    assert anon_client.get(COURSES, {"university": str(mit.pk)}).json()["count"] == 0
+
+    # when: they reset their password through the link e-mailed to that address
+    with django_capture_on_commit_callbacks(execute=True):
+        anon_client.post("/api/v1/auth/password-reset/", {"email": member.email})
+    (message,) = sent_to(member.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = anon_client.post(
+            "/api/v1/auth/password-reset/confirm/",
+            {"token": link_token(message), "new_password": "a-new-passphrase-2026"},
+        )
+    assert confirmed.status_code == 204, confirmed.content
+
+    # then: the address is proven, so the affiliation is, and the list shows their course
+    after = anon_client.get(COURSES, {"university": str(mit.pk)}).json()
+    assert [c["id"] for c in after["results"]] == [str(course.pk)]
+    assert after["count"] == 1
 
 
 # --- onboarding ----------------------------------------------------------------------------------
