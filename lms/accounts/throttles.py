@@ -29,15 +29,26 @@ from lms.accounts.models import UserManager
 from lms.core.cache_health import counters_writable, failing_closed, limits_cache
 from lms.core.errors import ServiceUnavailable
 
+# Set on a request whose write probe succeeded: its later checks skip the probe.
+_PROBED = "_limits_counters_writable"
 
-def require_cache() -> None:
+
+def require_cache(request: Any = None) -> None:
     """Raise 503 `service_unavailable` unless the limits' counters can be written now, before
     any password or code is checked: one SET through the `limits` alias, at most 0.5 s + 1 s
     in production, none while the circuit breaker is open (lms/core/cache_health.py
     `counters_writable`). A PING alone is not enough: a Redis out of memory answers it and
-    refuses the write that would count a wrong password."""
+    refuses the write that would count a wrong password.
+
+    With the `request`, the probe is made once per request (a login's IP throttle and its
+    failure counters ask in turn, milliseconds apart); a write that fails after it is still
+    503 (`failing_closed`), never an uncounted guess."""
+    if request is not None and getattr(request, _PROBED, False):
+        return
     if not counters_writable():
         raise ServiceUnavailable()
+    if request is not None:
+        setattr(request, _PROBED, True)
 
 
 class AuthIPThrottle(SimpleRateThrottle):
@@ -50,7 +61,7 @@ class AuthIPThrottle(SimpleRateThrottle):
     cache = limits_cache
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        require_cache()
+        require_cache(request)
         with failing_closed():
             return super().allow_request(request, view)
 
@@ -95,16 +106,20 @@ class LoginFailureLimit(SimpleRateThrottle):
         super().__init__()
         self.key = self.cache_format % {"scope": self.scope, "ident": ident}
 
-    def reached(self) -> bool:
+    def reached(self, request: Any = None) -> bool:
         """True once the window holds `num_requests` failures; 503 `service_unavailable` when
         the cache does not answer (a miss would read as no failure at all: every caller,
         login, admin login, two-factor codes and account deletion, fails closed here)."""
-        require_cache()
+        require_cache(request)
         with failing_closed():
             return self._load() >= self.num_requests
 
-    def _load(self) -> int:
-        self.history = self.cache.get(self.key, [])
+    def reached_given(self, history: list[float]) -> bool:
+        """`reached` for a history already read (`login_refused_for` reads two at once)."""
+        return self._load(history) >= self.num_requests
+
+    def _load(self, history: list[float] | None = None) -> int:
+        self.history = self.cache.get(self.key, []) if history is None else list(history)
         self.now = self.timer()
         while self.history and self.history[-1] <= self.now - self.duration:
             self.history.pop()
@@ -145,9 +160,15 @@ def _limits(*, email: str, request: HttpRequest | Request) -> list[LoginFailureL
 
 
 def login_refused_for(*, email: str, request: HttpRequest | Request) -> float | None:
-    """Seconds to wait when this account, from this client or from all, failed too often."""
-    limits = [limit for limit in _limits(email=email, request=request) if limit.reached()]
-    return max(limit.wait() or 1.0 for limit in limits) if limits else None
+    """Seconds to wait when this account, from this client or from all, failed too often.
+    Both counters are read in one round trip (`get_many`), after the request's write probe;
+    503 when the cache cannot answer, as `LoginFailureLimit.reached`."""
+    limits = _limits(email=email, request=request)
+    require_cache(request)
+    with failing_closed():
+        histories = limits_cache.get_many([limit.key for limit in limits])
+    reached = [limit for limit in limits if limit.reached_given(histories.get(limit.key, []))]
+    return max(limit.wait() or 1.0 for limit in reached) if reached else None
 
 
 def count_login_failure(*, email: str, request: HttpRequest | Request) -> None:
