@@ -44,3 +44,19 @@ def run_at_once(
     for thread in threads:
         thread.join(timeout=join_timeout)
     return outcomes
+
+
+def record_redis_commands(monkeypatch: Any) -> list[bytes]:
+    """Every command (or pipeline) sent to Redis from now on, packed as redis-py sends it,
+    one entry per round trip: the list fills as the test runs (monkeypatch undoes it)."""
+    from redis.connection import Connection
+
+    sent: list[bytes] = []
+    original = Connection.send_packed_command
+
+    def recording(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(b"".join(command) if isinstance(command, list | tuple) else command)
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "send_packed_command", recording)
+    return sent

@@ -5,14 +5,12 @@ test_guessing_without_redis.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from redis.connection import Connection
 
 from lms.accounts.tests.factories import PASSWORD, UserFactory
 from lms.accounts.tests.test_guessing_without_redis import RedisServer, redis_server  # noqa: F401
 from lms.accounts.throttles import AccountAndIPLoginFailures, AccountLoginFailures
+from lms.core.testing import record_redis_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +25,7 @@ def test_a_login_probes_the_limits_once_and_reads_both_failure_counters_at_once(
     user = UserFactory()
     body = {"email": user.email, "password": PASSWORD}
     assert anon_client.post(LOGIN, body).status_code == 200  # connections made
-    sent: list[bytes] = []
-    original = Connection.send_packed_command
-
-    def counting(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(b"".join(command) if isinstance(command, list | tuple) else command)
-        return original(self, command, *args, **kwargs)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    sent = record_redis_commands(monkeypatch)
 
     # when: a right password
     assert anon_client.post(LOGIN, body).status_code == 200

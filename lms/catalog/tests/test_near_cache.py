@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from redis.connection import Connection
 
 from lms.catalog import cache as response_cache
 from lms.catalog.models import Course
+from lms.core.testing import record_redis_commands
 from lms.core.tests.test_throttling import real_redis  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -100,14 +100,7 @@ def test_two_round_trips_per_cached_read_on_redis(request, anon_client, course, 
     for url in urls:
         assert anon_client.get(url).status_code == 200
         assert anon_client.get(url).status_code == 200
-    sent: list[bytes] = []
-    original = Connection.send_packed_command
-
-    def counting(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(b"".join(command) if isinstance(command, list | tuple) else command)
-        return original(self, command, *args, **kwargs)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    sent = record_redis_commands(monkeypatch)
 
     # when: each read again
     for url in urls:
