@@ -7,7 +7,7 @@ reads it silently as no filter. The JSON and form fields of serializers follow t
 (lms.core.serializers, strict types).
 
 `AmountFilter`: an amount (`?price_min=10.50`) read exactly as a body's amount
-(lms.core.serializers `amount_query_param`, `AmountInputField`): digits, an optional point,
+(lms.core.serializers `query_amount`, `AmountInputField`): digits, an optional point,
 at most 9 digits before it and 3 after; empty is no filter; anything else (`1e3`, `NaN`,
 `-1`, full-width digits, ten digits) is 400 `invalid_amount` on the parameter, where
 django-filter's `NumberFilter` reads `1e999` or `Infinity` as a number. Document it with

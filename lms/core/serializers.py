@@ -8,8 +8,9 @@
 - `AmountInputField` takes a non-negative decimal (400 `invalid_amount`); its currency's
   exponent is checked with the currency by `check_amount_decimals`, in the serializer's
   `validate`, since a field alone does not know its currency.
-- `amount_query_param` reads an amount in a query by the same rule (400 `invalid_amount` on
-  the parameter), as `currency_query_param` reads a currency.
+- `query_amount` reads an amount in a query by the same rule (400 `invalid_amount`; on the
+  parameter through `lms.core.filters.AmountFilter`), as `currency_query_param` reads a
+  currency.
 - `install_strict_json_types` (from `CoreConfig.ready`): in a JSON body every DRF field takes
   only the JSON type the OpenAPI document gives it (a string field no number, a boolean field
   no `1` or `"yes"`, an integer field no `"12"`): 400 `validation_error` otherwise; in a
@@ -148,27 +149,14 @@ def currency_query_param(
         raise ValidationError({name: exc.detail}) from None
 
 
-def amount_query_param(params: Mapping[str, Any], name: str) -> Decimal | None:
-    """`?<name>=` read exactly as a body's amount (`AmountInputField`): ASCII digits with an
-    optional point, at most 9 before it and 3 after (`AMOUNT_INPUT_PATTERN`); no sign,
-    exponent, `NaN`, spaces or other digits. Absent or empty is no filter (None); anything
-    else is 400 `invalid_amount` on the parameter. A query compares amounts across
-    currencies, so no currency's own decimals are asked for (3 at most, as the money
-    columns hold). Every amount in a query reads it: this for a query read by hand,
-    `lms.core.filters.AmountFilter` for django-filter, an `AmountInputField` in a query
-    serializer (the same field)."""
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return query_amount(raw)
-    except ValidationError as exc:
-        raise ValidationError({name: exc.detail}) from None
-
-
 def query_amount(raw: Any) -> Decimal:
-    """One query value as an amount (see `amount_query_param`), or DRF's 400
-    `invalid_amount` (no parameter named)."""
+    """An amount in a query read exactly as a body's (`AmountInputField`): ASCII digits with
+    an optional point, at most 9 before it and 3 after (`AMOUNT_INPUT_PATTERN`); no sign,
+    exponent, `NaN`, spaces or other digits; else DRF's 400 `invalid_amount` (no parameter
+    named: `lms.core.filters.AmountFilter` names it). A query compares amounts across
+    currencies, so no currency's own decimals are asked for (3 at most, as the money columns
+    hold). Every amount in a query reads it: `AmountFilter` for django-filter, or an
+    `AmountInputField` in a query serializer (the same field)."""
     value: Decimal = AmountInputField().run_validation(raw)
     return value
 

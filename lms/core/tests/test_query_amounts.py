@@ -1,5 +1,5 @@
 """An amount in a query is read exactly as an amount in a body (lms.core.serializers
-`amount_query_param`, `AmountInputField`; django-filter: lms.core.filters `AmountFilter`):
+`query_amount`, `AmountInputField`; django-filter: lms.core.filters `AmountFilter`):
 ASCII digits, an optional point, at most 9 digits before it and 3 after. Anything else is
 400 `invalid_amount` naming the parameter, never a number read some other way (`1e999`,
 `Infinity`) and never a 500. Every amount query parameter of the OpenAPI document is listed
@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from lms.catalog.tests.factories import PublishedCourseFactory
 from lms.core.filters import AMOUNT_QUERY_SCHEMA
-from lms.core.serializers import AMOUNT_INPUT_PATTERN, AmountInputField, amount_query_param
+from lms.core.serializers import AMOUNT_INPUT_PATTERN, AmountInputField, query_amount
 from lms.tutoring.tests.factories import TutorFactory
 
 API = "/api/v1"
@@ -135,7 +135,7 @@ def test_a_query_takes_exactly_the_amounts_a_body_takes(value: str) -> None:
         return True
 
     in_a_body = taken(lambda: AmountInputField().run_validation(value))
-    in_a_query = taken(lambda: amount_query_param({"price_max": value}, "price_max"))
+    in_a_query = taken(lambda: query_amount(value))
 
     assert in_a_query == in_a_body == (value in VALID)
 

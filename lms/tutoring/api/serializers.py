@@ -171,7 +171,7 @@ class TutorSearchSerializer(serializers.Serializer[Any]):
         trim_whitespace=False,
         help_text="One of the tutor's languages, case-insensitive; surrounding spaces are ignored",
     )
-    # read as a body's amount (lms.core.serializers.amount_query_param): 400 `invalid_amount`
+    # read as a body's amount (lms.core.serializers.query_amount): 400 `invalid_amount`
     price_max = AmountInputField(
         required=False,
         help_text="Highest hourly rate, in each tutor's own currency (e.g. `45` or `45.50`; at "
